@@ -1,0 +1,3 @@
+from scoutsim.cli import main
+
+raise SystemExit(main())

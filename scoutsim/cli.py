@@ -1,0 +1,76 @@
+"""Command line: ``python -m scoutsim <command> ...``.
+
+Each command lives in ``scoutsim/commands/<name>.py`` and exposes ``register(subparsers)``,
+which adds its parser and sets ``func`` to a callable taking the parsed arguments and
+returning an exit status. Commands are imported only when named on the command line, so
+the simulator runs without the oracle's optional dependencies.
+
+Exit status: 0 success, 2 bad input (one message on stderr, nothing written), 1 other
+failures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from scoutsim import __version__
+from scoutsim.errors import UserError
+
+COMMANDS = {
+    "run": "simulate a scenario and write its results",
+    "oracle": "build and report oracle caches from real transformers models",
+    "traces": "import, inspect and fit bandwidth traces",
+    "sweep": "run a scenario over a grid of values",
+    "plot": "draw figures from a run or a sweep",
+    "reproduce": "rerun the study's settings and say which conclusions hold",
+    "bench": "performance benchmarks",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 too; keep its message short
+        self.print_usage(sys.stderr)
+        raise SystemExit(f"{self.prog}: error: {message}")
+
+
+def _available(name: str):
+    try:
+        return importlib.import_module(f"scoutsim.commands.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("scoutsim.commands"):
+            return None
+        raise
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    parser = _Parser(prog="scoutsim", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"scoutsim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, help_text in COMMANDS.items():
+        if only is not None and name != only:
+            sub.add_parser(name, help=help_text, add_help=False)
+            continue
+        module = _available(name)
+        if module is not None:
+            module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(only=chosen if chosen in COMMANDS else None)
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2 if args.command else 0
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(f"scoutsim: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("scoutsim: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,50 @@
+"""Shared fixtures: where the measured data sets live and how to read their SOURCE.md."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED_TRACES = (REPO / ".." / "shared" / "traces").resolve()
+
+
+@pytest.fixture(scope="session")
+def shared_traces() -> Path:
+    if not SHARED_TRACES.is_dir():
+        pytest.skip(f"measured traces not present at {SHARED_TRACES} (CI provides ../shared/traces)")
+    return SHARED_TRACES
+
+
+def _number(text: str) -> float:
+    return float(text.strip().replace(",", ""))
+
+
+def source_table(folder: Path) -> dict[str, dict[str, float]]:
+    """The characterisation table of a data set's SOURCE.md: first column -> {column: value}.
+
+    Expected figures in the tests come from here, i.e. from what the data set's curator
+    published, never from scoutsim's own output.
+    """
+    text = (folder / "SOURCE.md").read_text()
+    rows: dict[str, dict[str, float]] = {}
+    header: list[str] | None = None
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            header = None if not line.strip() else header
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if header is None:
+            header = cells
+            continue
+        if set("".join(cells)) <= set("-: "):
+            continue
+        if "mean" in header and "median" in header:
+            values = {}
+            for name, cell in zip(header[1:], cells[1:]):
+                if re.fullmatch(r"-?[\d.,]+", cell):
+                    values[name] = _number(cell)
+            rows[cells[0]] = values
+    return rows

@@ -1,0 +1,186 @@
+"""Replaying a pool of measured runs as a cell's capacity (channel kind ``trace_pool``).
+
+One measured run replayed identically in every replication makes every replication see
+the same bad minute; one run for a whole cell makes every device share the same fading.
+This channel draws, from its own random generator, which runs (and where in them) a
+replication replays:
+
+* ``per: replication`` (default): each replication (each channel built) replays one run
+  drawn from the pool, from a random start offset when ``random_offset`` is true
+  (Pensieve's convention), wrapping around at its end when ``loop`` is true.
+* ``per: device``: each of the cell's ``devices`` devices replays its own run (distinct
+  runs while the pool has enough; otherwise runs repeat with different random offsets),
+  and the cell's capacity combines them.
+
+**Phone -> cell capacity model.** A run is one phone's saturating throughput: the rate
+that phone gets when the cell's uplink resources are all its own. Under the uplink
+scheduler's time sharing, a device given a fraction ``f_i`` of the resources moves
+``f_i r_i(t)``; with equal shares among ``n`` active devices the cell moves
+``mean_i r_i(t)``. Hence, with ``x_i(t)`` the replayed runs::
+
+    C(t) = scale * mean_i x_i(t / time_scale + o_i)        (combine: mean, default)
+    C(t) = scale * sum_i  x_i(t / time_scale + o_i)        (combine: sum)
+
+and ``C(t)`` is shared by the cell's transfers as the uplink's ``sharing`` rule says.
+``mean`` is the time-sharing model above (exact for equal shares; an approximation
+otherwise, as the simulator shares one fungible capacity). ``sum`` models devices that
+do not compete for the same resources (each phone power-limited, the cell not). With
+``per: replication`` there is a single run and both reduce to ``C = scale * x``: every
+device sees the same radio conditions. ``scale`` also expresses a belief that the cell
+can carry more (or less) than one phone could, e.g. a phone measured in a loaded cell.
+``time_scale > 1`` slows the trace down (each sample lasts ``time_scale`` times longer).
+
+Runs missing from disk fail with the exact ``traces import`` command when the scenario
+gives the run's ``format`` and ``source`` (see :mod:`scoutsim.traces.availability`).
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from scoutsim.channels.base import CHANNELS, Channel
+from scoutsim.channels.trace import TraceChannel, read_trace_csv
+from scoutsim.errors import UserError
+from scoutsim.traces.availability import ImportHint, require_trace_file
+
+PER = ("replication", "device")
+COMBINE = ("mean", "sum")
+
+
+def _get(config: Any, name: str, default: Any = None) -> Any:
+    if isinstance(config, dict):
+        return config.get(name, default)
+    value = getattr(config, name, default)
+    return default if value is None else value
+
+
+@dataclass(frozen=True)
+class Draw:
+    path: Path
+    offset_s: float  # in replayed (time-scaled) seconds
+
+
+def pool_files(config: Any, base_dir: Path, *, source: str | None = None) -> list[Path]:
+    """Every trace file the block's ``runs`` name, or a UserError with the import command.
+
+    The lead's scenario validation can call this to fail before anything runs.
+    """
+    runs = _get(config, "runs") or []
+    if not runs:
+        raise UserError("runs is empty; expected at least one trace CSV", source=source,
+                        where="channel.runs")
+    files: list[Path] = []
+    for i, run in enumerate(runs):
+        if isinstance(run, (str, Path)):
+            path, hint = str(run), None
+        else:
+            path = _get(run, "path")
+            fmt, src = _get(run, "format"), _get(run, "source")
+            if (fmt is None) != (src is None):
+                raise UserError("give both format and source (the arguments of `traces import`) "
+                                "or neither", source=source, where=f"channel.runs[{i}]")
+            opts = tuple(str(o) for o in (_get(run, "import_options") or ()))
+            hint = ImportHint(fmt, str(src), opts) if fmt else None
+        files += require_trace_file(path, base_dir, hint, where=f"channel.runs[{i}]", source=source)
+    return list(dict.fromkeys(files))
+
+
+@CHANNELS.register("trace_pool")
+class TracePoolChannel(Channel):
+    def __init__(self, traces: dict[Path, tuple[np.ndarray, np.ndarray]], rng: np.random.Generator,
+                 *, per: str = "replication", devices: int | None = None, combine: str = "mean",
+                 random_offset: bool = True, offset_s: float = 0.0, loop: bool = True,
+                 scale: float = 1.0, time_scale: float = 1.0):
+        if per not in PER:
+            raise UserError(f"per {per!r}; expected one of {list(PER)}", where="channel.per")
+        if combine not in COMBINE:
+            raise UserError(f"combine {combine!r}; expected one of {list(COMBINE)}",
+                            where="channel.combine")
+        if not (scale >= 0) or not (time_scale > 0):
+            raise UserError("scale must be >= 0 and time_scale > 0", where="channel")
+        n = 1
+        if per == "device":
+            if not devices or devices < 1:
+                raise UserError("per: device needs devices: N (the number of devices on the "
+                                "uplink)", where="channel.devices")
+            n = int(devices)
+        paths = list(traces)
+        if n > len(paths) and not random_offset:
+            raise UserError(f"{n} devices but only {len(paths)} run(s) and random_offset is false: "
+                            "devices would replay identical series; add runs or set "
+                            "random_offset: true", where="channel")
+        self.combine, self.scale, self.loop = combine, float(scale), bool(loop)
+        if n <= len(paths):
+            chosen = [paths[i] for i in rng.choice(len(paths), size=n, replace=False)]
+        else:
+            reps = -(-n // len(paths))
+            chosen = [paths[i] for i in np.concatenate([rng.permutation(len(paths))
+                                                        for _ in range(reps)])[:n]]
+        self.parts: list[TraceChannel] = []
+        self.draws: list[Draw] = []
+        for path in chosen:
+            times, mbps = traces[path]
+            part = TraceChannel(np.asarray(times) * time_scale, mbps, loop=loop, offset_s=0.0)
+            offset = float(offset_s)
+            if random_offset:
+                offset += float(rng.uniform(0.0, part.period))
+            part = TraceChannel(np.asarray(times) * time_scale, mbps, loop=loop, offset_s=offset)
+            self.parts.append(part)
+            self.draws.append(Draw(path, part.offset))
+
+    @classmethod
+    def from_config(cls, config, base_dir, rng):
+        files = pool_files(config, Path(base_dir))
+        traces = {p: read_trace_csv(p) for p in files}
+        return cls(traces, rng, per=_get(config, "per", "replication"),
+                   devices=_get(config, "devices"), combine=_get(config, "combine", "mean"),
+                   random_offset=bool(_get(config, "random_offset", True)),
+                   offset_s=float(_get(config, "offset_s", 0.0)), loop=bool(_get(config, "loop", True)),
+                   scale=float(_get(config, "scale", 1.0)),
+                   time_scale=float(_get(config, "time_scale", 1.0)))
+
+    def _value(self, current: list[float]) -> float:
+        total = float(sum(current))
+        return self.scale * (total / len(current) if self.combine == "mean" else total)
+
+    def changes(self) -> Iterator[tuple[float, float]]:
+        streams = [part.changes() for part in self.parts]
+        current = []
+        heap: list[tuple[float, int]] = []
+        for i, s in enumerate(streams):
+            t0, v0 = next(s)
+            current.append(v0)
+            self._push(heap, streams, i)
+        last = self._value(current)
+        yield 0.0, last
+        while heap:
+            t = heap[0][0]
+            # Apply every part that changes at this instant before emitting one value.
+            while heap and heap[0][0] <= t:
+                _, i, v = heapq.heappop(heap)
+                current[i] = v
+                self._push(heap, streams, i)
+            value = self._value(current)
+            if value != last:
+                last = value
+                yield t, value
+
+    @staticmethod
+    def _push(heap, streams, i):
+        nxt = next(streams[i], None)
+        if nxt is not None:
+            heapq.heappush(heap, (nxt[0], i, nxt[1]))
+
+    def mean_mbps(self) -> float:
+        means = [part.mean_mbps() for part in self.parts]
+        return self.scale * (float(np.mean(means)) if self.combine == "mean" else float(np.sum(means)))
+
+    def describe(self) -> dict:
+        """Which runs and offsets this replication drew (for the run's meta.json)."""
+        return {"draws": [{"path": str(d.path), "offset_s": d.offset_s} for d in self.draws],
+                "combine": self.combine, "scale": self.scale}

@@ -39,11 +39,12 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Literal, Optional, Union
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from scoutsim.channels.base import CHANNELS, Channel
+from scoutsim.channels.base import CHANNELS, Channel, ChannelConfig
 from scoutsim.channels.trace import TraceChannel, read_trace_csv
 from scoutsim.errors import UserError
 from scoutsim.traces.availability import ImportHint, require_trace_file
@@ -90,8 +91,51 @@ def pool_files(config: Any, base_dir: Path, *, source: str | None = None) -> lis
     return list(dict.fromkeys(files))
 
 
+class TraceRun(BaseModel):
+    """One run of the pool, with where it comes from when it is a measured trace."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    path: str = Field(min_length=1)        # contract CSV; a glob may name several
+    format: Optional[str] = None           # `traces import` FORMAT, for the missing-file hint
+    source: Optional[str] = None           # `traces import` SOURCE
+    import_options: list[str] = Field(default_factory=list)  # e.g. ["--run", "3"]
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value):
+        from scoutsim.traces.importers import IMPORTERS
+
+        if value is not None and value not in IMPORTERS:
+            raise ValueError(f"unknown trace format {value!r}; expected one of {IMPORTERS.names()}")
+        return value
+
+    @model_validator(mode="after")
+    def _both_or_neither(self):
+        if (self.format is None) != (self.source is None):
+            raise ValueError("give both format and source (the arguments of `traces import`) or neither")
+        return self
+
+
 @CHANNELS.register("trace_pool")
 class TracePoolChannel(Channel):
+    class Config(ChannelConfig):
+        kind: Literal["trace_pool"]
+        runs: list[Union[str, TraceRun]] = Field(min_length=1)
+        per: Literal["replication", "device"] = "replication"
+        devices: Optional[int] = Field(default=None, ge=1)
+        combine: Literal["mean", "sum"] = "mean"
+        random_offset: bool = True
+        offset_s: float = Field(default=0.0, ge=0)
+        loop: bool = True
+        scale: float = Field(default=1.0, gt=0)
+        time_scale: float = Field(default=1.0, gt=0)
+
+        @model_validator(mode="after")
+        def _devices(self):
+            if self.per == "device" and self.devices is None:
+                raise ValueError("per: device needs devices: N (the number of devices on the uplink)")
+            return self
+
     def __init__(self, traces: dict[Path, tuple[np.ndarray, np.ndarray]], rng: np.random.Generator,
                  *, per: str = "replication", devices: int | None = None, combine: str = "mean",
                  random_offset: bool = True, offset_s: float = 0.0, loop: bool = True,
@@ -132,6 +176,12 @@ class TracePoolChannel(Channel):
             part = TraceChannel(np.asarray(times) * time_scale, mbps, loop=loop, offset_s=offset)
             self.parts.append(part)
             self.draws.append(Draw(path, part.offset))
+
+    @classmethod
+    def check(cls, config, base_dir: Path) -> None:
+        """Fail before anything runs: every run present (else the import command) and valid."""
+        for path in pool_files(config, Path(base_dir)):
+            read_trace_csv(path)
 
     @classmethod
     def from_config(cls, config, base_dir, rng):

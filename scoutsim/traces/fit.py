@@ -11,7 +11,9 @@ ask how much a real trace's behaviour differs from its Markov caricature, we fit
    Mbps), so states are found on ``log(max(mbps, floor))``: ``kmeans`` (default) runs
    one-dimensional Lloyd iterations started from the ``(i + 1/2)/K`` quantiles;
    ``quantile`` keeps K equally likely bins. Each state's level is the **arithmetic**
-   mean throughput of its samples, so the chain keeps the trace's mean.
+   mean throughput of its samples, so the chain keeps the trace's mean (levels below
+   ``floor`` are raised to it: the markov channel needs positive levels, and an outage
+   state then carries 0.01 Mbps).
 3. **Transitions.** ``P[i, j]`` is the maximum-likelihood estimate: the share of steps
    in state ``i`` followed by state ``j``. Its standard error is
    ``sqrt(P[i,j] (1 - P[i,j]) / n_i)`` for ``n_i`` visits of state ``i`` (for a chain
@@ -71,14 +73,24 @@ def stepped_series(times: np.ndarray, mbps: np.ndarray, native_step: float,
 
 
 def _kmeans_1d(x: np.ndarray, k: int, iters: int = 200) -> np.ndarray:
+    """Lloyd's algorithm on a line, started from the (i + 1/2)/K quantiles.
+
+    A centre left without points (ties can put two starting centres on one value) is
+    moved to the point farthest from its own centre, the usual k-means repair.
+    """
     centres = np.quantile(x, (np.arange(k) + 0.5) / k)
     for _ in range(iters):
         labels = np.searchsorted((centres[1:] + centres[:-1]) / 2, x)
-        new = np.array([x[labels == i].mean() if np.any(labels == i) else centres[i]
-                        for i in range(k)])
+        counts = np.bincount(labels, minlength=k)
+        new = np.array([x[labels == i].mean() if counts[i] else np.nan for i in range(k)])
+        for i in np.nonzero(counts == 0)[0]:
+            far = np.abs(x - centres[labels])
+            far[np.isin(x, new)] = -1.0
+            new[i] = x[int(np.argmax(far))]
+        new = np.sort(new)
         if np.allclose(new, centres, rtol=0, atol=1e-12):
             break
-        centres = np.sort(new)
+        centres = new
     return centres
 
 
@@ -111,7 +123,8 @@ def fit_markov(times: np.ndarray, mbps: np.ndarray, k: int, *, native_step: floa
     if np.any(used == 0):
         raise UserError(f"{int((used == 0).sum())} of {k} states received no samples "
                         f"(ties in the trace); use fewer --states or --method kmeans")
-    levels = np.array([series[labels == i].mean() for i in range(k)])
+    # The markov channel needs positive levels: an outage state keeps the floor rate.
+    levels = np.maximum([series[labels == i].mean() for i in range(k)], floor_mbps)
     counts = np.zeros((k, k))
     np.add.at(counts, (labels[:-1], labels[1:]), 1.0)
     rows = counts.sum(axis=1, keepdims=True)
@@ -203,6 +216,6 @@ def rounded_transition(p: np.ndarray, digits: int = 6) -> list[list[float]]:
 
 def channel_block(fit: MarkovFit) -> dict:
     return {"kind": "markov",
-            "states_mbps": [round(float(v), 4) for v in fit.states_mbps],
+            "states_mbps": [float(f"{v:.6g}") for v in fit.states_mbps],
             "step_s": float(fit.step_s),
             "transition": rounded_transition(fit.transition)}

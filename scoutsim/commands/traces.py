@@ -24,7 +24,7 @@ from scoutsim.errors import UserError
 from scoutsim.traces import fit as fitting
 from scoutsim.traces import stats, synth
 from scoutsim.traces.importers import IMPORTERS, ImportOptions, import_trace
-from scoutsim.traces.tracefile import load_trace, sha256_file, write_trace
+from scoutsim.traces.tracefile import default_mode, load_trace, sha256_file, write_trace
 
 
 def register(subparsers) -> None:
@@ -157,6 +157,7 @@ def cmd_inspect(args) -> int:
 def _atomic_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+    os.fchmod(fd, default_mode())
     try:
         with os.fdopen(fd, "w") as fh:
             fh.write(text)

@@ -15,6 +15,7 @@ import numpy as np
 
 from scoutsim.errors import UserError
 from scoutsim.traces import stats
+from scoutsim.traces.tracefile import default_mode
 
 
 def trace_figure(times: np.ndarray, mbps: np.ndarray, step_s: float, title: str,
@@ -48,6 +49,7 @@ def trace_figure(times: np.ndarray, mbps: np.ndarray, step_s: float, title: str,
     try:
         png.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=png.parent)
+        os.fchmod(fd, default_mode())
         os.close(fd)
         try:
             fig.savefig(tmp, dpi=110, format="png")

@@ -47,8 +47,16 @@ def csv_text(times: np.ndarray, mbps: np.ndarray) -> str:
     return "\n".join(lines) + "\n"
 
 
+def default_mode() -> int:
+    """Permissions a plain ``open()`` would give (mkstemp's 0600 would hide shared traces)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _write_temp(folder: Path, suffix: str, text: str) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=folder)
+    os.fchmod(fd, default_mode())
     with os.fdopen(fd, "w", newline="") as fh:
         fh.write(text)
         fh.flush()

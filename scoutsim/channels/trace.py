@@ -1,0 +1,145 @@
+"""Replay of a measured throughput trace as a piecewise-constant capacity.
+
+The contract CSV has a header ``time_s,mbps``; row ``i``'s throughput holds from its
+``time_s`` until the next row's. The last row holds for the trace's median sample interval,
+which also sets the loop period: a looped trace of ``T`` seconds repeats every
+``T + median interval``. ``offset_s`` starts the replay that far into the trace (wrapping
+when looping); ``scale`` multiplies every throughput. Without ``loop`` the capacity stays
+at the last row's value after the trace ends.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from typing import Literal
+
+from pydantic import Field
+
+from scoutsim.channels.base import CHANNELS, Channel, ChannelConfig
+from scoutsim.errors import UserError
+
+HEADER = ["time_s", "mbps"]
+
+
+def read_trace_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read and check a contract trace; every problem names the file and line."""
+    return _read_cached(str(Path(path).resolve()), Path(path).stat().st_mtime_ns if Path(path).exists() else 0)
+
+
+@lru_cache(maxsize=64)
+def _read_cached(path: str, _mtime: int) -> tuple[np.ndarray, np.ndarray]:
+    p = Path(path)
+    if not p.is_file():
+        raise UserError("trace file not found", source=path)
+    try:
+        times, rates = _parse(p, path)
+    except UnicodeDecodeError as exc:
+        raise UserError(f"not a text CSV (undecodable byte at offset {exc.start}); expected "
+                        "'time_s,mbps' rows", source=path) from None
+    except csv.Error as exc:
+        raise UserError(f"not a valid CSV ({exc})", source=path) from None
+    # The arrays are shared by every caller of the cache: make accidental mutation an error.
+    t, r = np.asarray(times), np.asarray(rates)
+    t.flags.writeable = False
+    r.flags.writeable = False
+    return t, r
+
+
+def _parse(p: Path, path: str) -> tuple[list[float], list[float]]:
+    times: list[float] = []
+    rates: list[float] = []
+    # utf-8-sig: spreadsheet exports often start with a byte-order mark.
+    with open(p, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None:
+            raise UserError("line 1: trace file is empty; expected a header 'time_s,mbps' and rows",
+                            source=path)
+        if [h.strip() for h in header] != HEADER:
+            raise UserError(f"line 1: columns {header}; expected {HEADER}", source=path)
+        for row in reader:
+            line_no = reader.line_num
+            if not row or all(not c.strip() for c in row):
+                continue
+            if len(row) != 2:
+                raise UserError(f"line {line_no}: {len(row)} fields; expected 2 (time_s,mbps)", source=path)
+            try:
+                t, r = float(row[0]), float(row[1])
+            except ValueError:
+                raise UserError(f"line {line_no}: {row} is not numeric; expected time_s,mbps numbers",
+                                source=path) from None
+            if not (math.isfinite(t) and math.isfinite(r)):
+                raise UserError(f"line {line_no}: non-finite value {row}", source=path)
+            if r < 0:
+                raise UserError(f"line {line_no}: negative throughput {r}; expected mbps >= 0", source=path)
+            if times and t <= times[-1]:
+                raise UserError(f"line {line_no}: time_s {t} does not increase (previous {times[-1]}); "
+                                "expected strictly increasing times", source=path)
+            times.append(t)
+            rates.append(r)
+    if not times:
+        raise UserError("line 2: trace has a header but no rows", source=path)
+    return times, rates
+
+
+@CHANNELS.register("trace")
+class TraceChannel(Channel):
+    class Config(ChannelConfig):
+        kind: Literal["trace"]
+        path: str = Field(min_length=1)
+        loop: bool = True
+        offset_s: float = Field(default=0.0, ge=0)
+        scale: float = Field(default=1.0, gt=0)
+
+    def __init__(self, times: np.ndarray, mbps: np.ndarray, *, loop: bool = True,
+                 offset_s: float = 0.0, scale: float = 1.0):
+        self.times = times - times[0]
+        self.mbps = mbps * scale
+        interval = float(np.median(np.diff(self.times))) if len(self.times) > 1 else 1.0
+        self.period = float(self.times[-1] + interval)
+        self.loop = loop
+        self.offset = float(offset_s) % self.period if loop else float(offset_s)
+        self._durations = np.append(np.diff(self.times), interval)
+
+    @staticmethod
+    def resolve(config, base_dir: Path) -> Path:
+        path = Path(config.path)
+        return path if path.is_absolute() else base_dir / path
+
+    @classmethod
+    def check(cls, config, base_dir: Path) -> None:
+        read_trace_csv(cls.resolve(config, base_dir))
+
+    @classmethod
+    def from_config(cls, config, base_dir, rng):
+        times, mbps = read_trace_csv(cls.resolve(config, base_dir))
+        return cls(times, mbps, loop=config.loop, offset_s=config.offset_s, scale=config.scale)
+
+    def changes(self) -> Iterator[tuple[float, float]]:
+        start = int(np.searchsorted(self.times, self.offset, side="right")) - 1
+        start = max(start, 0)
+        yield 0.0, float(self.mbps[start])
+        last = float(self.mbps[start])
+        base = -self.offset  # sim time of trace time 0 in the current lap
+        i = start + 1
+        while True:
+            if i == len(self.times):
+                if not self.loop:
+                    return
+                i = 0
+                base += self.period
+            t = base + float(self.times[i])
+            if self.mbps[i] != last:
+                last = float(self.mbps[i])
+                yield t, last
+            i += 1
+
+    def mean_mbps(self) -> float:
+        return float(np.dot(self.mbps, self._durations) / self._durations.sum())

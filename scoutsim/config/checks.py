@@ -1,0 +1,65 @@
+"""Checks that need more than one key: references between blocks, the oracle cache, the
+model shapes and the compute timings. Each failure names the key path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scoutsim.channels import CHANNELS
+from scoutsim.compute import ComputeModel, Site
+from scoutsim.config.schema import Scenario
+from scoutsim.errors import UserError
+from scoutsim.models import ModelBook
+from scoutsim.modes import parse_mode
+from scoutsim.oraclecache import OracleCache
+
+
+def check_scenario(s: Scenario, oracle: OracleCache, models: ModelBook, source: str, base: Path) -> None:
+    def fail(where: str, message: str) -> None:
+        raise UserError(message, source=source, where=where)
+
+    ids = [u.id for u in s.uplinks]
+    for i, uid in enumerate(ids):
+        if ids.index(uid) != i:
+            fail(f"uplinks[{i}].id", f"uplink id {uid!r} is used twice; ids must be unique")
+    for i, u in enumerate(s.uplinks):
+        check = getattr(CHANNELS.get(u.channel.kind), "check", None)
+        if check is not None:
+            try:
+                check(u.channel, base)
+            except UserError as exc:
+                fail(f"uplinks[{i}].channel", str(exc))
+
+    cloud = Site(s.cloud.slowdown, s.cloud.prefill_tokens_per_s)
+    whole = s.deadline_on == "answer"
+    for i, g in enumerate(s.agents):
+        at = f"agents[{i}]"
+        if g.uplink not in ids:
+            fail(f"{at}.uplink", f"no uplink with id {g.uplink!r}; expected one of {ids}")
+        for key in ("edge_model", "cloud_model"):
+            name = getattr(g, key)
+            if name not in models:
+                fail(f"{at}.{key}", f"unknown model {name!r}; expected one of {models.names()}")
+        edge = models[g.edge_model]
+        site = Site(g.edge_slowdown, g.edge_prefill_tokens_per_s)
+        static = g.policy.startswith("static:")
+        for j, mode_text in enumerate(g.candidate_modes):
+            where = f"{at}.policy" if static else f"{at}.modes[{j}]"
+            mode = parse_mode(mode_text)
+            if mode.mixed and not edge.protected_layers:
+                fail(where, f"mixed_int4 needs the protected layers of {g.edge_model}, which are not known")
+            if mode.kind == "scout" and models[g.cloud_model].family != edge.family:
+                fail(where, f"scout needs edge and cloud models with one tokenizer; {g.edge_model} is "
+                     f"{edge.family}, {g.cloud_model} is {models[g.cloud_model].family}")
+            if not oracle.has_entry(g.edge_model, g.cloud_model, mode_text):
+                have = sorted({m for e, c, m in oracle.entries() if (e, c) == (g.edge_model, g.cloud_model)})
+                fail(where, f"oracle {oracle.name} has no quality for ({g.edge_model}, {g.cloud_model}, "
+                     f"{mode_text}); it has {have or 'no modes for this model pair'}")
+            for model, op in sorted(ComputeModel.required(mode, g.edge_model, g.cloud_model, site, cloud, whole)):
+                if not oracle.has_timing(model, op):
+                    fail(where, f"oracle {oracle.name} has no '{op}' timing for {model}; "
+                         "give the site a prefill_tokens_per_s or use a cache that measured it")
+        if g.context_tokens is None and oracle.sample_info(g.edge_model) is None \
+                and "mean_context_tokens" not in oracle.meta["dataset"]:
+            fail(f"{at}.context_tokens", f"oracle {oracle.name} has neither samples nor a mean context "
+                 "length for this model; give context_tokens")

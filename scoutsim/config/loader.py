@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from scoutsim.config.checks import check_scenario
+from scoutsim.config.schema import Scenario, describe_errors
+from scoutsim.errors import UserError
+from scoutsim.models import ModelBook
+from scoutsim.oraclecache import OracleCache, load_cache
+
+
+@dataclass
+class ResolvedScenario:
+    """A scenario that passed every check, with what it refers to loaded."""
+
+    scenario: Scenario
+    source: str  # file name (or '<dict>') for messages
+    base_dir: Path  # relative paths in the scenario are resolved from here
+    oracle: OracleCache
+    models: ModelBook
+
+    def resolved_dict(self) -> dict:
+        return self.scenario.model_dump(mode="json")
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise UserError(f"cannot read scenario: {exc.strerror}", source=str(path)) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise UserError(f"not valid YAML: {problem}", source=str(path), where=where) from None
+
+
+def scenario_from_dict(data: Any, source: str = "<dict>", base_dir: Path | None = None,
+                       overrides: dict[str, Any] | None = None) -> ResolvedScenario:
+    if not isinstance(data, dict):
+        raise UserError("expected a mapping of scenario keys at the top level", source=source)
+    data = {**data, **(overrides or {})}
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise UserError(describe_errors(exc.errors(), prefix=""), source=source) from None
+    base = base_dir or Path.cwd()
+    try:
+        oracle = load_cache(scenario.oracle, base)
+    except UserError as exc:
+        raise UserError(f"oracle: {exc}", source=source) from None
+    models = ModelBook().with_cache_models(oracle.meta.get("models", {}))
+    check_scenario(scenario, oracle, models, source, base)
+    return ResolvedScenario(scenario, source, base, oracle, models)
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> ResolvedScenario:
+    p = Path(path)
+    return scenario_from_dict(_read_yaml(p), str(p), p.resolve().parent, overrides)

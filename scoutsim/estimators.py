@@ -1,0 +1,106 @@
+"""Rate estimators: what an agent believes its next transfer's throughput will be.
+
+Each agent owns one estimator. After every transfer it observes the realised throughput
+(payload bytes / time on the link); before choosing a mode it asks :meth:`estimate`. Until
+the first observation an estimator answers with its prior: the agent's weighted share of
+the channel's mean capacity, ``mean C x w_i / sum(w)``. Units: bytes per second.
+
+``oracle`` is the upper bound: it knows exactly the rate the transfer would get if it joined
+the uplink now and nothing changed until it finished.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Callable
+
+from scoutsim.registry import Registry
+
+ESTIMATORS: Registry[type] = Registry("estimator")
+
+
+class Estimator:
+    def __init__(self, prior: float, probe: Callable[[], float]):
+        self.prior = prior
+        self.probe = probe
+
+    def observe(self, nbytes: float, seconds: float) -> None:
+        pass
+
+    def estimate(self) -> float:
+        raise NotImplementedError
+
+
+@ESTIMATORS.register("oracle")
+class Oracle(Estimator):
+    def estimate(self) -> float:
+        return self.probe()
+
+
+@ESTIMATORS.register("last")
+class Last(Estimator):
+    def __init__(self, prior, probe):
+        super().__init__(prior, probe)
+        self.value = prior
+
+    def observe(self, nbytes, seconds):
+        if seconds > 0:
+            self.value = nbytes / seconds
+
+    def estimate(self):
+        return self.value
+
+
+@ESTIMATORS.register("harmonic")
+class Harmonic(Estimator):
+    """Harmonic mean of the last :attr:`WINDOW` throughputs (robustMPC's estimate)."""
+
+    WINDOW = 5
+
+    def __init__(self, prior, probe):
+        super().__init__(prior, probe)
+        self.samples: deque[float] = deque(maxlen=self.WINDOW)
+
+    def observe(self, nbytes, seconds):
+        if seconds > 0 and nbytes > 0:
+            self.samples.append(nbytes / seconds)
+
+    def estimate(self):
+        if not self.samples:
+            return self.prior
+        return len(self.samples) / sum(1.0 / x for x in self.samples)
+
+
+@ESTIMATORS.register("ewma")
+class Ewma(Estimator):
+    """Sabre's pair of EWMAs (half-lives 3 s and 8 s of transfer time); the lower one.
+
+    Each observation of ``x`` bytes/s lasting ``dt`` seconds decays an average by
+    ``a = 0.5 ** (dt / half_life)``; dividing by the total weight ``1 - prod(a)`` removes
+    the bias towards the zero start.
+    """
+
+    HALF_LIVES = (3.0, 8.0)
+
+    def __init__(self, prior, probe):
+        super().__init__(prior, probe)
+        self.values = [0.0] * len(self.HALF_LIVES)
+        self.weights = [0.0] * len(self.HALF_LIVES)
+
+    def observe(self, nbytes, seconds):
+        if seconds <= 0 or nbytes <= 0:
+            return
+        x = nbytes / seconds
+        for k, h in enumerate(self.HALF_LIVES):
+            a = 0.5 ** (seconds / h)
+            self.values[k] = a * self.values[k] + (1 - a) * x
+            self.weights[k] = a * self.weights[k] + (1 - a)
+
+    def estimate(self):
+        if self.weights[0] == 0:
+            return self.prior
+        return min(v / w for v, w in zip(self.values, self.weights))
+
+
+def build_estimator(name: str, prior: float, probe: Callable[[], float]) -> Estimator:
+    return ESTIMATORS.get(name)(prior, probe)

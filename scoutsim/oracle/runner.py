@@ -1,0 +1,164 @@
+"""One sample, every mode: what each transmission mode would answer, and its F1.
+
+For an (edge, cloud) pair and one question (DESIGN.md "Modes"):
+
+- **KV modes** (``bf16``, ``intK``, ``mixed_int4``, ``<sel>@<r>+<precision>``): the edge
+  prefills the prompt without its last token; that cache is selected (a mask over context
+  positions) and/or quantized (INTk per token, protected layers at 16 bit for
+  ``mixed_int4``), and decoded *by the edge's own model* -- a KV cache is only usable by
+  the model that made it.
+- **local**: the edge model answers from its own unmodified cache. That is the very
+  computation of ``bf16`` (same model, same cache, same decoder), so its answer is reused
+  rather than recomputed; only the payload (none) differs, which the simulator handles.
+- **text**: the cloud model prefills the whole prompt itself and answers.
+- **scout@r**: the edge's last-layer Q2C picks ``r`` of the context positions; the cloud
+  model prefills the whole prompt and decodes with everything else masked. The overlap
+  between the edge's pick and the cloud's own Q2C pick at the same retention is recorded.
+
+Optionally (``cloud_modes``) KV modes are also run with the cloud model as its own edge,
+e.g. ``q2c@0.5+bf16`` on the cloud: the baseline that scout must be compared with.
+
+Random selection draws from a generator spawned from ``SeedSequence(seed)`` with the
+sample id and the mode as spawn key, so a sample's result does not depend on which other
+samples or modes ran before it (which is what makes resumed builds identical).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from scoutsim.errors import UserError
+from scoutsim.modes import Mode, parse_mode
+from scoutsim.oracle import generate, kvcache, prompts, quant, scoring, selection
+from scoutsim.oracle.data import Sample
+from scoutsim.oracle.modelio import LoadedModel
+
+
+@dataclass
+class Prepared:
+    """A model's prefilled prefix for one sample, with its selection scores."""
+
+    loaded: LoadedModel
+    prompt: prompts.Prompt
+    cache: object
+    collector: selection.ScoreCollector | None
+
+    @property
+    def tail(self) -> torch.Tensor:
+        return self.prompt.input_ids[:, -1:].to(self.loaded.device)
+
+    def scores(self, method: str) -> torch.Tensor:
+        return selection.reduce_scores(self.collector, method)
+
+
+def prepare(loaded: LoadedModel, sample: Sample, selectors: set[str]) -> Prepared:
+    prompt = prompts.build_prompt(loaded.tokenizer, sample.context, sample.question)
+    ids = prompt.input_ids[:, :-1].to(loaded.device)
+    wanted = selectors - {"random"}
+    if wanted:
+        with selection.ScoreCollector(loaded.model, prompt.question, window=selection.SNAPKV_WINDOW
+                                      if "snapkv" in wanted else 0, h2o="h2o" in wanted) as col:
+            cache, _ = generate.prefill(loaded.model, ids)
+    else:
+        col = None
+        cache, _ = generate.prefill(loaded.model, ids)
+    return Prepared(loaded, prompt, cache, col)
+
+
+def mode_rng(seed: int, sample_id: int, mode: str) -> np.random.Generator:
+    key = (int(sample_id), zlib.crc32(mode.encode()))
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+
+def kept_positions(prep: Prepared, mode: Mode, seed: int, sample_id: int, spelled: str) -> np.ndarray:
+    scores = None if mode.selector == "random" else prep.scores(mode.selector)
+    rng = mode_rng(seed, sample_id, spelled) if mode.selector == "random" else None
+    return selection.select(scores, prep.prompt.context, mode.retention, mode.selector, rng)
+
+
+def answer(prep: Prepared, keep: torch.Tensor | None, bits: int | None, protected: tuple[int, ...],
+           max_new_tokens: int) -> tuple[str, int]:
+    """Decode from a modified copy of the prepared cache; return (text, tokens generated)."""
+    m = prep.loaded
+    cache = kvcache.clone(m.model, prep.cache)
+    if bits is not None:
+        quant.quantize_cache(cache, bits, protected)
+    toks = generate.greedy(m.model, cache, prep.tail, keep, max_new_tokens, generate.eos_ids(m.model, m.tokenizer))
+    return m.tokenizer.decode(toks, skip_special_tokens=True).strip(), len(toks)
+
+
+def run_kv_mode(prep: Prepared, spelled: str, seed: int, sample_id: int, max_new_tokens: int) -> dict:
+    mode = parse_mode(spelled)
+    keep = None
+    if mode.selects:
+        kept = kept_positions(prep, mode, seed, sample_id, spelled)
+        keep = selection.keep_mask(prep.prompt.length - 1, prep.prompt.context, kept, prep.loaded.device)
+    bits = 4 if mode.mixed else (None if mode.bits == 16 else mode.bits)
+    protected = prep.loaded.protected_layers if mode.mixed else ()
+    text, n = answer(prep, keep, bits, protected, max_new_tokens)
+    return {"prediction": text, "generated_tokens": n}
+
+
+def required_selectors(modes: list[str]) -> set[str]:
+    out = set()
+    for m in modes:
+        mode = parse_mode(m)
+        if mode.selector is not None:
+            out.add(mode.selector)
+    return out
+
+
+def run_sample(edge: LoadedModel, cloud: LoadedModel, sample: Sample, modes: list[str], cloud_modes: list[str],
+               seed: int, max_new_tokens: int) -> list[dict]:
+    """Result rows for one sample (without the per-sample metadata columns)."""
+    parsed = {m: parse_mode(m) for m in modes}
+    edge_kv = [m for m in modes if parsed[m].kind == "kv"]
+    needs_cloud = any(parsed[m].kind in ("scout", "text") for m in modes) or bool(cloud_modes)
+    edge_sel = required_selectors(edge_kv) | ({"q2c"} if any(parsed[m].kind == "scout" for m in modes) else set())
+    rows: list[dict] = []
+
+    def row(e, c, mode, result, **extra):
+        rows.append({"edge_model": e.name, "cloud_model": c.name, "mode": mode,
+                     "f1": scoring.f1(result["prediction"], sample.answers),
+                     "em": scoring.exact_match(result["prediction"], sample.answers), **result, **extra})
+
+    ep = prepare(edge, sample, edge_sel)
+    done: dict[str, dict] = {}
+    for m in edge_kv:
+        done[m] = run_kv_mode(ep, m, seed, sample.sample_id, max_new_tokens)
+        row(edge, cloud, m, done[m])
+    if "local" in modes:
+        local = done.get("bf16") or run_kv_mode(ep, "bf16", seed, sample.sample_id, max_new_tokens)
+        row(edge, cloud, "local", local)
+
+    if needs_cloud:
+        if edge.tokenizer.get_vocab() != cloud.tokenizer.get_vocab():
+            raise UserError(f"{edge.name} and {cloud.name} do not share a tokenizer; scout indices and the "
+                            "per-sample token counts need one family")
+        cloud_sel = {"q2c"} | required_selectors(cloud_modes)
+        cp = prepare(cloud, sample, cloud_sel)
+        if not torch.equal(cp.prompt.input_ids, ep.prompt.input_ids):
+            raise UserError(f"{edge.name} and {cloud.name} tokenise the prompt differently (chat templates "
+                            "differ); scout positions would not line up")
+        full = None
+        if "text" in modes or "bf16" in cloud_modes:
+            full = run_kv_mode(cp, "bf16", seed, sample.sample_id, max_new_tokens)
+        if "text" in modes:
+            row(edge, cloud, "text", full)
+        for m in modes:
+            mode = parsed[m]
+            if mode.kind != "scout":
+                continue
+            mine = selection.select(ep.scores("q2c"), ep.prompt.context, mode.retention, "q2c")
+            own = selection.select(cp.scores("q2c"), cp.prompt.context, mode.retention, "q2c")
+            keep = selection.keep_mask(cp.prompt.length - 1, cp.prompt.context, mine, cloud.device)
+            text, n = answer(cp, keep, None, (), max_new_tokens)
+            row(edge, cloud, m, {"prediction": text, "generated_tokens": n}, overlap=selection.overlap(mine, own))
+        for m in cloud_modes:
+            res = full if m == "bf16" else run_kv_mode(cp, m, seed, sample.sample_id, max_new_tokens)
+            row(cloud, cloud, m, res)
+    return rows

@@ -1,0 +1,67 @@
+"""Request records: one row per request, the DESIGN.md ``requests.parquet`` contract.
+
+Contract columns come first, in contract order; scoutsim adds ``group``, ``em``,
+``context_tokens``, ``est_rate_mbps`` (the estimate the mode was chosen with) and
+``completed`` (False for requests still in flight at the drain limit: those count as
+missed deadlines and have no ``done_s``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+CONTRACT_COLUMNS = (
+    "replication", "agent", "request", "edge_model", "cloud_model", "uplink", "arrival_s", "mode",
+    "payload_bytes", "tx_start_s", "tx_end_s", "done_s", "latency_s", "deadline_s", "met_deadline",
+    "f1", "sample_id",
+)
+EXTRA_COLUMNS = ("group", "em", "context_tokens", "est_rate_mbps", "completed")
+COLUMNS = CONTRACT_COLUMNS + EXTRA_COLUMNS
+
+_DTYPES = {
+    "replication": "int32", "agent": "int32", "request": "int64", "arrival_s": "float64",
+    "payload_bytes": "int64", "tx_start_s": "float64", "tx_end_s": "float64", "done_s": "float64",
+    "latency_s": "float64", "deadline_s": "float64", "met_deadline": "bool", "f1": "float64",
+    "sample_id": "int64", "group": "int32", "em": "float64", "context_tokens": "int64",
+    "est_rate_mbps": "float64", "completed": "bool",
+}
+
+
+class RecordBuffer:
+    def __init__(self, replication: int):
+        self.replication = replication
+        self.rows: list[tuple] = []
+
+    def add(self, r, deadline_on: str) -> None:
+        agent = r.agent
+        opt = r.option
+        draws = opt.quality
+        sid = r.question.sample_id
+        f1 = draws.by_sample.get(sid, draws.mean) if draws.has_samples else draws.mean
+        em = draws.em_by_sample.get(sid, math.nan) if draws.has_samples else math.nan
+        done = r.done
+        completed = not math.isnan(done)
+        latency = done - r.arrival if completed else math.nan
+        self.rows.append((
+            self.replication, agent.index, r.number, agent.spec.edge_model, agent.spec.cloud_model,
+            agent.uplink_id, r.arrival, opt.name, int(round(r.payload)), r.tx_start, r.tx_end, done,
+            latency, agent.deadline_s, bool(completed and latency <= agent.deadline_s), f1, sid,
+            agent.group, em, r.question.tokens, r.est_rate * 8 / 1e6, completed,
+        ))
+
+    def frame(self) -> pd.DataFrame:
+        df = pd.DataFrame.from_records(self.rows, columns=list(COLUMNS))
+        df = df.astype({k: v for k, v in _DTYPES.items()})
+        df = df.sort_values(["agent", "request"], kind="stable").reset_index(drop=True)
+        return df
+
+
+def empty_frame() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=_DTYPES.get(c, "object")) for c in COLUMNS})
+
+
+def misses_scored_zero(df: pd.DataFrame) -> np.ndarray:
+    return np.where(df["met_deadline"].to_numpy(), df["f1"].to_numpy(), 0.0)

@@ -1,0 +1,107 @@
+"""From request records to the summary: every metric with a 95 % confidence interval.
+
+Each metric is computed once per replication, per agent group and over all agents; the
+summary reports the mean of those per-replication values and a Student-t interval across
+replications (ANCHORS.md: intervals over per-replication means, not pooled requests).
+With one replication the interval is undefined and reported as NaN.
+
+Metrics: ``requests`` (per replication), ``deadline_compliance`` (share of requests whose
+first token, or whole answer, came by the deadline; unfinished requests count as misses),
+``mean_f1`` (of answered requests), ``f1_misses_zero`` (misses scored 0),
+``latency_p50/p95/p99_s`` (answered requests), ``bytes_per_request``, ``unfinished`` and
+``mode_share:<mode>``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from scoutsim.records import misses_scored_zero
+
+CONFIDENCE = 0.95
+SUMMARY_COLUMNS = ["scope", "metric", "mean", "ci95_low", "ci95_high", "ci95_half", "std", "replications"]
+
+
+def t_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
+    """(mean, half width, std) of a Student-t interval over independent replications."""
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    if len(v) == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(v.mean())
+    if len(v) < 2:
+        return mean, math.nan, math.nan
+    std = float(v.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, len(v) - 1) * std / math.sqrt(len(v)))
+    return mean, half, std
+
+
+def replication_metrics(df: pd.DataFrame, modes: list[str]) -> dict[str, float]:
+    done = df[df["completed"]]
+    lat = done["latency_s"].to_numpy()
+    out = {
+        "requests": float(len(df)),
+        "deadline_compliance": float(df["met_deadline"].mean()) if len(df) else math.nan,
+        "mean_f1": float(done["f1"].mean()) if len(done) else math.nan,
+        "f1_misses_zero": float(misses_scored_zero(df).mean()) if len(df) else math.nan,
+        "latency_p50_s": float(np.percentile(lat, 50)) if len(lat) else math.nan,
+        "latency_p95_s": float(np.percentile(lat, 95)) if len(lat) else math.nan,
+        "latency_p99_s": float(np.percentile(lat, 99)) if len(lat) else math.nan,
+        "bytes_per_request": float(df["payload_bytes"].mean()) if len(df) else math.nan,
+        "unfinished": float((~df["completed"]).mean()) if len(df) else math.nan,
+    }
+    counts = df["mode"].value_counts()
+    for m in modes:
+        out[f"mode_share:{m}"] = float(counts.get(m, 0)) / len(df) if len(df) else math.nan
+    return out
+
+
+def scope_names(scenario) -> list[str]:
+    names = []
+    for g, spec in enumerate(scenario.agents):
+        names.append(spec.name or f"g{g}:{spec.edge_model}:{spec.policy}")
+    return names
+
+
+def summarize(requests: pd.DataFrame, scenario, replications: int) -> pd.DataFrame:
+    names = scope_names(scenario)
+    modes = sorted(set(m for g in scenario.agents for m in g.candidate_modes))
+    scopes = [(names[g], requests["group"] == g) for g in range(len(names))] + [("all", None)]
+    rows = []
+    for scope, mask in scopes:
+        part = requests if mask is None else requests[mask]
+        per_rep = [replication_metrics(part[part["replication"] == r], modes) for r in range(replications)]
+        for metric in per_rep[0]:
+            values = np.array([p[metric] for p in per_rep])
+            mean, half, std = t_interval(values)
+            rows.append((scope, metric, mean, mean - half, mean + half, half, std, replications))
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def format_table(summary: pd.DataFrame) -> str:
+    """The summary a person reads: one line per scope, value ± 95 % half-width."""
+    def cell(scope, metric, scale=1.0, digits=3):
+        row = summary[(summary["scope"] == scope) & (summary["metric"] == metric)]
+        if row.empty or math.isnan(row["mean"].iloc[0]):
+            return "-"
+        mean, half = row["mean"].iloc[0] * scale, row["ci95_half"].iloc[0] * scale
+        return f"{mean:.{digits}f}" if math.isnan(half) else f"{mean:.{digits}f}±{half:.{digits}f}"
+
+    header = ["scope", "req/rep", "on time", "F1", "F1 (miss=0)", "p95 lat s", "MB/req", "top modes"]
+    lines = []
+    for scope in dict.fromkeys(summary["scope"]):
+        shares = summary[(summary["scope"] == scope) & summary["metric"].str.startswith("mode_share:")]
+        top = shares.sort_values("mean", ascending=False).head(3)
+        mix = " ".join(f"{m.split(':', 1)[1]} {v:.0%}" for m, v in zip(top["metric"], top["mean"]) if v > 0)
+        lines.append([scope, cell(scope, "requests", digits=0), cell(scope, "deadline_compliance"),
+                      cell(scope, "mean_f1"), cell(scope, "f1_misses_zero"), cell(scope, "latency_p95_s", digits=2),
+                      cell(scope, "bytes_per_request", 1e-6, 3), mix])
+    widths = [max(len(str(r[i])) for r in [header] + lines) for i in range(len(header))]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [fmt.format(*header), fmt.format(*["-" * w for w in widths])]
+    out += [fmt.format(*r) for r in lines]
+    return "\n".join(out)

@@ -1,0 +1,143 @@
+"""One replication's world: uplinks, channels, the cloud, agents; run it, return records.
+
+Building the world is where a validated scenario meets the oracle: each agent gets its
+candidate modes with their oracle qualities, its question pool, its compute model, a
+policy, an estimator, and a slot with a weight on its uplink. Random streams come from
+:mod:`scoutsim.streams` by (replication, component, index).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import simpy
+
+from scoutsim import streams
+from scoutsim.agent import Agent, ModeOption, Request
+from scoutsim.allocators import Demand, Option, build_allocator
+from scoutsim.channels import build_channel
+from scoutsim.compute import ComputeModel, Site
+from scoutsim.config import ResolvedScenario
+from scoutsim.estimators import build_estimator
+from scoutsim.modes import parse_mode
+from scoutsim.payload import kv_bytes, payload_bytes
+from scoutsim.policy import build_policy
+from scoutsim.questions import QuestionPool
+from scoutsim.records import RecordBuffer
+from scoutsim.uplink import BYTES_PER_S_PER_MBPS, SharedUplink, follow_channel
+
+
+class World:
+    def __init__(self, resolved: ResolvedScenario, replication: int, pools: dict | None = None):
+        s = resolved.scenario
+        self.scenario = s
+        self.replication = replication
+        self.env = simpy.Environment()
+        self.records = RecordBuffer(replication)
+        self.pending: dict[tuple[int, int], Request] = {}
+        self.outstanding = 0
+        self.arrivals_over = False
+        self._end = self.env.event()
+        oracle = resolved.oracle
+        pools = pools if pools is not None else build_pools(resolved)
+
+        self.cloud = simpy.Resource(self.env, capacity=s.cloud.gpus)
+        cloud_site = Site(s.cloud.slowdown, s.cloud.prefill_tokens_per_s)
+        whole = s.deadline_on == "answer"
+
+        # Channels first: their streams must not depend on the agents.
+        self.channels = {}
+        for i, u in enumerate(s.uplinks):
+            rng = streams.stream(s.seed, replication, streams.CHANNEL, i)
+            self.channels[u.id] = build_channel(u.channel, resolved.base_dir, rng)
+
+        specs = []  # (global index, group index, group spec)
+        for g, group in enumerate(s.agents):
+            for _ in range(group.count):
+                specs.append((len(specs), g, group))
+
+        self.links: dict[str, SharedUplink] = {}
+        self.agents: list[Agent] = []
+        for u in s.uplinks:
+            members = [(i, g, spec) for i, g, spec in specs if spec.uplink == u.id]
+            if not members:
+                continue
+            mean_bps = self.channels[u.id].mean_mbps() * BYTES_PER_S_PER_MBPS
+            latency = u.latency_ms / 1000.0
+            built = []
+            for slot, (i, g, spec) in enumerate(members):
+                pool = pools[g]
+                compute = ComputeModel(oracle, spec.edge_model, spec.cloud_model,
+                                       Site(spec.edge_slowdown, spec.edge_prefill_tokens_per_s),
+                                       cloud_site, whole)
+                options = [ModeOption(m, parse_mode(m), oracle.draws(spec.edge_model, spec.cloud_model, m))
+                           for m in spec.candidate_modes]
+                built.append((slot, i, g, spec, pool, compute, options))
+            demands = [self._demand(resolved, slot, spec, pool, compute, options, latency)
+                       for slot, i, g, spec, pool, compute, options in built]
+            weights = build_allocator(u.allocator).weights(demands, mean_bps)
+            link = SharedUplink(self.env, weights, u.sharing)
+            self.links[u.id] = link
+            self.env.process(follow_channel(self.env, link, self.channels[u.id].changes()))
+            for slot, i, g, spec, pool, compute, options in built:
+                probe = (lambda lk=link, sl=slot: lk.rate_if_joined(sl))
+                estimator = build_estimator(spec.estimator, link.fair_share(slot, mean_bps), probe)
+                self.agents.append(Agent(
+                    index=i, group=g, spec=spec, edge_shape=resolved.models[spec.edge_model],
+                    options=options, pool=pool, compute=compute, policy=build_policy(spec.policy),
+                    estimator=estimator, link=link, slot=slot, uplink_id=u.id, latency_s=latency,
+                    cloud=self.cloud,
+                    arrivals_rng=streams.stream(s.seed, replication, streams.ARRIVALS, i),
+                    questions_rng=streams.stream(s.seed, replication, streams.QUESTIONS, i),
+                    phase_rng=streams.stream(s.seed, replication, streams.PHASE, i),
+                    world=self))
+        self.agents.sort(key=lambda a: a.index)
+
+    @staticmethod
+    def _demand(resolved, slot, spec, pool, compute, options, latency) -> Demand:
+        q = pool.typical_question()
+        shape = resolved.models[spec.edge_model]
+        opts = []
+        for opt in options:
+            size = payload_bytes(shape, opt.mode, q.tokens, context_bytes=q.context_bytes,
+                                 question_bytes=q.question_bytes, context_at_cloud=spec.context_at_cloud)
+            fixed = compute.edge_seconds(opt.mode, q.tokens, q.answer_tokens)
+            if opt.mode.uses_uplink:
+                fixed += latency + compute.cloud_seconds(opt.mode, q.tokens, q.answer_tokens)
+            opts.append(Option(opt.name, float(size), fixed, opt.quality.mean))
+        return Demand(slot, float(kv_bytes(shape, parse_mode("bf16"), q.tokens)), spec.deadline_s, tuple(opts))
+
+    # ---------------------------------------------------------------- running
+    def finish(self, r: Request) -> None:
+        del self.pending[(r.agent.index, r.number)]
+        self.records.add(r, self.scenario.deadline_on)
+        self.outstanding -= 1
+        if self.arrivals_over and self.outstanding == 0 and not self._end.triggered:
+            self._end.succeed()
+
+    def _clock(self, duration: float, drain: float):
+        yield self.env.timeout(duration)
+        self.arrivals_over = True
+        if self.outstanding == 0:
+            self._end.succeed()
+            return
+        yield self.env.timeout(drain)
+        if not self._end.triggered:
+            self._end.succeed()
+
+    def run(self):
+        s = self.scenario
+        drain = s.drain_s if s.drain_s is not None else max(60.0, 10 * max(g.deadline_s for g in s.agents))
+        for agent in self.agents:
+            self.env.process(agent.arrivals(self.env, s.duration_s))
+        self.env.process(self._clock(s.duration_s, drain))
+        self.env.run(until=self._end)
+        for key in sorted(self.pending):  # still in flight at the drain limit: misses
+            self.records.add(self.pending[key], s.deadline_on)
+        return self.records.frame()
+
+
+def build_pools(resolved: ResolvedScenario) -> dict[int, QuestionPool]:
+    """Question pools per agent group; they depend only on the scenario and the oracle."""
+    return {g: QuestionPool(resolved.oracle, spec.edge_model, spec.cloud_model, spec.context_tokens,
+                            spec.answer_tokens)
+            for g, spec in enumerate(resolved.scenario.agents)}

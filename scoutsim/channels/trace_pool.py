@@ -76,6 +76,7 @@ def pool_files(config: Any, base_dir: Path, *, source: str | None = None) -> lis
         raise UserError("runs is empty; expected at least one trace CSV", source=source,
                         where="channel.runs")
     files: list[Path] = []
+    missing: list[tuple[str, UserError]] = []
     for i, run in enumerate(runs):
         if isinstance(run, (str, Path)):
             path, hint = str(run), None
@@ -87,7 +88,18 @@ def pool_files(config: Any, base_dir: Path, *, source: str | None = None) -> lis
                                 "or neither", source=source, where=f"channel.runs[{i}]")
             opts = tuple(str(o) for o in (_get(run, "import_options") or ()))
             hint = ImportHint(fmt, str(src), opts) if fmt else None
-        files += require_trace_file(path, base_dir, hint, where=f"channel.runs[{i}]", source=source)
+        try:
+            files += require_trace_file(path, base_dir, hint)
+        except UserError as exc:
+            missing.append((f"channel.runs[{i}]", exc))
+    if len(missing) == 1:
+        where, exc = missing[0]
+        raise UserError(exc.detail, source=source, where=where)
+    if missing:
+        # Every missing run in one message, so the user can import them all in one go.
+        lines = "\n".join(f"  {where}: {exc.detail}" for where, exc in missing)
+        raise UserError(f"{len(missing)} of {len(runs)} runs are missing:\n{lines}", source=source,
+                        where="channel.runs")
     return list(dict.fromkeys(files))
 
 

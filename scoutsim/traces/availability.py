@@ -11,6 +11,7 @@ trace comes from with an *import hint* (``format`` and ``source``, the arguments
 from __future__ import annotations
 
 import glob
+import os
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,16 @@ def resolve(path: str | Path, base_dir: Path) -> Path:
     return p if p.is_absolute() else Path(base_dir) / p
 
 
+def shown(path: Path) -> str:
+    """``path`` as the user should type it from the current directory."""
+    normal = os.path.normpath(path)
+    try:
+        rel = os.path.relpath(normal, Path.cwd())
+    except ValueError:  # another drive
+        return normal
+    return rel if not rel.startswith(".." + os.sep + "..") else normal
+
+
 def is_pattern(path: str) -> bool:
     return glob.has_magic(str(path))
 
@@ -44,8 +55,10 @@ def require_trace_file(path: str, base_dir: Path, hint: ImportHint | None = None
                        *, where: str | None = None, source: str | None = None) -> list[Path]:
     """The file(s) ``path`` names (a glob may name several), or a UserError saying how to get them.
 
-    ``path`` is as written in the scenario (relative to ``base_dir``, the scenario's
-    folder); ``where`` is the key path for the message (e.g.
+    ``path`` and the hint's ``source`` are as written in the scenario (relative to
+    ``base_dir``, the scenario's folder); the command in the message names them relative
+    to the current directory, so it can be pasted as is. ``where`` is the key path for the
+    message (e.g.
     ``uplinks[0].channel.runs[2]``), ``source`` the scenario file.
     """
     full = resolve(path, base_dir)
@@ -55,16 +68,18 @@ def require_trace_file(path: str, base_dir: Path, hint: ImportHint | None = None
         found = [full] if full.is_file() else []
     if found:
         return found
+    if hint is not None:
+        hint = ImportHint(hint.format, shown(resolve(hint.source, base_dir)), hint.options)
+    out = shown(full)
     if hint is not None and not is_pattern(str(path)):
-        how = (f"it is a measured trace that cannot be shipped; import it first with:\n  "
-               f"{import_command(hint, str(path))}")
+        how = (f"it is a measured trace that cannot be shipped; import it first with:  "
+               f"{import_command(hint, out)}")
     elif hint is not None:
-        how = (f"no file matches; import the runs with `python -m scoutsim traces import "
-               f"{hint.format} SOURCE --out FILE` for each file of {hint.source}, naming the "
-               f"outputs to match {path}")
+        how = (f"import the runs with `python -m scoutsim traces import {hint.format} SOURCE "
+               f"--out FILE` for each file of {hint.source}, naming the outputs to match {out}")
     else:
-        how = ("no such trace; import a measured trace with `python -m scoutsim traces import "
-               "FORMAT SOURCE --out " + str(path) + "` (formats: umn, nuwins, mahimahi, lumos5g, "
-               "ucc, pensieve, sabre) or make one with `python -m scoutsim traces synth`")
+        how = ("import a measured trace with `python -m scoutsim traces import FORMAT SOURCE "
+               f"--out {out}` (formats: umn, nuwins, mahimahi, lumos5g, ucc, pensieve, sabre) or "
+               "make one with `python -m scoutsim traces synth`")
     what = "no trace matches" if is_pattern(str(path)) else "trace file not found"
-    raise UserError(f"{what}: {path} (looked in {full.parent}); {how}", source=source, where=where)
+    raise UserError(f"{what}: {out}; {how}", source=source, where=where)

@@ -30,9 +30,10 @@ COMMANDS = {
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 too; keep its message short
+    def error(self, message: str) -> None:
+        # Bad flags are bad input too: usage, one message, exit 2 (argparse's convention).
         self.print_usage(sys.stderr)
-        raise SystemExit(f"{self.prog}: error: {message}")
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def _available(name: str):

@@ -1,0 +1,99 @@
+"""Every kind of invalid scenario: exit status 2, one message naming the file and the key
+path, and nothing written."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from scoutsim.cli import main
+from tests.conftest import small_scenario
+
+
+def mutate(path, value):
+    data = small_scenario()
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    if value is DELETE:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return data
+
+
+DELETE = object()
+
+CASES = [
+    ("unknown top-level key", mutate(("colour",), "red"), "colour: unknown key"),
+    ("unknown nested key", mutate(("agents", 0, "edge_slowdwn"), 2.0), "agents[0].edge_slowdwn: unknown key"),
+    ("wrong type", mutate(("duration_s",), "long"), "duration_s"),
+    ("missing key", mutate(("agents", 0, "deadline_s"), DELETE), "agents[0].deadline_s: required key is missing"),
+    ("unknown model", mutate(("agents", 0, "edge_model"), "gpt-9"), "agents[0].edge_model: unknown model 'gpt-9'"),
+    ("unknown mode", mutate(("agents", 0, "modes"), ["bf16", "int9"]), "agents[0].modes"),
+    ("retention out of range", mutate(("agents", 0, "modes"), ["q2c@1.5+int8"]), "retention"),
+    ("retention zero", mutate(("agents", 0, "policy"), "static:scout@0"), "agents[0].policy"),
+    ("unknown allocator", mutate(("uplinks", 0, "allocator"), "fastest_first"), "uplinks[0].allocator"),
+    ("unknown estimator", mutate(("agents", 0, "estimator"), "psychic"), "agents[0].estimator"),
+    ("unknown sharing", mutate(("uplinks", 0, "sharing"), "round_robin"), "uplinks[0].sharing"),
+    ("negative rate", mutate(("agents", 0, "arrival"), {"kind": "poisson", "rate_per_s": -1}),
+     "agents[0].arrival.rate_per_s"),
+    ("unknown arrival kind", mutate(("agents", 0, "arrival"), {"kind": "bursty"}), "agents[0].arrival"),
+    ("negative capacity", mutate(("uplinks", 0, "channel"), {"kind": "constant", "mbps": -5}),
+     "uplinks[0].channel"),
+    ("unknown channel kind", mutate(("uplinks", 0, "channel"), {"kind": "carrier_pigeon"}), "uplinks[0].channel"),
+    ("transition rows", mutate(("uplinks", 0, "channel"),
+                               {"kind": "markov", "states_mbps": [10, 100], "transition": [[0.5, 0.4], [0.5, 0.5]]}),
+     "sums to 0.9"),
+    ("transition shape", mutate(("uplinks", 0, "channel"),
+                                {"kind": "markov", "states_mbps": [10, 100], "transition": [[1.0]]}),
+     "2x2"),
+    ("unknown uplink", mutate(("agents", 0, "uplink"), "cell9"), "agents[0].uplink: no uplink with id 'cell9'"),
+    ("oracle entry missing", mutate(("agents", 0, "modes"), ["bf16", "h2o@0.5+int8"]),
+     "agents[0].modes[1]: oracle published-squad-v2 has no quality"),
+    ("oracle missing", mutate(("oracle",), "no-such-cache"), "oracle: no oracle cache named 'no-such-cache'"),
+    ("scout across tokenizers", mutate(("agents", 0, "edge_model"), "mistral-7b"), "scout needs edge and cloud"),
+    ("adaptive without modes", mutate(("agents", 0, "modes"), []), "agents[0]"),
+    ("missing trace", mutate(("uplinks", 0, "channel"), {"kind": "trace", "path": "nowhere.csv"}),
+     "uplinks[0].channel"),
+]
+
+
+@pytest.mark.parametrize("label,data,expected", CASES, ids=[c[0] for c in CASES])
+def test_invalid_scenario_exit_2_with_key_path(label, data, expected, write_scenario, tmp_path, capsys):
+    path = write_scenario(data)
+    out = tmp_path / "out"
+    code = main(["run", str(path), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert str(path) in err
+    assert expected in err
+    assert "Traceback" not in err
+    assert err.count("\n") == 1  # one message
+    assert not out.exists()
+
+
+def test_yaml_syntax_error_names_line(write_scenario, tmp_path, capsys):
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: x\nagents: [\n  - {count: 1\n")
+    assert main(["run", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "broken.yaml" in err and "line" in err
+
+
+def test_bad_cli_flag_is_exit_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "x.yaml", "--replications", "many"])
+    assert exc.value.code == 2
+
+
+def test_override_validated_like_the_file(write_scenario, capsys):
+    path = write_scenario(small_scenario())
+    assert main(["run", str(path), "--replications", "0"]) == 2
+    assert "replications" in capsys.readouterr().err
+
+
+def test_valid_scenario_passes(write_scenario, tmp_path):
+    data = copy.deepcopy(small_scenario(duration_s=5, replications=1))
+    assert main(["run", str(write_scenario(data)), "--out", str(tmp_path / "ok"), "--no-plots"]) == 0

@@ -1,0 +1,9 @@
+"""Experiments: sweeps over scenario grids, their executors, and ``reproduce``.
+
+* :mod:`.grid` parses ``--grid KEY=V1,V2`` and applies grid points to a raw scenario dict.
+* :mod:`.point` runs one grid point (all its replications) and writes it atomically.
+* :mod:`.executors` runs points in a local process pool or on Ray.
+* :mod:`.sweep` ties them together: manifest, resume, progress, the tidy tables.
+* :mod:`.tables` turns finished points into the summary and paired-difference tables.
+* :mod:`.paperb` reruns the study's settings and judges its conclusions from the CIs.
+"""

@@ -1,0 +1,87 @@
+"""Where grid points run: a local process pool, or Ray (a cluster or a local instance).
+
+An executor takes ``[(point_id, resolved scenario)]`` and yields each point's
+:class:`~scoutsim.experiments.point.PointResult` as it finishes, in any order. Both call the
+same pure :func:`~scoutsim.experiments.point.run_point`, so they return the same results
+for the same seeds; the driver writes them, so a crashed worker never leaves a half-written
+point behind.
+
+Ray is an optional extra (``pip install 'scoutsim[distributed]'``) and is imported only
+when the ``ray`` executor is chosen. On a cluster every node needs scoutsim installed and
+the scenario's files (traces) at the same paths; oracle caches travel with the task.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from scoutsim.errors import UserError
+from scoutsim.experiments.point import PointResult, run_point
+
+EXECUTORS = ("local", "ray")
+PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+
+
+def run_local(tasks: list, workers: int) -> Iterator[PointResult]:
+    if workers <= 1 or len(tasks) <= 1:
+        for pid, resolved in tasks:
+            yield run_point(pid, resolved)
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
+        pending = {pool.submit(run_point, pid, resolved) for pid, resolved in tasks}
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for f in done:
+                    yield f.result()
+        finally:
+            for f in pending:
+                f.cancel()
+
+
+def import_ray():
+    try:
+        import ray  # noqa: F401  (optional dependency, imported only here)
+    except ModuleNotFoundError:
+        raise UserError("the ray executor needs Ray, which is not installed; "
+                        "install it with: pip install 'scoutsim[distributed]' (or use --executor local)") from None
+    return ray
+
+
+def run_ray(tasks: list, workers: int, address: str | None) -> Iterator[PointResult]:
+    ray = import_ray()
+    started_here = not ray.is_initialized()
+    if started_here:
+        # Workers of a local instance must import this checkout even when scoutsim is not
+        # installed; a cluster's nodes bring their own installation.
+        path = os.pathsep.join(p for p in (PACKAGE_PARENT, os.environ.get("PYTHONPATH")) if p)
+        env = {"env_vars": {"PYTHONPATH": path}}
+        try:
+            if address:
+                ray.init(address=address, runtime_env=env, log_to_driver=False)
+            else:
+                ray.init(num_cpus=max(1, workers), include_dashboard=False, log_to_driver=False, logging_level="ERROR",
+                         runtime_env=env)
+        except (ConnectionError, ValueError, RuntimeError) as exc:
+            raise UserError(f"cannot start or reach Ray{f' at {address}' if address else ''}: {exc}") from None
+    try:
+        remote = ray.remote(num_cpus=1, max_retries=2)(run_point)
+        pending = [remote.remote(pid, resolved) for pid, resolved in tasks]
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            yield ray.get(done[0])
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def execute(name: str, tasks: list, workers: int, address: str | None = None) -> Iterable[PointResult]:
+    if name == "local":
+        return run_local(tasks, workers)
+    if name == "ray":
+        import_ray()  # fail before the sweep writes anything
+        return run_ray(tasks, workers, address)
+    raise UserError(f"unknown executor {name!r}; expected one of {list(EXECUTORS)}")

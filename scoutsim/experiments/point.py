@@ -1,0 +1,94 @@
+"""One grid point: simulate all its replications, summarise, and write it atomically.
+
+:func:`run_point` is a pure function of the resolved scenario (the seed fixes every random
+stream), so any executor, local or Ray, returns the same :class:`PointResult`. Only the
+sweep's driver writes, through :func:`write_point`, which reuses the run's all-or-nothing
+writer: a point's directory either holds all its files or does not exist. That is what
+makes a sweep resumable: a point is finished exactly when its directory is there.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from scoutsim.summary import replication_metrics, scope_names, summarize
+
+POINT_FILE = "point.json"
+REPLICATIONS_FILE = "replications.parquet"
+SUMMARY_FILE = "summary.parquet"
+REP_COLUMNS = ["replication", "group", "scope", "metric", "value"]
+
+
+@dataclass
+class PointResult:
+    point_id: str
+    requests: pd.DataFrame
+    summary: pd.DataFrame
+    replications: pd.DataFrame  # long: replication, group, scope, metric, value
+    seconds: float
+
+
+def replication_table(requests: pd.DataFrame, scenario) -> pd.DataFrame:
+    """Every summary metric once per replication and scope (group -1 = all agents).
+
+    Paired differences need these per-replication values; the group index (not the scope's
+    name, which may contain the varied policy) is what pairs scopes across points.
+    """
+    names = scope_names(scenario)
+    modes = sorted(set(m for g in scenario.agents for m in g.candidate_modes))
+    rows = []
+    scopes = [(g, names[g], requests["group"] == g) for g in range(len(names))] + [(-1, "all", None)]
+    for g, name, mask in scopes:
+        part = requests if mask is None else requests[mask]
+        for r in range(scenario.replications):
+            values = replication_metrics(part[part["replication"] == r], modes)
+            rows.extend((r, g, name, metric, v) for metric, v in values.items())
+    return pd.DataFrame(rows, columns=REP_COLUMNS).astype({"replication": "int32", "group": "int32"})
+
+
+def run_point(point_id: str, resolved) -> PointResult:
+    from scoutsim.runner import simulate
+
+    started = time.perf_counter()
+    s = resolved.scenario
+    requests = simulate(resolved, workers=1)
+    summary = summarize(requests, s, s.replications)
+    reps = replication_table(requests, s)
+    return PointResult(point_id, requests, summary, reps, time.perf_counter() - started)
+
+
+def _jsonable(v):
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def write_point(points_dir: Path, point, resolved, result: PointResult) -> Path:
+    from scoutsim.output import run_meta, write_results
+
+    meta = run_meta(resolved, {"requests": len(result.requests), "sweep_point": point.id,
+                               "grid": {k: _jsonable(v) for k, v in point.values},
+                               "simulated_s": round(result.seconds, 3)})
+
+    def extras(tmp: Path) -> None:
+        result.replications.to_parquet(tmp / REPLICATIONS_FILE, index=False)
+        # summary.csv is rounded for people; the sweep's table is built from full precision.
+        result.summary.to_parquet(tmp / SUMMARY_FILE, index=False)
+        (tmp / POINT_FILE).write_text(json.dumps(
+            {"id": point.id, "index": point.index, "values": [[k, _jsonable(v)] for k, v in point.values]},
+            indent=2) + "\n")
+
+    return write_results(points_dir / point.id, resolved, result.requests, result.summary, meta, extras)
+
+
+def is_finished(point_dir: Path) -> bool:
+    return all((point_dir / f).is_file() for f in (POINT_FILE, REPLICATIONS_FILE, SUMMARY_FILE, "requests.parquet"))

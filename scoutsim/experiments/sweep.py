@@ -1,0 +1,180 @@
+"""A sweep: every grid point of a scenario, each with all its replications, resumable.
+
+Layout of a sweep directory::
+
+    sweep.json          what was asked: scenario (raw, after overrides), grid, points
+    points/p0000/ ...   each point's own run outputs (requests.parquet, summary.csv, ...)
+    summary.parquet     the tidy table of every point's summaries with CIs
+    paired.parquet      paired differences between compared allocators/policies
+
+Every point shares the scenario's seed, so replication ``r`` of every point sees the same
+arrivals, channel path and questions (common random numbers; :mod:`scoutsim.streams`).
+
+Resuming: a point is written in one rename when it finishes, so after an interruption the
+same command skips the points whose directory exists and runs the rest; the tables are
+rebuilt from the finished points, never appended to, so no point is lost or counted twice.
+A directory holding a different sweep is refused rather than mixed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from scoutsim.errors import UserError
+from scoutsim.experiments import grid as gridmod
+from scoutsim.experiments.executors import execute
+from scoutsim.experiments.point import is_finished, write_point
+from scoutsim.experiments.progress import Progress
+from scoutsim.experiments.tables import (compared_keys, finished_points, paired_table, summary_table,
+                                         write_atomic)
+
+MANIFEST = "sweep.json"
+SUMMARY = "summary.parquet"
+PAIRED = "paired.parquet"
+
+
+@dataclass
+class SweepResult:
+    out: Path
+    keys: list[str]
+    summary: pd.DataFrame
+    paired: pd.DataFrame
+    ran: int
+    resumed: int
+
+
+def read_raw(path: str | Path) -> tuple[dict, str, Path]:
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text())
+    except OSError as exc:
+        raise UserError(f"cannot read scenario: {exc.strerror}", source=str(p)) from None
+    except yaml.YAMLError as exc:
+        raise UserError(f"not valid YAML: {exc}", source=str(p)) from None
+    if not isinstance(data, dict):
+        raise UserError("expected a mapping of scenario keys at the top level", source=str(p))
+    return data, str(p), p.resolve().parent
+
+
+def _manifest(raw, source, base, axes, overrides, compare, points) -> dict:
+    return {
+        "scenario": raw, "source": source, "base_dir": str(base), "overrides": overrides,
+        "grid": [[a.key, list(a.values)] for a in axes], "compare": compare,
+        "points": [{"id": p.id, "values": [[k, v] for k, v in p.values]} for p in points],
+    }
+
+
+def _same_sweep(old: dict, new: dict) -> bool:
+    fields = ("scenario", "overrides", "grid")
+    canon = lambda d: json.dumps({f: d.get(f) for f in fields}, sort_keys=True, default=str)  # noqa: E731
+    return canon(old) == canon(new)
+
+
+def _claim_dir(out: Path, manifest: dict) -> None:
+    path = out / MANIFEST
+    if path.is_file():
+        try:
+            old = json.loads(path.read_text())
+        except json.JSONDecodeError:
+            raise UserError(f"{path} is damaged; remove the directory or choose another --out") from None
+        if not _same_sweep(old, manifest):
+            raise UserError(f"{out} holds a different sweep (another scenario, grid or override); "
+                            "choose another --out or remove it")
+        return
+    if out.exists() and any(out.iterdir()):
+        raise UserError(f"{out} exists and is not a sweep directory; choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / f".{MANIFEST}.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    tmp.replace(path)
+
+
+def _clear_leftovers(points_dir: Path) -> None:
+    """Temporary directories of points that were being written when a run was killed."""
+    if points_dir.is_dir():
+        for d in points_dir.iterdir():
+            if d.name.startswith("."):
+                shutil.rmtree(d, ignore_errors=True)
+
+
+def assemble(out: Path) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
+    manifest = json.loads((out / MANIFEST).read_text())
+    keys = [k for k, _ in manifest["grid"]]
+    done = finished_points(out / "points")
+    summary = summary_table(done, keys)
+    paired = paired_table(done, keys, compared_keys(keys, manifest.get("compare")))
+    write_atomic(summary, out / SUMMARY)
+    write_atomic(paired, out / PAIRED)
+    return keys, summary, paired
+
+
+def run_sweep(scenario: str | Path, grid: list[str], out: str | Path, *, executor: str = "local",
+              workers: int = 1, overrides: dict | None = None, address: str | None = None,
+              compare: list[str] | None = None, progress: bool = True, stream=None) -> SweepResult:
+    if workers < 1:
+        raise UserError(f"--workers must be >= 1, got {workers}")
+    raw, source, base = read_raw(scenario)
+    axes = gridmod.parse_grid(grid)
+    keys = [a.key for a in axes]
+    if compare is not None:
+        unknown = [k for k in compare if k not in keys]
+        if unknown:
+            raise UserError(f"--paired {unknown[0]!r} is not a --grid key; grid keys are {keys}")
+    overrides = dict(overrides or {})
+    resolved = gridmod.resolve_points(raw, source, base, axes, overrides)  # all points valid, or nothing runs
+    out = Path(out)
+    _claim_dir(out, _manifest(raw, source, base, axes, overrides, compare, [p for p, _ in resolved]))
+    points_dir = out / "points"
+    _clear_leftovers(points_dir)
+    todo = [(p, r) for p, r in resolved if not is_finished(points_dir / p.id)]
+    bar = Progress(len(resolved), len(resolved) - len(todo), stream) if progress else None
+    if bar:
+        bar.show()
+    by_id = {p.id: (p, r) for p, r in todo}
+    try:
+        for result in execute(executor, [(p.id, r) for p, r in todo], workers, address):
+            point, res = by_id[result.point_id]
+            write_point(points_dir, point, res, result)
+            if bar:
+                bar.step()
+    finally:
+        if bar:
+            bar.close()
+    keys, summary, paired = assemble(out)
+    return SweepResult(out, keys, summary, paired, len(todo), len(resolved) - len(todo))
+
+
+def format_sweep(result: SweepResult, metrics=("deadline_compliance", "f1_misses_zero"), scope="all") -> str:
+    """Per point, the chosen metrics of one scope as mean ± 95 % half-width; then pairs."""
+    s = result.summary
+    lines = []
+    rows = s[(s["scope"] == scope) & s["metric"].isin(metrics)]
+    for pid, grp in rows.groupby("point", sort=True):
+        first = grp.iloc[0]
+        label = ", ".join(f"{k}={first[k]}" for k in result.keys)
+        cells = [f"{m} {_cell(grp[grp['metric'] == m])}" for m in metrics]
+        lines.append(f"{pid}  {label}:  " + "  ".join(cells))
+    p = result.paired
+    if len(p):
+        lines.append("paired differences (value - baseline, same seeds; 95 % CI):")
+        rows = p[(p["group"] == -1) & p["metric"].isin(metrics)]
+        others = [k for k in result.keys if k in rows.columns]
+        for _, r in rows.iterrows():
+            ctx = ", ".join(f"{k}={r[k]}" for k in others)
+            verdict = ("higher" if r["ci95_low"] > 0 else "lower" if r["ci95_high"] < 0 else "no significant difference")
+            lines.append(f"  {r['key']}: {r['value']} - {r['baseline']}{' at ' + ctx if ctx else ''}: "
+                         f"{r['metric']} {r['mean']:+.4f} [{r['ci95_low']:+.4f}, {r['ci95_high']:+.4f}] ({verdict})")
+    return "\n".join(lines)
+
+
+def _cell(row: pd.DataFrame) -> str:
+    if row.empty:
+        return "-"
+    mean, half = float(row["mean"].iloc[0]), float(row["ci95_half"].iloc[0])
+    return f"{mean:.3f}" if half != half else f"{mean:.3f}±{half:.3f}"

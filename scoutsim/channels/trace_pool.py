@@ -18,8 +18,11 @@ scheduler's time sharing, a device given a fraction ``f_i`` of the resources mov
 ``f_i r_i(t)``; with equal shares among ``n`` active devices the cell moves
 ``mean_i r_i(t)``. Hence, with ``x_i(t)`` the replayed runs::
 
-    C(t) = scale * mean_i x_i(t / time_scale + o_i)        (combine: mean, default)
-    C(t) = scale * sum_i  x_i(t / time_scale + o_i)        (combine: sum)
+    C(t) = scale * mean_i x_i((t + o_i) / time_scale)      (combine: mean, default)
+    C(t) = scale * sum_i  x_i((t + o_i) / time_scale)      (combine: sum)
+
+(``o_i`` in simulated seconds: ``offset_s`` plus, with ``random_offset``, a uniform draw
+over the replayed run's period; runs loop when ``loop`` is true)
 
 and ``C(t)`` is shared by the cell's transfers as the uplink's ``sharing`` rule says.
 ``mean`` is the time-sharing model above (exact for equal shares; an approximation
@@ -137,7 +140,7 @@ class TracePoolChannel(Channel):
         devices: Optional[int] = Field(default=None, ge=1)
         combine: Literal["mean", "sum"] = "mean"
         random_offset: bool = True
-        offset_s: float = Field(default=0.0, ge=0)
+        offset_s: float = Field(default=0.0, ge=0)  # simulated seconds, after time_scale
         loop: bool = True
         scale: float = Field(default=1.0, gt=0)
         time_scale: float = Field(default=1.0, gt=0)
@@ -181,11 +184,12 @@ class TracePoolChannel(Channel):
         self.draws: list[Draw] = []
         for path in chosen:
             times, mbps = traces[path]
-            part = TraceChannel(np.asarray(times) * time_scale, mbps, loop=loop, offset_s=0.0)
+            stretched = (np.asarray(times) - times[0]) * time_scale
             offset = float(offset_s)
             if random_offset:
-                offset += float(rng.uniform(0.0, part.period))
-            part = TraceChannel(np.asarray(times) * time_scale, mbps, loop=loop, offset_s=offset)
+                step = float(np.median(np.diff(stretched))) if len(stretched) > 1 else time_scale
+                offset += float(rng.uniform(0.0, stretched[-1] + step))  # TraceChannel's period
+            part = TraceChannel(stretched, mbps, loop=loop, offset_s=offset)
             self.parts.append(part)
             self.draws.append(Draw(path, part.offset))
 

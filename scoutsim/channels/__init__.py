@@ -11,6 +11,6 @@ random generator.
 """
 
 from scoutsim.channels.base import CHANNELS, Channel, build_channel
-from scoutsim.channels import constant, markov, trace  # noqa: F401  (registration)
+from scoutsim.channels import constant, markov, trace, trace_pool  # noqa: F401  (registration)
 
 __all__ = ["CHANNELS", "Channel", "build_channel"]

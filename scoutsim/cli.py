@@ -46,7 +46,10 @@ def _available(name: str):
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    parser = _Parser(prog="scoutsim", description=__doc__.split("\n\n")[0])
+    parser = _Parser(prog="scoutsim", description="Simulate edge devices that hand LLM work to a cloud "
+                     "model over shared, fluctuating uplinks; build and read the quality oracles behind it. "
+                     "'scoutsim COMMAND --help' explains each command.",
+                     epilog="Exit status: 0 success, 2 bad input (one message, nothing written), 1 other failures.")
     parser.add_argument("--version", action="version", version=f"scoutsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, help_text in COMMANDS.items():

@@ -130,3 +130,25 @@ def test_main_job_runs_twenty_replications_within_a_minute(tmp_path):
     assert overall["replications"] == 20 and overall["ci95_low"] <= overall["mean"] <= overall["ci95_high"]
     for png in ("deadline_compliance.png", "latency_cdf.png", "modes_over_time.png"):
         assert (tmp_path / "main" / png).stat().st_size > 1000
+
+
+def test_deadline_on_answer_adds_the_answer_decode_steps():
+    # The published cache's mean answer is 5 tokens: 4 decode steps after the first token,
+    # of the model that answers (the 7B for KV modes; the 7B on the edge, 8x slower, for local).
+    decode7 = 2 * 7.62e9 / 1.79e12
+    latencies = {}
+    for on in ("first_token", "answer"):
+        for policy in ("static:bf16", "static:local"):
+            data = small_scenario(duration_s=10, replications=1, deadline_on=on)
+            data["agents"][0].update(count=1, policy=policy,
+                                     arrival={"kind": "periodic", "period_s": 100, "offset_s": 1.0})
+            latencies[on, policy] = simulate(scenario_from_dict(data, base_dir=ROOT))["latency_s"].iloc[0]
+    assert latencies["answer", "static:bf16"] - latencies["first_token", "static:bf16"] == pytest.approx(4 * decode7)
+    assert latencies["answer", "static:local"] - latencies["first_token", "static:local"] == pytest.approx(
+        4 * decode7 * 8.0)
+
+
+def test_worker_processes_give_the_same_records():
+    data = small_scenario(duration_s=60, replications=3)
+    resolved = scenario_from_dict(data, base_dir=ROOT)
+    pd.testing.assert_frame_equal(simulate(resolved, workers=1), simulate(resolved, workers=2))

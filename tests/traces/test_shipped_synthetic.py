@@ -32,6 +32,15 @@ def test_regenerating_from_the_sidecar_reproduces_the_file(csv_path: Path, tmp_p
     assert side["summary"]["mean"] == pytest.approx(float(mbps.mean()), rel=1e-9)
 
 
-def test_real_trace_folder_is_git_ignored():
-    text = (REPO / ".gitignore").read_text().splitlines()
-    assert "traces/real/" in [line.strip() for line in text]
+def test_real_traces_are_git_ignored_and_synthetic_ones_are_not():
+    import subprocess
+
+    def ignored(rel: str) -> bool:
+        return subprocess.run(["git", "check-ignore", "-q", "--no-index", rel], cwd=REPO).returncode == 0
+
+    if subprocess.run(["git", "rev-parse"], cwd=REPO, capture_output=True).returncode != 0:
+        pytest.skip("not a git checkout")
+    assert ignored("traces/real/umn_run196.csv")
+    assert ignored("traces/umn_run196.csv")
+    assert not ignored("traces/synthetic_5g_uplink.csv")
+    assert not ignored("traces/synthetic_5g_uplink.json")

@@ -9,7 +9,8 @@ Metrics: ``requests`` (per replication), ``deadline_compliance`` (share of reque
 first token, or whole answer, came by the deadline; unfinished requests count as misses),
 ``mean_f1`` (of answered requests), ``f1_misses_zero`` (misses scored 0),
 ``latency_p50/p95/p99_s`` (answered requests), ``bytes_per_request``, ``unfinished`` and
-``mode_share:<mode>``.
+``mode_share:<mode>``. Requests that arrived during the scenario's ``warmup_s`` are in the
+records but not in the summary.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ def scope_names(scenario) -> list[str]:
 
 
 def summarize(requests: pd.DataFrame, scenario, replications: int) -> pd.DataFrame:
+    """Summary rows per scope and metric; requests arriving before ``warmup_s`` are left out."""
+    requests = requests[requests["arrival_s"] >= scenario.warmup_s]
     names = scope_names(scenario)
     modes = sorted(set(m for g in scenario.agents for m in g.candidate_modes))
     scopes = [(names[g], requests["group"] == g) for g in range(len(names))] + [("all", None)]

@@ -72,7 +72,7 @@ class World:
                 options = [ModeOption(m, parse_mode(m), oracle.draws(spec.edge_model, spec.cloud_model, m))
                            for m in spec.candidate_modes]
                 built.append((slot, i, g, spec, pool, compute, options))
-            demands = [self._demand(resolved, slot, spec, pool, compute, options, latency)
+            demands = [plan_demand(resolved, slot, spec, pool, compute, options, latency)
                        for slot, i, g, spec, pool, compute, options in built]
             weights = build_allocator(u.allocator).weights(demands, mean_bps)
             link = SharedUplink(self.env, weights, u.sharing)
@@ -91,20 +91,6 @@ class World:
                     phase_rng=streams.stream(s.seed, replication, streams.PHASE, i),
                     world=self))
         self.agents.sort(key=lambda a: a.index)
-
-    @staticmethod
-    def _demand(resolved, slot, spec, pool, compute, options, latency) -> Demand:
-        q = pool.typical_question()
-        shape = resolved.models[spec.edge_model]
-        opts = []
-        for opt in options:
-            size = payload_bytes(shape, opt.mode, q.tokens, context_bytes=q.context_bytes,
-                                 question_bytes=q.question_bytes, context_at_cloud=spec.context_at_cloud)
-            fixed = compute.edge_seconds(opt.mode, q.tokens, q.answer_tokens)
-            if opt.mode.uses_uplink:
-                fixed += latency + compute.cloud_seconds(opt.mode, q.tokens, q.answer_tokens)
-            opts.append(Option(opt.name, float(size), fixed, opt.quality.mean))
-        return Demand(slot, float(kv_bytes(shape, parse_mode("bf16"), q.tokens)), spec.deadline_s, tuple(opts))
 
     # ---------------------------------------------------------------- running
     def finish(self, r: Request) -> None:
@@ -134,6 +120,47 @@ class World:
         for key in sorted(self.pending):  # still in flight at the drain limit: misses
             self.records.add(self.pending[key], s.deadline_on)
         return self.records.frame()
+
+
+def plan_demand(resolved, slot, spec, pool, compute, options, latency) -> Demand:
+    """What an agent expects of each of its modes at its typical question: the allocators'
+    input, and the break-even bandwidths reported beside each run."""
+    q = pool.typical_question()
+    shape = resolved.models[spec.edge_model]
+    opts = []
+    for opt in options:
+        size = payload_bytes(shape, opt.mode, q.tokens, context_bytes=q.context_bytes,
+                             question_bytes=q.question_bytes, context_at_cloud=spec.context_at_cloud)
+        fixed = compute.edge_seconds(opt.mode, q.tokens, q.answer_tokens)
+        if opt.mode.uses_uplink:
+            fixed += latency + compute.cloud_seconds(opt.mode, q.tokens, q.answer_tokens)
+        opts.append(Option(opt.name, float(size), fixed, opt.quality.mean))
+    return Demand(slot, float(kv_bytes(shape, parse_mode("bf16"), q.tokens)), spec.deadline_s, tuple(opts))
+
+
+def break_even_mbps(resolved: ResolvedScenario) -> dict[str, dict[str, float | None]]:
+    """Per agent group and mode, the least rate (Mbps) at which a request alone on its link
+    meets the deadline at the group's typical prompt (LMCache reports the same per codec);
+    None where the compute and latency alone miss it, 0 for modes that send nothing."""
+    from scoutsim.summary import scope_names
+
+    s = resolved.scenario
+    pools = build_pools(resolved)
+    cloud = Site(s.cloud.slowdown, s.cloud.prefill_tokens_per_s)
+    latency = {u.id: u.latency_ms / 1000.0 for u in s.uplinks}
+    out = {}
+    for g, (name, spec) in enumerate(zip(scope_names(s), s.agents)):
+        compute = ComputeModel(resolved.oracle, spec.edge_model, spec.cloud_model,
+                               Site(spec.edge_slowdown, spec.edge_prefill_tokens_per_s), cloud,
+                               s.deadline_on == "answer")
+        options = [ModeOption(m, parse_mode(m), resolved.oracle.draws(spec.edge_model, spec.cloud_model, m))
+                   for m in spec.candidate_modes]
+        demand = plan_demand(resolved, 0, spec, pools[g], compute, options, latency[spec.uplink])
+        out[name] = {}
+        for o in demand.options:
+            need = o.need(spec.deadline_s)
+            out[name][o.mode] = None if need == float("inf") else round(need * 8 / 1e6, 6)
+    return out
 
 
 def build_pools(resolved: ResolvedScenario) -> dict[int, QuestionPool]:

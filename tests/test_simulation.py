@@ -152,3 +152,25 @@ def test_worker_processes_give_the_same_records():
     data = small_scenario(duration_s=60, replications=3)
     resolved = scenario_from_dict(data, base_dir=ROOT)
     pd.testing.assert_frame_equal(simulate(resolved, workers=1), simulate(resolved, workers=2))
+
+
+def test_warmup_requests_are_recorded_but_not_summarised(write_scenario, tmp_path):
+    data = small_scenario(duration_s=100, replications=2, warmup_s=50)
+    data["agents"][0].update(count=1, arrival={"kind": "periodic", "period_s": 10, "offset_s": 5})
+    assert main(["run", str(write_scenario(data)), "--out", str(tmp_path / "w"), "--no-plots"]) == 0
+    df = pd.read_parquet(tmp_path / "w" / "requests.parquet")
+    assert len(df) == 2 * 10  # arrivals at 5, 15, ..., 95 in each replication
+    summary = pd.read_csv(tmp_path / "w" / "summary.csv")
+    requests = summary[(summary["scope"] == "all") & (summary["metric"] == "requests")].iloc[0]
+    assert requests["mean"] == 5  # 55, 65, 75, 85, 95
+
+
+def test_break_even_bandwidth_per_mode():
+    from scoutsim.world import break_even_mbps
+
+    data = small_scenario()
+    data["agents"][0]["name"] = "q7"
+    table = break_even_mbps(scenario_from_dict(data, base_dir=ROOT))["q7"]
+    fixed = 0.018 * 8 + 0.020 + 2 * 7.62e9 / 1.79e12  # edge prefill, latency, cloud decode step
+    assert table["bf16"] == pytest.approx(9_748_544 * 8 / (5.0 - fixed) / 1e6, rel=1e-6)
+    assert table["local"] == 0.0

@@ -29,6 +29,7 @@ def main(args) -> int:
     from scoutsim.output import run_meta, write_results
     from scoutsim.runner import simulate
     from scoutsim.summary import format_table, summarize
+    from scoutsim.world import break_even_mbps
 
     overrides = {}
     if args.replications is not None:
@@ -46,7 +47,7 @@ def main(args) -> int:
     elapsed = time.perf_counter() - started
     summary = summarize(requests, s, s.replications)
     out = Path(args.out) if args.out else Path("results") / s.name
-    meta = run_meta(resolved, {"requests": len(requests)})
+    meta = run_meta(resolved, {"requests": len(requests), "break_even_mbps": break_even_mbps(resolved)})
     draw = None if args.no_plots else (lambda d: plots.draw_run(d, requests, summary, s))
     write_results(out, resolved, requests, summary, meta, draw)
     print(f"{s.name}: {s.replications} replications x {s.duration_s:g} s, {len(requests)} requests, "

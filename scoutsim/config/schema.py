@@ -175,8 +175,17 @@ class Scenario(Strict):
     duration_s: float = Field(gt=0)
     # Requests still in flight this long after the last arrival are recorded as misses.
     drain_s: Optional[float] = Field(default=None, gt=0)
+    # Requests arriving before this time are simulated and recorded but left out of the
+    # summary, so that steady-state metrics do not carry the empty-system start.
+    warmup_s: float = Field(default=0.0, ge=0)
     oracle: str
     deadline_on: Literal["first_token", "answer"] = "first_token"
     uplinks: list[Uplink] = Field(min_length=1)
     cloud: Cloud = Cloud()
     agents: list[AgentGroup] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _warmup(self) -> "Scenario":
+        if self.warmup_s >= self.duration_s:
+            raise ValueError(f"warmup_s ({self.warmup_s:g}) must be shorter than duration_s ({self.duration_s:g})")
+        return self

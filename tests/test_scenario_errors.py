@@ -57,6 +57,11 @@ CASES = [
     ("adaptive without modes", mutate(("agents", 0, "modes"), []), "agents[0]"),
     ("missing trace", mutate(("uplinks", 0, "channel"), {"kind": "trace", "path": "nowhere.csv"}),
      "uplinks[0].channel"),
+    ("missing real trace says how to import it",
+     mutate(("uplinks", 0, "channel"), {"kind": "trace", "path": "real/run1.csv", "format": "umn", "source": "run1.log"}),
+     "import it first with:  python -m scoutsim traces import umn"),
+    ("import hint half given", mutate(("uplinks", 0, "channel"), {"kind": "trace", "path": "x.csv", "format": "umn"}),
+     "give 'format' and 'source' together"),
 ]
 
 

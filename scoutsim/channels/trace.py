@@ -18,9 +18,9 @@ from typing import Iterator
 
 import numpy as np
 
-from typing import Literal
+from typing import Literal, Optional
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from scoutsim.channels.base import CHANNELS, Channel, ChannelConfig
 from scoutsim.errors import UserError
@@ -97,6 +97,17 @@ class TraceChannel(Channel):
         loop: bool = True
         offset_s: float = Field(default=0.0, ge=0)
         scale: float = Field(default=1.0, gt=0)
+        # Where a measured trace that cannot be shipped comes from: the arguments of
+        # `scoutsim traces import`, so that a missing file's error gives the exact command.
+        format: Optional[str] = None
+        source: Optional[str] = None
+        import_options: list[str] = Field(default_factory=list)
+
+        @model_validator(mode="after")
+        def _hint(self):
+            if (self.format is None) != (self.source is None):
+                raise ValueError("give 'format' and 'source' together (the arguments of traces import)")
+            return self
 
     def __init__(self, times: np.ndarray, mbps: np.ndarray, *, loop: bool = True,
                  offset_s: float = 0.0, scale: float = 1.0):
@@ -115,6 +126,11 @@ class TraceChannel(Channel):
 
     @classmethod
     def check(cls, config, base_dir: Path) -> None:
+        if config.format is not None:
+            from scoutsim.traces.availability import ImportHint, require_trace_file
+
+            require_trace_file(config.path, base_dir,
+                               ImportHint(config.format, config.source, tuple(config.import_options)))
         read_trace_csv(cls.resolve(config, base_dir))
 
     @classmethod

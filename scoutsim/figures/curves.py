@@ -1,0 +1,81 @@
+"""Deadline compliance and F1 (misses scored 0) against each swept numeric axis.
+
+One curve per combination of the other swept keys (allocators, policies, ...), each point
+with its 95 % confidence interval across replications as an error bar.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from scoutsim.figures.axes import METRIC_LABELS, axis_label, curve_label, leaf, numeric_keys, x_value
+from scoutsim.figures.style import line_style, plt, save
+
+
+def metric_vs_axis(sweep, metric: str, key: str, scope: str, out_dir: Path) -> list[Path]:
+    s = sweep.summary
+    rows = s[(s["metric"] == metric) & (s["scope"] == scope)].set_index("point")
+    others = [k for k in sweep.keys if k != key]
+    curves: dict[str, list[tuple[float, float, float]]] = {}
+    for pid in sweep.points:
+        if pid not in rows.index:
+            continue
+        r = rows.loc[pid]
+        curves.setdefault(curve_label(sweep, pid, others), []).append(
+            (x_value(sweep, pid, key), float(r["mean"]), float(r["ci95_half"])))
+    ylabel, scale = METRIC_LABELS[metric]
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    xs = sorted({p[0] for pts in curves.values() for p in pts})
+    log_x = leaf(key) in ("mbps", "scale") and len(xs) > 1 and xs[-1] / max(xs[0], 1e-9) > 20
+    for i, (label, pts) in enumerate(sorted(curves.items())):
+        pts.sort()
+        x, y, h = (np.array(v) for v in zip(*pts))
+        # Dodge the curves sideways a little so that overlapping error bars stay apart.
+        shift = (i - (len(curves) - 1) / 2) * 0.012
+        x = x * (1 + shift) if log_x else x + shift * (xs[-1] - xs[0] if len(xs) > 1 else 1.0)
+        ax.errorbar(x, y * scale, yerr=np.nan_to_num(h) * scale, capsize=3, label=label,
+                    **line_style(i, len(curves)))
+    ax.set_xlabel(axis_label(key))
+    ax.set_ylabel(ylabel)
+    if metric == "deadline_compliance":
+        ax.set_ylim(-3, 103)
+    else:
+        ax.set_ylim(bottom=0)
+    if log_x:
+        ax.set_xscale("log")
+    ax.grid(True, color="0.85", linewidth=0.6)
+    ax.set_title(f"{ylabel.split(' (')[0].capitalize()} vs {axis_label(key).split(' (')[0]} "
+                 f"(scope: {scope}; bars: 95 % CI)", fontsize=9)
+    ax.legend(fontsize=7, title=None)
+    stem = f"{'compliance' if metric == 'deadline_compliance' else 'f1_misses_zero'}_vs_{leaf(key)}"
+    return save(fig, out_dir, stem)
+
+
+def sweep_curves(sweep, scope: str, out_dir: Path) -> list[Path]:
+    out = []
+    for key in numeric_keys(sweep):
+        for metric in ("deadline_compliance", "f1_misses_zero"):
+            out += metric_vs_axis(sweep, metric, key, scope, out_dir)
+    return out
+
+
+def group_bars(summary, out_dir: Path) -> list[Path]:
+    """A run has no axis: compliance and F1 (misses 0) per agent group, with CIs."""
+    out = []
+    for metric in ("deadline_compliance", "f1_misses_zero"):
+        rows = summary[summary["metric"] == metric]
+        ylabel, scale = METRIC_LABELS[metric]
+        fig, ax = plt.subplots(figsize=(max(4.0, 1.1 * len(rows) + 2), 3.8))
+        x = np.arange(len(rows))
+        bars = ax.bar(x, rows["mean"] * scale, yerr=np.nan_to_num(rows["ci95_half"].to_numpy()) * scale,
+                      capsize=4, color="0.8", edgecolor="black")
+        for bar, hatch in zip(bars, ["", "//", "..", "xx", "\\\\", "--"] * 4):
+            bar.set_hatch(hatch)
+        ax.set_xticks(x, rows["scope"], rotation=20, ha="right", fontsize=8)
+        ax.set_xlabel("agent group")
+        ax.set_ylabel(ylabel)
+        ax.set_title(f"{ylabel.split(' (')[0].capitalize()} per group (bars: 95 % CI)", fontsize=9)
+        out += save(fig, out_dir, "compliance_by_group" if metric == "deadline_compliance" else "f1_by_group")
+    return out

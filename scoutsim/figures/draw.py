@@ -1,0 +1,65 @@
+"""Which figures a run or a sweep gets, drawn into a fresh directory in one rename.
+
+A run: compliance and F1 (misses 0) per group with CIs, latency CDFs with CI bands, modes
+over time, decision maps. A sweep: compliance and F1 (misses 0) against every swept
+numeric axis (bandwidth, number of agents, deadline, ...), one curve per value of the
+other keys (allocator, policy, ...), with CI error bars; latency CDFs with CI bands per
+axis value; modes over time per point; the decision maps of its first point's scenario.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from scoutsim.errors import UserError
+from scoutsim.figures import cdf, curves, decision, modes
+from scoutsim.figures.load import Run, Sweep, load
+
+
+def _oracle(run: Run):
+    from scoutsim.oraclecache import load_cache
+
+    path = run.meta.get("oracle", {}).get("path")
+    try:
+        return load_cache(path if path and Path(path).is_dir() else run.scenario.oracle, run.path)
+    except UserError as exc:
+        raise UserError(f"decision map needs the run's oracle cache: {exc}") from None
+
+
+def draw_run(run: Run, out: Path) -> list[Path]:
+    import pandas as pd
+
+    summary = pd.read_csv(run.path / "summary.csv")
+    paths = curves.group_bars(summary, out)
+    paths += cdf.run_cdf(run, out)
+    paths += modes.run_modes(run, out)
+    paths += decision.draw_decision_maps(run.scenario, _oracle(run), out)
+    return paths
+
+
+def draw_sweep(sweep: Sweep, out: Path, scope: str) -> list[Path]:
+    if scope not in set(sweep.summary["scope"]):
+        raise UserError(f"no scope {scope!r} in this sweep; it has {sorted(set(sweep.summary['scope']))}")
+    paths = curves.sweep_curves(sweep, scope, out)
+    paths += cdf.sweep_cdf(sweep, out)
+    paths += modes.sweep_modes(sweep, out)
+    first = next(iter(sweep.points.values()))
+    paths += decision.draw_decision_maps(first.scenario, _oracle(first), out)
+    return paths
+
+
+def draw(results: str | Path, out: str | Path | None = None, scope: str = "all") -> tuple[Path, list[Path]]:
+    target = load(results)
+    out_dir = Path(out) if out else Path(results) / "figures"
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        made = draw_sweep(target, tmp, scope) if isinstance(target, Sweep) else draw_run(target, tmp)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        tmp.rename(out_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out_dir, [out_dir / p.name for p in made]

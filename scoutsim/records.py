@@ -35,7 +35,7 @@ class RecordBuffer:
         self.replication = replication
         self.rows: list[tuple] = []
 
-    def add(self, r, deadline_on: str) -> None:
+    def add(self, r) -> None:
         agent = r.agent
         opt = r.option
         draws = opt.quality

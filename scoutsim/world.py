@@ -95,7 +95,7 @@ class World:
     # ---------------------------------------------------------------- running
     def finish(self, r: Request) -> None:
         del self.pending[(r.agent.index, r.number)]
-        self.records.add(r, self.scenario.deadline_on)
+        self.records.add(r)
         self.outstanding -= 1
         if self.arrivals_over and self.outstanding == 0 and not self._end.triggered:
             self._end.succeed()
@@ -118,7 +118,7 @@ class World:
         self.env.process(self._clock(s.duration_s, drain))
         self.env.run(until=self._end)
         for key in sorted(self.pending):  # still in flight at the drain limit: misses
-            self.records.add(self.pending[key], s.deadline_on)
+            self.records.add(self.pending[key])
         return self.records.frame()
 
 

@@ -11,7 +11,7 @@ CLOUD=$(echo "$PAIR" | grep '^qwen2.5-coder-1.5b=')
 COMMON="--edge $EDGE --cloud $CLOUD --seed 0 --threads 1 --max-new-tokens 24 --no-progress"
 case "$1" in
   squad)
-    for n in ${SAMPLES:-25 50 80}; do
+    for n in ${SAMPLES:-25 50 80 120}; do
       python -m scoutsim oracle build --name qwen2.5-coder-0.5b-1.5b-squad-v2 $COMMON \
         --dataset ../shared/data/squad_v2_dev_cs224n_split/dev-v2.0.json --dataset-name squad_v2_dev_cs224n_split \
         --samples "$n" --timing-lengths 64,128,256,512,1024 --timing-repeats 3

@@ -37,14 +37,14 @@ def prefill(model, ids: torch.Tensor, cache=None):
 
 @torch.no_grad()
 def step(model, cache, ids: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
-    """Feed ``ids`` after the cache's contents; return the last position's logits."""
+    """Feed ``ids`` (batch, k) after the cache's contents; return the last position's logits."""
     past = kvcache.length(cache)
-    n = ids.shape[1]
-    position_ids = torch.arange(past, past + n, device=ids.device).unsqueeze(0)
+    b, n = ids.shape
+    position_ids = torch.arange(past, past + n, device=ids.device).unsqueeze(0).expand(b, n)
     kwargs = {kvcache.cache_kwarg(model): cache}
     if keep is not None:
         kwargs["attention_mask"] = torch.cat(
-            [keep.to(ids.device), torch.ones(1, past + n - keep.shape[1], dtype=keep.dtype, device=ids.device)], 1)
+            [keep.to(ids.device), torch.ones(b, past + n - keep.shape[1], dtype=keep.dtype, device=ids.device)], 1)
     out = model(input_ids=ids, position_ids=position_ids, use_cache=True, logits_to_keep=1, **kwargs)
     return out.logits[:, -1]
 
@@ -60,15 +60,36 @@ def eos_ids(model, tokenizer) -> set[int]:
 
 
 @torch.no_grad()
+def greedy_batch(model, cache, tail: torch.Tensor, keep: torch.Tensor | None = None, max_new_tokens: int = 32,
+                 eos: set[int] = frozenset()) -> list[list[int]]:
+    """Greedy tokens for every row of a batched cache, each row stopping after its first EOS
+    or ``max_new_tokens``.
+
+    Rows are independent (each attends to its own cache row under its own mask); batching
+    only lets one read of the weights serve every mode of a sample, which on a CPU is most
+    of a decoding step's cost. Finished rows keep being fed EOS until all are done; what
+    they produce then is discarded.
+    """
+    b = kvcache.batch_size(cache)
+    ids = tail.expand(b, -1) if tail.shape[0] == 1 else tail
+    logits = step(model, cache, ids, keep)
+    out: list[list[int]] = [[] for _ in range(b)]
+    done = [False] * b
+    fill = min(eos) if eos else 0
+    for _ in range(max_new_tokens):
+        toks = torch.argmax(logits, dim=-1).tolist()
+        for r, t in enumerate(toks):
+            if not done[r]:
+                out[r].append(int(t))
+                done[r] = int(t) in eos or len(out[r]) == max_new_tokens
+        if all(done):
+            break
+        nxt = torch.tensor([[fill if done[r] else toks[r]] for r in range(b)], device=ids.device)
+        logits = step(model, cache, nxt, keep)
+    return out
+
+
 def greedy(model, cache, tail: torch.Tensor, keep: torch.Tensor | None = None, max_new_tokens: int = 32,
            eos: set[int] = frozenset()) -> list[int]:
-    """Greedy tokens after ``tail``, stopping after an EOS token or ``max_new_tokens``."""
-    logits = step(model, cache, tail, keep)
-    tokens: list[int] = []
-    for _ in range(max_new_tokens):
-        tok = int(torch.argmax(logits, dim=-1)[0])
-        tokens.append(tok)
-        if tok in eos or len(tokens) == max_new_tokens:
-            break
-        logits = step(model, cache, torch.tensor([[tok]], device=tail.device), keep)
-    return tokens
+    """:func:`greedy_batch` for a single cache row."""
+    return greedy_batch(model, cache, tail, keep, max_new_tokens, eos)[0]

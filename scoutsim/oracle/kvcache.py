@@ -49,6 +49,19 @@ def clone(model, cache):
     return out
 
 
+def batch_size(cache) -> int:
+    return int(layers(cache)[0][0].shape[0])
+
+
+def stack(model, caches: list):
+    """One cache whose batch rows are ``caches`` (all of the same length)."""
+    out = new_cache(model)
+    per_cache = [layers(c) for c in caches]
+    for i in range(len(per_cache[0])):
+        out.update(torch.cat([p[i][0] for p in per_cache]), torch.cat([p[i][1] for p in per_cache]), i)
+    return out
+
+
 def cache_kwarg(model) -> str:
     """The name the model's forward gives its cache argument (renamed in transformers 5)."""
     params = inspect.signature(model.forward).parameters

@@ -63,10 +63,24 @@ def _family(config, path: Path) -> str:
     return {"qwen2": "qwen2.5"}.get(kind, kind)
 
 
+def _tokenizer_class(path: Path):
+    """AutoTokenizer, unless the directory declares a generic fast tokenizer: AutoTokenizer
+    would then pick the class of the model type (e.g. Qwen2's BPE) and misread a
+    tokenizer.json of another kind."""
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
+
+    cfg = path / "tokenizer_config.json" if path.is_dir() else None
+    if cfg is not None and cfg.is_file():
+        import json
+        if json.loads(cfg.read_text()).get("tokenizer_class") in ("TokenizersBackend", "PreTrainedTokenizerFast"):
+            return PreTrainedTokenizerFast.from_pretrained
+    return AutoTokenizer.from_pretrained
+
+
 def load(name: str, path: Path, dtype: str = "bfloat16", device: str = "cpu",
          attn_implementation: str | None = None) -> LoadedModel:
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
     if dtype not in DTYPES:
         raise UserError(f"--dtype {dtype!r}; expected one of {list(DTYPES)}")
@@ -77,7 +91,7 @@ def load(name: str, path: Path, dtype: str = "bfloat16", device: str = "cpu",
     if path.suffix == ".gguf":
         kwargs["gguf_file"] = path.name
         where = path.parent
-    tokenizer = AutoTokenizer.from_pretrained(str(where), **kwargs)
+    tokenizer = _tokenizer_class(path)(str(where), **kwargs)
     model = AutoModelForCausalLM.from_pretrained(
         str(where), dtype=getattr(torch, dtype), attn_implementation=attn_implementation, **kwargs)
     model.to(device).eval()

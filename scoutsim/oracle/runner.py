@@ -80,27 +80,43 @@ def kept_positions(prep: Prepared, mode: Mode, seed: int, sample_id: int, spelle
     return selection.select(scores, prep.prompt.context, mode.retention, mode.selector, rng)
 
 
-def answer(prep: Prepared, keep: torch.Tensor | None, bits: int | None, protected: tuple[int, ...],
-           max_new_tokens: int) -> tuple[str, int]:
-    """Decode from a modified copy of the prepared cache; return (text, tokens generated)."""
-    m = prep.loaded
-    cache = kvcache.clone(m.model, prep.cache)
-    if bits is not None:
-        quant.quantize_cache(cache, bits, protected)
-    toks = generate.greedy(m.model, cache, prep.tail, keep, max_new_tokens, generate.eos_ids(m.model, m.tokenizer))
-    return m.tokenizer.decode(toks, skip_special_tokens=True).strip(), len(toks)
+@dataclass
+class Job:
+    """One mode's modification of a prepared cache: a keep mask and/or a bit width."""
+
+    mode: str
+    keep: torch.Tensor | None = None
+    bits: int | None = None
+    protected: tuple[int, ...] = ()
 
 
-def run_kv_mode(prep: Prepared, spelled: str, seed: int, sample_id: int, max_new_tokens: int) -> dict:
+def kv_job(prep: Prepared, spelled: str, seed: int, sample_id: int) -> Job:
     mode = parse_mode(spelled)
     keep = None
     if mode.selects:
         kept = kept_positions(prep, mode, seed, sample_id, spelled)
         keep = selection.keep_mask(prep.prompt.length - 1, prep.prompt.context, kept, prep.loaded.device)
     bits = 4 if mode.mixed else (None if mode.bits == 16 else mode.bits)
-    protected = prep.loaded.protected_layers if mode.mixed else ()
-    text, n = answer(prep, keep, bits, protected, max_new_tokens)
-    return {"prediction": text, "generated_tokens": n}
+    return Job(spelled, keep, bits, prep.loaded.protected_layers if mode.mixed else ())
+
+
+def answer_all(prep: Prepared, jobs: list[Job], max_new_tokens: int) -> list[dict]:
+    """Decode every job from its own modified copy of the prepared cache, as one batch."""
+    m = prep.loaded
+    caches = []
+    for job in jobs:
+        cache = kvcache.clone(m.model, prep.cache)
+        if job.bits is not None:
+            quant.quantize_cache(cache, job.bits, job.protected)
+        caches.append(cache)
+    keep = None
+    if any(job.keep is not None for job in jobs):
+        ones = torch.ones(1, prep.prompt.length - 1, dtype=torch.long, device=m.device)
+        keep = torch.cat([ones if job.keep is None else job.keep for job in jobs])
+    toks = generate.greedy_batch(m.model, kvcache.stack(m.model, caches), prep.tail, keep, max_new_tokens,
+                                 generate.eos_ids(m.model, m.tokenizer))
+    return [{"prediction": m.tokenizer.decode(t, skip_special_tokens=True).strip(), "generated_tokens": len(t)}
+            for t in toks]
 
 
 def required_selectors(modes: list[str]) -> set[str]:
@@ -127,13 +143,14 @@ def run_sample(edge: LoadedModel, cloud: LoadedModel, sample: Sample, modes: lis
                      "em": scoring.exact_match(result["prediction"], sample.answers), **result, **extra})
 
     ep = prepare(edge, sample, edge_sel)
-    done: dict[str, dict] = {}
+    jobs = [kv_job(ep, m, seed, sample.sample_id) for m in edge_kv]
+    if "local" in modes and "bf16" not in edge_kv:
+        jobs.append(Job("bf16"))
+    done = dict(zip([j.mode for j in jobs], answer_all(ep, jobs, max_new_tokens))) if jobs else {}
     for m in edge_kv:
-        done[m] = run_kv_mode(ep, m, seed, sample.sample_id, max_new_tokens)
         row(edge, cloud, m, done[m])
     if "local" in modes:
-        local = done.get("bf16") or run_kv_mode(ep, "bf16", seed, sample.sample_id, max_new_tokens)
-        row(edge, cloud, "local", local)
+        row(edge, cloud, "local", done["bf16"])
 
     if needs_cloud:
         if edge.tokenizer.get_vocab() != cloud.tokenizer.get_vocab():
@@ -144,11 +161,11 @@ def run_sample(edge: LoadedModel, cloud: LoadedModel, sample: Sample, modes: lis
         if not torch.equal(cp.prompt.input_ids, ep.prompt.input_ids):
             raise UserError(f"{edge.name} and {cloud.name} tokenise the prompt differently (chat templates "
                             "differ); scout positions would not line up")
-        full = None
+        # One batch for the cloud model: its full-prompt answer (text, and bf16 as its own
+        # edge), scout masks from the edge's choice, and its own selections.
+        jobs, overlaps = [], {}
         if "text" in modes or "bf16" in cloud_modes:
-            full = run_kv_mode(cp, "bf16", seed, sample.sample_id, max_new_tokens)
-        if "text" in modes:
-            row(edge, cloud, "text", full)
+            jobs.append(Job("bf16"))
         for m in modes:
             mode = parsed[m]
             if mode.kind != "scout":
@@ -156,9 +173,14 @@ def run_sample(edge: LoadedModel, cloud: LoadedModel, sample: Sample, modes: lis
             mine = selection.select(ep.scores("q2c"), ep.prompt.context, mode.retention, "q2c")
             own = selection.select(cp.scores("q2c"), cp.prompt.context, mode.retention, "q2c")
             keep = selection.keep_mask(cp.prompt.length - 1, cp.prompt.context, mine, cloud.device)
-            text, n = answer(cp, keep, None, (), max_new_tokens)
-            row(edge, cloud, m, {"prediction": text, "generated_tokens": n}, overlap=selection.overlap(mine, own))
+            jobs.append(Job(m, keep))
+            overlaps[m] = selection.overlap(mine, own)
+        jobs += [kv_job(cp, m, seed, sample.sample_id) for m in cloud_modes if m != "bf16"]
+        done = dict(zip([j.mode for j in jobs], answer_all(cp, jobs, max_new_tokens))) if jobs else {}
+        if "text" in modes:
+            row(edge, cloud, "text", done["bf16"])
+        for m, ov in overlaps.items():
+            row(edge, cloud, m, done[m], overlap=ov)
         for m in cloud_modes:
-            res = full if m == "bf16" else run_kv_mode(cp, m, seed, sample.sample_id, max_new_tokens)
-            row(cloud, cloud, m, res)
+            row(cloud, cloud, m, done[m])
     return rows

@@ -122,3 +122,34 @@ def test_random_selection_is_seeded():
 
 def test_overlap_by_hand():
     assert selection.overlap(np.array([1, 2, 3, 4]), np.array([3, 4, 5, 6])) == 0.5
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_batched_rows_decode_as_they_would_alone(shape):
+    """Every mode of a sample is decoded in one batch; each row must match its solo run."""
+    from scoutsim.oracle import quant
+
+    model = tiny_model(shape)
+    model.generation_config.eos_token_id = None
+    ids = _ids(SHAPES.index(shape), 36)
+    cache, _ = generate.prefill(model, ids[:, :-1])
+    quantized = kvcache.clone(model, cache)
+    quant.quantize_cache(quantized, 3)
+    keep = selection.keep_mask(35, (5, 30), np.arange(5, 30, 2))
+    ones = torch.ones(1, 35, dtype=torch.long)
+    rows = [(kvcache.clone(model, cache), ones), (quantized, ones), (kvcache.clone(model, cache), keep)]
+    alone = [generate.greedy(model, kvcache.clone(model, c), ids[:, -1:], k, max_new_tokens=8) for c, k in rows]
+    batch = generate.greedy_batch(model, kvcache.stack(model, [c for c, _ in rows]), ids[:, -1:],
+                                  torch.cat([k for _, k in rows]), max_new_tokens=8)
+    assert batch == alone
+    assert alone[0] != alone[2] or alone[0] != alone[1]  # the modifications matter
+
+
+def test_rows_stop_at_their_own_eos():
+    model = tiny_model("qwen2")
+    ids = _ids(3, 20)
+    cache, _ = generate.prefill(model, ids[:, :-1])
+    free = generate.greedy(model, kvcache.clone(model, cache), ids[:, -1:], max_new_tokens=6)
+    # declare the third generated token an EOS: decoding must stop right after it
+    stopped = generate.greedy(model, kvcache.clone(model, cache), ids[:, -1:], max_new_tokens=6, eos={free[2]})
+    assert stopped == free[:free.index(free[2]) + 1]

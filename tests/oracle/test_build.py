@@ -1,0 +1,198 @@
+"""Whole builds on a tiny saved model pair: format, resume after SIGKILL, refusals, report."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("torch")
+
+from scoutsim.errors import CacheError, UserError  # noqa: E402
+from scoutsim.oraclecache import QUALITY_COLUMNS, OracleCache  # noqa: E402
+
+from .tiny import FICTIONAL  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+MODES = "bf16,int4,int2,mixed_int4,q2c@0.5+int8,snapkv@0.5+bf16,h2o@0.25+bf16,random@0.5+bf16,scout@0.5,text,local"
+
+
+def _cmd(pair, out, n=8, extra=()):
+    return [sys.executable, "-m", "scoutsim", "oracle", "build", "--name", out.name, "--out", str(out),
+            "--edge", f"tiny-edge={pair['tiny-edge']}", "--cloud", f"tiny-cloud={pair['tiny-cloud']}",
+            "--dataset", str(FICTIONAL), "--samples", str(n), "--seed", "5", "--modes", MODES,
+            "--cloud-modes", "bf16,q2c@0.5+bf16", "--dtype", "float32", "--max-new-tokens", "6",
+            "--calibration", "2", "--timing-lengths", "16,32", "--timing-repeats", "1", "--threads", "1",
+            "--no-progress", *extra]
+
+
+def _run(cmd, **kw):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, **kw)
+
+
+@pytest.fixture(scope="module")
+def reference_build(tiny_pair_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref") / "tiny-ref"
+    res = _run(_cmd(tiny_pair_dir, out))
+    assert res.returncode == 0, res.stderr[-2000:]
+    return out
+
+
+def test_cache_is_readable_and_complete(reference_build):
+    cache = OracleCache(reference_build)  # verifies hashes, schema, columns
+    q = cache.quality
+    assert set(QUALITY_COLUMNS) <= set(q.columns)
+    assert {"context_bytes", "question_bytes", "answer_tokens", "overlap"} <= set(q.columns)
+    assert q.duplicated(["edge_model", "cloud_model", "mode", "sample_id"]).sum() == 0
+    edge_rows = q[q.edge_model == "tiny-edge"]
+    assert edge_rows["sample_id"].nunique() == 8
+    assert len(edge_rows) == 8 * len(MODES.split(","))
+    assert set(q[q.edge_model == "tiny-cloud"]["mode"]) == {"bf16", "q2c@0.5+bf16"}
+    # scout rows carry an overlap in [0, 1]; others none
+    scout = q[q["mode"] == "scout@0.5"]["overlap"]
+    assert scout.between(0, 1).all() and q[q["mode"] == "bf16"]["overlap"].isna().all()
+    # local is the edge model on its own full cache: the same computation as bf16
+    a = q[(q["mode"] == "local")].set_index("sample_id")["prediction"]
+    b = q[(q["mode"] == "bf16") & (q.edge_model == "tiny-edge")].set_index("sample_id")["prediction"]
+    assert a.equals(b)
+    meta = cache.meta
+    for m in ("tiny-edge", "tiny-cloud"):
+        entry = meta["models"][m]
+        for key in ("layers", "kv_heads", "head_dim", "attention_heads", "parameters", "dtype",
+                    "protected_layers", "family", "files"):
+            assert key in entry
+        assert all(len(h) == 64 for h in entry["files"].values())
+    assert meta["models"]["tiny-edge"]["layers"] == 2 and meta["models"]["tiny-cloud"]["layers"] == 3
+    assert len(meta["models"]["tiny-edge"]["protected_layers"]) == 1
+    ds = meta["dataset"]
+    for key in ("name", "split", "n", "seed", "sha256", "bytes_per_token", "mean_question_bytes",
+                "mean_answer_tokens", "sample_ids"):
+        assert key in ds
+    assert ds["n"] == 8 and sorted(ds["sample_ids"]) == sorted(q["sample_id"].unique().tolist())
+    assert set(cache.timings["op"]) >= {"prefill", "quantize", "dequantize", "select", "decode_token"}
+    assert set(cache.timings["model"]) == {"tiny-edge", "tiny-cloud"}
+    assert "template_sha256" in meta["prompt"] and meta["device"]["type"] == "cpu"
+
+
+def test_sigkill_then_resume_gives_identical_quality(reference_build, tiny_pair_dir, tmp_path):
+    out = tmp_path / "tiny-killed"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(_cmd(tiny_pair_dir, out), cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shards = out / ".partial" / "samples"
+    deadline = time.time() + 240
+    while time.time() < deadline and proc.poll() is None:
+        done = len(list(shards.glob("*.json"))) if shards.is_dir() else 0
+        if 2 <= done < 8:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "build finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (out / "quality.parquet").exists()
+    res = _run(_cmd(tiny_pair_dir, out))
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "already done" in res.stdout
+    a, b = pd.read_parquet(out / "quality.parquet"), pd.read_parquet(reference_build / "quality.parquet")
+    pd.testing.assert_frame_equal(a, b)
+    assert (out / "quality.parquet").read_bytes() == (reference_build / "quality.parquet").read_bytes()
+
+
+def test_resume_with_other_settings_is_refused(reference_build, tiny_pair_dir, tmp_path):
+    out = tmp_path / "copy"
+    import shutil
+    shutil.copytree(reference_build, out)
+    cmd = _cmd(tiny_pair_dir, out)
+    cmd[cmd.index("--seed") + 1] = "6"
+    res = _run(cmd)
+    assert res.returncode == 2
+    assert "different ['seed']" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_tampered_file_is_refused_with_reason(reference_build, tmp_path):
+    import shutil
+    out = tmp_path / "tampered"
+    shutil.copytree(reference_build, out)
+    q = pd.read_parquet(out / "quality.parquet")
+    q.loc[0, "f1"] = 1.0 - q.loc[0, "f1"]
+    q.to_parquet(out / "quality.parquet", index=False)
+    with pytest.raises(CacheError, match=r"quality.parquet sha256 .* differs from meta.json"):
+        OracleCache(out)
+    res = _run([sys.executable, "-m", "scoutsim", "oracle", "report", str(out)])
+    assert res.returncode == 2 and "differs from meta.json" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_wrong_schema_is_refused_with_reason(reference_build, tmp_path):
+    import shutil
+    out = tmp_path / "schema"
+    shutil.copytree(reference_build, out)
+    meta = json.loads((out / "meta.json").read_text())
+    meta["schema_version"] = 99
+    (out / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(CacheError, match="schema_version 99 but this scoutsim reads 1"):
+        OracleCache(out)
+
+
+def test_report_runs_and_tests_scout_against_cloud_selection(reference_build):
+    from scoutsim.oracle import report
+    table = report.report(str(reference_build))
+    scout = table[table["mode"] == "scout@0.5"].iloc[0]
+    assert scout["baseline"] == "q2c@0.5+bf16 (tiny-cloud)"
+    ref = table[(table["mode"] == "bf16") & (table.edge_model == "tiny-edge")].iloc[0]
+    assert ref["pct_of_ref"] == pytest.approx(100.0) or ref["f1"] == 0
+    tested = table["p"].notna().sum()
+    ok = table["p"].notna()
+    assert (table.loc[ok, "p_bonferroni"] >= table.loc[ok, "p"]).all()
+    assert (table.loc[ok, "p_bonferroni"] == (table.loc[ok, "p"] * tested).clip(upper=1)).all()
+    res = _run([sys.executable, "-m", "scoutsim", "oracle", "report", str(reference_build)])
+    assert res.returncode == 0 and "scout@0.5" in res.stdout and "Bonferroni" in res.stdout
+
+
+def test_bad_inputs_are_one_clear_message(tiny_pair_dir, tmp_path):
+    cmd = _cmd(tiny_pair_dir, tmp_path / "bad")
+    cmd[cmd.index("--modes") + 1] = "bf16,int9"
+    res = _run(cmd)
+    assert res.returncode == 2 and "int9" in res.stderr and "Traceback" not in res.stderr
+    cmd = _cmd(tiny_pair_dir, tmp_path / "bad2")
+    cmd[cmd.index("--edge") + 1] = "tiny-edge=/no/such/model"
+    res = _run(cmd)
+    assert res.returncode == 2 and "/no/such/model" in res.stderr
+    res = _run(_cmd(tiny_pair_dir, tmp_path / "bad3", n=99))
+    assert res.returncode == 2 and "only 8 eligible" in res.stderr
+
+
+def test_help_explains_every_flag():
+    res = _run([sys.executable, "-m", "scoutsim", "oracle", "build", "--help"])
+    assert res.returncode == 0
+    for flag in ("--edge", "--cloud", "--dataset", "--samples", "--seed", "--modes", "--device", "--dtype",
+                 "--name", "--include-unanswerable", "--timing-lengths", "--protected-layers"):
+        assert flag in res.stdout
+    from scoutsim.commands import oracle as cmd
+    import argparse
+    parser = argparse.ArgumentParser()
+    cmd.register(parser.add_subparsers())
+    sub = parser._subparsers._group_actions[0].choices["oracle"]
+    for action_parser in sub._subparsers._group_actions[0].choices.values():
+        for action in action_parser._actions:
+            assert action.help, f"{action_parser.prog}: {action.option_strings or action.dest} has no help"
+
+
+def test_prompt_spans_cover_context_and_question(tiny_pair_dir):
+    from scoutsim.oracle import modelio, prompts
+    tok = modelio._tokenizer_class(tiny_pair_dir["tiny-edge"])(str(tiny_pair_dir["tiny-edge"]))
+    ctx, q = "Marrowby Dam forms Lake Corrin .", "What lake does Marrowby Dam form ?"
+    p = prompts.build_prompt(tok, ctx, q)
+    ids = p.input_ids[0].tolist()
+    assert tok.convert_ids_to_tokens(ids[p.context[0]:p.context[1]]) == ctx.split()
+    assert tok.convert_ids_to_tokens(ids[p.question[0]:p.question[1]]) == q.split()
+    # template tokens lie outside both spans
+    assert tok.convert_ids_to_tokens(ids[0]) == "<|system|>"
+    assert tok.convert_ids_to_tokens(ids[-1]) == "<|assistant|>"
+    with pytest.raises(UserError):
+        prompts._span([(0, 1), (1, 2)], 5, 9)

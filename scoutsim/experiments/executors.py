@@ -78,10 +78,16 @@ def run_ray(tasks: list, workers: int, address: str | None) -> Iterator[PointRes
             ray.shutdown()
 
 
+def check(name: str) -> None:
+    """Fail on an unknown or unavailable executor before a sweep writes anything."""
+    if name not in EXECUTORS:
+        raise UserError(f"unknown executor {name!r}; expected one of {list(EXECUTORS)}")
+    if name == "ray":
+        import_ray()
+
+
 def execute(name: str, tasks: list, workers: int, address: str | None = None) -> Iterable[PointResult]:
+    check(name)
     if name == "local":
         return run_local(tasks, workers)
-    if name == "ray":
-        import_ray()  # fail before the sweep writes anything
-        return run_ray(tasks, workers, address)
-    raise UserError(f"unknown executor {name!r}; expected one of {list(EXECUTORS)}")
+    return run_ray(tasks, workers, address)

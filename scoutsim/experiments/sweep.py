@@ -28,7 +28,7 @@ import yaml
 
 from scoutsim.errors import UserError
 from scoutsim.experiments import grid as gridmod
-from scoutsim.experiments.executors import execute
+from scoutsim.experiments.executors import check as check_executor, execute
 from scoutsim.experiments.point import is_finished, write_point
 from scoutsim.experiments.progress import Progress
 from scoutsim.experiments.tables import (compared_keys, finished_points, paired_table, summary_table,
@@ -119,6 +119,7 @@ def run_sweep(scenario: str | Path, grid: list[str], out: str | Path, *, executo
               compare: list[str] | None = None, progress: bool = True, stream=None) -> SweepResult:
     if workers < 1:
         raise UserError(f"--workers must be >= 1, got {workers}")
+    check_executor(executor)
     raw, source, base = read_raw(scenario)
     axes = gridmod.parse_grid(grid)
     keys = [a.key for a in axes]

@@ -61,7 +61,7 @@ def run_ray(tasks: list, workers: int, address: str | None) -> Iterator[PointRes
         env = {"env_vars": {"PYTHONPATH": path}}
         try:
             if address:
-                ray.init(address=address, runtime_env=env, log_to_driver=False)
+                ray.init(address=address, log_to_driver=False)
             else:
                 ray.init(num_cpus=max(1, workers), include_dashboard=False, log_to_driver=False, logging_level="ERROR",
                          runtime_env=env)

@@ -155,6 +155,13 @@ def format_claims(claims: pd.DataFrame) -> str:
         out.append(f"- [{exp}] {text} (study: {study})")
         for _, r in grp.iterrows():
             out.append(f"    {r['sharing']:<16} {r['verdict'].upper():<14} {r['evidence']}")
+    by = claims.pivot_table(index=["experiment", "claim"], columns="sharing", values="verdict", aggfunc="first",
+                            sort=False)
+    differ = by[by.nunique(axis=1) > 1]
+    out.append("\nConclusions whose verdict depends on the sharing rule:" if len(differ)
+               else "\nNo conclusion's verdict depends on the sharing rule.")
+    for (exp, text), row in differ.iterrows():
+        out.append(f"  [{exp}] {text}: " + "; ".join(f"{sh} {row[sh]}" for sh in SHARINGS if sh in row))
     counts = claims.groupby(["sharing", "verdict"]).size().unstack(fill_value=0)
     out.append("\nSummary by sharing rule:")
     for sharing, row in counts.iterrows():

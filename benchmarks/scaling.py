@@ -1,0 +1,15 @@
+"""Benchmark: cost per request for 8..10,000 agents on 1 and 100 uplinks.
+
+    python benchmarks/scaling.py [--quick]      (the same as: python -m scoutsim bench scaling)
+
+The measuring code is in scoutsim/bench/; results and how to read them: benchmarks/README.md.
+"""
+
+import sys
+from pathlib import Path
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from scoutsim.bench.suite import script
+
+    raise SystemExit(script("scaling"))

@@ -1,0 +1,72 @@
+"""Cost per simulated request against the number of agents, on one uplink and on 100.
+
+Every size runs the main scenario's mix at the main scenario's load per uplink
+(:func:`scoutsim.bench.scenarios.scaled`): only the number of agents sharing that load
+changes. Work per event that grows with all agents rather than with the transfers in
+flight shows as a cost per request that grows with the agent count. Building the world
+(per agent) and running it (per request) are timed apart; the ratio column is the run cost
+per request against the 8-agent case's, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import time
+
+from scoutsim.bench.scenarios import resolve, scaled
+from scoutsim.world import World, build_pools
+
+AGENTS = (8, 64, 512, 4096, 10_000)
+UPLINKS = (1, 100)
+FLAT = 1.5  # the largest run cost per request, relative to 8 agents, still called flat
+
+
+def measure_one(agents: int, uplinks: int, requests_per_agent: float, minimum: int, repeats: int) -> dict:
+    requests = max(minimum, int(agents * requests_per_agent))
+    resolved = resolve(scaled(agents, uplinks, requests))
+    pools = build_pools(resolved)
+    build_best = run_best = float("inf")
+    n = 0
+    for _ in range(repeats):
+        started = time.perf_counter()
+        world = World(resolved, 0, pools)
+        built = time.perf_counter()
+        df = world.run()
+        done = time.perf_counter()
+        build_best = min(build_best, built - started)
+        run_best = min(run_best, done - built)
+        n = len(df)
+    return {"agents": agents, "uplinks": uplinks, "uplinks_used": len(world.links), "requests": n,
+            "build_us_per_agent": build_best / agents * 1e6, "run_us_per_request": run_best / n * 1e6}
+
+
+def measure(quick: bool = False) -> list[dict]:
+    agents = AGENTS[:3] if quick else AGENTS
+    rows = []
+    for u in UPLINKS:
+        for a in agents:
+            rows.append(measure_one(a, u, requests_per_agent=2 if quick else 10,
+                                    minimum=500 if quick else 20_000, repeats=1 if quick else 2))
+    return rows
+
+
+def report(rows: list[dict]) -> list[str]:
+    lines = [f"{'agents':>7s} {'uplinks':>8s} {'requests':>9s} {'build us/agent':>15s} "
+             f"{'run us/request':>15s} {'vs 8 agents':>12s}"]
+    worst = 0.0
+    for u in UPLINKS:
+        base = next(r for r in rows if r["uplinks"] == u and r["agents"] == rows[0]["agents"])
+        for r in (r for r in rows if r["uplinks"] == u):
+            ratio = r["run_us_per_request"] / base["run_us_per_request"]
+            worst = max(worst, ratio)
+            lines.append(f"{r['agents']:7d} {r['uplinks_used']:4d}/{u:<3d} {r['requests']:9d} "
+                         f"{r['build_us_per_agent']:15.1f} {r['run_us_per_request']:15.2f} {ratio:11.2f}x")
+    lines.append(f"largest cost per request relative to the smallest run: {worst:.2f}x "
+                 f"({'flat' if worst <= FLAT else 'NOT flat'}: target <= {FLAT}x)")
+    return lines
+
+
+def run(quick: bool = False) -> list[dict]:
+    rows = measure(quick)
+    for line in report(rows):
+        print(line)
+    return rows

@@ -1,0 +1,101 @@
+"""Scenarios the benchmarks and the output-identity check run.
+
+The main scenario is the shipped ``scenarios/8agents_100mbps.yaml``. The scaled ones keep
+its agent mix and per-uplink load but spread ``n`` agents over ``u`` uplinks: each uplink's
+capacity and each agent's arrival rate are chosen so that every uplink sees the same
+offered load as the main scenario (8 agents x 0.2 requests/s on 100 Mbps), whatever ``n``.
+The work per request is then the same at every size, and a cost per request that grows
+with ``n`` can only come from work proportional to all agents rather than to the active
+transfers.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import yaml
+
+from scoutsim.config import ResolvedScenario, scenario_from_dict
+from scoutsim.errors import UserError
+
+ROOT = Path(__file__).resolve().parents[2]
+MAIN = ROOT / "scenarios" / "8agents_100mbps.yaml"
+
+
+def main_dict() -> dict:
+    if not MAIN.is_file():
+        raise UserError(f"the main scenario {MAIN} is missing; run the benchmarks from a scoutsim checkout")
+    return yaml.safe_load(MAIN.read_text())
+
+
+def resolve(data: dict, **overrides) -> ResolvedScenario:
+    return scenario_from_dict(data, source=f"<bench:{data['name']}>", base_dir=ROOT, overrides=overrides)
+
+
+def scaled(agents: int, uplinks: int, requests: int, replications: int = 1) -> dict:
+    """The main scenario's mix with ``agents`` agents on ``uplinks`` uplinks, run long
+    enough for about ``requests`` requests in all."""
+    if agents < 1 or uplinks < 1:
+        raise UserError(f"need at least one agent and one uplink, got {agents} agents on {uplinks} uplinks")
+    base = main_dict()
+    groups = base["agents"]
+    main_agents = sum(g["count"] for g in groups)
+    main_rate = groups[0]["arrival"]["rate_per_s"]
+    used = min(uplinks, agents)
+    data = copy.deepcopy(base)
+    data["name"] = f"scaled_{agents}a_{uplinks}u"
+    data["replications"] = replications
+    data["uplinks"] = []
+    data["agents"] = []
+    template = base["uplinks"][0]
+    mbps = template["channel"]["mbps"]
+    per_link_rate = main_agents * main_rate  # requests/s each uplink sees
+    total_rate = per_link_rate * used
+    data["duration_s"] = max(requests / total_rate, 1.0)
+    for u in range(used):
+        on_link = agents // used + (1 if u < agents % used else 0)
+        link = copy.deepcopy(template)
+        link["id"] = f"cell{u}"
+        data["uplinks"].append(link)
+        # The main scenario's 4:2:2 mix, as near as this uplink's agent count allows.
+        counts = [on_link * g["count"] // main_agents for g in groups]
+        counts[0] += on_link - sum(counts)
+        for g, count in zip(groups, counts):
+            if count == 0:
+                continue
+            group = copy.deepcopy(g)
+            group["name"] = f"{g.get('name', 'g')}_{u}"
+            group["count"] = count
+            group["uplink"] = link["id"]
+            group["arrival"] = {"kind": "poisson", "rate_per_s": per_link_rate / on_link}
+            data["agents"].append(group)
+        link["channel"] = {"kind": "constant", "mbps": mbps}
+    return data
+
+
+def identity_cases() -> dict[str, dict]:
+    """Small scenarios covering the simulator's branches, for before/after output checks:
+    the main one, reserved slices, a Markov channel, periodic arrivals, the oracle
+    estimator and several uplinks."""
+    base = main_dict()
+    cases = {"main": dict(base, replications=2, duration_s=300)}
+    reserved = copy.deepcopy(cases["main"])
+    reserved["uplinks"][0]["sharing"] = "reserved"
+    cases["reserved"] = reserved
+    markov = copy.deepcopy(cases["main"])
+    markov["uplinks"][0]["channel"] = {"kind": "markov", "states_mbps": [5, 10, 25, 50, 100, 200], "step_s": 1.0}
+    for g in markov["agents"]:
+        g["arrival"] = {"kind": "periodic", "period_s": 3.0}
+        g["estimator"] = "ewma"
+    cases["markov_periodic"] = markov
+    oracle = copy.deepcopy(reserved)
+    oracle["uplinks"][0]["channel"] = {"kind": "markov", "states_mbps": [10, 50, 200], "step_s": 0.5}
+    oracle["uplinks"][0]["allocator"] = "equal"
+    for g in oracle["agents"]:
+        g["estimator"] = "oracle"
+    cases["oracle_equal"] = oracle
+    many = scaled(64, 4, requests=6000, replications=2)
+    many["uplinks"][1]["channel"] = {"kind": "markov", "states_mbps": [25, 100, 400], "step_s": 2.0}
+    cases["scaled_64a_4u"] = many
+    return cases

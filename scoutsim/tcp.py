@@ -1,0 +1,113 @@
+"""TCP corrections to the fluid uplink: connection set-up, slow start and loss.
+
+The fluid model (:mod:`scoutsim.uplink`) lets a transfer use its whole share from its first
+instant. Real TCP does not: it spends one RTT on the handshake, then grows its window from
+``init_cwnd`` segments, doubling it every RTT (slow start), until the window covers the
+bandwidth-delay product, a loss ends slow start, or the data run out; and under a packet
+loss rate ``p`` its long-run rate is capped by the AIMD response function
+``mss / RTT * sqrt((1 + beta) / (2 (1 - beta) p))`` (Mathis et al. 1997 for Reno's
+``beta = 0.5``; ``beta = 0.7`` is CUBIC's window reduction, RFC 8312, the default of Linux
+and ns-3). Measured against ns-3 (``benchmarks/ns3_validation.py``) these are what the fluid
+model misses; this module supplies them as an option of an uplink, nothing else changes.
+
+Slow start, exactly for a lone flow. With rate ``r`` (its share: before its first loss
+the window is not held to the loss limit), RTT ``R`` and window ``w_i = w0 2**i`` in round ``i``, the sender sends ``w_i`` and
+waits for its ACKs as long as ``w_i < r R``. Let ``m`` be the first round in which the pipe
+is full (``w_m >= r R``), the remaining bytes fit (``cum(m + 1) >= S``, with ``cum(i)`` the
+bytes of rounds ``0..i-1``), or the first loss is due (``cum(m + 1) > mss / p``, the
+expected segments before a loss). From round ``m`` on, the bytes flow at ``r`` (at
+most the loss limit): TCP finishes at ``H + m R + (S - cum(m)) / r`` (``H`` the handshake). The uplink therefore
+holds a transfer back for the ramp ``H + m R`` and then lets its last ``S - cum(m)`` bytes
+drain as a fluid transfer (:meth:`TcpModel.ramp`). The ``cum(m)`` bytes of the ramp never
+load the fluid link; they are below ``m`` windows smaller than the pipe, so the capacity
+they take from others is small, and ns-3 agrees (see benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+
+@dataclass(frozen=True)
+class TcpModel:
+    rtt_s: float
+    init_cwnd: int = 10  # segments (RFC 6928; Linux's and ns-3's default)
+    mss: int = 1448  # bytes of payload per segment
+    loss: float = 0.0  # packet loss probability
+    beta: float = 0.7  # window kept after a loss (CUBIC 0.7, Reno 0.5)
+    growth: float = 2.0  # slow start's window growth per RTT (ns-3 with delayed ACKs: about 1.9)
+    handshake: bool = True  # one RTT of SYN / SYN-ACK before the first byte
+
+    def __post_init__(self):
+        if not (self.rtt_s >= 0 and math.isfinite(self.rtt_s)):
+            raise ValueError(f"rtt_s must be finite and >= 0, got {self.rtt_s}")
+        if self.init_cwnd < 1 or self.mss < 1:
+            raise ValueError("init_cwnd and mss must be >= 1")
+        if not 0 <= self.loss < 1:
+            raise ValueError(f"loss must be in [0, 1), got {self.loss}")
+        if not self.growth > 1:
+            raise ValueError(f"growth must be > 1, got {self.growth}")
+        if not 0 < self.beta < 1:
+            raise ValueError(f"beta must be in (0, 1), got {self.beta}")
+
+    @property
+    def rate_cap(self) -> float:
+        """Loss-limited rate (bytes/s) of one flow in congestion avoidance; infinite without
+        loss or RTT."""
+        if self.loss <= 0 or self.rtt_s <= 0:
+            return math.inf
+        b = self.beta
+        return self.mss / self.rtt_s * math.sqrt((1 + b) / (2 * (1 - b) * self.loss))
+
+    def ramp(self, size: float, rate: float) -> tuple[float, float]:
+        """(delay, fluid bytes): hold the transfer back ``delay`` seconds, then let
+        ``fluid bytes`` of it drain as a fluid transfer, for ``size`` bytes at a share of
+        ``rate`` bytes/s (see the module docstring)."""
+        setup = self.rtt_s if self.handshake else 0.0
+        if size <= 0 or self.rtt_s <= 0 or not rate > 0:
+            return setup, size
+        pipe = rate * self.rtt_s
+        until_loss = self.mss / self.loss if self.loss > 0 else math.inf
+        window = float(self.init_cwnd * self.mss)
+        sent = 0.0
+        rounds = 0
+        # Growing windows: at most log_growth(pipe / w0) + 1 rounds.
+        while window < pipe and sent + window < size and sent + window <= until_loss:
+            sent += window
+            window *= self.growth
+            rounds += 1
+        after = min(rate, self.rate_cap)
+        delay = setup + rounds * self.rtt_s - sent / after
+        if delay >= 0:
+            return delay, size
+        # Loss-limited: the ramp's bytes went faster than the cap lets the fluid carry them.
+        return 0.0, size + delay * after
+
+
+def water_fill(weights: list[float], capacity: float, cap: float) -> list[float]:
+    """Rates ``min(cap, lam * w)`` summing to ``capacity`` where the caps allow (weighted
+    max-min fairness): capped flows leave what they cannot use to the others."""
+    n = len(weights)
+    if n == 0:
+        return []
+    if math.isinf(cap):
+        total = sum(weights)
+        return [capacity * w / total for w in weights]
+    order = sorted(range(n), key=lambda i: -weights[i])  # the heaviest hit the cap first
+    rates = [0.0] * n
+    left = capacity
+    rest = sum(weights)
+    for pos, i in enumerate(order):
+        share = left * weights[i] / rest if rest > 0 else 0.0
+        if share >= cap:
+            rates[i] = cap
+            left -= cap
+            rest -= weights[i]
+        else:
+            lam = left / rest
+            for j in order[pos:]:
+                rates[j] = lam * weights[j]
+            break
+    return rates

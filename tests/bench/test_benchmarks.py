@@ -1,0 +1,83 @@
+"""The benchmark code runs and measures what it says; its speed is not checked here."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scoutsim.bench import floor, scaling, suite, throughput
+from scoutsim.bench.identity import compare
+from scoutsim.bench.scenarios import resolve, scaled
+from scoutsim.cli import main as cli_main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_needed_events_counts_what_each_request_needs():
+    df = pd.DataFrame({
+        "uplink": ["a", "a", "b"],
+        "tx_start_s": [np.nan, 1.0, 2.0],  # a local request, then two that use the uplink
+    })
+    # 2 each (arrival, edge) + 2 each for the senders (transfer, cloud) + latency on a only.
+    assert floor.needed_events(df, {"a": 0.02, "b": 0.0}) == 6 + 4 + 1
+
+
+def test_timeout_cost_is_a_positive_time_per_event():
+    assert 0 < floor.timeout_cost(2000, processes=4, repeats=1) < 1e-3
+
+
+@pytest.mark.parametrize("agents,uplinks", [(8, 1), (10, 3), (64, 100)])
+def test_scaled_scenarios_keep_the_load_per_uplink(agents, uplinks):
+    r = resolve(scaled(agents, uplinks, requests=1000))
+    s = r.scenario
+    assert sum(g.count for g in s.agents) == agents
+    used = min(agents, uplinks)
+    assert len(s.uplinks) == used
+    for u in s.uplinks:
+        rate = sum(g.count * g.arrival.rate_per_s for g in s.agents if g.uplink == u.id)
+        assert rate == pytest.approx(8 * 0.2)  # the main scenario's 8 agents x 0.2/s
+    assert s.duration_s * 1.6 * used == pytest.approx(1000)
+
+
+def test_identity_compare_names_the_differing_column():
+    a = pd.DataFrame({"x": [1.0, np.nan], "y": [1, 2]})
+    assert compare(a, a.copy()) == []
+    b = a.copy()
+    b.loc[1, "y"] = 3
+    problems = compare(a, b)
+    assert len(problems) == 1 and problems[0].startswith("y: 1 rows differ")
+
+
+def test_quick_main_scaling_and_memory_run_and_print_their_ratios(capsys):
+    out = suite.run(["main", "scaling", "memory"], quick=True)
+    text = capsys.readouterr().out
+    main = out["main"]
+    assert main["requests"] > 0 and main["ratio_to_floor"] > 0
+    assert main["ratio_to_floor"] == pytest.approx(main["us_per_request"] / main["floor_us_per_request"])
+    assert "cost / floor" in text and "simulated requests/s" in text
+    assert {r["agents"] for r in out["scaling"]} == set(scaling.AGENTS[:3])
+    assert "vs 8 agents" in text
+    mem = out["memory"]["memory"][0]
+    assert mem["bytes_per_request"] > 0
+    assert "write" in text and "B/request" in text
+
+
+def test_profile_is_printed_on_request(capsys):
+    throughput.run(quick=True, profile=True)
+    assert "simulate" in capsys.readouterr().out
+
+
+def test_bench_command_rejects_an_unknown_name(capsys):
+    assert cli_main(["bench", "nonsense", "--quick"]) == 2
+    assert "unknown benchmark 'nonsense'" in capsys.readouterr().err
+
+
+def test_benchmark_scripts_run_as_plain_scripts():
+    res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "scaling.py"), "--help"],
+                         capture_output=True, text=True, cwd="/", timeout=120)
+    assert res.returncode == 0 and "--quick" in res.stdout

@@ -15,7 +15,7 @@ from typing import Callable
 import pandas as pd
 
 from scoutsim.experiments.paperb import EXPERIMENTS, SHARINGS, Results
-from scoutsim.experiments.verdicts import Interval, at_least, at_most, combine, negative, positive, within
+from scoutsim.experiments.verdicts import at_least, at_most, combine, negative, positive, within
 
 PCT = dict(scale=100.0, digits=1, unit=" %")
 PTS = dict(scale=1.0, digits=1, unit="")

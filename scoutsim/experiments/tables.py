@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from scoutsim.experiments.point import POINT_FILE, REPLICATIONS_FILE, SUMMARY_FILE, is_finished

@@ -4,7 +4,6 @@ the study's numbers by hand."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from scoutsim.config import load_scenario
 from scoutsim.figures.decision import best_modes, mode_times

@@ -26,8 +26,11 @@ import torch
 
 from scoutsim.errors import UserError
 
-SYSTEM = ("You answer questions about a given context. Reply with the shortest span of the "
-          "context that answers the question, and nothing else.")
+# Small instruct models answer in whole sentences unless told the answer's form; a
+# sentence around a correct span costs SQuAD F1 (0.64 vs 0.83 mean F1 of the 0.5B model
+# on the eight fictional fixture questions with the earlier "shortest span" wording).
+SYSTEM = ("Extract the answer from the context. Output only the answer words (a name, number, "
+          "date or short phrase), never a full sentence.")
 USER = "Context:\n{context}\n\nQuestion: {question}"
 
 

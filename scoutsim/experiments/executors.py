@@ -7,8 +7,10 @@ for the same seeds; the driver writes them, so a crashed worker never leaves a h
 point behind.
 
 Ray is an optional extra (``pip install 'scoutsim[distributed]'``) and is imported only
-when the ``ray`` executor is chosen. On a cluster every node needs scoutsim installed and
-the scenario's files (traces) at the same paths; oracle caches travel with the task.
+when the ``ray`` executor is chosen. Without an address (``--ray-address`` or Ray's
+``RAY_ADDRESS``) it starts a local instance with ``--workers`` CPUs and shuts it down at the
+end. On a cluster every node needs scoutsim importable and the scenario's trace files at the
+same paths; oracle caches travel inside each task.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ def import_ray():
 
 def run_ray(tasks: list, workers: int, address: str | None) -> Iterator[PointResult]:
     ray = import_ray()
+    address = address or os.environ.get("RAY_ADDRESS")  # Ray's own convention for "use my cluster"
     started_here = not ray.is_initialized()
     if started_here:
         # Workers of a local instance must import this checkout even when scoutsim is not
@@ -66,7 +69,9 @@ def run_ray(tasks: list, workers: int, address: str | None) -> Iterator[PointRes
                 ray.init(num_cpus=max(1, workers), include_dashboard=False, log_to_driver=False, logging_level="ERROR",
                          runtime_env=env)
         except (ConnectionError, ValueError, RuntimeError) as exc:
-            raise UserError(f"cannot start or reach Ray{f' at {address}' if address else ''}: {exc}") from None
+            hint = (" (a cluster with token authentication also needs its token in this process's "
+                    "environment)") if address else ""
+            raise UserError(f"cannot start or reach Ray{f' at {address}' if address else ''}: {exc}{hint}") from None
     try:
         remote = ray.remote(num_cpus=1, max_retries=2)(run_point)
         pending = [remote.remote(pid, resolved) for pid, resolved in tasks]

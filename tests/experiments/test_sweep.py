@@ -4,6 +4,10 @@ identical results from the local pool and a local Ray instance, and the CLI's ou
 from __future__ import annotations
 
 import math
+import os
+import select
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -92,11 +96,47 @@ def test_ray_executor_gives_the_identical_tables(local_sweep, tmp_path):
                                       pd.read_parquet(d / "sweep" / "points" / pid / "requests.parquet"))
 
 
+CLUSTER = """
+import sys, ray
+ctx = ray.init(num_cpus=2, include_dashboard=False)
+print(ctx.address_info["address"], flush=True)
+sys.stdin.read()  # hold the cluster until the test closes stdin
+ray.shutdown()
+"""
+
+
+def test_ray_cluster_by_address_gives_the_identical_tables(local_sweep, tmp_path):
+    pytest.importorskip("ray", reason="ray is not installed (pip install 'scoutsim[distributed]')")
+    d, local = local_sweep
+    # A cluster started by another process, reached through ray.init(address=...). Token
+    # authentication is off: both ends are this machine's own processes.
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
+    head = subprocess.Popen([sys.executable, "-c", CLUSTER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        ready, _, _ = select.select([head.stdout], [], [], 120)
+        assert ready, "the Ray head did not start"
+        address = head.stdout.readline().strip()
+        p = cli("sweep", str(d / "small_grid.yaml"), *sum((["--grid", g] for g in GRID), []), "--executor", "ray",
+                "--ray-address", address, "--out", str(tmp_path / "cluster"), "--no-progress", env=env)
+        assert p.returncode == 0, p.stderr
+    finally:
+        head.stdin.close()
+        try:
+            head.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            head.kill()
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "cluster" / "summary.parquet"), local.summary,
+                                  check_exact=True)
+
+
 def test_cli_sweep_prints_table_and_progress(small_scenario, tmp_path):
     out = tmp_path / "cli"
     p = cli("sweep", str(small_scenario), "--grid", "agents.0.deadline_s=2,5", "--replications", "2",
-            "--duration", "20", "--out", str(out))
+            "--duration", "20", "--out", str(out), "--paired", "agents.0.deadline_s")
     assert p.returncode == 0, p.stderr
+    paired = pd.read_parquet(out / "paired.parquet")
+    assert set(paired["key"]) == {"agents.0.deadline_s"} and set(paired["baseline"]) == {2}
     assert "2/2 points" in p.stderr and "left ~" in p.stderr
     assert "agents.0.deadline_s=2" in p.stdout and "deadline_compliance" in p.stdout
     s = pd.read_parquet(out / "summary.parquet")

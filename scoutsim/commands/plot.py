@@ -7,8 +7,8 @@ def register(sub) -> None:
     p = sub.add_parser("plot", help="draw figures from a run or a sweep",
                        description="Draw the figures of a run directory (scoutsim run) or a sweep directory "
                        "(scoutsim sweep) as PNG and PDF: deadline compliance and mean F1 (misses scored 0) "
-                       "against each swept axis with 95 %% CI error bars, one curve per allocator or policy; "
-                       "latency CDFs with 95 %% CI bands; modes over time; and the decision map (best mode "
+                       "against each swept axis with 95 % CI error bars, one curve per allocator or policy; "
+                       "latency CDFs with 95 % CI bands; modes over time; and the decision map (best mode "
                        "over rate x context length from the oracle, payload physics and compute model).")
     p.add_argument("results", help="a run or sweep directory")
     p.add_argument("--out", help="figure directory (default: RESULTS/figures/)")

@@ -11,7 +11,7 @@ TARGETS = ("paper-b",)
 
 def register(sub) -> None:
     p = sub.add_parser("reproduce", help="rerun the study's settings and say which conclusions hold",
-                       description="Rerun a study's simulation settings with replications and 95 %% CIs, print "
+                       description="Rerun a study's simulation settings with replications and 95 % CIs, print "
                        "each table, and state which of its conclusions hold, under which sharing rule "
                        "(reserved, work_conserving), and which do not. paper-b: RESEARCH.md section 4 "
                        "(scenarios/paper_b/). Interrupted runs resume.")

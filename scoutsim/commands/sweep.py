@@ -12,7 +12,7 @@ def register(sub) -> None:
                        "uplinks.0.allocator=equal,model_aware), each point with all its replications and the "
                        "same seed (common random numbers). Writes each point's run outputs under "
                        "OUT/points/, the tidy table OUT/summary.parquet (one row per point x scope x metric, "
-                       "with 95 %% CIs and the grid values as columns) and OUT/paired.parquet (paired "
+                       "with 95 % CIs and the grid values as columns) and OUT/paired.parquet (paired "
                        "differences between compared allocators or policies). Rerunning the same command "
                        "resumes an interrupted sweep.")
     p.add_argument("scenario", help="scenario YAML file")

@@ -57,11 +57,10 @@ _ns = None
 
 
 def available() -> bool:
-    try:
-        import ns  # noqa: F401  (the package; importing ns.ns loads the libraries: slow)
-    except ImportError:
-        return False
-    return True
+    """Whether the ns3 package is installed (without importing it: that takes seconds)."""
+    import importlib.util
+
+    return importlib.util.find_spec("ns") is not None
 
 
 def load(queue: str = "deep"):

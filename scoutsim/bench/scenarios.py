@@ -77,7 +77,7 @@ def scaled(agents: int, uplinks: int, requests: int, replications: int = 1) -> d
 def identity_cases() -> dict[str, dict]:
     """Small scenarios covering the simulator's branches, for before/after output checks:
     the main one, reserved slices, a Markov channel, periodic arrivals, the oracle
-    estimator and several uplinks."""
+    estimator, exact ties in time and several uplinks."""
     base = main_dict()
     cases = {"main": dict(base, replications=2, duration_s=300)}
     reserved = copy.deepcopy(cases["main"])
@@ -95,6 +95,17 @@ def identity_cases() -> dict[str, dict]:
     for g in oracle["agents"]:
         g["estimator"] = "oracle"
     cases["oracle_equal"] = oracle
+    # Exact ties: every agent arrives at the same instants, on the channel's steps, and
+    # asks questions of one fixed length, so events coincide in time and only SimPy's
+    # (time, priority, order of creation) decides which goes first.
+    ties = copy.deepcopy(cases["markov_periodic"])
+    ties["uplinks"][0]["channel"] = {"kind": "markov", "states_mbps": [50, 100], "step_s": 1.0}
+    ties["cloud"] = {"slowdown": 1.0, "gpus": 2}
+    for g in ties["agents"]:
+        g["arrival"] = {"kind": "periodic", "period_s": 2.0, "offset_s": 0.0}
+        g["context_tokens"] = 1024
+        g["estimator"] = "oracle"
+    cases["periodic_ties"] = ties
     many = scaled(64, 4, requests=6000, replications=2)
     many["uplinks"][1]["channel"] = {"kind": "markov", "states_mbps": [25, 100, 400], "step_s": 2.0}
     cases["scaled_64a_4u"] = many

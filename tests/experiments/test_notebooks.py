@@ -14,6 +14,7 @@ NOTEBOOKS = REPO / "notebooks"
 
 def execute(name: str, out, monkeypatch):
     monkeypatch.setenv("SCOUTSIM_NB_OUT", str(out))
+    monkeypatch.setenv("SCOUTSIM_NB_DURATION", "30")  # the notebook's small settings, a little smaller
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
                                      resources={"metadata": {"path": str(NOTEBOOKS)}})

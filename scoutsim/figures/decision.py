@@ -20,6 +20,8 @@ from matplotlib.patches import Patch
 from scoutsim.figures.style import HATCHES, plt, save
 
 NONE = "none meets the deadline"
+NONE_HATCH = "xx"
+MODE_HATCHES = [h for h in HATCHES if h not in ("", NONE_HATCH)] + [""]
 
 
 def mode_times(oracle, models, scenario, group, rate_bytes_s: np.ndarray, tokens: int):
@@ -88,7 +90,7 @@ def draw_decision_maps(scenario, oracle, out_dir: Path, mbps_range=(1.0, 1000.0)
         levels = np.arange(-1.5, len(names))
         # Light greys so the black hatches stay visible; "none" is white, cross-hatched.
         shades = ["1.0"] + [f"{0.35 + 0.6 * i / max(len(names) - 1, 1):.3f}" for i in range(len(names))]
-        hatches = ["xx"] + [HATCHES[(i + 1) % len(HATCHES)] for i in range(len(names))]
+        hatches = [NONE_HATCH] + [MODE_HATCHES[i % len(MODE_HATCHES)] for i in range(len(names))]
         ax.contourf(mbps, tokens, z, levels=levels, colors=shades, hatches=hatches)
         ax.set_xscale("log")
         ax.set_yscale("log")

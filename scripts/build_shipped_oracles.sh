@@ -8,19 +8,19 @@ cd "$(dirname "$0")/.."
 PAIR=$(python -m scoutsim oracle fetch-pair)
 EDGE=$(echo "$PAIR" | grep '^qwen2.5-coder-0.5b=')
 CLOUD=$(echo "$PAIR" | grep '^qwen2.5-coder-1.5b=')
-COMMON="--edge $EDGE --cloud $CLOUD --seed 0 --threads 1 --max-new-tokens 24 --no-progress"
+COMMON="--edge $EDGE --cloud $CLOUD --seed 0 --threads 1 --max-new-tokens 16 --no-progress"
 case "$1" in
   squad)
     for n in ${SAMPLES:-25 50 80 120}; do
       python -m scoutsim oracle build --name qwen2.5-coder-0.5b-1.5b-squad-v2 $COMMON \
         --dataset ../shared/data/squad_v2_dev_cs224n_split/dev-v2.0.json --dataset-name squad_v2_dev_cs224n_split \
-        --samples "$n" --timing-lengths 64,128,256,512,1024 --timing-repeats 3
+        --samples "$n" --timing-lengths 64,128,256,512 --timing-repeats 3
     done ;;
   hotpot)
     for n in ${SAMPLES:-10 15}; do
       python -m scoutsim oracle build --name qwen2.5-coder-0.5b-1.5b-hotpotqa $COMMON \
         --dataset ../shared/data/hotpotqa_dev_distractor/hotpot_dev_distractor_v1_100.json \
-        --dataset-name hotpotqa_dev_distractor --samples "$n" --timing-lengths 256,512,1024,2048 --timing-repeats 2
+        --dataset-name hotpotqa_dev_distractor --samples "$n" --timing-lengths 512,1024,2048 --timing-repeats 1
     done ;;
   *) echo "usage: $0 squad|hotpot" >&2; exit 2 ;;
 esac

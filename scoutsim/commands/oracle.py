@@ -129,8 +129,9 @@ def _build(args) -> int:
         answerable_only=not args.include_unanswerable, device=args.device, dtype=args.dtype,
         max_new_tokens=args.max_new_tokens, protected_layers=args.protected_layers, calibration=args.calibration,
         timing_lengths=args.timing_lengths, timing_repeats=args.timing_repeats, progress=not args.no_progress)
-    if spec.max_new_tokens < 1 or spec.timing_repeats < 1 or not spec.timing_lengths:
-        raise UserError("--max-new-tokens and --timing-repeats must be >= 1 and --timing-lengths non-empty")
+    if spec.max_new_tokens < 1 or spec.timing_repeats < 1 or not spec.timing_lengths or spec.calibration < 1:
+        raise UserError("--max-new-tokens, --timing-repeats and --calibration must be >= 1 and "
+                        "--timing-lengths non-empty")
     out = build.build(spec)
     print(f"wrote {out}")
     return 0

@@ -135,10 +135,11 @@ def build(spec: BuildSpec, log=print) -> Path:
     log(f"loading {spec.edge[0]} and {spec.cloud[0]} ({spec.dtype}, {spec.device})")
     edge = modelio.load(*spec.edge, dtype=spec.dtype, device=spec.device)
     cloud = modelio.load(*spec.cloud, dtype=spec.dtype, device=spec.device)
-    # Calibration prompts come from beyond the drawn samples where possible, so the
-    # protected layers are not tuned on the questions they are scored on.
+    # Calibration prompts come from the far end of the seeded order: not among the drawn
+    # questions (unless nearly all are drawn), and the same whatever --samples is, so a
+    # cache extended in stages equals one built in one go.
     order = data.sample_order(all_samples, spec.seed, spec.answerable_only)
-    calib = (order[len(drawn):] or order)[:spec.calibration]
+    calib = order[-spec.calibration:] if spec.calibration > 0 else []
     diag = {}
     for m, needed in ((edge, "mixed_int4" in modes), (cloud, "mixed_int4" in cloud_modes)):
         if needed:
@@ -174,7 +175,7 @@ def build(spec: BuildSpec, log=print) -> Path:
     quality = writer.quality_frame(rows)
     if "overlap" not in quality.columns:
         quality["overlap"] = np.nan
-    meta = _meta(spec, modes, cloud_modes, edge, cloud, drawn, per_sample, dataset_hash, diag)
+    meta = _meta(spec, modes, cloud_modes, edge, cloud, drawn, per_sample, dataset_hash, diag, files)
     writer.write_cache(out, quality, writer.timing_frame(timing_rows), meta)
     return out
 
@@ -193,12 +194,12 @@ def _sample_columns(edge: modelio.LoadedModel, drawn: list[data.Sample]) -> dict
     return out
 
 
-def _meta(spec, modes, cloud_modes, edge, cloud, drawn, per_sample, dataset_hash, diag) -> dict:
+def _meta(spec, modes, cloud_modes, edge, cloud, drawn, per_sample, dataset_hash, diag, files) -> dict:
     cols = list(per_sample.values())
     ctx_tokens = sum(c["context_tokens"] for c in cols)
     name = spec.dataset_name or spec.dataset.parent.name or spec.dataset.stem
     return {
-        "models": {m.name: modelio.describe(m) for m in (edge, cloud)},
+        "models": {m.name: modelio.describe(m, files[m.name]) for m in (edge, cloud)},
         "dataset": {
             "name": name, "path": str(spec.dataset), "format": data.detect_format(spec.dataset)
             if spec.dataset_format == "auto" else spec.dataset_format, "split": spec.split, "n": len(drawn),

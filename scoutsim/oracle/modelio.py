@@ -113,7 +113,7 @@ def model_files(path: Path) -> dict[str, str]:
     return {p.name: sha256(p) for p in files}
 
 
-def describe(m: LoadedModel) -> dict:
+def describe(m: LoadedModel, files: dict[str, str] | None = None) -> dict:
     """The cache's ``models`` entry (DESIGN.md contract keys, plus provenance)."""
     c = m.config
     heads = c.num_attention_heads
@@ -128,5 +128,5 @@ def describe(m: LoadedModel) -> dict:
         "family": m.family,
         "architecture": type(m.model).__name__,
         "path": str(m.path),
-        "files": model_files(m.path),
+        "files": files if files is not None else model_files(m.path),
     }

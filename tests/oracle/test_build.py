@@ -104,6 +104,15 @@ def test_sigkill_then_resume_gives_identical_quality(reference_build, tiny_pair_
     assert (out / "quality.parquet").read_bytes() == (reference_build / "quality.parquet").read_bytes()
 
 
+def test_extending_in_stages_equals_one_build(reference_build, tiny_pair_dir, tmp_path):
+    out = tmp_path / "tiny-staged"
+    for n in (3, 8):
+        res = _run(_cmd(tiny_pair_dir, out, n=n))
+        assert res.returncode == 0, res.stderr[-2000:]
+        assert len(pd.read_parquet(out / "quality.parquet")["sample_id"].unique()) == n
+    assert (out / "quality.parquet").read_bytes() == (reference_build / "quality.parquet").read_bytes()
+
+
 def test_resume_with_other_settings_is_refused(reference_build, tiny_pair_dir, tmp_path):
     out = tmp_path / "copy"
     import shutil

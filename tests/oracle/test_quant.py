@@ -81,3 +81,27 @@ def test_protected_layer_left_untouched_and_others_changed():
     for i in (0, 2):
         assert not torch.equal(after[i][0], before[i][0])
         assert torch.equal(after[i][0], quant.fake_quantize(before[i][0], 3))
+
+
+def test_bottleneck_diagnostic_finds_the_only_layer_quantization_can_hurt():
+    """Zero the K and V projections of layers 0 and 2: their caches are all zeros, which
+    INTk represents exactly (scale 0), so quantizing either alone changes nothing (KL = 0)
+    and the diagnostic must single out layer 1, whose KV is not zero."""
+    from scoutsim.oracle import generate, kvcache
+
+    model = tiny_model("llama", key=3)
+    with torch.no_grad():
+        for layer in (0, 2):
+            attn = model.model.layers[layer].self_attn
+            attn.k_proj.weight.zero_()
+            attn.v_proj.weight.zero_()
+    prefixes = []
+    for seed in range(2):
+        rng = np.random.default_rng(np.random.SeedSequence(seed))
+        ids = torch.tensor(rng.integers(2, 500, size=(1, 40)))
+        base = generate.prefill(model, ids[:, :-1])[0]
+        prefixes.append((lambda base=base: kvcache.clone(model, base), ids[:, -1:]))
+    protected, kl = quant.bottleneck_layers(model, prefixes, bits=4, top=1)
+    assert protected == (1,)
+    assert kl[0] == pytest.approx(0.0, abs=1e-7) and kl[2] == pytest.approx(0.0, abs=1e-7)
+    assert kl[1] > 1e-4

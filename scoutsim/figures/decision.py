@@ -83,14 +83,18 @@ def draw_decision_maps(scenario, oracle, out_dir: Path, mbps_range=(1.0, 1000.0)
             seen.add(key)
             unique.append(g)
     before = oracle.extrapolated
+    # One style per mode across all panels, so that a mode looks the same everywhere.
+    every = list(dict.fromkeys(m for g in unique for m in g.candidate_modes))
+    labels = [NONE] + every
+    # Light greys so the black hatches stay visible; "none" is white, cross-hatched.
+    shades = ["1.0"] + [f"{0.35 + 0.6 * i / max(len(every) - 1, 1):.3f}" for i in range(len(every))]
+    hatches = [NONE_HATCH] + [MODE_HATCHES[i % len(MODE_HATCHES)] for i in range(len(every))]
+    levels = np.arange(-1.5, len(every))
     fig, axs = plt.subplots(1, len(unique), figsize=(5.6 * len(unique), 5.2), squeeze=False)
     for ax, g in zip(axs.flat, unique):
         names, z = best_modes(oracle, models, scenario, g, mbps, tokens)
-        labels = [NONE] + names
-        levels = np.arange(-1.5, len(names))
-        # Light greys so the black hatches stay visible; "none" is white, cross-hatched.
-        shades = ["1.0"] + [f"{0.35 + 0.6 * i / max(len(names) - 1, 1):.3f}" for i in range(len(names))]
-        hatches = [NONE_HATCH] + [MODE_HATCHES[i % len(MODE_HATCHES)] for i in range(len(names))]
+        to_global = np.array([every.index(n) for n in names] + [-1])
+        z = to_global[z]  # z == -1 picks the appended -1: "none"
         ax.contourf(mbps, tokens, z, levels=levels, colors=shades, hatches=hatches)
         ax.set_xscale("log")
         ax.set_yscale("log")

@@ -48,6 +48,7 @@ def finished_points(points_dir: Path) -> list[dict]:
 def _groups(point_dir: Path) -> dict[str, int]:
     import yaml
 
+    import scoutsim.channels.trace_pool  # noqa: F401  (registers trace_pool, which core does not import)
     from scoutsim.config.schema import Scenario
 
     scenario = Scenario.model_validate(yaml.safe_load((point_dir / "scenario.yaml").read_text()))

@@ -55,10 +55,49 @@ def metric_vs_axis(sweep, metric: str, key: str, scope: str, out_dir: Path) -> l
 
 def sweep_curves(sweep, scope: str, out_dir: Path) -> list[Path]:
     out = []
-    for key in numeric_keys(sweep):
+    keys = numeric_keys(sweep)
+    for key in keys:
         for metric in ("deadline_compliance", "f1_misses_zero"):
             out += metric_vs_axis(sweep, metric, key, scope, out_dir)
+    if not keys:  # only categorical keys (allocators, policies, sharing): grouped bars instead
+        for metric in ("deadline_compliance", "f1_misses_zero"):
+            out += metric_bars(sweep, metric, scope, out_dir)
     return out
+
+
+def metric_bars(sweep, metric: str, scope: str, out_dir: Path) -> list[Path]:
+    """Bars grouped by the first key's values, one hatched bar per combination of the others."""
+    from scoutsim.figures.style import HATCHES, fill
+
+    s = sweep.summary
+    rows = s[(s["metric"] == metric) & (s["scope"] == scope)].set_index("point")
+    key, others = sweep.keys[0], sweep.keys[1:]
+    groups = list(dict.fromkeys(sweep.values[p][key] for p in sweep.points))
+    series = list(dict.fromkeys(curve_label(sweep, p, others) for p in sweep.points))
+    ylabel, scale = METRIC_LABELS[metric]
+    width = 0.8 / len(series)
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.4 * len(groups) * max(1, len(series) / 2) + 2), 4.2))
+    for j, label in enumerate(series):
+        xs, ys, hs = [], [], []
+        for i, g in enumerate(groups):
+            pid = next((p for p in sweep.points if sweep.values[p][key] == g
+                        and curve_label(sweep, p, others) == label and p in rows.index), None)
+            if pid is not None:
+                xs.append(i - 0.4 + width * (j + 0.5))
+                ys.append(float(rows.loc[pid, "mean"]) * scale)
+                hs.append(float(np.nan_to_num(rows.loc[pid, "ci95_half"])) * scale)
+        ax.bar(xs, ys, width=width, yerr=hs, capsize=3, color=fill(j, len(series)), edgecolor="black",
+               hatch=HATCHES[j % len(HATCHES)], label=label)
+    ax.set_xticks(range(len(groups)), [str(g) for g in groups], fontsize=8)
+    ax.set_xlabel(key)
+    ax.set_ylabel(ylabel)
+    if metric == "deadline_compliance":
+        ax.set_ylim(0, 105)
+    ax.set_title(f"{ylabel.split(' (')[0].capitalize()} by {leaf(key)} (scope: {scope}; bars: 95 % CI)", fontsize=9)
+    if len(series) > 1:
+        ax.legend(fontsize=7)
+    stem = f"{'compliance' if metric == 'deadline_compliance' else 'f1_misses_zero'}_by_{leaf(key)}"
+    return save(fig, out_dir, stem)
 
 
 def group_bars(summary, out_dir: Path) -> list[Path]:

@@ -48,3 +48,13 @@ def test_decision_map_follows_the_adaptive_rule():
     # BF16 payload on the wire at 1 Mbps: 2 x 28 x 4 x 170 x 128 x 2 B + 64 B header = 9,748,544 B.
     edge_and_cloud = times["bf16"][0] - 9_748_544 * 8 / 1e6 - 0.020
     assert 0 < edge_and_cloud < 2.0
+
+
+def test_plot_categorical_sweep_draws_grouped_bars(small_scenario, tmp_path):
+    out = tmp_path / "cat"
+    assert cli("sweep", str(small_scenario), "--grid", "uplinks.0.allocator=equal,model_aware",
+               "--replications", "2", "--duration", "10", "--out", str(out), "--no-progress").returncode == 0
+    p = cli("plot", str(out))
+    assert p.returncode == 0, p.stderr
+    for stem in ("compliance_by_allocator", "f1_misses_zero_by_allocator"):
+        assert (out / "figures" / f"{stem}.png").stat().st_size > 1000

@@ -3,7 +3,8 @@
 A run: compliance and F1 (misses 0) per group with CIs, latency CDFs with CI bands, modes
 over time, decision maps. A sweep: compliance and F1 (misses 0) against every swept
 numeric axis (bandwidth, number of agents, deadline, ...), one curve per value of the
-other keys (allocator, policy, ...), with CI error bars; latency CDFs with CI bands per
+other keys (allocator, policy, ...), with CI error bars (grouped bars with CIs when only
+categorical keys were swept); latency CDFs with CI bands per
 axis value; modes over time per point; the decision maps of its first point's scenario.
 """
 

@@ -77,7 +77,7 @@ def scaled(agents: int, uplinks: int, requests: int, replications: int = 1) -> d
 def identity_cases() -> dict[str, dict]:
     """Small scenarios covering the simulator's branches, for before/after output checks:
     the main one, reserved slices, a Markov channel, periodic arrivals, the oracle
-    estimator, exact ties in time and several uplinks."""
+    estimator, exact ties in time, a run cut at its drain limit and several uplinks."""
     base = main_dict()
     cases = {"main": dict(base, replications=2, duration_s=300)}
     reserved = copy.deepcopy(cases["main"])
@@ -106,6 +106,17 @@ def identity_cases() -> dict[str, dict]:
         g["context_tokens"] = 1024
         g["estimator"] = "oracle"
     cases["periodic_ties"] = ties
+    # Overloaded and cut short: requests still queued at the edge, on the link and at the
+    # cloud when the drain limit ends the run are recorded as they stand.
+    cut = copy.deepcopy(cases["main"])
+    cut["duration_s"] = 60
+    cut["drain_s"] = 2.0
+    cut["uplinks"][0]["channel"] = {"kind": "constant", "mbps": 200}
+    for g in cut["agents"]:
+        g["policy"] = "static:bf16"
+        g["edge_slowdown"] = 30.0
+        g["arrival"] = {"kind": "poisson", "rate_per_s": 0.5}
+    cases["drain_cut"] = cut
     many = scaled(64, 4, requests=6000, replications=2)
     many["uplinks"][1]["channel"] = {"kind": "markov", "states_mbps": [25, 100, 400], "step_s": 2.0}
     cases["scaled_64a_4u"] = many

@@ -31,9 +31,30 @@ def _cmd(pair, out, n=8, extra=()):
             "--no-progress", *extra]
 
 
-def _run(cmd, **kw):
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, **kw)
+def _run(cmd):
+    """Run ``python -m scoutsim ...`` in this process (the torch import is paid once per
+    session, not per command); exit status and output as a subprocess would give them."""
+    import contextlib
+    import io
+    from types import SimpleNamespace
+
+    from scoutsim.cli import main
+
+    assert cmd[:3] == [sys.executable, "-m", "scoutsim"]
+    out, err = io.StringIO(), io.StringIO()
+    cwd = os.getcwd()
+    try:
+        os.chdir(REPO)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(cmd[3:])
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+                if not isinstance(exc.code, int) and exc.code is not None:
+                    print(exc.code, file=sys.stderr)
+    finally:
+        os.chdir(cwd)
+    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
 
 
 @pytest.fixture(scope="module")

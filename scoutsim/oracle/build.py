@@ -204,10 +204,12 @@ def _meta(spec, modes, cloud_modes, edge, cloud, drawn, per_sample, dataset_hash
         "dataset": {
             "name": name, "path": str(spec.dataset), "format": data.detect_format(spec.dataset)
             if spec.dataset_format == "auto" else spec.dataset_format, "split": spec.split, "n": len(drawn),
-            "seed": spec.seed, "sha256": dataset_hash, "answerable_only": spec.answerable_only,
+            "seed": spec.seed, "content_hash": dataset_hash, "sha256": dataset_hash,
+            "answerable_only": spec.answerable_only,
             "sample_ids": [s.sample_id for s in drawn], "source_ids": [s.source_id for s in drawn],
             "bytes_per_token": sum(c["context_bytes"] for c in cols) / max(1, ctx_tokens),
             "mean_context_tokens": ctx_tokens / max(1, len(cols)),
+            "mean_context_bytes": sum(c["context_bytes"] for c in cols) / max(1, len(cols)),
             "mean_question_bytes": sum(c["question_bytes"] for c in cols) / max(1, len(cols)),
             "mean_answer_tokens": sum(c["answer_tokens"] for c in cols) / max(1, len(cols)),
         },

@@ -92,7 +92,7 @@ def test_cache_is_readable_and_complete(reference_build):
     assert meta["models"]["tiny-edge"]["layers"] == 2 and meta["models"]["tiny-cloud"]["layers"] == 3
     assert len(meta["models"]["tiny-edge"]["protected_layers"]) == 1
     ds = meta["dataset"]
-    for key in ("name", "split", "n", "seed", "sha256", "bytes_per_token", "mean_question_bytes",
+    for key in ("name", "split", "n", "seed", "sha256", "content_hash", "bytes_per_token", "mean_question_bytes",
                 "mean_answer_tokens", "sample_ids"):
         assert key in ds
     assert ds["n"] == 8 and sorted(ds["sample_ids"]) == sorted(q["sample_id"].unique().tolist())

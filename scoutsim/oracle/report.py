@@ -13,8 +13,10 @@ Per (edge, cloud, mode):
 Default baselines: ``scout@r`` against the cloud model's own Q2C selection at the same
 retention (``q2c@r+bf16`` with the cloud as its own edge), which is the comparison the
 study's scout claim rests on; every other mode against the reference mode.
-Samples that a mode and its baseline do not share are left out of that test; identical
-columns give no test (p = 1, nothing to explain).
+Samples that a mode and its baseline do not share are left out of that test. When every
+paired difference is the same number the t statistic is undefined; the p-value is then 1
+for a zero difference (identical columns) and 0 for a non-zero one (every sample moved
+the same way by the same amount).
 """
 
 from __future__ import annotations

@@ -20,7 +20,8 @@ def test_f1_by_hand():
     assert scoring.f1("Lake Corrin", ["Corrin", "Lake Corrin"]) == 1.0
     # no overlap
     assert scoring.f1("Lake Ombra", ["Halvard Museum"]) == 0.0
-    # repeated tokens count with multiplicity: pred {a: x2 -> "red red"}, gold "red": P = 1/2, R = 1 -> 2/3
+    # tokens count with multiplicity: pred "red red" shares one "red" with gold "red":
+    # P = 1/2, R = 1/1 -> F1 = 2 * (1/2) * 1 / (1/2 + 1) = 2/3
     assert scoring.f1("red red", ["red"]) == pytest.approx(2 / 3)
 
 

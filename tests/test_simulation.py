@@ -174,3 +174,18 @@ def test_break_even_bandwidth_per_mode():
     fixed = 0.018 * 8 + 0.020 + 2 * 7.62e9 / 1.79e12  # edge prefill, latency, cloud decode step
     assert table["bf16"] == pytest.approx(9_748_544 * 8 / (5.0 - fixed) / 1e6, rel=1e-6)
     assert table["local"] == 0.0
+
+
+def test_measured_cache_scenario_scores_each_request_with_its_sample():
+    from scoutsim.config import load_scenario
+    from scoutsim.oraclecache import load_cache
+
+    resolved = load_scenario(ROOT / "scenarios" / "measured_qwen_coder.yaml",
+                             {"replications": 2, "duration_s": 120})
+    df = simulate(resolved)
+    cache = load_cache("qwen2.5-coder-0.5b-1.5b-squad-v2", ROOT)
+    q = cache.quality[cache.quality["edge_model"] == "qwen2.5-coder-0.5b"].set_index(["mode", "sample_id"])
+    assert len(df) > 20 and (df["sample_id"] >= 0).all()
+    for _, r in df.iterrows():
+        row = q.loc[(r["mode"], r["sample_id"])]
+        assert r["f1"] == row["f1"] and r["context_tokens"] == row["context_tokens"]

@@ -5,23 +5,36 @@ service times are known, so the wait is computed, not simulated) -> edge compute
 uplink transfer (shared with everything else in flight) -> one-way latency -> the cloud's
 GPU queue -> cloud compute -> done. ``local`` stops after the edge. Each finished or
 abandoned request becomes one record.
+
+A request is a chain of callbacks on SimPy events, not a SimPy process: each step
+schedules the one event the next step waits for. A process per request would add its
+start and end events and a generator resume to every step, for nothing a request needs
+(see benchmarks/README.md). Steps run in the order, and create their events in the order,
+a process would; arrivals are one chain per agent, started by a process so that they
+begin after the channels have set their first capacities.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
+from scoutsim.cloud import CloudQueue
 from scoutsim.compute import ComputeModel
 from scoutsim.estimators import Estimator
-from scoutsim.modes import Mode, parse_mode
+from scoutsim.modes import Mode
 from scoutsim.oraclecache import QualityDraws
 from scoutsim.payload import payload_bytes
-from scoutsim.policy import Forecast, Policy
+from scoutsim.policy import Policy
 from scoutsim.questions import Question, QuestionPool
 from scoutsim.uplink import SharedUplink
+
+# Draws are taken from an agent's streams in blocks; a block of n draws equals n single
+# draws of the same stream, so the results do not depend on the block size.
+BLOCK = 64
 
 
 @dataclass
@@ -35,8 +48,9 @@ class Agent:
     def __init__(self, *, index: int, group: int, spec, edge_shape, options: list[ModeOption],
                  pool: QuestionPool, compute: ComputeModel, policy: Policy, estimator: Estimator,
                  link: SharedUplink, slot: int, uplink_id: str, latency_s: float,
-                 cloud: simpy.Resource, arrivals_rng: np.random.Generator,
-                 questions_rng: np.random.Generator, phase_rng: np.random.Generator, world):
+                 cloud: CloudQueue, arrivals_rng: np.random.Generator,
+                 questions_rng: np.random.Generator, phase_rng: np.random.Generator, world,
+                 costs: dict | None = None):
         self.index = index
         self.group = group
         self.spec = spec
@@ -58,93 +72,128 @@ class Agent:
         self.deadline_s = spec.deadline_s
         self.edge_free_at = 0.0
         self.count = 0
-        self._costs: dict[tuple[int, int, int, int, int], tuple[float, float, float]] = {}
+        # (tokens, context bytes, question bytes, answer tokens) -> per option (payload
+        # bytes, edge s, cloud s); shared by the agents of a group when the world says so.
+        self._costs: dict[tuple[int, int, int, int], list[tuple[float, float, float]]] = {} if costs is None else costs
+        self._uses_uplink = [opt.mode.uses_uplink for opt in options]
+        self._names = [opt.name for opt in options]
+        self._qualities = [opt.quality.mean for opt in options]
+        self._gaps: list[float] = []
+        self._picks: list[int] = []
 
     # ---------------------------------------------------------------- costs
-    def costs(self, k: int, q: Question) -> tuple[float, float, float]:
-        """(payload bytes, edge seconds, cloud seconds) of option ``k`` for question ``q``."""
-        key = (k, q.tokens, q.context_bytes, q.question_bytes, q.answer_tokens)
+    def _all_costs(self, q: Question) -> list[tuple[float, float, float]]:
+        key = (q.tokens, q.context_bytes, q.question_bytes, q.answer_tokens)
         hit = self._costs.get(key)
         if hit is None:
-            mode = self.options[k].mode
-            size = payload_bytes(self.shape, mode, q.tokens, context_bytes=q.context_bytes,
-                                 question_bytes=q.question_bytes,
-                                 context_at_cloud=self.spec.context_at_cloud)
-            hit = (float(size), self.compute.edge_seconds(mode, q.tokens, q.answer_tokens),
-                   self.compute.cloud_seconds(mode, q.tokens, q.answer_tokens))
+            hit = []
+            for opt in self.options:
+                mode = opt.mode
+                size = payload_bytes(self.shape, mode, q.tokens, context_bytes=q.context_bytes,
+                                     question_bytes=q.question_bytes,
+                                     context_at_cloud=self.spec.context_at_cloud)
+                hit.append((float(size), self.compute.edge_seconds(mode, q.tokens, q.answer_tokens),
+                            self.compute.cloud_seconds(mode, q.tokens, q.answer_tokens)))
             self._costs[key] = hit
         return hit
 
-    def forecasts(self, q: Question, rate: float, edge_wait: float) -> list[Forecast]:
+    def predicted_seconds(self, q: Question, rate: float, edge_wait: float) -> list[float]:
+        """Each option's predicted arrival-to-done time: edge queue + edge compute +
+        payload / estimated rate + one-way latency + cloud compute (DESIGN.md)."""
         out = []
-        for k, opt in enumerate(self.options):
-            size, edge_s, cloud_s = self.costs(k, q)
-            if opt.mode.uses_uplink:
-                seconds = edge_wait + edge_s + (size / rate if rate > 0 else np.inf) + self.latency_s + cloud_s
+        latency = self.latency_s
+        for (size, edge_s, cloud_s), uplink in zip(self._all_costs(q), self._uses_uplink):
+            if uplink:
+                out.append(edge_wait + edge_s + (size / rate if rate > 0 else math.inf) + latency + cloud_s)
             else:
-                seconds = edge_wait + edge_s
-            out.append(Forecast(opt.name, seconds, opt.quality.mean))
+                out.append(edge_wait + edge_s)
         return out
 
-    # ---------------------------------------------------------------- processes
+    # ---------------------------------------------------------------- arrivals
     def arrivals(self, env: simpy.Environment, until: float):
+        """SimPy process that starts this agent's chain of arrivals."""
+        self._env = env
+        self._until = until
         arrival = self.spec.arrival
         if arrival.kind == "poisson":
-            mean_gap = 1.0 / arrival.rate_per_s
-            t = self.arrivals_rng.exponential(mean_gap)
-            while t < until:
-                yield env.timeout(t - env.now)
-                self._arrive(env)
-                t += self.arrivals_rng.exponential(mean_gap)
+            self._mean_gap = 1.0 / arrival.rate_per_s
+            self._next = self._gap()
+            step = self._poisson
         else:
-            period = arrival.period_s
-            first = arrival.offset_s if arrival.offset_s is not None else self.phase_rng.uniform(0, period)
-            n = 0
-            while first + n * period < until:
-                t = first + n * period
-                if t > env.now:
-                    yield env.timeout(t - env.now)
-                self._arrive(env)
-                n += 1
+            self._period = arrival.period_s
+            self._first = arrival.offset_s if arrival.offset_s is not None else self.phase_rng.uniform(0, self._period)
+            self._n = 0
+            step = self._periodic
+            if self._first >= until:
+                return
+            if self._first <= env.now:
+                step(None)
+                return
+            self._next = self._first
+        if self._next < until:
+            env.timeout(self._next - env.now).callbacks.append(step)
+        return
+        yield  # a generator, for env.process
 
-    def _arrive(self, env: simpy.Environment) -> None:
+    def _gap(self) -> float:
+        if not self._gaps:
+            self._gaps = self.arrivals_rng.exponential(self._mean_gap, BLOCK).tolist()[::-1]
+        return self._gaps.pop()
+
+    def _poisson(self, _event) -> None:
+        env = self._env
+        q, number = self._arrive()
+        # The next arrival is scheduled before this request starts, as the arrival loop
+        # of a process would.
+        self._next += self._gap()
+        if self._next < self._until:
+            env.timeout(self._next - env.now).callbacks.append(self._poisson)
+        self._start(env, number, q)
+
+    def _periodic(self, _event) -> None:
+        env = self._env
+        q, number = self._arrive()
+        self._n += 1
+        t = self._first + self._n * self._period
+        if t < self._until:
+            env.timeout(t - env.now).callbacks.append(self._periodic)
+        self._start(env, number, q)
+
+    def _arrive(self) -> tuple[Question, int]:
         # The question is drawn here, in arrival order, so the n-th request of this agent
         # asks the same question under every policy.
-        q = self.pool.draw(self.questions_rng)
+        if not self._picks:
+            self._picks = self.pool.draw_indices(self.questions_rng, BLOCK)[::-1]
+        q = self.pool.question(self._picks.pop())
         self.count += 1
         self.world.outstanding += 1
-        env.process(self._serve(env, self.count - 1, q))
+        return q, self.count - 1
 
-    def _serve(self, env: simpy.Environment, number: int, q: Question):
+    # ---------------------------------------------------------------- one request
+    def _start(self, env: simpy.Environment, number: int, q: Question) -> None:
         r = Request(self, number, q, env.now)
         wait = max(0.0, self.edge_free_at - r.arrival)
         r.est_rate = self.estimator.estimate()
-        k = self.policy.choose(self.forecasts(q, r.est_rate, wait), self.deadline_s)
+        k = self.policy.pick(self._names, self.predicted_seconds(q, r.est_rate, wait), self._qualities,
+                             self.deadline_s)
         r.option = self.options[k]
-        size, edge_s, cloud_s = self.costs(k, q)
+        size, edge_s, cloud_s = self._all_costs(q)[k]
+        r.size = size
+        r.cloud_s = cloud_s
         self.world.pending[(self.index, number)] = r
         self.edge_free_at = r.arrival + wait + edge_s
-        yield env.timeout(wait + edge_s)
-        if r.option.mode.uses_uplink:
-            r.payload = size
-            r.tx_start = env.now
-            yield self.link.send(self.slot, size)
-            r.tx_end = env.now
-            self.estimator.observe(size, r.tx_end - r.tx_start)
-            if self.latency_s > 0:
-                yield env.timeout(self.latency_s)
-            with self.cloud.request() as turn:
-                yield turn
-                yield env.timeout(cloud_s)
-        r.done = env.now
-        self.world.finish(r)
+        if self._uses_uplink[k]:
+            env.timeout(wait + edge_s).callbacks.append(r.send)
+        else:
+            env.timeout(wait + edge_s).callbacks.append(r.finish)
 
 
 class Request:
-    """One request's facts as they become known; becomes a record when it ends."""
+    """One request's facts as they become known; becomes a record when it ends. Its
+    methods are the steps of its journey, each a callback on the event it waited for."""
 
     __slots__ = ("agent", "number", "question", "arrival", "est_rate", "option", "payload",
-                 "tx_start", "tx_end", "done")
+                 "tx_start", "tx_end", "done", "size", "cloud_s")
 
     def __init__(self, agent: Agent, number: int, question: Question, arrival: float):
         self.agent = agent
@@ -157,3 +206,31 @@ class Request:
         self.tx_start = np.nan
         self.tx_end = np.nan
         self.done = np.nan
+        self.size = 0.0  # what it will send, once its edge compute is over
+        self.cloud_s = 0.0
+
+    def send(self, event) -> None:
+        a = self.agent
+        self.payload = self.size
+        self.tx_start = event.env.now
+        a.link.send(a.slot, self.payload).callbacks.append(self.sent)
+
+    def sent(self, event) -> None:
+        a = self.agent
+        self.tx_end = event.env.now
+        a.estimator.observe(self.payload, self.tx_end - self.tx_start)
+        if a.latency_s > 0:
+            event.env.timeout(a.latency_s).callbacks.append(self.at_cloud)
+        else:
+            self.at_cloud(event)
+
+    def at_cloud(self, event) -> None:
+        self.agent.cloud.enter(self.cloud_s, self.cloud_done)
+
+    def cloud_done(self, event) -> None:
+        self.agent.cloud.leave()  # the next job starts before this one is recorded, as it did
+        self.finish(event)
+
+    def finish(self, event) -> None:
+        self.done = event.env.now
+        self.agent.world.finish(self)

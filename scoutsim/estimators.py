@@ -60,15 +60,15 @@ class Harmonic(Estimator):
     def __init__(self, prior, probe):
         super().__init__(prior, probe)
         self.samples: deque[float] = deque(maxlen=self.WINDOW)
+        self.value = prior  # kept up to date by observe: requests ask far more often
 
     def observe(self, nbytes, seconds):
         if seconds > 0 and nbytes > 0:
             self.samples.append(nbytes / seconds)
+            self.value = len(self.samples) / sum(1.0 / x for x in self.samples)
 
     def estimate(self):
-        if not self.samples:
-            return self.prior
-        return len(self.samples) / sum(1.0 / x for x in self.samples)
+        return self.value
 
 
 @ESTIMATORS.register("ewma")

@@ -33,6 +33,12 @@ class Policy:
     def choose(self, forecasts: list[Forecast], deadline_s: float) -> int:
         raise NotImplementedError
 
+    def pick(self, modes: list[str], seconds: list[float], qualities: list[float], deadline_s: float) -> int:
+        """:meth:`choose` on forecasts given as parallel lists, which is how the simulator
+        asks (one request makes no objects for it). Policies may override it to be faster;
+        it must return what :meth:`choose` would."""
+        return self.choose([Forecast(m, s, q) for m, s, q in zip(modes, seconds, qualities)], deadline_s)
+
 
 @POLICIES.register("static")
 class Static(Policy):
@@ -42,6 +48,9 @@ class Static(Policy):
     def choose(self, forecasts, deadline_s):
         return 0  # a static agent's only candidate
 
+    def pick(self, modes, seconds, qualities, deadline_s):
+        return 0
+
 
 @POLICIES.register("adaptive")
 class Adaptive(Policy):
@@ -49,15 +58,17 @@ class Adaptive(Policy):
         pass
 
     def choose(self, forecasts, deadline_s):
+        return self.pick([f.mode for f in forecasts], [f.seconds for f in forecasts],
+                         [f.quality for f in forecasts], deadline_s)
+
+    def pick(self, modes, seconds, qualities, deadline_s):
         best = -1
-        for i, f in enumerate(forecasts):
-            if f.seconds <= deadline_s and (
-                best < 0 or (f.quality, -f.seconds) > (forecasts[best].quality, -forecasts[best].seconds)
-            ):
+        for i, s in enumerate(seconds):
+            if s <= deadline_s and (best < 0 or (qualities[i], -s) > (qualities[best], -seconds[best])):
                 best = i
         if best >= 0:
             return best
-        return min(range(len(forecasts)), key=lambda i: forecasts[i].seconds)
+        return min(range(len(seconds)), key=seconds.__getitem__)
 
 
 def build_policy(spec: str) -> Policy:

@@ -53,6 +53,7 @@ class QuestionPool:
             self.answer_tokens = np.full(n, int(dataset.get("mean_answer_tokens", 8)))
         self.fixed_tokens = context_tokens
         self.fixed_answer = answer_tokens
+        self._questions: dict[int, Question] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -67,7 +68,22 @@ class QuestionPool:
                         self.fixed_answer or int(round(float(np.mean(self.answer_tokens)))))
 
     def draw(self, rng: np.random.Generator) -> Question:
-        k = int(rng.integers(len(self.ids)))
+        return self.question(int(rng.integers(len(self.ids))))
+
+    def draw_indices(self, rng: np.random.Generator, n: int) -> list[int]:
+        """``n`` draws of :meth:`draw`'s index at once: the same values, in the same order,
+        as ``n`` single draws from ``rng``."""
+        return rng.integers(len(self.ids), size=n).tolist()
+
+    def question(self, k: int) -> Question:
+        """The question at position ``k`` of the pool (the same object every time: treat it
+        as read-only)."""
+        q = self._questions.get(k)
+        if q is None:
+            q = self._questions[k] = self._make(k)
+        return q
+
+    def _make(self, k: int) -> Question:
         answer = self.fixed_answer or int(self.answer_tokens[k])
         if self.fixed_tokens is None:
             return Question(int(self.ids[k]), int(self.tokens[k]), int(self.context_bytes[k]),

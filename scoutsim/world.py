@@ -15,6 +15,7 @@ from scoutsim import streams
 from scoutsim.agent import Agent, ModeOption, Request
 from scoutsim.allocators import Demand, Option, build_allocator
 from scoutsim.channels import build_channel
+from scoutsim.cloud import CloudQueue
 from scoutsim.compute import ComputeModel, Site
 from scoutsim.config import ResolvedScenario
 from scoutsim.estimators import build_estimator
@@ -40,7 +41,7 @@ class World:
         oracle = resolved.oracle
         pools = pools if pools is not None else build_pools(resolved)
 
-        self.cloud = simpy.Resource(self.env, capacity=s.cloud.gpus)
+        self.cloud = CloudQueue(self.env, s.cloud.gpus)
         cloud_site = Site(s.cloud.slowdown, s.cloud.prefill_tokens_per_s)
         whole = s.deadline_on == "answer"
 
@@ -57,6 +58,9 @@ class World:
 
         self.links: dict[str, SharedUplink] = {}
         self.agents: list[Agent] = []
+        # Agents of one group pay the same costs for the same question: they share the
+        # table, so that thousands of agents do not each work it out again.
+        costs = {g: {} for g in range(len(s.agents))}
         for u in s.uplinks:
             members = [(i, g, spec) for i, g, spec in specs if spec.uplink == u.id]
             if not members:
@@ -85,7 +89,7 @@ class World:
                     index=i, group=g, spec=spec, edge_shape=resolved.models[spec.edge_model],
                     options=options, pool=pool, compute=compute, policy=build_policy(spec.policy),
                     estimator=estimator, link=link, slot=slot, uplink_id=u.id, latency_s=latency,
-                    cloud=self.cloud,
+                    cloud=self.cloud, costs=costs[g],
                     arrivals_rng=streams.stream(s.seed, replication, streams.ARRIVALS, i),
                     questions_rng=streams.stream(s.seed, replication, streams.QUESTIONS, i),
                     phase_rng=streams.stream(s.seed, replication, streams.PHASE, i),

@@ -111,3 +111,13 @@ def water_fill(weights: list[float], capacity: float, cap: float) -> list[float]
                 rates[j] = lam * weights[j]
             break
     return rates
+
+
+def from_config(tcp, latency_ms: float) -> TcpModel | None:
+    """The model for an uplink's ``tcp:`` block (None: no block, the plain fluid model).
+    Without ``rtt_ms`` the RTT is twice the uplink's one-way latency."""
+    if tcp is None:
+        return None
+    rtt_ms = tcp.rtt_ms if tcp.rtt_ms is not None else 2.0 * latency_ms
+    return TcpModel(rtt_s=rtt_ms / 1000.0, init_cwnd=tcp.init_cwnd, mss=tcp.mss, loss=tcp.loss,
+                    beta=tcp.beta, growth=tcp.growth, handshake=tcp.handshake)

@@ -20,15 +20,26 @@ earlier timeout stale, because SimPy cannot cancel a timeout. This costs O(trans
 flight) per event and no SimPy process per transfer (ANCHORS.md measured this idiom at
 1.4-19x the throughput of interrupting per-flow processes).
 
+With ``tcp`` (a :class:`scoutsim.tcp.TcpModel`) the uplink adds what TCP does and a fluid
+does not: each transfer is held back for its handshake and slow-start ramp before it
+drains as a fluid one, and under loss every transfer's rate is capped by TCP's loss-limited
+throughput, the capacity capped transfers leave going to the others (weighted max-min).
+Without it (the default) the uplink is the plain fluid model above.
+
 Units: capacity in bytes per second (1 Mbps = 125,000 bytes/s), sizes in bytes.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import simpy
+
+from scoutsim.tcp import water_fill
+
+if TYPE_CHECKING:
+    from scoutsim.tcp import TcpModel
 
 BYTES_PER_S_PER_MBPS = 1e6 / 8
 # Transfers whose finish times lie within this relative distance of the earliest one finish
@@ -48,7 +59,8 @@ class Transfer:
 
 
 class SharedUplink:
-    def __init__(self, env: simpy.Environment, weights: Sequence[float], sharing: str = "work_conserving"):
+    def __init__(self, env: simpy.Environment, weights: Sequence[float], sharing: str = "work_conserving",
+                 tcp: TcpModel | None = None):
         if sharing not in ("work_conserving", "reserved"):
             raise ValueError(f"unknown sharing {sharing!r}")
         if any(w <= 0 for w in weights):
@@ -57,6 +69,13 @@ class SharedUplink:
         self.weights = list(weights)
         self.total_weight = float(sum(weights))
         self.reserved = sharing == "reserved"
+        # Optional TCP corrections (scoutsim/tcp.py): a start-up delay per transfer and a
+        # loss-limited cap on every transfer's rate. None keeps the pure fluid model.
+        self.tcp = tcp
+        self._cap = tcp.rate_cap if tcp is not None else math.inf
+        self._ramping = [0] * len(weights)  # transfers per slot in their TCP ramp
+        self._ramping_weight = 0.0
+        self._ramping_count = 0
         self.capacity = 0.0
         self.active: list[Transfer] = []
         self._in_flight = [0] * len(weights)  # transfers per agent slot
@@ -74,13 +93,40 @@ class SharedUplink:
         if nbytes <= 0:
             done.succeed()
             return done
+        if self.tcp is not None:
+            self._ramp(slot, float(nbytes), done)
+            return done
+        self._join(slot, float(nbytes), done)
+        return done
+
+    def _ramp(self, slot: int, nbytes: float, done: simpy.Event) -> None:
+        # Flows still in their ramp count towards the share a new one expects: flows that
+        # start together slow-start against each other, not against an empty link.
+        w = self.weights[slot]
+        share = self.capacity * w / (self._active_weight + self._ramping_weight + w)
+        if self.reserved:
+            share = self.capacity * w / self.total_weight / (self._in_flight[slot] + self._ramping[slot] + 1)
+        delay, fluid = self.tcp.ramp(nbytes, share)
+        self._ramping[slot] += 1
+        self._ramping_weight += w
+        self._ramping_count += 1
+
+        def join(_ev):
+            self._ramping[slot] -= 1
+            self._ramping_count -= 1
+            self._ramping_weight = self._ramping_weight - w if self._ramping_count else 0.0
+            self.bytes_sent += nbytes - fluid  # sent outside the fluid link
+            self._join(slot, fluid, done)
+
+        self.env.timeout(delay).callbacks.append(join)
+
+    def _join(self, slot: int, fluid_bytes: float, done: simpy.Event) -> None:
         self._advance()
-        t = Transfer(slot, float(nbytes), done)
+        t = Transfer(slot, fluid_bytes, done)
         self.active.append(t)
         self._in_flight[slot] += 1
         self._active_weight += self.weights[slot]
         self._reschedule()
-        return done
 
     def set_capacity(self, mbps: float) -> None:
         self._advance()
@@ -91,8 +137,10 @@ class SharedUplink:
         """Rate a new transfer of ``slot`` would get now (bytes/s), if nothing else changed."""
         w = self.weights[slot]
         if self.reserved:
-            return self.capacity * w / self.total_weight / (self._in_flight[slot] + 1)
-        return self.capacity * w / (self._active_weight + w)
+            rate = self.capacity * w / self.total_weight / (self._in_flight[slot] + 1)
+        else:
+            rate = self.capacity * w / (self._active_weight + w)
+        return min(rate, self._cap)
 
     def fair_share(self, slot: int, mean_capacity: float) -> float:
         return mean_capacity * self.weights[slot] / self.total_weight
@@ -114,6 +162,13 @@ class SharedUplink:
             per_weight = c / self.total_weight
             for t in self.active:
                 t.rate = per_weight * self.weights[t.slot] / self._in_flight[t.slot]
+            if self._cap < math.inf:
+                for t in self.active:
+                    t.rate = min(t.rate, self._cap)
+        elif self._cap < math.inf:
+            rates = water_fill([self.weights[t.slot] for t in self.active], c, self._cap)
+            for t, r in zip(self.active, rates):
+                t.rate = r
         else:
             per_weight = c / self._active_weight if self.active else 0.0
             for t in self.active:
@@ -125,8 +180,13 @@ class SharedUplink:
             self._active_weight = 0.0  # drop accumulated rounding
             return
         self._set_rates()
-        first = min((t.remaining / t.rate for t in self.active if t.rate > 0), default=None)
-        if first is None:
+        first = math.inf
+        for t in self.active:
+            if t.rate > 0:
+                due = t.remaining / t.rate
+                if due < first:
+                    first = due
+        if first == math.inf:
             return  # zero capacity: wait for the channel to change
         version = self._version
         ev = self.env.timeout(max(first, 0.0))

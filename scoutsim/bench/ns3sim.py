@@ -10,10 +10,13 @@ address assignment installs (per-flow fair queues: the fluid model's equal shari
 segments of 1448 bytes (an Ethernet MSS with timestamps) and socket buffers large enough
 that the window, not the buffer, limits every flow.
 
-The queue's AQM is the one choice that matters: ``deep`` (the default here) raises CoDel's
-target delay to 500 ms and its interval to 10 s, so that each flow has a deep queue of its
-own, as a base station's per-user queues have and as the fluid model assumes; ``codel``
-keeps ns-3's 5 ms / 100 ms, which drops packets of flows that slow-start together.
+The bottleneck's queues are the one choice that matters. ``deep`` (the default here) is
+what the fluid model assumes and a base station's per-user queues are: each flow has a
+deep queue of its own (CoDel's target raised to 500 ms, its interval to 10 s) and the
+device's FIFO beneath the fair queues holds 5 packets, so that no flow waits behind
+another's backlog. ``codel`` keeps ns-3's defaults (5 ms / 100 ms, a 100-packet device
+FIFO), which drop packets of flows that slow-start together and delay a new flow's every
+round behind up to 100 packets of the others.
 
 A flow's completion time is when its receiver has all of its bytes, minus its start time;
 it is taken from a C++ trace callback, compiled once through cppyy, since ns-3 cannot call
@@ -52,8 +55,10 @@ double Done(uint32_t i) { return done[i]; }
 }
 """
 
-QUEUES = {"deep": ("500ms", "10s"), "codel": ("5ms", "100ms")}  # FqCoDel (target, interval)
+# FqCoDel's (target, interval) and the FIFO of the bottleneck device beneath it.
+QUEUES = {"deep": ("500ms", "10s", "5p"), "codel": ("5ms", "100ms", "100p")}
 _ns = None
+_device_queue = "100p"
 
 
 def available() -> bool:
@@ -66,7 +71,7 @@ def available() -> bool:
 def load(queue: str = "deep"):
     """Import ns-3 (about 8-15 s the first time), compile the helpers once, and set the
     defaults every run shares."""
-    global _ns
+    global _ns, _device_queue
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}; expected one of {sorted(QUEUES)}")
     if _ns is None:
@@ -77,7 +82,7 @@ def load(queue: str = "deep"):
         ns.Config.SetDefault("ns3::TcpSocket::SndBufSize", ns.UintegerValue(1 << 26))
         ns.Config.SetDefault("ns3::TcpSocket::RcvBufSize", ns.UintegerValue(1 << 26))
         _ns = ns
-    target, interval = QUEUES[queue]
+    target, interval, _device_queue = QUEUES[queue]
     _ns.Config.SetDefault("ns3::FqCoDelQueueDisc::Target", _ns.StringValue(target))
     _ns.Config.SetDefault("ns3::FqCoDelQueueDisc::Interval", _ns.StringValue(interval))
     return _ns
@@ -107,6 +112,7 @@ def run(sizes, starts, capacity, one_way_s: float, loss: float = 0.0, seed: int 
     bottleneck = ns.PointToPointHelper()
     bottleneck.SetDeviceAttribute("DataRate", ns.StringValue(f"{capacity[0][1]}Mbps"))
     bottleneck.SetChannelAttribute("Delay", ns.StringValue(f"{one_way_s * 1e6:.0f}us"))
+    bottleneck.SetQueue("ns3::DropTailQueue", "MaxSize", ns.StringValue(_device_queue))
     devices = bottleneck.Install(router.Get(0), receiver.Get(0))
     if loss > 0:
         em = ns.CreateObject[ns.RateErrorModel]()

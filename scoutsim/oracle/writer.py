@@ -82,8 +82,19 @@ def library_versions() -> dict:
             versions[mod] = __import__(mod).__version__
         except Exception:  # an optional package that is absent is simply not recorded
             pass
-    from scoutsim import __version__
-    versions["scoutsim"] = __version__
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        versions["scoutsim"] = version("scoutsim")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        versions["scoutsim"] = "checkout"
+    try:  # the exact code, when built from a git checkout
+        import subprocess
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
+                              text=True, timeout=10)
+        if head.returncode == 0:
+            versions["scoutsim_git"] = head.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
     return versions
 
 

@@ -226,3 +226,13 @@ def test_prompt_spans_cover_context_and_question(tiny_pair_dir):
     assert tok.convert_ids_to_tokens(ids[-1]) == "<|assistant|>"
     with pytest.raises(UserError):
         prompts._span([(0, 1), (1, 2)], 5, 9)
+
+
+def test_bottleneck_command_ranks_every_layer(tiny_pair_dir):
+    res = _run([sys.executable, "-m", "scoutsim", "oracle", "bottleneck", "--model",
+                f"tiny-cloud={tiny_pair_dir['tiny-cloud']}", "--dataset", str(FICTIONAL), "-n", "2"])
+    assert res.returncode == 0, res.stderr
+    rows = [line.split() for line in res.stdout.splitlines()[1:]]
+    assert sorted(int(r[0]) for r in rows) == [0, 1, 2]  # the tiny cloud model has 3 layers
+    kls = [float(r[1]) for r in rows]
+    assert kls == sorted(kls, reverse=True) and all(k >= 0 for k in kls)

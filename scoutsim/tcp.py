@@ -1,26 +1,28 @@
-"""TCP corrections to the fluid uplink: connection set-up, slow start and loss.
+"""TCP corrections to the fluid uplink: connection set-up, slow start, headers and loss.
 
 The fluid model (:mod:`scoutsim.uplink`) lets a transfer use its whole share from its first
-instant. Real TCP does not: it spends one RTT on the handshake, then grows its window from
-``init_cwnd`` segments, doubling it every RTT (slow start), until the window covers the
-bandwidth-delay product, a loss ends slow start, or the data run out; and under a packet
-loss rate ``p`` its long-run rate is capped by the AIMD response function
-``mss / RTT * sqrt((1 + beta) / (2 (1 - beta) p))`` (Mathis et al. 1997 for Reno's
-``beta = 0.5``; ``beta = 0.7`` is CUBIC's window reduction, RFC 8312, the default of Linux
-and ns-3). Measured against ns-3 (``benchmarks/ns3_validation.py``) these are what the fluid
-model misses; this module supplies them as an option of an uplink, nothing else changes.
+instant and counts payload bytes only. Real TCP spends one RTT on the handshake, then grows
+its window from ``init_cwnd`` segments by a factor ``growth`` per RTT (slow start: 2, a
+little less with delayed ACKs) until the window covers the bandwidth-delay product, a loss
+ends slow start, or the data run out; every segment carries ``header`` bytes besides its
+``mss`` bytes of data; and under a packet loss rate ``p`` its long-run rate is capped by
+the AIMD response function ``segment / RTT * sqrt((1 + beta) / (2 (1 - beta) p))``
+(Mathis et al. 1997 for Reno's ``beta = 0.5``; ``beta = 0.7`` is CUBIC's window reduction,
+RFC 8312, the default of Linux and ns-3). Measured against ns-3
+(``benchmarks/ns3_validation.py``, results in benchmarks/README.md) these are what the
+fluid model misses; this module supplies them as an option of an uplink.
 
-Slow start, exactly for a lone flow. With rate ``r`` (its share: before its first loss
-the window is not held to the loss limit), RTT ``R`` and window ``w_i = w0 2**i`` in round ``i``, the sender sends ``w_i`` and
-waits for its ACKs as long as ``w_i < r R``. Let ``m`` be the first round in which the pipe
-is full (``w_m >= r R``), the remaining bytes fit (``cum(m + 1) >= S``, with ``cum(i)`` the
-bytes of rounds ``0..i-1``), or the first loss is due (``cum(m + 1) > mss / p``, the
-expected segments before a loss). From round ``m`` on, the bytes flow at ``r`` (at
-most the loss limit): TCP finishes at ``H + m R + (S - cum(m)) / r`` (``H`` the handshake). The uplink therefore
-holds a transfer back for the ramp ``H + m R`` and then lets its last ``S - cum(m)`` bytes
-drain as a fluid transfer (:meth:`TcpModel.ramp`). The ``cum(m)`` bytes of the ramp never
-load the fluid link; they are below ``m`` windows smaller than the pipe, so the capacity
-they take from others is small, and ns-3 agrees (see benchmarks/README.md).
+Slow start, exactly for a lone flow. With rate ``r`` (its share: before its first loss the
+window is not held to the loss limit), RTT ``R`` and window ``w_i = w0 growth**i`` in round
+``i``, the sender sends ``w_i`` and waits for its ACKs as long as ``w_i < r R``. Let ``m``
+be the first round in which the pipe is full (``w_m >= r R``), the remaining bytes fit
+(``cum(m + 1) >= S``, with ``cum(i)`` the bytes of rounds ``0..i-1``), or the first loss is
+due (``cum(m + 1) > segment / p``). From round ``m`` on the bytes flow at ``r`` (at most
+the loss limit ``c``): TCP finishes at ``H + m R + (S - cum(m)) / c`` (``H`` the
+handshake). The uplink holds the transfer back for ``H + m R - cum(m) / c`` and then lets
+all ``S`` bytes drain as a fluid transfer, so that they load the link as they do in ns-3.
+Where that delay would be negative (a lossy flow's ramp went faster than the cap), the
+transfer starts at once with the bytes the ramp sent beyond what the cap allows left out.
 """
 
 from __future__ import annotations
@@ -38,13 +40,14 @@ class TcpModel:
     loss: float = 0.0  # packet loss probability
     beta: float = 0.7  # window kept after a loss (CUBIC 0.7, Reno 0.5)
     growth: float = 2.0  # slow start's window growth per RTT (ns-3 with delayed ACKs: about 1.9)
+    header: int = 52  # bytes on the wire per segment besides payload: IPv4 20 + TCP 20 + timestamps 12
     handshake: bool = True  # one RTT of SYN / SYN-ACK before the first byte
 
     def __post_init__(self):
         if not (self.rtt_s >= 0 and math.isfinite(self.rtt_s)):
             raise ValueError(f"rtt_s must be finite and >= 0, got {self.rtt_s}")
-        if self.init_cwnd < 1 or self.mss < 1:
-            raise ValueError("init_cwnd and mss must be >= 1")
+        if self.init_cwnd < 1 or self.mss < 1 or self.header < 0:
+            raise ValueError("init_cwnd and mss must be >= 1, header >= 0")
         if not 0 <= self.loss < 1:
             raise ValueError(f"loss must be in [0, 1), got {self.loss}")
         if not self.growth > 1:
@@ -53,24 +56,33 @@ class TcpModel:
             raise ValueError(f"beta must be in (0, 1), got {self.beta}")
 
     @property
+    def segment(self) -> int:
+        """Bytes one full segment takes on the wire."""
+        return self.mss + self.header
+
+    def on_wire(self, payload: float) -> float:
+        """Bytes on the wire for ``payload`` bytes of data: every segment carries headers."""
+        return payload * self.segment / self.mss
+
+    @property
     def rate_cap(self) -> float:
         """Loss-limited rate (bytes/s) of one flow in congestion avoidance; infinite without
         loss or RTT."""
         if self.loss <= 0 or self.rtt_s <= 0:
             return math.inf
         b = self.beta
-        return self.mss / self.rtt_s * math.sqrt((1 + b) / (2 * (1 - b) * self.loss))
+        return self.segment / self.rtt_s * math.sqrt((1 + b) / (2 * (1 - b) * self.loss))
 
     def ramp(self, size: float, rate: float) -> tuple[float, float]:
         """(delay, fluid bytes): hold the transfer back ``delay`` seconds, then let
-        ``fluid bytes`` of it drain as a fluid transfer, for ``size`` bytes at a share of
-        ``rate`` bytes/s (see the module docstring)."""
+        ``fluid bytes`` of it drain as a fluid transfer, for ``size`` bytes on the wire
+        (:meth:`on_wire`) at a share of ``rate`` bytes/s (see the module docstring)."""
         setup = self.rtt_s if self.handshake else 0.0
         if size <= 0 or self.rtt_s <= 0 or not rate > 0:
             return setup, size
         pipe = rate * self.rtt_s
-        until_loss = self.mss / self.loss if self.loss > 0 else math.inf
-        window = float(self.init_cwnd * self.mss)
+        until_loss = self.segment / self.loss if self.loss > 0 else math.inf
+        window = float(self.init_cwnd * self.segment)
         sent = 0.0
         rounds = 0
         # Growing windows: at most log_growth(pipe / w0) + 1 rounds.
@@ -120,4 +132,4 @@ def from_config(tcp, latency_ms: float) -> TcpModel | None:
         return None
     rtt_ms = tcp.rtt_ms if tcp.rtt_ms is not None else 2.0 * latency_ms
     return TcpModel(rtt_s=rtt_ms / 1000.0, init_cwnd=tcp.init_cwnd, mss=tcp.mss, loss=tcp.loss,
-                    beta=tcp.beta, growth=tcp.growth, handshake=tcp.handshake)
+                    beta=tcp.beta, growth=tcp.growth, header=tcp.header, handshake=tcp.handshake)

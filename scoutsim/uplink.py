@@ -21,7 +21,7 @@ flight) per event and no SimPy process per transfer (ANCHORS.md measured this id
 1.4-19x the throughput of interrupting per-flow processes).
 
 With ``tcp`` (a :class:`scoutsim.tcp.TcpModel`) the uplink adds what TCP does and a fluid
-does not: each transfer is held back for its handshake and slow-start ramp before it
+does not: each transfer carries its segments' headers, is held back for its handshake and slow-start ramp before it
 drains as a fluid one, and under loss every transfer's rate is capped by TCP's loss-limited
 throughput, the capacity capped transfers leave going to the others (weighted max-min).
 Without it (the default) the uplink is the plain fluid model above.
@@ -94,7 +94,7 @@ class SharedUplink:
             done.succeed()
             return done
         if self.tcp is not None:
-            self._ramp(slot, float(nbytes), done)
+            self._ramp(slot, self.tcp.on_wire(float(nbytes)), done)
             return done
         self._join(slot, float(nbytes), done)
         return done

@@ -15,6 +15,11 @@ MSS = 1448
 W0 = 10 * MSS
 
 
+def tcp_model(rtt_s, **kw):
+    """Headers aside (header=0): the hand-worked numbers count payload bytes only."""
+    return TcpModel(rtt_s, header=0, **kw)
+
+
 def finish_times(tcp, sends, capacity_mbps=100.0, weights=None, sharing="work_conserving"):
     env = simpy.Environment()
     n = 1 + max(slot for slot, _, _ in sends)
@@ -38,10 +43,17 @@ def test_without_the_option_nothing_changes():
     assert plain[0] == pytest.approx(1e6 / 12.5e6)
 
 
+def test_headers_make_the_same_payload_take_longer():
+    # Handshake and slow start off (RTT 0): 1448 payload bytes need 1500 on the wire.
+    t, link = finish_times(TcpModel(0.0), [(0, 1448e3, 0.0)])
+    assert t[0] == pytest.approx(1500e3 / 12.5e6)
+    assert link.bytes_sent == pytest.approx(1500e3)
+
+
 def test_lone_short_flow_pays_handshake_and_slow_start_rounds():
     # 50 kB at 12.5 MB/s, RTT 40 ms: the handshake, rounds of 10 and 20 segments (3 W0),
     # then the last 50,000 - 3 W0 bytes at the full rate.
-    t, _ = finish_times(TcpModel(0.04), [(0, 50_000, 0.0)])
+    t, _ = finish_times(tcp_model(0.04), [(0, 50_000, 0.0)])
     assert t[0] == pytest.approx(0.04 + 2 * 0.04 + (50_000 - 3 * W0) / 12.5e6)
 
 
@@ -49,7 +61,7 @@ def test_a_flow_ramps_against_the_flows_already_ramping():
     # Two 1 MB flows start at once. The first sees an empty link (pipe 500 kB: 6 rounds,
     # 63 W0); the second counts the first one's ramp and expects half (pipe 250 kB: 5
     # rounds, 31 W0), so it joins the fluid link first and has it alone for a while.
-    tcp = TcpModel(0.04)
+    tcp = tcp_model(0.04)
     t, _ = finish_times(tcp, [(0, 1e6, 0.0), (1, 1e6, 0.0)])
     d0 = 0.04 + 6 * 0.04 - 63 * W0 / 12.5e6
     d1 = 0.04 + 5 * 0.04 - 31 * W0 / 6.25e6
@@ -61,7 +73,7 @@ def test_a_flow_ramps_against_the_flows_already_ramping():
 
 
 def test_loss_caps_every_flow_and_the_rest_of_the_capacity_is_shared():
-    tcp = TcpModel(0.04, loss=0.01)
+    tcp = tcp_model(0.04, loss=0.01)
     cap = tcp.rate_cap  # about 0.61 MB/s, far below an equal share of 12.5 MB/s
     t, link = finish_times(tcp, [(0, 5e6, 0.0), (1, 5e6, 0.0)])
     delay, fluid = tcp.ramp(5e6, 6.25e6)
@@ -70,7 +82,7 @@ def test_loss_caps_every_flow_and_the_rest_of_the_capacity_is_shared():
 
 
 def test_rate_if_joined_knows_the_loss_cap():
-    tcp = TcpModel(0.04, loss=0.01)
+    tcp = tcp_model(0.04, loss=0.01)
     env = simpy.Environment()
     link = SharedUplink(env, [1.0], "work_conserving", tcp=tcp)
     link.set_capacity(100)
@@ -78,7 +90,7 @@ def test_rate_if_joined_knows_the_loss_cap():
 
 
 def test_reserved_slices_are_capped_too():
-    tcp = TcpModel(0.04, loss=0.01)
+    tcp = tcp_model(0.04, loss=0.01)
     t, _ = finish_times(tcp, [(0, 5e6, 0.0)], weights=[1.0, 1.0], sharing="reserved")
     delay, fluid = tcp.ramp(5e6, 6.25e6)
     assert t[0] == pytest.approx(delay + fluid / min(6.25e6, tcp.rate_cap))

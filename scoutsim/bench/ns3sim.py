@@ -65,7 +65,10 @@ def available() -> bool:
     """Whether the ns3 package is installed (without importing it: that takes seconds)."""
     import importlib.util
 
-    return importlib.util.find_spec("ns") is not None
+    try:
+        return importlib.util.find_spec("ns") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def load(queue: str = "deep"):

@@ -11,13 +11,13 @@ CLOUD=$(echo "$PAIR" | grep '^qwen2.5-coder-1.5b=')
 COMMON="--edge $EDGE --cloud $CLOUD --seed 0 --threads 1 --max-new-tokens 16 --no-progress"
 case "$1" in
   squad)
-    for n in ${SAMPLES:-25 50 80 120}; do
+    for n in ${SAMPLES:-25 50 80 120 160}; do
       python -m scoutsim oracle build --name qwen2.5-coder-0.5b-1.5b-squad-v2 $COMMON \
         --dataset ../shared/data/squad_v2_dev_cs224n_split/dev-v2.0.json --dataset-name squad_v2_dev_cs224n_split \
         --samples "$n" --timing-lengths 64,128,256,512 --timing-repeats 3
     done ;;
   hotpot)
-    for n in ${SAMPLES:-10 15}; do
+    for n in ${SAMPLES:-10 20 35 45}; do
       python -m scoutsim oracle build --name qwen2.5-coder-0.5b-1.5b-hotpotqa $COMMON \
         --dataset ../shared/data/hotpotqa_dev_distractor/hotpot_dev_distractor_v1_100.json \
         --dataset-name hotpotqa_dev_distractor --samples "$n" --timing-lengths 512,1024,2048 --timing-repeats 1

@@ -72,7 +72,7 @@ def test_protected_layer_left_untouched_and_others_changed():
     from scoutsim.oracle import generate, kvcache
 
     model = tiny_model("qwen2")
-    ids = torch.tensor([np.arange(2, 30)])
+    ids = torch.arange(2, 30).unsqueeze(0)
     cache, _ = generate.prefill(model, ids)
     before = [(k.clone(), v.clone()) for k, v in kvcache.layers(cache)]
     quant.quantize_cache(cache, 3, protected=(1,))

@@ -24,6 +24,7 @@ from scoutsim.payload import kv_bytes, payload_bytes
 from scoutsim.policy import build_policy
 from scoutsim.questions import QuestionPool
 from scoutsim.records import RecordBuffer
+from scoutsim.tcp import from_config as tcp_model
 from scoutsim.uplink import BYTES_PER_S_PER_MBPS, SharedUplink, follow_channel
 
 
@@ -79,7 +80,7 @@ class World:
             demands = [plan_demand(resolved, slot, spec, pool, compute, options, latency)
                        for slot, i, g, spec, pool, compute, options in built]
             weights = build_allocator(u.allocator).weights(demands, mean_bps)
-            link = SharedUplink(self.env, weights, u.sharing)
+            link = SharedUplink(self.env, weights, u.sharing, tcp=tcp_model(u.tcp, u.latency_ms))
             self.links[u.id] = link
             self.env.process(follow_channel(self.env, link, self.channels[u.id].changes()))
             for slot, i, g, spec, pool, compute, options in built:

@@ -63,12 +63,27 @@ class PeriodicArrival(Strict):
 Arrival = Union[PoissonArrival, PeriodicArrival]
 
 
+class Tcp(Strict):
+    """TCP corrections to the uplink's fluid model (scoutsim/tcp.py); an uplink without a
+    ``tcp`` block is the plain fluid model."""
+
+    rtt_ms: Optional[float] = Field(default=None, gt=0)  # default: twice latency_ms
+    init_cwnd: int = Field(default=10, ge=1)  # segments
+    mss: int = Field(default=1448, ge=1)  # payload bytes per segment
+    header: int = Field(default=52, ge=0)  # bytes per segment on the wire besides the payload
+    loss: float = Field(default=0.0, ge=0, lt=1)  # packet loss probability
+    beta: float = Field(default=0.7, gt=0, lt=1)  # window kept after a loss (CUBIC 0.7, Reno 0.5)
+    growth: float = Field(default=2.0, gt=1)  # slow start's window growth per RTT
+    handshake: bool = True  # one RTT before the first byte
+
+
 class Uplink(Strict):
     id: str = Field(min_length=1)
     channel: SerializeAsAny[ChannelConfig]
     allocator: str = "equal"
     sharing: Literal["work_conserving", "reserved"] = "work_conserving"
     latency_ms: float = Field(default=0.0, ge=0)
+    tcp: Optional[Tcp] = None
 
     @field_validator("channel", mode="before")
     @classmethod

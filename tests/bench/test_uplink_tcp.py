@@ -95,3 +95,32 @@ def test_reserved_slices_are_capped_too():
     delay, fluid = tcp.ramp(5e6, 6.25e6)
     assert t[0] == pytest.approx(delay + fluid / min(6.25e6, tcp.rate_cap))
     assert not math.isnan(t[0])
+
+
+def test_scenario_tcp_block_reaches_the_uplink():
+    from scoutsim.bench.scenarios import main_dict, resolve
+    from scoutsim.world import World
+
+    data = dict(main_dict(), replications=1, duration_s=60)
+    plain = World(resolve(data), 0).run()
+    data["uplinks"] = [dict(data["uplinks"][0], tcp={"loss": 0.001})]
+    world = World(resolve(data), 0)
+    link = world.links["cell0"]
+    assert link.tcp.rtt_s == pytest.approx(0.04)  # twice the 20 ms one-way latency
+    assert link.tcp.loss == 0.001
+    tcp = world.run()
+    sent = plain["tx_start_s"].notna() & tcp["tx_start_s"].notna()
+    assert sent.any()
+    # The first transfer of each agent sees the same link both ways, and TCP takes longer.
+    first = tcp[sent].groupby("agent").head(1).index
+    assert ((tcp.loc[first, "tx_end_s"] - tcp.loc[first, "tx_start_s"])
+            > (plain.loc[first, "tx_end_s"] - plain.loc[first, "tx_start_s"])).all()
+
+
+def test_bad_tcp_block_is_one_clear_error():
+    from scoutsim.bench.scenarios import main_dict, resolve
+    from scoutsim.errors import UserError
+
+    data = dict(main_dict(), uplinks=[dict(main_dict()["uplinks"][0], tcp={"loss": 1.5})])
+    with pytest.raises(UserError, match=r"uplinks\[0\]\.tcp\.loss"):
+        resolve(data)

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scoutsim.digest import file_sha256  # noqa: F401  (the builder's door to it)
 from scoutsim.errors import CacheError
 from scoutsim.modes import ModeError, canonical
 
@@ -36,14 +37,6 @@ REQUIRED_OPS = ("prefill", "quantize", "select", "decode_token")
 META_KEYS = ("schema_version", "kind", "models", "dataset", "device", "files")
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def resolve_cache_dir(name_or_path: str, base: Path | None = None) -> Path:

@@ -12,7 +12,6 @@ of the contract (it names the file and line of every problem).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -22,6 +21,7 @@ import numpy as np
 
 from scoutsim import __version__
 from scoutsim.channels.trace import read_trace_csv
+from scoutsim.digest import file_sha256 as sha256_file
 from scoutsim.errors import UserError
 from scoutsim.traces.series import Trace
 
@@ -30,14 +30,6 @@ SIDECAR_SCHEMA = 1
 
 def sidecar_path(csv_path: Path) -> Path:
     return Path(csv_path).with_suffix(".json")
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def csv_text(times: np.ndarray, mbps: np.ndarray) -> str:

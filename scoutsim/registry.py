@@ -36,6 +36,12 @@ class Registry(Generic[T]):
         except KeyError:
             raise KeyError(f"unknown {self.kind} {name!r}; expected one of {self.names()}") from None
 
+    def validate(self, name: str) -> str:
+        """``name`` if registered; else a ValueError listing the choices (for pydantic)."""
+        if name not in self._items:
+            raise ValueError(f"unknown {self.kind} {name!r}; expected one of {self.names()}")
+        return name
+
     def names(self) -> list[str]:
         return sorted(self._items)
 

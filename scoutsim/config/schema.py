@@ -105,9 +105,7 @@ class Uplink(Strict):
     def _allocator(cls, value: str) -> str:
         from scoutsim.allocators import ALLOCATORS
 
-        if value not in ALLOCATORS:
-            raise ValueError(f"unknown allocator {value!r}; expected one of {ALLOCATORS.names()}")
-        return value
+        return ALLOCATORS.validate(value)
 
 
 class Cloud(Strict):
@@ -165,9 +163,7 @@ class AgentGroup(Strict):
     def _estimator(cls, value: str) -> str:
         from scoutsim.estimators import ESTIMATORS
 
-        if value not in ESTIMATORS:
-            raise ValueError(f"unknown estimator {value!r}; expected one of {ESTIMATORS.names()}")
-        return value
+        return ESTIMATORS.validate(value)
 
     @model_validator(mode="after")
     def _policy_modes(self) -> "AgentGroup":

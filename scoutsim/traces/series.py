@@ -110,3 +110,18 @@ def require_rows(trace: Trace, source: str) -> Trace:
     if np.any(~np.isfinite(trace.mbps)) or np.any(trace.mbps < 0):
         raise UserError("negative or non-finite throughput after cleaning", source=source)
     return trace
+
+
+def regularise_seconds(trace: Trace, step_s: float, gaps: str) -> None:
+    """For per-second loggers (Lumos5G, UCC): spread samples that share a whole-second stamp
+    over that second, then replay gaps as 0 Mbps (``gaps == "zero"``) or let them hold the
+    previous value; each step is noted in the trace's cleaning record."""
+    trace.times, moved = spread_repeated_times(trace.times, step_s)
+    if moved:
+        trace.note(f"{moved} sample(s) sharing a whole-second stamp spread evenly over that second")
+    n_gaps, missing = count_gaps(trace.times, step_s)
+    if gaps == "zero":
+        trace.times, trace.mbps, _ = fill_gaps(trace.times, trace.mbps, step_s, 0.0)
+        trace.note(f"{n_gaps} gap(s) ({missing:g} s unreported) replayed as 0 Mbps")
+    elif n_gaps:
+        trace.note(f"{n_gaps} gap(s) ({missing:g} s unreported) hold the previous value")

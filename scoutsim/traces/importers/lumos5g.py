@@ -25,7 +25,7 @@ import numpy as np
 
 from scoutsim.traces.importers import ImportOptions, Importer, gap_policy, register
 from scoutsim.traces.importers._text import check_increasing, check_nonnegative, read_numeric_rows
-from scoutsim.traces.series import Trace, count_gaps, fill_gaps, spread_repeated_times
+from scoutsim.traces.series import Trace, regularise_seconds
 
 STEP_S = 1.0
 
@@ -39,15 +39,7 @@ def load(path: Path, options: ImportOptions) -> Trace:
     t0 = arr[0, 0]
     trace = Trace(arr[:, 0] - t0, arr[:, 1], STEP_S)
     trace.note(f"time 0 moved to the first line (was {t0:g} s)")
-    trace.times, moved = spread_repeated_times(trace.times, STEP_S)
-    if moved:
-        trace.note(f"{moved} sample(s) sharing a whole-second stamp spread evenly over that second")
-    n_gaps, missing = count_gaps(trace.times, STEP_S)
-    if policy == "zero":
-        trace.times, trace.mbps, _ = fill_gaps(trace.times, trace.mbps, STEP_S, 0.0)
-        trace.note(f"{n_gaps} gap(s) ({missing:g} s unreported) replayed as 0 Mbps")
-    elif n_gaps:
-        trace.note(f"{n_gaps} gap(s) ({missing:g} s unreported) hold the previous second's throughput")
+    regularise_seconds(trace, STEP_S, policy)
     name = path.name.lower()
     trace.info.update(network="5G" if name.startswith("5g") else "4G" if name.startswith("4g") else "?",
                       mobility="driving" if "driving" in name else "walking" if "walking" in name else "?")

@@ -23,7 +23,7 @@ import pandas as pd
 
 from scoutsim.errors import UserError
 from scoutsim.traces.importers import ImportOptions, Importer, gap_policy, register
-from scoutsim.traces.series import Trace, count_gaps, fill_gaps, spread_repeated_times
+from scoutsim.traces.series import Trace, regularise_seconds
 
 STEP_S = 1.0
 TIME_FORMAT = "%Y.%m.%d_%H.%M.%S"
@@ -88,15 +88,7 @@ def load(path: Path, options: ImportOptions) -> Trace:
         raise UserError(f"no {column} values", source=str(path))
     origin = trace.times[0]
     trace.times = trace.times - origin
-    trace.times, moved = spread_repeated_times(trace.times, STEP_S)
-    if moved:
-        trace.note(f"{moved} row(s) sharing a second spread evenly over that second")
-    n_gaps, missing_s = count_gaps(trace.times, STEP_S)
-    if policy == "zero":
-        trace.times, trace.mbps, _ = fill_gaps(trace.times, trace.mbps, STEP_S, 0.0)
-        trace.note(f"{n_gaps} missing-second gap(s) ({missing_s:g} s) replayed as 0 Mbps")
-    elif n_gaps:
-        trace.note(f"{n_gaps} missing-second gap(s) ({missing_s:g} s) hold the previous value")
+    regularise_seconds(trace, STEP_S, policy)
     if "NetworkMode" in frame:
         modes = frame["NetworkMode"].value_counts(normalize=True)
         trace.info["network_mode_share"] = {k: round(float(v), 4) for k, v in modes.items()}

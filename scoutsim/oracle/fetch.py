@@ -60,14 +60,6 @@ def cache_root() -> Path:
     return Path(os.environ.get("SCOUTSIM_CACHE", Path.home() / ".cache" / "scoutsim"))
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _wheel_path(wheels: Path, spec: WheelModel, i: int) -> Path | None:
     stem = f"{spec.package}{i}".replace("-", "_")
     found = sorted(wheels.glob(f"{stem}-{spec.version}-*.whl"))

@@ -12,12 +12,12 @@ The same code serves ``device="cpu"`` and ``device="cuda"``: tensors follow the 
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scoutsim.errors import UserError
+from scoutsim.oraclecache import file_sha256
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -98,19 +98,11 @@ def load(name: str, path: Path, dtype: str = "bfloat16", device: str = "cpu",
     return LoadedModel(name, path, model, tokenizer, dtype, device, _family(model.config, path))
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def model_files(path: Path) -> dict[str, str]:
     """sha256 of every file that defines the model (weights, config, tokenizer)."""
     files = [path] if path.is_file() else sorted(p for p in path.iterdir()
                                                   if p.is_file() and p.suffix in WEIGHT_SUFFIXES)
-    return {p.name: sha256(p) for p in files}
+    return {p.name: file_sha256(p) for p in files}
 
 
 def describe(m: LoadedModel, files: dict[str, str] | None = None) -> dict:

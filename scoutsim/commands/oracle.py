@@ -20,7 +20,9 @@ example (the real CPU pair, 50 SQuAD v2 questions):
       --dataset ../shared/data/squad_v2_dev_cs224n_split/dev-v2.0.json --samples 50 --seed 0
 
 Interrupted builds resume: run the same command again. Raising --samples extends a
-finished cache with more questions of the same seeded order.
+finished cache with more questions of the same seeded order. Add --executor ray to spread
+the samples over a local Ray instance or, with --ray-address HOST:PORT, a cluster (whose
+nodes must see the models, data set and --out at the same paths); the cache is the same.
 """
 
 
@@ -79,6 +81,14 @@ def register(subparsers) -> None:
     b.add_argument("--out", type=Path, help="output directory (default oracle_cache/NAME)")
     b.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     b.add_argument("--no-progress", action="store_true", help="no progress bars")
+    b.add_argument("--executor", default="local", choices=["local", "ray"],
+                   help="where samples run: 'local' (this process, default) or 'ray' (Ray workers, one GPU each "
+                        "with --device cuda, else one CPU; same cache; needs the 'distributed' extra)")
+    b.add_argument("--ray-address", metavar="HOST:PORT",
+                   help="Ray cluster to join (default: $RAY_ADDRESS, else a local Ray instance); --executor ray only")
+    b.add_argument("--workers", type=int,
+                   help="Ray workers, each loading the model pair once (default and maximum: the cluster's GPUs "
+                        "with --device cuda, else its CPUs; a local instance gets N CPUs); --executor ray only")
     b.set_defaults(func=_build)
 
     r = sub.add_parser("report", help="mean F1 with 95%% CIs, %% of a reference, paired tests vs a baseline",
@@ -114,7 +124,7 @@ def register(subparsers) -> None:
 
 
 def _build(args) -> int:
-    from scoutsim.oracle import build, modelio
+    from scoutsim.oracle import build, distributed, modelio
 
     if args.threads:
         import torch
@@ -132,7 +142,8 @@ def _build(args) -> int:
     if spec.max_new_tokens < 1 or spec.timing_repeats < 1 or not spec.timing_lengths or spec.calibration < 1:
         raise UserError("--max-new-tokens, --timing-repeats and --calibration must be >= 1 and "
                         "--timing-lengths non-empty")
-    out = build.build(spec)
+    executor = distributed.Executor(args.executor, args.ray_address, args.workers)
+    out = build.build(spec, executor=executor)
     print(f"wrote {out}")
     return 0
 

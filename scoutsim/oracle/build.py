@@ -10,6 +10,10 @@ Work in progress lives in ``<out>/.partial/``:
 - ``samples/<sample_id>.json``: every mode's rows for one sample.
 - ``timings.json``: the timing table.
 
+Samples run in this process or, with the ``ray`` executor, in Ray workers
+(``distributed.py``) that write the very same shards; everything else (the diagnostic,
+timings, assembly) runs here either way, so both give the same ``quality.parquet``.
+
 Each file is written atomically (``writer.atomic_write_*``) the moment it is complete, so a
 SIGKILL at any instant loses at most the sample in progress. Results depend only on the
 configuration and the sample (greedy decoding; random selection seeded per sample and
@@ -28,7 +32,7 @@ import numpy as np
 
 from scoutsim.errors import UserError
 from scoutsim.modes import ModeError, canonical, parse_mode
-from scoutsim.oracle import data, kvcache, modelio, prompts, quant, runner, timing, writer
+from scoutsim.oracle import data, distributed, kvcache, modelio, prompts, quant, runner, timing, writer
 from scoutsim.oracle.generate import prefill
 
 DEFAULT_MODES = ["bf16", "int8", "int4", "int3", "int2", "mixed_int4"] + [
@@ -121,7 +125,23 @@ def _protected(spec: BuildSpec, loaded: modelio.LoadedModel, calib: list[data.Sa
     return found
 
 
-def build(spec: BuildSpec, log=print) -> Path:
+def load_pair(spec: BuildSpec, device: str) -> tuple[modelio.LoadedModel, modelio.LoadedModel]:
+    edge = modelio.load(*spec.edge, dtype=spec.dtype, device=device)
+    same = spec.cloud == spec.edge  # one model playing both roles (a self-pair) is loaded once
+    cloud = edge if same else modelio.load(*spec.cloud, dtype=spec.dtype, device=device)
+    return edge, cloud
+
+
+def build_sample(edge, cloud, sample: data.Sample, modes, cloud_modes, spec: BuildSpec, shards: Path) -> None:
+    """Every mode's rows of one sample, stored as its shard: the unit of resumption,
+    whichever executor runs it."""
+    rows = runner.run_sample(edge, cloud, sample, modes, cloud_modes, spec.seed, spec.max_new_tokens)
+    writer.atomic_write_json(shards / f"{sample.sample_id}.json", rows)
+
+
+def build(spec: BuildSpec, log=print, executor: distributed.Executor | None = None) -> Path:
+    executor = executor or distributed.Executor()
+    executor.check()  # a missing Ray is reported before any model is loaded
     modes, cloud_modes = spec.validated_modes()
     all_samples = data.read_dataset(spec.dataset, spec.dataset_format)
     drawn = data.draw(all_samples, spec.samples, spec.seed, spec.answerable_only)
@@ -133,9 +153,8 @@ def build(spec: BuildSpec, log=print) -> Path:
     _check_resume(partial, _identity(spec, modes, cloud_modes, files, dataset_hash))
 
     log(f"loading {spec.edge[0]} and {spec.cloud[0]} ({spec.dtype}, {spec.device})")
-    edge = modelio.load(*spec.edge, dtype=spec.dtype, device=spec.device)
-    same = spec.cloud == spec.edge  # one model playing both roles (a self-pair) is loaded once
-    cloud = edge if same else modelio.load(*spec.cloud, dtype=spec.dtype, device=spec.device)
+    edge, cloud = load_pair(spec, spec.device)
+    same = edge is cloud
     # Calibration prompts come from the far end of the seeded order: not among the drawn
     # questions (unless nearly all are drawn), and the same whatever --samples is, so a
     # cache extended in stages equals one built in one go.
@@ -151,9 +170,15 @@ def build(spec: BuildSpec, log=print) -> Path:
     shards.mkdir(exist_ok=True)
     todo = [s for s in drawn if not (shards / f"{s.sample_id}.json").is_file()]
     log(f"{len(drawn) - len(todo)} of {len(drawn)} samples already done")
-    for s in _tqdm(todo, spec.progress, desc="samples", unit="q"):
-        rows = runner.run_sample(edge, cloud, s, modes, cloud_modes, spec.seed, spec.max_new_tokens)
-        writer.atomic_write_json(shards / f"{s.sample_id}.json", rows)
+    if executor.name == "ray" and todo:
+        protected = {m.name: m.protected_layers for m in (edge, cloud)}
+        distributed.build_samples(spec, executor, todo, modes, cloud_modes, protected, log)
+    else:
+        for s in _tqdm(todo, spec.progress, desc="samples", unit="q"):
+            build_sample(edge, cloud, s, modes, cloud_modes, spec, shards)
+    missing = [s.sample_id for s in drawn if not (shards / f"{s.sample_id}.json").is_file()]
+    if missing:
+        raise UserError(f"samples {missing[:10]} were not built; run the same command again to resume")
 
     tpath = partial / "timings.json"
     if not tpath.is_file():

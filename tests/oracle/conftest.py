@@ -7,6 +7,7 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from .buildcli import _cmd, _run  # noqa: E402
 from .tiny import fixture_words, tiny_model, word_tokenizer  # noqa: E402
 
 
@@ -27,3 +28,9 @@ def tiny_pair_dir(tmp_path_factory) -> dict[str, Path]:
     return out
 
 
+@pytest.fixture(scope="session")
+def reference_build(tiny_pair_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref") / "tiny-ref"
+    res = _run(_cmd(tiny_pair_dir, out))
+    assert res.returncode == 0, res.stderr[-2000:]
+    return out

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -16,54 +15,8 @@ pytest.importorskip("torch")
 from scoutsim.errors import CacheError, UserError  # noqa: E402
 from scoutsim.oraclecache import QUALITY_COLUMNS, OracleCache  # noqa: E402
 
+from .buildcli import MODES, REPO, _cmd, _run  # noqa: E402
 from .tiny import FICTIONAL  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[2]
-MODES = "bf16,int4,int2,mixed_int4,q2c@0.5+int8,snapkv@0.5+bf16,h2o@0.25+bf16,random@0.5+bf16,scout@0.5,text,local"
-
-
-def _cmd(pair, out, n=8, extra=()):
-    return [sys.executable, "-m", "scoutsim", "oracle", "build", "--name", out.name, "--out", str(out),
-            "--edge", f"tiny-edge={pair['tiny-edge']}", "--cloud", f"tiny-cloud={pair['tiny-cloud']}",
-            "--dataset", str(FICTIONAL), "--samples", str(n), "--seed", "5", "--modes", MODES,
-            "--cloud-modes", "bf16,q2c@0.5+bf16", "--dtype", "float32", "--max-new-tokens", "6",
-            "--calibration", "2", "--timing-lengths", "16,32", "--timing-repeats", "1", "--threads", "1",
-            "--no-progress", *extra]
-
-
-def _run(cmd):
-    """Run ``python -m scoutsim ...`` in this process (the torch import is paid once per
-    session, not per command); exit status and output as a subprocess would give them."""
-    import contextlib
-    import io
-    from types import SimpleNamespace
-
-    from scoutsim.cli import main
-
-    assert cmd[:3] == [sys.executable, "-m", "scoutsim"]
-    out, err = io.StringIO(), io.StringIO()
-    cwd = os.getcwd()
-    try:
-        os.chdir(REPO)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = main(cmd[3:])
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-                if not isinstance(exc.code, int) and exc.code is not None:
-                    print(exc.code, file=sys.stderr)
-    finally:
-        os.chdir(cwd)
-    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
-
-
-@pytest.fixture(scope="module")
-def reference_build(tiny_pair_dir, tmp_path_factory):
-    out = tmp_path_factory.mktemp("ref") / "tiny-ref"
-    res = _run(_cmd(tiny_pair_dir, out))
-    assert res.returncode == 0, res.stderr[-2000:]
-    return out
-
 
 def test_cache_is_readable_and_complete(reference_build):
     cache = OracleCache(reference_build)  # verifies hashes, schema, columns

@@ -71,26 +71,41 @@ class ChunkBuilder:
     """A Ray actor's state: the model pair, loaded once for all the chunks it builds."""
 
     def __init__(self, spec, protected: dict, threads: int):
+        # Loading waits for the first chunk: an error raised in a method reaches the driver
+        # as itself (a UserError stays one clear message), one raised here as a dead actor.
+        self.spec, self.protected, self.threads = spec, protected, threads
+        self.pair = None
+
+    def _load(self):
+        import socket
+
         import torch
 
         from scoutsim.oracle import build
+        spec = self.spec
+        unseen = [str(p) for p in dict.fromkeys((spec.edge[1], spec.cloud[1], spec.out)) if not Path(p).exists()]
+        if unseen:
+            raise UserError(f"a Ray worker on {socket.gethostname()} cannot see {unseen}; every node needs the "
+                            "models and --out at the same paths (a shared file system)")
         # CPU results may depend on the thread count (how reductions are split), so the
         # workers use the driver's.
-        torch.set_num_threads(threads)
+        torch.set_num_threads(self.threads)
         # Ray hides every GPU but this actor's, which it then sees as cuda:0.
         device = "cuda" if spec.device.startswith("cuda") else spec.device
-        self.spec = spec
-        self.edge, self.cloud = build.load_pair(spec, device)
-        for m in (self.edge, self.cloud):
-            m.protected_layers = tuple(protected.get(m.name, ()))
+        edge, cloud = build.load_pair(spec, device)
+        for m in (edge, cloud):
+            m.protected_layers = tuple(self.protected.get(m.name, ()))
+        return edge, cloud
 
     def run(self, samples: list, modes: list[str], cloud_modes: list[str]) -> list[int]:
         from scoutsim.oracle import build
 
+        if self.pair is None:
+            self.pair = self._load()
         shards = self.spec.out / ".partial" / "samples"
         for s in samples:
             if not (shards / f"{s.sample_id}.json").is_file():  # a retried chunk skips what it finished
-                build.build_sample(self.edge, self.cloud, s, modes, cloud_modes, self.spec, shards)
+                build.build_sample(*self.pair, s, modes, cloud_modes, self.spec, shards)
         return [s.sample_id for s in samples]
 
 

@@ -10,6 +10,7 @@ from scoutsim.errors import UserError  # noqa: E402
 from scoutsim.oracle import distributed  # noqa: E402
 
 from .buildcli import _cmd, _run  # noqa: E402
+from .tiny import FICTIONAL  # noqa: E402
 
 
 def test_ray_build_equals_local_build(reference_build, tiny_pair_dir, tmp_path):
@@ -20,6 +21,22 @@ def test_ray_build_equals_local_build(reference_build, tiny_pair_dir, tmp_path):
     assert "on 2 workers" in res.stdout  # the samples really went to Ray, not the local loop
     assert len(list((out / ".partial" / "samples").glob("*.json"))) == 8  # the local build's shard store
     assert (out / "quality.parquet").read_bytes() == (reference_build / "quality.parquet").read_bytes()
+
+
+def test_worker_that_cannot_see_the_files_says_so(tmp_path):
+    pytest.importorskip("ray", reason="the ray executor is an optional extra ('distributed') not installed here")
+    from scoutsim.oracle import build, data
+
+    # The driver checks the paths itself, so only a worker on a node without them (a
+    # cluster lacking a shared file system) meets this; here the driver's check is skipped.
+    ghost = tmp_path / "ghost-model"
+    spec = build.BuildSpec(out=tmp_path / "out", edge=("e", ghost), cloud=("e", ghost), dataset=FICTIONAL,
+                           samples=2, progress=False)
+    (tmp_path / "out").mkdir()
+    samples = data.draw(data.read_dataset(FICTIONAL), 2, 0, True)
+    with pytest.raises(UserError, match=r"cannot see \['[^']*ghost-model'\]; every node needs"):
+        distributed.build_samples(spec, distributed.Executor("ray", workers=1), samples, ["bf16"], [], {},
+                                  log=lambda *_: None)
 
 
 def test_chunks_cover_every_sample_once():

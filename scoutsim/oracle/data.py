@@ -20,7 +20,6 @@ instead of drawing a new one (which is what lets a cache grow by resuming).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from scoutsim.errors import UserError
+from scoutsim.oraclecache import file_sha256
 
 FORMATS = ("squad", "hotpotqa", "jsonl")
 
@@ -118,11 +118,7 @@ def read_dataset(path: str | Path, fmt: str = "auto") -> list[Sample]:
 
 
 def content_hash(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(path)
 
 
 def sample_order(samples: list[Sample], seed: int, answerable_only: bool) -> list[Sample]:

@@ -103,9 +103,8 @@ class SharedUplink:
         # Flows still in their ramp count towards the share a new one expects: flows that
         # start together slow-start against each other, not against an empty link.
         w = self.weights[slot]
-        share = self.capacity * w / (self._active_weight + self._ramping_weight + w)
-        if self.reserved:
-            share = self.capacity * w / self.total_weight / (self._in_flight[slot] + self._ramping[slot] + 1)
+        share = self._share(slot, self._active_weight + self._ramping_weight,
+                            self._in_flight[slot] + self._ramping[slot])
         delay, fluid = self.tcp.ramp(nbytes, share)
         self._ramping[slot] += 1
         self._ramping_weight += w
@@ -135,12 +134,14 @@ class SharedUplink:
 
     def rate_if_joined(self, slot: int) -> float:
         """Rate a new transfer of ``slot`` would get now (bytes/s), if nothing else changed."""
+        return min(self._share(slot, self._active_weight, self._in_flight[slot]), self._cap)
+
+    def _share(self, slot: int, weight_in_flight: float, own_in_flight: int) -> float:
+        """Uncapped rate of one more transfer of ``slot`` beside the given ones."""
         w = self.weights[slot]
         if self.reserved:
-            rate = self.capacity * w / self.total_weight / (self._in_flight[slot] + 1)
-        else:
-            rate = self.capacity * w / (self._active_weight + w)
-        return min(rate, self._cap)
+            return self.capacity * w / self.total_weight / (own_in_flight + 1)
+        return self.capacity * w / (weight_in_flight + w)
 
     def fair_share(self, slot: int, mean_capacity: float) -> float:
         return mean_capacity * self.weights[slot] / self.total_weight

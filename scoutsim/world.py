@@ -8,7 +8,6 @@ policy, an estimator, and a slot with a weight on its uplink. Random streams com
 
 from __future__ import annotations
 
-import numpy as np
 import simpy
 
 from scoutsim import streams
@@ -39,12 +38,9 @@ class World:
         self.outstanding = 0
         self.arrivals_over = False
         self._end = self.env.event()
-        oracle = resolved.oracle
         pools = pools if pools is not None else build_pools(resolved)
 
         self.cloud = CloudQueue(self.env, s.cloud.gpus)
-        cloud_site = Site(s.cloud.slowdown, s.cloud.prefill_tokens_per_s)
-        whole = s.deadline_on == "answer"
 
         # Channels first: their streams must not depend on the agents.
         self.channels = {}
@@ -62,21 +58,14 @@ class World:
         # Agents of one group pay the same costs for the same question: they share the
         # table, so that thousands of agents do not each work it out again.
         costs = {g: {} for g in range(len(s.agents))}
+        groups = group_models(resolved)
         for u in s.uplinks:
             members = [(i, g, spec) for i, g, spec in specs if spec.uplink == u.id]
             if not members:
                 continue
             mean_bps = self.channels[u.id].mean_mbps() * BYTES_PER_S_PER_MBPS
             latency = u.latency_ms / 1000.0
-            built = []
-            for slot, (i, g, spec) in enumerate(members):
-                pool = pools[g]
-                compute = ComputeModel(oracle, spec.edge_model, spec.cloud_model,
-                                       Site(spec.edge_slowdown, spec.edge_prefill_tokens_per_s),
-                                       cloud_site, whole)
-                options = [ModeOption(m, parse_mode(m), oracle.draws(spec.edge_model, spec.cloud_model, m))
-                           for m in spec.candidate_modes]
-                built.append((slot, i, g, spec, pool, compute, options))
+            built = [(slot, i, g, spec, pools[g], *groups[g]) for slot, (i, g, spec) in enumerate(members)]
             demands = [plan_demand(resolved, slot, spec, pool, compute, options, latency)
                        for slot, i, g, spec, pool, compute, options in built]
             weights = build_allocator(u.allocator).weights(demands, mean_bps)
@@ -151,20 +140,30 @@ def break_even_mbps(resolved: ResolvedScenario) -> dict[str, dict[str, float | N
 
     s = resolved.scenario
     pools = build_pools(resolved)
-    cloud = Site(s.cloud.slowdown, s.cloud.prefill_tokens_per_s)
     latency = {u.id: u.latency_ms / 1000.0 for u in s.uplinks}
     out = {}
-    for g, (name, spec) in enumerate(zip(scope_names(s), s.agents)):
-        compute = ComputeModel(resolved.oracle, spec.edge_model, spec.cloud_model,
-                               Site(spec.edge_slowdown, spec.edge_prefill_tokens_per_s), cloud,
-                               s.deadline_on == "answer")
-        options = [ModeOption(m, parse_mode(m), resolved.oracle.draws(spec.edge_model, spec.cloud_model, m))
-                   for m in spec.candidate_modes]
+    for g, ((compute, options), name, spec) in enumerate(zip(group_models(resolved), scope_names(s), s.agents)):
         demand = plan_demand(resolved, 0, spec, pools[g], compute, options, latency[spec.uplink])
         out[name] = {}
         for o in demand.options:
             need = o.need(spec.deadline_s)
             out[name][o.mode] = None if need == float("inf") else round(need * 8 / 1e6, 6)
+    return out
+
+
+def group_models(resolved: ResolvedScenario) -> list[tuple[ComputeModel, list[ModeOption]]]:
+    """Per agent group: its compute model and its candidate modes with their oracle qualities
+    (the same for every agent of the group)."""
+    s = resolved.scenario
+    cloud = Site(s.cloud.slowdown, s.cloud.prefill_tokens_per_s)
+    out = []
+    for spec in s.agents:
+        compute = ComputeModel(resolved.oracle, spec.edge_model, spec.cloud_model,
+                               Site(spec.edge_slowdown, spec.edge_prefill_tokens_per_s), cloud,
+                               s.deadline_on == "answer")
+        options = [ModeOption(m, parse_mode(m), resolved.oracle.draws(spec.edge_model, spec.cloud_model, m))
+                   for m in spec.candidate_modes]
+        out.append((compute, options))
     return out
 
 

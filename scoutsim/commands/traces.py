@@ -24,7 +24,8 @@ from scoutsim.errors import UserError
 from scoutsim.traces import fit as fitting
 from scoutsim.traces import stats, synth
 from scoutsim.traces.importers import IMPORTERS, ImportOptions, import_trace
-from scoutsim.traces.tracefile import default_mode, load_trace, sha256_file, write_trace
+from scoutsim.digest import file_sha256 as sha256_file
+from scoutsim.traces.tracefile import default_mode, load_trace, write_trace
 
 
 def register(subparsers) -> None:

@@ -21,7 +21,6 @@ import numpy as np
 
 from scoutsim import __version__
 from scoutsim.channels.trace import read_trace_csv
-from scoutsim.digest import file_sha256 as sha256_file
 from scoutsim.errors import UserError
 from scoutsim.traces.series import Trace
 

@@ -3,7 +3,7 @@
 Channels, allocators, estimators and mode policies register under the name a scenario uses,
 so that a user adds one by decorating a class in their own module, without touching the core::
 
-    from scoutsim.allocators import ALLOCATORS
+    from scoutsim.decisions.allocators import ALLOCATORS
 
     @ALLOCATORS.register("my_rule")
     class MyRule: ...

@@ -25,7 +25,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scoutsim.models import BUILTIN_MODELS  # noqa: E402
+from scoutsim.physics.models import BUILTIN_MODELS  # noqa: E402
 from scoutsim.oraclecache import SCHEMA_VERSION, file_sha256  # noqa: E402
 
 NAME = "published-squad-v2"

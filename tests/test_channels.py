@@ -5,8 +5,9 @@ import itertools
 import numpy as np
 import pytest
 
-from scoutsim.channels.markov import MarkovChannel, default_transition, stationary
-from scoutsim.channels.trace import TraceChannel
+from scoutsim.network.channels.markov import MarkovChannel, default_transition
+from scoutsim.traces.stats import stationary
+from scoutsim.network.channels.trace import TraceChannel
 
 
 def occupancy(channel: MarkovChannel, horizon: float) -> dict[float, float]:

@@ -7,9 +7,9 @@ import math
 
 import pytest
 
-from scoutsim.models import BUILTIN_MODELS
+from scoutsim.physics.models import BUILTIN_MODELS
 from scoutsim.modes import parse_mode
-from scoutsim.payload import payload_bytes
+from scoutsim.physics.payload import payload_bytes
 
 HEADER = 64
 CTX_BYTES, Q_BYTES = 850, 60

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from scoutsim.allocators import WEIGHT_FLOOR, Demand, Option, build_allocator
-from scoutsim.estimators import build_estimator
-from scoutsim.policy import Forecast, build_policy
+from scoutsim.decisions.allocators import WEIGHT_FLOOR, Demand, Option, build_allocator
+from scoutsim.decisions.estimators import build_estimator
+from scoutsim.decisions.policy import Forecast, build_policy
 
 
 def demand(agent, kv, deadline, *options):

@@ -14,8 +14,8 @@ from scipy import stats
 
 from scoutsim.cli import main
 from scoutsim.config import scenario_from_dict
-from scoutsim.records import CONTRACT_COLUMNS
-from scoutsim.runner import simulate
+from scoutsim.sim.records import CONTRACT_COLUMNS
+from scoutsim.sim.runner import simulate
 from tests.conftest import MAIN_SCENARIO, ROOT, small_scenario
 
 
@@ -166,7 +166,7 @@ def test_warmup_requests_are_recorded_but_not_summarised(write_scenario, tmp_pat
 
 
 def test_break_even_bandwidth_per_mode():
-    from scoutsim.world import break_even_mbps
+    from scoutsim.sim.world import break_even_mbps
 
     data = small_scenario()
     data["agents"][0]["name"] = "q7"

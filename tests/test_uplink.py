@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import simpy
 
-from scoutsim.uplink import SharedUplink, follow_channel
+from scoutsim.network.uplink import SharedUplink, follow_channel
 
 MB = 1e6
 

@@ -15,11 +15,11 @@ import pandas as pd
 
 from scoutsim.bench.scenarios import identity_cases, resolve
 from scoutsim.errors import UserError
-from scoutsim.runner import simulate
+from scoutsim.sim.runner import simulate
 
 
 def _write(df: pd.DataFrame, path: Path) -> str:
-    # The same call `scoutsim run` makes (scoutsim/output.py), so bytes mean the same here.
+    # The same call `scoutsim run` makes (scoutsim/results/output.py), so bytes mean the same here.
     df.to_parquet(path, index=False)
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -17,7 +17,7 @@ import tracemalloc
 from pathlib import Path
 
 from scoutsim.bench.scenarios import main_dict, resolve, scaled
-from scoutsim.runner import simulate
+from scoutsim.sim.runner import simulate
 
 
 def peak_per_request(resolved) -> dict:
@@ -38,9 +38,9 @@ def memory(quick: bool = False) -> list[dict]:
 
 
 def output_time(quick: bool = False) -> dict:
-    from scoutsim import plots
-    from scoutsim.output import run_meta, write_results
-    from scoutsim.summary import summarize
+    from scoutsim.results import plots
+    from scoutsim.results.output import run_meta, write_results
+    from scoutsim.results.summary import summarize
 
     resolved = resolve(main_dict(), **({"replications": 2, "duration_s": 300} if quick else {}))
     s = resolved.scenario

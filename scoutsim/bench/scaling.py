@@ -19,7 +19,7 @@ import time
 
 from scoutsim.bench.floor import needed_events, timeout_cost
 from scoutsim.bench.scenarios import resolve, scaled
-from scoutsim.world import World, build_pools
+from scoutsim.sim.world import World, build_pools
 
 AGENTS = (8, 64, 512, 4096, 10_000)
 UPLINKS = (1, 100)

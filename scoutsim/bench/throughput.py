@@ -12,7 +12,7 @@ import time
 from scoutsim.bench.floor import needed_events, timeout_cost
 from scoutsim.bench.profile import profile_text
 from scoutsim.bench.scenarios import main_dict, resolve
-from scoutsim.runner import simulate
+from scoutsim.sim.runner import simulate
 
 TARGET_RATE = 100_000  # simulated requests per second
 TARGET_RATIO = 10.0  # cost per request / bare-SimPy floor per request

@@ -3,9 +3,9 @@
 Each case is N TCP flows (sizes, start times) over one bottleneck with a capacity schedule,
 a one-way delay and a loss rate. ns-3 simulates it packet by packet
 (:mod:`scoutsim.bench.ns3sim`); scoutsim runs the same flows through
-:class:`scoutsim.uplink.SharedUplink` (equal weights, work-conserving: TCP flows through a
+:class:`scoutsim.network.uplink.SharedUplink` (equal weights, work-conserving: TCP flows through a
 fair queue share equally), twice: as the plain fluid model and with the TCP corrections of
-:mod:`scoutsim.tcp`. A flow's completion time is start to last byte at the receiver, which
+:mod:`scoutsim.network.tcp`. A flow's completion time is start to last byte at the receiver, which
 in scoutsim is the transfer plus the one-way latency. The error of a flow is
 ``scoutsim / ns-3 - 1``.
 """
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from scoutsim.tcp import TcpModel
-from scoutsim.uplink import SharedUplink
+from scoutsim.network.tcp import TcpModel
+from scoutsim.network.uplink import SharedUplink
 
 MB = 1e6
 TARGET_MEDIAN = 0.05

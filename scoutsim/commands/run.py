@@ -25,11 +25,11 @@ def register(sub) -> None:
 
 
 def main(args) -> int:
-    from scoutsim import plots
-    from scoutsim.output import run_meta, write_results
-    from scoutsim.runner import simulate
-    from scoutsim.summary import format_table, summarize
-    from scoutsim.world import break_even_mbps
+    from scoutsim.results import plots
+    from scoutsim.results.output import run_meta, write_results
+    from scoutsim.sim.runner import simulate
+    from scoutsim.results.summary import format_table, summarize
+    from scoutsim.sim.world import break_even_mbps
 
     overrides = {}
     if args.replications is not None:

@@ -7,6 +7,6 @@ raises one :class:`~scoutsim.errors.UserError` naming the file, the key path and
 expected; nothing runs on a scenario that failed.
 """
 
-from scoutsim.config.loader import ResolvedScenario, load_scenario, scenario_from_dict
+from scoutsim.config.loader import ResolvedScenario, load_scenario, scenario_from_dict, scope_names
 
-__all__ = ["ResolvedScenario", "load_scenario", "scenario_from_dict"]
+__all__ = ["ResolvedScenario", "load_scenario", "scenario_from_dict", "scope_names"]

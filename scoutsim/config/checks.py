@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scoutsim.channels import CHANNELS
-from scoutsim.compute import ComputeModel, Site
+from scoutsim.network.channels import CHANNELS
+from scoutsim.physics.compute import ComputeModel, Site
 from scoutsim.config.schema import Scenario
 from scoutsim.errors import UserError
-from scoutsim.models import ModelBook
+from scoutsim.physics.models import ModelBook
 from scoutsim.modes import parse_mode
 from scoutsim.oraclecache import OracleCache
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from scoutsim.config.checks import check_scenario
 from scoutsim.config.schema import Scenario, describe_errors
 from scoutsim.errors import UserError
-from scoutsim.models import ModelBook
+from scoutsim.physics.models import ModelBook
 from scoutsim.oraclecache import OracleCache, load_cache
 
 
@@ -64,3 +64,11 @@ def scenario_from_dict(data: Any, source: str = "<dict>", base_dir: Path | None 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> ResolvedScenario:
     p = Path(path)
     return scenario_from_dict(_read_yaml(p), str(p), p.resolve().parent, overrides)
+
+
+def scope_names(scenario) -> list[str]:
+    """One name per agent group: its `name`, else `g<index>:<edge model>:<policy>`."""
+    names = []
+    for g, spec in enumerate(scenario.agents):
+        names.append(spec.name or f"g{g}:{spec.edge_model}:{spec.policy}")
+    return names

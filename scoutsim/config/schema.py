@@ -11,7 +11,7 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator, model_validator
 
-from scoutsim.channels.base import ChannelConfig
+from scoutsim.network.channels.base import ChannelConfig
 from scoutsim.modes import ModeError, parse_mode
 
 
@@ -64,7 +64,7 @@ Arrival = Union[PoissonArrival, PeriodicArrival]
 
 
 class Tcp(Strict):
-    """TCP corrections to the uplink's fluid model (scoutsim/tcp.py); an uplink without a
+    """TCP corrections to the uplink's fluid model (scoutsim/network/tcp.py); an uplink without a
     ``tcp`` block is the plain fluid model."""
 
     rtt_ms: Optional[float] = Field(default=None, gt=0)  # default: twice latency_ms
@@ -88,7 +88,7 @@ class Uplink(Strict):
     @field_validator("channel", mode="before")
     @classmethod
     def _channel_block(cls, value: Any) -> Any:
-        from scoutsim.channels import CHANNELS
+        from scoutsim.network.channels import CHANNELS
 
         if not isinstance(value, dict):
             raise ValueError("expected a mapping with a 'kind' key")
@@ -103,7 +103,7 @@ class Uplink(Strict):
     @field_validator("allocator")
     @classmethod
     def _allocator(cls, value: str) -> str:
-        from scoutsim.allocators import ALLOCATORS
+        from scoutsim.decisions.allocators import ALLOCATORS
 
         return ALLOCATORS.validate(value)
 
@@ -161,7 +161,7 @@ class AgentGroup(Strict):
     @field_validator("estimator")
     @classmethod
     def _estimator(cls, value: str) -> str:
-        from scoutsim.estimators import ESTIMATORS
+        from scoutsim.decisions.estimators import ESTIMATORS
 
         return ESTIMATORS.validate(value)
 

@@ -144,7 +144,7 @@ def apply(raw: dict, point: Point) -> dict:
 
 def resolve_points(raw: dict, source: str, base_dir: Path, axes: list[Axis], overrides: dict):
     """Validate every point before anything runs; return [(point, ResolvedScenario)]."""
-    import scoutsim.channels.trace_pool  # noqa: F401  (registers trace_pool, which core does not import)
+    import scoutsim.network.channels.trace_pool  # noqa: F401  (registers trace_pool, which core does not import)
     from scoutsim.config import scenario_from_dict
 
     out = []

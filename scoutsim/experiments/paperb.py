@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-import scoutsim.channels.trace_pool  # noqa: F401  (registers the trace_pool channel kind)
+import scoutsim.network.channels.trace_pool  # noqa: F401  (registers the trace_pool channel kind)
 from scoutsim.experiments.sweep import run_sweep
 from scoutsim.experiments.tables import finished_points
 from scoutsim.experiments.verdicts import Interval
-from scoutsim.summary import t_interval
+from scoutsim.results.summary import t_interval
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "paper_b"
 SHARINGS = ("reserved", "work_conserving")

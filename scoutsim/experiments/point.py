@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scoutsim.summary import replication_metrics, scope_names, summarize
+from scoutsim.results.summary import replication_metrics, scope_names, summarize
 
 POINT_FILE = "point.json"
 REPLICATIONS_FILE = "replications.parquet"
@@ -54,7 +54,7 @@ def replication_table(requests: pd.DataFrame, scenario) -> pd.DataFrame:
 
 
 def run_point(point_id: str, resolved) -> PointResult:
-    from scoutsim.runner import simulate
+    from scoutsim.sim.runner import simulate
 
     started = time.perf_counter()
     s = resolved.scenario
@@ -73,7 +73,7 @@ def _jsonable(v):
 
 
 def write_point(points_dir: Path, point, resolved, result: PointResult) -> Path:
-    from scoutsim.output import run_meta, write_results
+    from scoutsim.results.output import run_meta, write_results
 
     meta = run_meta(resolved, {"requests": len(result.requests), "sweep_point": point.id,
                                "grid": {k: _jsonable(v) for k, v in point.values},

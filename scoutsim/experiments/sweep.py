@@ -8,7 +8,7 @@ Layout of a sweep directory::
     paired.parquet      paired differences between compared allocators/policies
 
 Every point shares the scenario's seed, so replication ``r`` of every point sees the same
-arrivals, channel path and questions (common random numbers; :mod:`scoutsim.streams`).
+arrivals, channel path and questions (common random numbers; :mod:`scoutsim.sim.streams`).
 
 Resuming: a point is written in one rename when it finishes, so after an interruption the
 same command skips the points whose directory exists and runs the rest; the tables are

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from scoutsim.experiments.point import POINT_FILE, REPLICATIONS_FILE, SUMMARY_FILE, is_finished
-from scoutsim.summary import SUMMARY_COLUMNS, scope_names, t_interval
+from scoutsim.results.summary import SUMMARY_COLUMNS, scope_names, t_interval
 
 COMPARED_LEAVES = ("allocator", "policy", "sharing", "estimator")
 PAIRED_COLUMNS = ["key", "value", "baseline", "scope", "group", "metric", "mean", "ci95_low", "ci95_high",
@@ -48,7 +48,7 @@ def finished_points(points_dir: Path) -> list[dict]:
 def _groups(point_dir: Path) -> dict[str, int]:
     import yaml
 
-    import scoutsim.channels.trace_pool  # noqa: F401  (registers trace_pool, which core does not import)
+    import scoutsim.network.channels.trace_pool  # noqa: F401  (registers trace_pool, which core does not import)
     from scoutsim.config.schema import Scenario
 
     scenario = Scenario.model_validate(yaml.safe_load((point_dir / "scenario.yaml").read_text()))

@@ -59,7 +59,7 @@ def _panel(ax, series, deadlines, title):
 
 
 def run_cdf(run, out_dir: Path) -> list[Path]:
-    from scoutsim.summary import scope_names
+    from scoutsim.config import scope_names
 
     req = run.requests
     names = scope_names(run.scenario)

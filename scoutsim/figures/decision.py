@@ -3,8 +3,8 @@
 For an agent group of a scenario, at a rate ``B`` the device has to itself and a prompt of
 ``n`` tokens, every candidate mode's completion time is what the adaptive policy predicts
 (DESIGN.md, "Time model"): edge compute + payload bytes / B + one-way latency + cloud
-compute, with payloads from :mod:`scoutsim.payload` (model shapes) and compute times from
-:mod:`scoutsim.compute` (the oracle's measured timings, scaled by each site's slowdown).
+compute, with payloads from :mod:`scoutsim.physics.payload` (model shapes) and compute times from
+:mod:`scoutsim.physics.compute` (the oracle's measured timings, scaled by each site's slowdown).
 The best mode is the highest oracle quality (mean F1) among those within the deadline,
 ties to the faster, exactly the adaptive rule; where none meets the deadline the map says
 so. Queueing (edge, uplink sharing, cloud) is left out: this is the single-request view.
@@ -26,10 +26,10 @@ MODE_HATCHES = [h for h in HATCHES if h not in ("", NONE_HATCH)] + [""]
 
 def mode_times(oracle, models, scenario, group, rate_bytes_s: np.ndarray, tokens: int):
     """Per candidate mode: (name, quality, completion seconds at each rate)."""
-    from scoutsim.compute import ComputeModel, Site
+    from scoutsim.physics.compute import ComputeModel, Site
     from scoutsim.modes import parse_mode
-    from scoutsim.payload import payload_bytes
-    from scoutsim.questions import QuestionPool
+    from scoutsim.physics.payload import payload_bytes
+    from scoutsim.sim.questions import QuestionPool
 
     uplink = next(u for u in scenario.uplinks if u.id == group.uplink)
     latency = uplink.latency_ms / 1000.0
@@ -70,7 +70,7 @@ def best_modes(oracle, models, scenario, group, mbps: np.ndarray, tokens: np.nda
 
 def draw_decision_maps(scenario, oracle, out_dir: Path, mbps_range=(1.0, 1000.0), tokens_range=(64, 8192),
                        resolution=(60, 40)) -> list[Path]:
-    from scoutsim.models import ModelBook
+    from scoutsim.physics.models import ModelBook
 
     models = ModelBook().with_cache_models(oracle.meta.get("models", {}))
     mbps = np.logspace(np.log10(mbps_range[0]), np.log10(mbps_range[1]), resolution[0])

@@ -48,7 +48,7 @@ def is_run(path: Path) -> bool:
 
 
 def load_run(path: Path) -> Run:
-    import scoutsim.channels.trace_pool  # noqa: F401  (so scenarios that use it validate)
+    import scoutsim.network.channels.trace_pool  # noqa: F401  (so scenarios that use it validate)
     from scoutsim.config.schema import Scenario
 
     missing = [f for f in RUN_FILES if not (path / f).is_file()]

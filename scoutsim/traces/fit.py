@@ -1,7 +1,7 @@
 """Fitting a K-state Markov channel to a trace, and judging how good the fit is.
 
 The study's channel is a discrete-time Markov chain over a few capacity levels
-(:class:`scoutsim.channels.markov.MarkovChannel`). To give it realistic parameters, or to
+(:class:`scoutsim.network.channels.markov.MarkovChannel`). To give it realistic parameters, or to
 ask how much a real trace's behaviour differs from its Markov caricature, we fit one:
 
 1. **Step.** The chain moves every ``step_s``: by default the trace's own sampling
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scoutsim.channels.markov import stationary
+from scoutsim.traces.stats import stationary
 from scoutsim.errors import UserError
 from scoutsim.traces import stats
 
@@ -77,6 +77,11 @@ def _kmeans_1d(x: np.ndarray, k: int, iters: int = 200) -> np.ndarray:
 
     A centre left without points (ties can put two starting centres on one value) is
     moved to the point farthest from its own centre, the usual k-means repair.
+
+    Why not SciPy's ``kmeans2``: on an empty cluster it can only keep the centre in place
+    (``missing="warn"``) or raise, so a trace of three levels with ties fitted with three
+    states loses a state (tests/traces/test_fit.py has that case); this repair is the one
+    thing it lacks, and on a line Lloyd's step is two NumPy calls.
     """
     centres = np.quantile(x, (np.arange(k) + 0.5) / k)
     for _ in range(iters):

@@ -5,7 +5,7 @@ increasing times (seconds from the trace's start), throughputs in Mbps, the nomi
 sample interval, and a list of human-readable cleaning steps. Recording each step as it
 is applied is what lets the sidecar JSON say exactly what was done to the raw data.
 
-Semantics (the same as the contract CSV and :class:`~scoutsim.channels.trace.TraceChannel`):
+Semantics (the same as the contract CSV and :class:`~scoutsim.network.channels.trace.TraceChannel`):
 row ``i``'s throughput holds from ``times[i]`` until ``times[i + 1]``; the last row holds
 for one nominal interval. A gap in the time stamps therefore *holds* the previous value
 unless an importer was asked to write the gap as an outage (:func:`fill_gaps`).
@@ -41,11 +41,6 @@ class Trace:
     @property
     def duration_s(self) -> float:
         return float(self.times[-1] - self.times[0] + self.step_s) if len(self.times) else 0.0
-
-
-def rebase(times: np.ndarray) -> np.ndarray:
-    """Shift times so the trace starts at 0 (the channel replays from its first row)."""
-    return times - times[0]
 
 
 def spread_repeated_times(times: np.ndarray, step_s: float) -> tuple[np.ndarray, int]:

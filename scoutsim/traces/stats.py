@@ -137,3 +137,14 @@ def format_summary(s: TraceSummary) -> str:
     ]
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+
+def stationary(transition: np.ndarray) -> np.ndarray:
+    """Left eigenvector of eigenvalue 1, normalised to a distribution."""
+    k = transition.shape[0]
+    a = np.vstack([transition.T - np.eye(k), np.ones(k)])
+    b = np.zeros(k + 1)
+    b[-1] = 1.0
+    pi, *_ = np.linalg.lstsq(a, b, rcond=None)
+    pi = np.clip(pi, 0.0, None)
+    return pi / pi.sum()

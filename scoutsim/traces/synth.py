@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from scoutsim.channels.markov import stationary
+from scoutsim.traces.stats import stationary
 from scoutsim.errors import UserError
 from scoutsim.traces.series import Trace
 

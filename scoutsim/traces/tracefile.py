@@ -6,7 +6,7 @@ cleaning step applied, caveats, and a summary of the written series. Both files 
 written to temporary names in the target folder and renamed into place only when both
 are complete, so an interrupted or failed command never leaves a half-written trace.
 
-Reading goes through :func:`scoutsim.channels.trace.read_trace_csv`, the one validator
+Reading goes through :func:`scoutsim.traces.csvformat.read_trace_csv`, the one validator
 of the contract (it names the file and line of every problem).
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from scoutsim import __version__
-from scoutsim.channels.trace import read_trace_csv
+from scoutsim.traces.csvformat import read_trace_csv
 from scoutsim.errors import UserError
 from scoutsim.traces.series import Trace
 

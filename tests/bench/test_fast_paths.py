@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import simpy
 
-from scoutsim.cloud import CloudQueue
-from scoutsim.policy import Forecast, build_policy
+from scoutsim.sim.cloud import CloudQueue
+from scoutsim.decisions.policy import Forecast, build_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,7 +94,7 @@ def test_adaptive_pick_is_the_rule_on_every_ordering():
 
 def test_block_draws_are_single_draws():
     from scoutsim.config import load_scenario
-    from scoutsim.world import build_pools
+    from scoutsim.sim.world import build_pools
 
     resolved = load_scenario(str(ROOT / "scenarios" / "8agents_100mbps.yaml"))
     pool = build_pools(resolved)[0]

@@ -1,4 +1,4 @@
-"""The TCP correction's arithmetic (scoutsim/tcp.py), against rounds counted by hand."""
+"""The TCP correction's arithmetic (scoutsim/network/tcp.py), against rounds counted by hand."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from scoutsim.tcp import TcpModel, water_fill
+from scoutsim.network.tcp import TcpModel, water_fill
 
 MSS = 1448
 W0 = 10 * MSS  # 14,480 bytes

@@ -1,4 +1,4 @@
-"""The uplink's TCP option (scoutsim/tcp.py wired into SharedUplink), against finish times
+"""The uplink's TCP option (scoutsim/network/tcp.py wired into SharedUplink), against finish times
 worked out by hand; without the option the uplink is the plain fluid model."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import math
 import pytest
 import simpy
 
-from scoutsim.tcp import TcpModel
-from scoutsim.uplink import SharedUplink
+from scoutsim.network.tcp import TcpModel
+from scoutsim.network.uplink import SharedUplink
 
 MSS = 1448
 W0 = 10 * MSS
@@ -99,7 +99,7 @@ def test_reserved_slices_are_capped_too():
 
 def test_scenario_tcp_block_reaches_the_uplink():
     from scoutsim.bench.scenarios import main_dict, resolve
-    from scoutsim.world import World
+    from scoutsim.sim.world import World
 
     data = dict(main_dict(), replications=1, duration_s=60)
     plain = World(resolve(data), 0).run()

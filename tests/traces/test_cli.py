@@ -8,8 +8,8 @@ import json
 import pytest
 import yaml
 
-from scoutsim.channels.markov import MarkovChannel
-from scoutsim.channels.trace import read_trace_csv
+from scoutsim.network.channels.markov import MarkovChannel
+from scoutsim.traces.csvformat import read_trace_csv
 from scoutsim.cli import main
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from scoutsim.channels.trace import read_trace_csv
+from scoutsim.traces.csvformat import read_trace_csv
 from scoutsim.cli import main
 from scoutsim.errors import UserError
 from scoutsim.traces.importers import ImportOptions, import_trace

@@ -7,7 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 
-import scoutsim.channels.trace_pool  # noqa: F401  (registers the trace_pool kind)
+import scoutsim.network.channels.trace_pool  # noqa: F401  (registers the trace_pool kind)
 from scoutsim.cli import main
 from tests.traces.conftest import REPO
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scoutsim.cli import main
-from scoutsim.channels.trace import read_trace_csv
+from scoutsim.traces.csvformat import read_trace_csv
 from tests.traces.conftest import REPO
 
 SHIPPED = sorted((REPO / "traces").glob("synthetic_*.csv"))

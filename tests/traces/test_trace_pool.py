@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scoutsim.channels.trace_pool import TracePoolChannel
+from scoutsim.network.channels.trace_pool import TracePoolChannel
 from scoutsim.errors import UserError
 
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from scipy import stats as st
 
-import scoutsim.channels.trace_pool  # noqa: F401  (registers the trace_pool kind)
+import scoutsim.network.channels.trace_pool  # noqa: F401  (registers the trace_pool kind)
 from scoutsim.cli import main
 from tests.traces.conftest import REPO
 

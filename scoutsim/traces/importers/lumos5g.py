@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scoutsim.traces.importers import ImportOptions, Importer, gap_policy, register
+from scoutsim.traces.importers.base import ImportOptions, Importer, gap_policy, register
 from scoutsim.traces.importers._text import check_increasing, check_nonnegative, read_numeric_rows
 from scoutsim.traces.series import Trace, regularise_seconds
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from scoutsim.errors import UserError
-from scoutsim.traces.importers import ImportOptions, Importer, register
+from scoutsim.traces.importers.base import ImportOptions, Importer, register
 from scoutsim.traces.series import Trace, trim_trailing_below
 
 STEP_S = 0.1

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scoutsim.traces.importers import ImportOptions, Importer, register
+from scoutsim.traces.importers.base import ImportOptions, Importer, register
 from scoutsim.traces.importers._text import check_increasing, check_nonnegative, read_numeric_rows
 from scoutsim.traces.series import Trace
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from scoutsim.errors import UserError
-from scoutsim.traces.importers import ImportOptions, Importer, gap_policy, register
+from scoutsim.traces.importers.base import ImportOptions, Importer, gap_policy, register
 from scoutsim.traces.series import Trace, regularise_seconds
 
 STEP_S = 1.0

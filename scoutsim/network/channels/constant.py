@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from scoutsim.channels.base import CHANNELS, Channel, ChannelConfig
+from scoutsim.network.channels.base import CHANNELS, Channel, ChannelConfig
 
 
 @CHANNELS.register("constant")

@@ -3,28 +3,28 @@
 Building the world is where a validated scenario meets the oracle: each agent gets its
 candidate modes with their oracle qualities, its question pool, its compute model, a
 policy, an estimator, and a slot with a weight on its uplink. Random streams come from
-:mod:`scoutsim.streams` by (replication, component, index).
+:mod:`scoutsim.sim.streams` by (replication, component, index).
 """
 
 from __future__ import annotations
 
 import simpy
 
-from scoutsim import streams
-from scoutsim.agent import Agent, ModeOption, Request
-from scoutsim.allocators import Demand, Option, build_allocator
-from scoutsim.channels import build_channel
-from scoutsim.cloud import CloudQueue
-from scoutsim.compute import ComputeModel, Site
-from scoutsim.config import ResolvedScenario
-from scoutsim.estimators import build_estimator
+from scoutsim.sim import streams
+from scoutsim.sim.agent import Agent, ModeOption, Request
+from scoutsim.decisions.allocators import Demand, Option, build_allocator
+from scoutsim.network.channels import build_channel
+from scoutsim.sim.cloud import CloudQueue
+from scoutsim.physics.compute import ComputeModel, Site
+from scoutsim.config import ResolvedScenario, scope_names
+from scoutsim.decisions.estimators import build_estimator
 from scoutsim.modes import parse_mode
-from scoutsim.payload import kv_bytes, payload_bytes
-from scoutsim.policy import build_policy
-from scoutsim.questions import QuestionPool
-from scoutsim.records import RecordBuffer
-from scoutsim.tcp import from_config as tcp_model
-from scoutsim.uplink import BYTES_PER_S_PER_MBPS, SharedUplink, follow_channel
+from scoutsim.physics.payload import kv_bytes, payload_bytes
+from scoutsim.decisions.policy import build_policy
+from scoutsim.sim.questions import QuestionPool
+from scoutsim.sim.records import RecordBuffer
+from scoutsim.network.tcp import from_config as tcp_model
+from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SharedUplink, follow_channel
 
 
 class World:
@@ -136,8 +136,6 @@ def break_even_mbps(resolved: ResolvedScenario) -> dict[str, dict[str, float | N
     """Per agent group and mode, the least rate (Mbps) at which a request alone on its link
     meets the deadline at the group's typical prompt (LMCache reports the same per codec);
     None where the compute and latency alone miss it, 0 for modes that send nothing."""
-    from scoutsim.summary import scope_names
-
     s = resolved.scenario
     pools = build_pools(resolved)
     latency = {u.id: u.latency_ms / 1000.0 for u in s.uplinks}

@@ -38,7 +38,3 @@ class CloudQueue:
             self.env.timeout(seconds).callbacks.append(done)
         else:
             self.free += 1
-
-    @property
-    def queued(self) -> int:
-        return len(self.waiting)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 
-from scoutsim.models import ModelShape
+from scoutsim.physics.models import ModelShape
 from scoutsim.modes import Mode
 
 HEADER_BYTES = 64

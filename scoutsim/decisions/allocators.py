@@ -1,7 +1,7 @@
 """Bandwidth allocators: the weight each agent holds on its uplink.
 
 An allocator turns what each agent on an uplink needs into a weight ``w_i``. The uplink's
-sharing rule then turns weights into rates (see :mod:`scoutsim.uplink`): under
+sharing rule then turns weights into rates (see :mod:`scoutsim.network.uplink`): under
 ``work_conserving`` the transfers in flight split ``C(t)`` in proportion to their weights;
 under ``reserved`` each agent owns ``C(t) w_i / sum(w)`` whether it sends or not. Only
 ratios of weights matter.

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from scoutsim.modes import Mode
 from scoutsim.oraclecache import OracleCache
-from scoutsim.payload import kept_positions
+from scoutsim.physics.payload import kept_positions
 
 
 @dataclass(frozen=True)

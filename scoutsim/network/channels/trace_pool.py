@@ -47,8 +47,9 @@ from typing import Any, Iterator, Literal, Optional, Union
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from scoutsim.channels.base import CHANNELS, Channel, ChannelConfig
-from scoutsim.channels.trace import TraceChannel, read_trace_csv
+from scoutsim.network.channels.base import CHANNELS, Channel, ChannelConfig
+from scoutsim.network.channels.trace import TraceChannel
+from scoutsim.traces.csvformat import read_trace_csv
 from scoutsim.errors import UserError
 from scoutsim.traces.availability import ImportHint, require_trace_file
 

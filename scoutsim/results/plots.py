@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from scoutsim.summary import scope_names  # noqa: E402
+from scoutsim.config import scope_names  # noqa: E402
 
 HATCHES = ["", "//", "..", "xx", "\\\\", "--", "++", "oo"]
 STYLES = ["-", "--", ":", "-."]

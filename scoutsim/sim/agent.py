@@ -22,15 +22,15 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from scoutsim.cloud import CloudQueue
-from scoutsim.compute import ComputeModel
-from scoutsim.estimators import Estimator
+from scoutsim.sim.cloud import CloudQueue
+from scoutsim.physics.compute import ComputeModel
+from scoutsim.decisions.estimators import Estimator
 from scoutsim.modes import Mode
 from scoutsim.oraclecache import QualityDraws
-from scoutsim.payload import payload_bytes
-from scoutsim.policy import Policy
-from scoutsim.questions import Question, QuestionPool
-from scoutsim.uplink import SharedUplink
+from scoutsim.physics.payload import payload_bytes
+from scoutsim.decisions.policy import Policy
+from scoutsim.sim.questions import Question, QuestionPool
+from scoutsim.network.uplink import SharedUplink
 
 # Draws are taken from an agent's streams in blocks; a block of n draws equals n single
 # draws of the same stream, so the results do not depend on the block size.

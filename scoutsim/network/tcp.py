@@ -1,6 +1,6 @@
 """TCP corrections to the fluid uplink: connection set-up, slow start, headers and loss.
 
-The fluid model (:mod:`scoutsim.uplink`) lets a transfer use its whole share from its first
+The fluid model (:mod:`scoutsim.network.uplink`) lets a transfer use its whole share from its first
 instant and counts payload bytes only. Real TCP spends one RTT on the handshake, then grows
 its window from ``init_cwnd`` segments by a factor ``growth`` per RTT (slow start: 2, a
 little less with delayed ACKs) until the window covers the bandwidth-delay product, a loss

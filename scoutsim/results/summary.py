@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from scoutsim.records import misses_scored_zero
+from scoutsim.config import scope_names  # noqa: F401  (the names summaries are keyed by)
+from scoutsim.sim.records import misses_scored_zero
 
 CONFIDENCE = 0.95
 SUMMARY_COLUMNS = ["scope", "metric", "mean", "ci95_low", "ci95_high", "ci95_half", "std", "replications"]
@@ -59,13 +60,6 @@ def replication_metrics(df: pd.DataFrame, modes: list[str]) -> dict[str, float]:
     for m in modes:
         out[f"mode_share:{m}"] = float(counts.get(m, 0)) / len(df) if len(df) else math.nan
     return out
-
-
-def scope_names(scenario) -> list[str]:
-    names = []
-    for g, spec in enumerate(scenario.agents):
-        names.append(spec.name or f"g{g}:{spec.edge_model}:{spec.policy}")
-    return names
 
 
 def summarize(requests: pd.DataFrame, scenario, replications: int) -> pd.DataFrame:

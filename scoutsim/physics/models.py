@@ -30,10 +30,6 @@ class ModelShape:
     def kv_elements(self, tokens: int) -> int:
         return 2 * self.layers * self.kv_heads * tokens * self.head_dim
 
-    def kv_vectors(self, tokens: int) -> int:
-        """Number of (layer, head, token, K|V) vectors: one scale each under per-token INTk."""
-        return 2 * self.layers * self.kv_heads * tokens
-
 
 BUILTIN_MODELS: dict[str, ModelShape] = {
     m.name: m

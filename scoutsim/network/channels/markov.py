@@ -20,7 +20,8 @@ from typing import Literal, Optional
 
 from pydantic import Field, model_validator
 
-from scoutsim.channels.base import CHANNELS, Channel, ChannelConfig
+from scoutsim.network.channels.base import CHANNELS, Channel, ChannelConfig
+from scoutsim.traces.stats import stationary
 
 STUDY_STATES_MBPS = (5.0, 10.0, 25.0, 50.0, 100.0, 200.0)
 DEFAULT_STAY = 0.8
@@ -38,17 +39,6 @@ def default_transition(k: int) -> np.ndarray:
             p[i, i + 1] = move
         p[i, i] = 1.0 - p[i].sum()
     return p
-
-
-def stationary(transition: np.ndarray) -> np.ndarray:
-    """Left eigenvector of eigenvalue 1, normalised to a distribution."""
-    k = transition.shape[0]
-    a = np.vstack([transition.T - np.eye(k), np.ones(k)])
-    b = np.zeros(k + 1)
-    b[-1] = 1.0
-    pi, *_ = np.linalg.lstsq(a, b, rcond=None)
-    pi = np.clip(pi, 0.0, None)
-    return pi / pi.sum()
 
 
 @CHANNELS.register("markov")

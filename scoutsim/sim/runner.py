@@ -1,6 +1,6 @@
 """Replications: run the world once per replication and gather the records.
 
-Replications are independent (each has its own streams, see :mod:`scoutsim.streams`), so
+Replications are independent (each has its own streams, see :mod:`scoutsim.sim.streams`), so
 they may run in worker processes; the records are concatenated in replication order, so the
 result is the same for any number of workers.
 """
@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pandas as pd
 
 from scoutsim.config import ResolvedScenario
-from scoutsim.world import World, build_pools
+from scoutsim.sim.world import World, build_pools
 
 
 def run_replication(resolved: ResolvedScenario, replication: int, pools=None) -> pd.DataFrame:

@@ -10,7 +10,7 @@ validated config block, the scenario's directory (to resolve relative paths) and
 random generator.
 """
 
-from scoutsim.channels.base import CHANNELS, Channel, build_channel
-from scoutsim.channels import constant, markov, trace, trace_pool  # noqa: F401  (registration)
+from scoutsim.network.channels.base import CHANNELS, Channel, build_channel
+from scoutsim.network.channels import constant, markov, trace, trace_pool  # noqa: F401  (registration)
 
 __all__ = ["CHANNELS", "Channel", "build_channel"]

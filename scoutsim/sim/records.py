@@ -69,9 +69,5 @@ class RecordBuffer:
         return pd.DataFrame(data)
 
 
-def empty_frame() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=_DTYPES.get(c, "object")) for c in COLUMNS})
-
-
 def misses_scored_zero(df: pd.DataFrame) -> np.ndarray:
     return np.where(df["met_deadline"].to_numpy(), df["f1"].to_numpy(), 0.0)

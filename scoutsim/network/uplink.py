@@ -20,7 +20,7 @@ earlier timeout stale, because SimPy cannot cancel a timeout. This costs O(trans
 flight) per event and no SimPy process per transfer (ANCHORS.md measured this idiom at
 1.4-19x the throughput of interrupting per-flow processes).
 
-With ``tcp`` (a :class:`scoutsim.tcp.TcpModel`) the uplink adds what TCP does and a fluid
+With ``tcp`` (a :class:`scoutsim.network.tcp.TcpModel`) the uplink adds what TCP does and a fluid
 does not: each transfer carries its segments' headers, is held back for its handshake and slow-start ramp before it
 drains as a fluid one, and under loss every transfer's rate is capped by TCP's loss-limited
 throughput, the capacity capped transfers leave going to the others (weighted max-min).
@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING, Sequence
 
 import simpy
 
-from scoutsim.tcp import water_fill
+from scoutsim.network.tcp import water_fill
 
 if TYPE_CHECKING:
-    from scoutsim.tcp import TcpModel
+    from scoutsim.network.tcp import TcpModel
 
 BYTES_PER_S_PER_MBPS = 1e6 / 8
 # Transfers whose finish times lie within this relative distance of the earliest one finish
@@ -69,7 +69,7 @@ class SharedUplink:
         self.weights = list(weights)
         self.total_weight = float(sum(weights))
         self.reserved = sharing == "reserved"
-        # Optional TCP corrections (scoutsim/tcp.py): a start-up delay per transfer and a
+        # Optional TCP corrections (scoutsim/network/tcp.py): a start-up delay per transfer and a
         # loss-limited cap on every transfer's rate. None keeps the pure fluid model.
         self.tcp = tcp
         self._cap = tcp.rate_cap if tcp is not None else math.inf

@@ -1,0 +1,9 @@
+"""Decisions: the choices a policy designer makes, each a registry of plug-ins.
+
+* :mod:`.policy`      which mode a request is sent in (``POLICIES``);
+* :mod:`.estimators`  how a device estimates the rate it will get (``ESTIMATORS``);
+* :mod:`.allocators`  how an uplink's capacity is divided among devices (``ALLOCATORS``).
+
+Kept apart from the world that runs them so that a researcher comparing two policies edits
+only this room.
+"""

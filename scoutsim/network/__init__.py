@@ -1,0 +1,10 @@
+"""The network: how bytes move from a device to the cloud.
+
+* :mod:`.channels`  capacity processes ``C(t)`` (constant, Markov, trace replay), registered
+  by the ``kind`` a scenario names;
+* :mod:`.uplink`    the exact event-driven fluid model of a shared uplink (work-conserving
+  weighted processor sharing, reserved slices);
+* :mod:`.tcp`       optional TCP corrections (handshake, slow start, loss-limited rate).
+
+It knows nothing of LLMs: a transfer is a number of bytes and a weight.
+"""

@@ -103,3 +103,26 @@ def test_rate_if_joined():
     reserved = SharedUplink(env, [1, 3], "reserved")
     reserved.set_capacity(80)
     assert reserved.rate_if_joined(0) == pytest.approx(2.5 * MB)
+
+
+def test_cancel_returns_bytes_sent_and_frees_the_capacity():
+    # 80 Mbps = 10 MB/s shared by two equal transfers of 30 MB: 5 MB/s each. At t = 2 s
+    # transfer 0 is cancelled after 10 MB; transfer 1 has 20 MB left, alone at 10 MB/s: 4.0 s.
+    env = simpy.Environment()
+    link = SharedUplink(env, [1, 1], "work_conserving")
+    link.set_capacity(80)
+    first = link.send(0, 30 * MB)
+    second = link.send(1, 30 * MB)
+    sent = {}
+
+    def stop():
+        yield env.timeout(2.0)
+        sent["first"] = link.cancel(first)
+
+    env.process(stop())
+    env.run(until=second)
+    assert sent["first"] == pytest.approx(10 * MB, rel=1e-12)
+    assert env.now == pytest.approx(4.0, abs=1e-9)
+    assert not first.triggered
+    assert link.cancel(second) == 0.0  # finished: nothing to stop
+    assert link.bytes_sent == pytest.approx(40 * MB, rel=1e-12)

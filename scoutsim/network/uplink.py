@@ -76,6 +76,8 @@ class SharedUplink:
         self._ramping = [0] * len(weights)  # transfers per slot in their TCP ramp
         self._ramping_weight = 0.0
         self._ramping_count = 0
+        self._ramp_waiting: list[simpy.Event] = []  # completion events of transfers in their ramp
+        self._ramp_cancelled: set[int] = set()
         self.capacity = 0.0
         self.active: list[Transfer] = []
         self._in_flight = [0] * len(weights)  # transfers per agent slot
@@ -109,11 +111,16 @@ class SharedUplink:
         self._ramping[slot] += 1
         self._ramping_weight += w
         self._ramping_count += 1
+        self._ramp_waiting.append(done)
 
         def join(_ev):
             self._ramping[slot] -= 1
             self._ramping_count -= 1
             self._ramping_weight = self._ramping_weight - w if self._ramping_count else 0.0
+            self._ramp_waiting.remove(done)
+            if id(done) in self._ramp_cancelled:
+                self._ramp_cancelled.discard(id(done))
+                return
             self.bytes_sent += nbytes - fluid  # sent outside the fluid link
             self._join(slot, fluid, done)
 
@@ -126,6 +133,33 @@ class SharedUplink:
         self._in_flight[slot] += 1
         self._active_weight += self.weights[slot]
         self._reschedule()
+
+    def cancel(self, done: simpy.Event) -> float:
+        """Stop the transfer whose completion event is ``done``; return the bytes it had sent.
+
+        A request that can no longer meet its deadline stops its transfer (a fallback, or
+        abandonment at the deadline); the capacity it held goes to the others from this
+        instant. A transfer still in its TCP ramp has sent nothing on the fluid link yet and
+        never joins it. Cancelling a finished or unknown transfer returns 0 and changes
+        nothing. ``done`` never fires for a cancelled transfer.
+        """
+        if done.triggered:
+            return 0.0
+        for t in self.active:
+            if t.done is done:
+                break
+        else:
+            if any(d is done for d in self._ramp_waiting):
+                self._ramp_cancelled.add(id(done))
+            return 0.0
+        self._advance()
+        self.active.remove(t)
+        self._in_flight[t.slot] -= 1
+        self._active_weight -= self.weights[t.slot]
+        sent = max(t.size - t.remaining, 0.0)
+        self.bytes_sent += sent
+        self._reschedule()
+        return sent
 
     def set_capacity(self, mbps: float) -> None:
         self._advance()

@@ -15,8 +15,8 @@ BUILD_EPILOG = """\
 example (the real CPU pair, 50 SQuAD v2 questions):
   python -m scoutsim oracle fetch-pair
   python -m scoutsim oracle build --name qwen2.5-coder-0.5b-1.5b-squad-v2 \\
-      --edge qwen2.5-coder-0.5b=~/.cache/scoutsim/physics/models/qwen2.5-coder-0.5b \\
-      --cloud qwen2.5-coder-1.5b=~/.cache/scoutsim/physics/models/qwen2.5-coder-1.5b \\
+      --edge qwen2.5-coder-0.5b=~/.cache/scoutsim/models/qwen2.5-coder-0.5b \\
+      --cloud qwen2.5-coder-1.5b=~/.cache/scoutsim/models/qwen2.5-coder-1.5b \\
       --dataset ../shared/data/squad_v2_dev_cs224n_split/dev-v2.0.json --samples 50 --seed 0
 
 Interrupted builds resume: run the same command again. Raising --samples extends a

@@ -32,7 +32,7 @@ import numpy as np
 
 from scoutsim.errors import UserError
 from scoutsim.modes import ModeError, canonical, parse_mode
-from scoutsim.oracle import data, distributed, kvcache, modelio, prompts, quant, runner, timing, writer
+from scoutsim.oracle import data, distributed, hardware, kvcache, modelio, prompts, quant, runner, timing, writer
 from scoutsim.oracle.generate import prefill
 
 DEFAULT_MODES = ["bf16", "int8", "int4", "int3", "int2", "mixed_int4"] + [
@@ -234,11 +234,14 @@ def _meta(spec, modes, cloud_modes, edge, cloud, drawn, per_sample, dataset_hash
             "sample_ids": [s.sample_id for s in drawn], "source_ids": [s.source_id for s in drawn],
             "bytes_per_token": sum(c["context_bytes"] for c in cols) / max(1, ctx_tokens),
             "mean_context_tokens": ctx_tokens / max(1, len(cols)),
+            "median_context_tokens": float(np.median([c["context_tokens"] for c in cols])) if cols else 0.0,
             "mean_context_bytes": sum(c["context_bytes"] for c in cols) / max(1, len(cols)),
             "mean_question_bytes": sum(c["question_bytes"] for c in cols) / max(1, len(cols)),
             "mean_answer_tokens": sum(c["answer_tokens"] for c in cols) / max(1, len(cols)),
         },
         "device": writer.device_info(spec.device),
+        # at the end of the build, so the load average covers the samples and timings
+        "hardware": hardware.hardware_info(spec.device),
         "libraries": writer.library_versions(),
         "prompt": {"system": prompts.SYSTEM, "user": prompts.USER,
                    "template_sha256": {m.name: prompts.template_hash(m.tokenizer) for m in (edge, cloud)}},

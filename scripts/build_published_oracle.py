@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scoutsim.models import BUILTIN_MODELS  # noqa: E402
-from scoutsim.oracle import writer  # noqa: E402
+from scoutsim.oracle import cachereadme, writer  # noqa: E402
 from scoutsim.oraclecache import file_sha256  # noqa: E402
 
 NAME = "published-squad-v2"
@@ -186,6 +186,7 @@ def build(out: Path, data: Path) -> None:
     # The oracle's one cache writer: atomic files, sorted rows, sha256 entries last.
     writer.write_cache(out, writer.quality_frame(quality.to_dict("records")), writer.timing_frame(
         timings.to_dict("records")), meta, kind="published")
+    cachereadme.write(out)
 
 
 def main() -> None:

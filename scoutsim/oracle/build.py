@@ -32,7 +32,7 @@ import numpy as np
 
 from scoutsim.errors import UserError
 from scoutsim.modes import ModeError, canonical, parse_mode
-from scoutsim.oracle import data, distributed, hardware, kvcache, modelio, prompts, quant, timing, writer
+from scoutsim.oracle import cachereadme, data, distributed, hardware, kvcache, modelio, prompts, quant, timing, writer
 from scoutsim.oracle.generate import prefill
 # The unit of work, shared with the Ray workers (distributed.py imports it, not this module).
 from scoutsim.oracle.samples import build_sample, load_pair
@@ -191,6 +191,7 @@ def build(spec: BuildSpec, log=print, executor: distributed.Executor | None = No
         quality["overlap"] = np.nan
     meta = _meta(spec, modes, cloud_modes, edge, cloud, drawn, per_sample, dataset_hash, diag, files)
     writer.write_cache(out, quality, writer.timing_frame(timing_rows), meta)
+    cachereadme.write(out)  # its figures come from the meta.json just written
     return out
 
 

@@ -68,6 +68,8 @@ def test_cache_is_readable_and_complete(reference_build):
         assert entry["parameters"] >= entry["parameters_without_output_layer"] > 0
     assert ds["median_context_tokens"] == float(np.median(q.drop_duplicates("sample_id")["context_tokens"]))
     assert OracleCache(reference_build).meta["files"] == meta["files"]
+    from scoutsim.oracle import cachereadme
+    assert cachereadme.check(reference_build) is None  # every build writes its README from meta.json
 
 
 def test_sigkill_then_resume_gives_identical_quality(reference_build, tiny_pair_dir, tmp_path):

@@ -129,9 +129,15 @@ ORACLE_EXTRA = ("torch", "transformers")
 def require_oracle_extra(action: str) -> None:
     """One message naming the extra, instead of a ModuleNotFoundError from deep inside,
     when the models' libraries are not installed (the simulator does not need them)."""
-    import importlib.util
+    import importlib
 
-    missing = [m for m in ORACLE_EXTRA if importlib.util.find_spec(m) is None]
+    missing = []
+    for module in ORACLE_EXTRA:
+        try:  # importing (not just finding) also catches a broken installation
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(module)
+            break  # transformers without torch only prints its own warning; torch is the news
     if missing:
         raise UserError(f"'oracle {action}' runs real models and needs {' and '.join(missing)}, which "
                         f"{'is' if len(missing) == 1 else 'are'} not installed; install the oracle extra: "

@@ -137,3 +137,18 @@ def test_oracle_commands_without_torch_name_the_extra(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert code == 2 and 'pip install "scoutsim[oracle]"' in err and "Traceback" not in err
     assert err.count("\n") == 1
+
+
+def test_simulator_meta_warns_when_a_cpu_cache_models_the_cloud(tmp_path):
+    import yaml
+
+    from scoutsim.config import load_scenario
+    from scoutsim.output import run_meta
+
+    data = yaml.safe_load((REPO / "scenarios" / "measured_qwen_coder.yaml").read_text())
+    assert run_meta(load_scenario(REPO / "scenarios" / "measured_qwen_coder.yaml"))["oracle_timing_warnings"] == []
+    data["cloud"]["slowdown"] = 1.0  # the cloud as slow as the 2-core CPU the cache was timed on
+    path = tmp_path / "cpu_cloud.yaml"
+    path.write_text(yaml.safe_dump(data))
+    (warning,) = run_meta(load_scenario(path))["oracle_timing_warnings"]
+    assert "measured on a CPU" in warning and "cloud slowdown is 1" in warning

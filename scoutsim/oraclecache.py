@@ -267,6 +267,9 @@ def hardware_summary(meta: dict) -> str:
         parts.append(f"load {hw['load_average_1_5_15'][0]:.2f}")
     if not hw.get("recorded_at_build", True):
         parts.append("recorded after the build: " + hw.get("note", "not at build time"))
+        later = hw.get("observed_later") or {}
+        if later.get("same_platform_string"):
+            parts.append(f"a machine with the same platform string later had {later.get('cpu_model')}")
     return "; ".join(parts)
 
 
@@ -289,8 +292,8 @@ def timing_warnings(meta: dict, cloud_slowdowns=(), edge_slowdowns=()) -> list[s
         slow = sorted({float(s) for s in cloud_slowdowns if float(s) > CPU_CACHE_MAX_CLOUD_SLOWDOWN})
         if slow:
             out.append(f"oracle timings were measured on a CPU ({where}) and the cloud slowdown is "
-                       f"{', '.join(f'{s:g}' for s in slow)}: cloud compute is modelled as at least a tenth as "
-                       f"fast as that CPU, not a GPU; use a slowdown <= {CPU_CACHE_MAX_CLOUD_SLOWDOWN:g}, "
+                       f"{', '.join(f'{s:g}' for s in slow)}: cloud compute is modelled as less than 10x faster "
+                       f"than that CPU, not as a GPU; use a slowdown <= {CPU_CACHE_MAX_CLOUD_SLOWDOWN:g}, "
                        "prefill_tokens_per_s, or a cache built on the cloud's GPU")
     if cls == "gpu":
         fast = sorted({float(s) for s in edge_slowdowns if float(s) < 1.0})

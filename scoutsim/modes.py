@@ -2,11 +2,14 @@
 
 ::
 
-    bf16 | int8 | int4 | int<k> (k = 2..8) | mixed_int4 | <sel>@<r>+<precision> | scout@<r>
-    | text | local
+    bf16 | int8 | int4 | int<k> (k = 2..8) | int<k>c | mixed_int4 | <sel>@<r>+<precision>
+    | scout@<r> | text | local
 
 with ``<sel>`` in q2c, snapkv, h2o, random and ``0 < r <= 1``. ``<precision>`` is any of the
-first five forms. :func:`parse_mode` turns a string into a :class:`Mode`; ``str(mode)`` gives
+first six forms. ``int<k>`` quantizes keys and values per token (one scale per layer, head,
+token); ``int<k>c`` quantizes keys per channel (one scale per layer, head, channel, over
+the tokens) and values per token, as KIVI does: keys have outlier channels, so a scale per
+channel keeps the other channels' resolution. :func:`parse_mode` turns a string into a :class:`Mode`; ``str(mode)`` gives
 the canonical spelling (``q2c@0.50+int8`` and ``q2c@0.5+int8`` are the same mode).
 """
 
@@ -19,7 +22,7 @@ from functools import lru_cache
 SELECTORS = ("q2c", "snapkv", "h2o", "random")
 KINDS = ("kv", "scout", "text", "local")
 
-_PRECISION = re.compile(r"^(bf16|mixed_int4|int([2-8]))$")
+_PRECISION = re.compile(r"^(bf16|mixed_int4|int([2-8])(c?))$")
 _SELECTED = re.compile(r"^([a-z0-9]+)@([0-9.eE+-]+)\+(.+)$")
 _SCOUT = re.compile(r"^scout@([0-9.eE+-]+)$")
 
@@ -35,6 +38,7 @@ class Mode:
     mixed: bool = False  # mixed_int4: protected layers at 16 bit, the rest INT4
     selector: str | None = None  # token selection method, for kv and scout
     retention: float = 1.0  # fraction of context positions kept
+    key_channel: bool = False  # int<k>c: keys quantized per channel, values per token (KIVI)
 
     @property
     def uses_uplink(self) -> bool:
@@ -52,7 +56,7 @@ class Mode:
     def precision(self) -> str:
         if self.mixed:
             return "mixed_int4"
-        return "bf16" if self.bits == 16 else f"int{self.bits}"
+        return "bf16" if self.bits == 16 else f"int{self.bits}{'c' if self.key_channel else ''}"
 
     def __str__(self) -> str:
         if self.kind in ("text", "local"):
@@ -79,13 +83,13 @@ def _precision(text: str, spelled: str) -> Mode:
     m = _PRECISION.match(text)
     if not m:
         raise ModeError(
-            f"{spelled!r}: unknown precision {text!r}; expected bf16, int2..int8 or mixed_int4"
+            f"{spelled!r}: unknown precision {text!r}; expected bf16, int2..int8, int2c..int8c or mixed_int4"
         )
     if m.group(1) == "bf16":
         return Mode("kv")
     if m.group(1) == "mixed_int4":
         return Mode("kv", bits=4, mixed=True)
-    return Mode("kv", bits=int(m.group(2)))
+    return Mode("kv", bits=int(m.group(2)), key_channel=m.group(3) == "c")
 
 
 @lru_cache(maxsize=None)
@@ -104,11 +108,11 @@ def parse_mode(spelled: str) -> Mode:
             raise ModeError(f"{spelled!r}: unknown selector {selector!r}; expected one of {list(SELECTORS)}")
         base = _precision(precision, spelled)
         return Mode("kv", bits=base.bits, mixed=base.mixed, selector=selector,
-                    retention=_retention(r, spelled))
+                    retention=_retention(r, spelled), key_channel=base.key_channel)
     if _PRECISION.match(text):
         return _precision(text, spelled)
     raise ModeError(
-        f"{spelled!r} is not a mode; expected bf16 | int8 | int4 | int<k> (k=2..8) | mixed_int4 | "
+        f"{spelled!r} is not a mode; expected bf16 | int8 | int4 | int<k> (k=2..8) | int<k>c | mixed_int4 | "
         "<sel>@<r>+<precision> | scout@<r> | text | local"
     )
 

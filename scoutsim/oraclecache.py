@@ -228,3 +228,76 @@ class OracleCache:
 
 def load_cache(name_or_path: str, base: Path | None = None) -> OracleCache:
     return OracleCache(resolve_cache_dir(name_or_path, base))
+
+
+# ---------------------------------------------------------------- timing provenance
+# A GPU cloud runs these models at least ten times faster than one CPU socket does, so a
+# cache timed on a CPU with a cloud slowdown above this models a CPU-class cloud.
+CPU_CACHE_MAX_CLOUD_SLOWDOWN = 0.1
+
+
+def machine_class(meta: dict) -> str:
+    """``gpu``, ``cpu`` or ``unknown``: the class of machine the cache's timings come from."""
+    hw = meta.get("hardware") or {}
+    if hw.get("machine_class") in ("cpu", "gpu"):
+        return hw["machine_class"]
+    device = meta.get("device")
+    if isinstance(device, dict):
+        return "gpu" if device.get("type") == "cuda" else "cpu" if device.get("type") == "cpu" else "unknown"
+    text = str(device or "").lower()
+    return "gpu" if "gpu" in text or "cuda" in text else "cpu" if "cpu" in text else "unknown"
+
+
+def hardware_summary(meta: dict) -> str:
+    """One line: the machine the timings were measured on, as ``meta.json`` records it."""
+    hw = meta.get("hardware") or {}
+    device = meta.get("device")
+    if not hw:
+        return f"{device} (no hardware record: CPU model, flags and load unknown)"
+    parts = [hw.get("gpu") or hw.get("cpu_model") or "unknown CPU", f"class {hw.get('machine_class', '?')}"]
+    flags = hw.get("cpu_flags") or {}
+    on = [f for f, v in flags.items() if v]
+    if flags:
+        parts.append("flags " + (",".join(on) if on else "none of " + ",".join(flags)))
+    if hw.get("torch_cpu_capability"):
+        parts.append(f"torch kernels {hw['torch_cpu_capability']}")
+    if hw.get("torch_threads") is not None:
+        parts.append(f"{hw['torch_threads']} torch threads of {hw.get('logical_cpus')} CPUs")
+    if hw.get("load_average_1_5_15"):
+        parts.append(f"load {hw['load_average_1_5_15'][0]:.2f}")
+    if not hw.get("recorded_at_build", True):
+        parts.append("recorded after the build: " + hw.get("note", "not at build time"))
+        later = hw.get("observed_later") or {}
+        if later.get("same_platform_string"):
+            parts.append(f"a machine with the same platform string later had {later.get('cpu_model')}")
+    return "; ".join(parts)
+
+
+def timing_warnings(meta: dict, cloud_slowdowns=(), edge_slowdowns=()) -> list[str]:
+    """Warnings when a scenario's ``slowdown`` values imply a machine class other than the
+    one the cache's timings were measured on (``slowdown`` scales the oracle's device).
+
+    A CPU-timed cache with a cloud slowdown above :data:`CPU_CACHE_MAX_CLOUD_SLOWDOWN`
+    models a cloud no faster than a tenth of that CPU; a GPU-timed cache with an edge
+    slowdown below 1 models edge devices faster than a datacenter GPU; a cache without a
+    known machine class cannot be checked. Pure: the caller decides where to print.
+    """
+    cls = machine_class(meta)
+    where = hardware_summary(meta)
+    out = []
+    if cls == "unknown" and (list(cloud_slowdowns) or list(edge_slowdowns)):
+        out.append(f"oracle timings come from an unknown machine ({where}); compute times scaled by slowdown "
+                   "cannot be checked against a machine class")
+    if cls == "cpu":
+        slow = sorted({float(s) for s in cloud_slowdowns if float(s) > CPU_CACHE_MAX_CLOUD_SLOWDOWN})
+        if slow:
+            out.append(f"oracle timings were measured on a CPU ({where}) and the cloud slowdown is "
+                       f"{', '.join(f'{s:g}' for s in slow)}: cloud compute is modelled as less than 10x faster "
+                       f"than that CPU, not as a GPU; use a slowdown <= {CPU_CACHE_MAX_CLOUD_SLOWDOWN:g}, "
+                       "prefill_tokens_per_s, or a cache built on the cloud's GPU")
+    if cls == "gpu":
+        fast = sorted({float(s) for s in edge_slowdowns if float(s) < 1.0})
+        if fast:
+            out.append(f"oracle timings were measured on a GPU ({where}) and the edge slowdown is "
+                       f"{', '.join(f'{s:g}' for s in fast)}: edge devices faster than that GPU")
+    return out

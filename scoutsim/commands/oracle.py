@@ -123,7 +123,30 @@ def register(subparsers) -> None:
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
+ORACLE_EXTRA = ("torch", "transformers")
+
+
+def require_oracle_extra(action: str) -> None:
+    """One message naming the extra, instead of a ModuleNotFoundError from deep inside,
+    when the models' libraries are not installed (the simulator does not need them)."""
+    import importlib
+
+    missing = []
+    for module in ORACLE_EXTRA:
+        try:  # importing (not just finding) also catches a broken installation
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(module)
+            break  # transformers without torch only prints its own warning; torch is the news
+    if missing:
+        raise UserError(f"'oracle {action}' runs real models and needs {' and '.join(missing)}, which "
+                        f"{'is' if len(missing) == 1 else 'are'} not installed; install the oracle extra: "
+                        'pip install "scoutsim[oracle]" (on CPU-only machines pin the CPU build first: '
+                        "pip install torch==2.13.0)")
+
+
 def _build(args) -> int:
+    require_oracle_extra("build")
     from scoutsim.oracle import build, distributed, modelio
 
     if args.threads:
@@ -159,6 +182,7 @@ def _report(args) -> int:
 
 
 def _fetch(args) -> int:
+    require_oracle_extra("fetch-pair")
     from scoutsim.oracle import fetch
 
     for name, path in fetch.fetch_pair().items():
@@ -167,6 +191,7 @@ def _fetch(args) -> int:
 
 
 def _bottleneck(args) -> int:
+    require_oracle_extra("bottleneck")
     from scoutsim.oracle import data, kvcache, modelio, prompts, quant
     from scoutsim.oracle.generate import prefill
 

@@ -15,16 +15,15 @@ same paths; oracle caches travel inside each task.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from pathlib import Path
 from typing import Iterable, Iterator
 
 from scoutsim.errors import UserError
 from scoutsim.experiments.point import PointResult, run_point
+from scoutsim.raystart import import_ray
+from scoutsim.raystart import start as start_ray
 
 EXECUTORS = ("local", "ray")
-PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
 
 def run_local(tasks: list, workers: int) -> Iterator[PointResult]:
@@ -44,34 +43,9 @@ def run_local(tasks: list, workers: int) -> Iterator[PointResult]:
                 f.cancel()
 
 
-def import_ray():
-    try:
-        import ray  # noqa: F401  (optional dependency, imported only here)
-    except ModuleNotFoundError:
-        raise UserError("the ray executor needs Ray, which is not installed; "
-                        "install it with: pip install 'scoutsim[distributed]' (or use --executor local)") from None
-    return ray
-
-
 def run_ray(tasks: list, workers: int, address: str | None) -> Iterator[PointResult]:
     ray = import_ray()
-    address = address or os.environ.get("RAY_ADDRESS")  # Ray's own convention for "use my cluster"
-    started_here = not ray.is_initialized()
-    if started_here:
-        # Workers of a local instance must import this checkout even when scoutsim is not
-        # installed; a cluster's nodes bring their own installation.
-        path = os.pathsep.join(p for p in (PACKAGE_PARENT, os.environ.get("PYTHONPATH")) if p)
-        env = {"env_vars": {"PYTHONPATH": path}}
-        try:
-            if address:
-                ray.init(address=address, log_to_driver=False)
-            else:
-                ray.init(num_cpus=max(1, workers), include_dashboard=False, log_to_driver=False, logging_level="ERROR",
-                         runtime_env=env)
-        except (ConnectionError, ValueError, RuntimeError) as exc:
-            hint = (" (a cluster with token authentication also needs its token in this process's "
-                    "environment)") if address else ""
-            raise UserError(f"cannot start or reach Ray{f' at {address}' if address else ''}: {exc}{hint}") from None
+    started_here = start_ray(address, workers)  # the one Ray start-up, shared with oracle builds
     try:
         remote = ray.remote(num_cpus=1, max_retries=2)(run_point)
         pending = [remote.remote(pid, resolved) for pid, resolved in tasks]

@@ -32,8 +32,10 @@ import numpy as np
 
 from scoutsim.errors import UserError
 from scoutsim.modes import ModeError, canonical, parse_mode
-from scoutsim.oracle import data, distributed, kvcache, modelio, prompts, quant, runner, timing, writer
+from scoutsim.oracle import cachereadme, data, distributed, hardware, kvcache, modelio, prompts, quant, timing, writer
 from scoutsim.oracle.generate import prefill
+# The unit of work, shared with the Ray workers (distributed.py imports it, not this module).
+from scoutsim.oracle.samples import build_sample, load_pair
 
 DEFAULT_MODES = ["bf16", "int8", "int4", "int3", "int2", "mixed_int4"] + [
     f"{s}@{r}+bf16" for s in ("q2c", "snapkv", "h2o", "random") for r in ("0.25", "0.5", "0.75")] + [
@@ -125,20 +127,6 @@ def _protected(spec: BuildSpec, loaded: modelio.LoadedModel, calib: list[data.Sa
     return found
 
 
-def load_pair(spec: BuildSpec, device: str) -> tuple[modelio.LoadedModel, modelio.LoadedModel]:
-    edge = modelio.load(*spec.edge, dtype=spec.dtype, device=device)
-    same = spec.cloud == spec.edge  # one model playing both roles (a self-pair) is loaded once
-    cloud = edge if same else modelio.load(*spec.cloud, dtype=spec.dtype, device=device)
-    return edge, cloud
-
-
-def build_sample(edge, cloud, sample: data.Sample, modes, cloud_modes, spec: BuildSpec, shards: Path) -> None:
-    """Every mode's rows of one sample, stored as its shard: the unit of resumption,
-    whichever executor runs it."""
-    rows = runner.run_sample(edge, cloud, sample, modes, cloud_modes, spec.seed, spec.max_new_tokens)
-    writer.atomic_write_json(shards / f"{sample.sample_id}.json", rows)
-
-
 def build(spec: BuildSpec, log=print, executor: distributed.Executor | None = None) -> Path:
     executor = executor or distributed.Executor()
     executor.check()  # a missing Ray is reported before any model is loaded
@@ -203,6 +191,7 @@ def build(spec: BuildSpec, log=print, executor: distributed.Executor | None = No
         quality["overlap"] = np.nan
     meta = _meta(spec, modes, cloud_modes, edge, cloud, drawn, per_sample, dataset_hash, diag, files)
     writer.write_cache(out, quality, writer.timing_frame(timing_rows), meta)
+    cachereadme.write(out)  # its figures come from the meta.json just written
     return out
 
 
@@ -234,17 +223,20 @@ def _meta(spec, modes, cloud_modes, edge, cloud, drawn, per_sample, dataset_hash
             "sample_ids": [s.sample_id for s in drawn], "source_ids": [s.source_id for s in drawn],
             "bytes_per_token": sum(c["context_bytes"] for c in cols) / max(1, ctx_tokens),
             "mean_context_tokens": ctx_tokens / max(1, len(cols)),
+            "median_context_tokens": float(np.median([c["context_tokens"] for c in cols])) if cols else 0.0,
             "mean_context_bytes": sum(c["context_bytes"] for c in cols) / max(1, len(cols)),
             "mean_question_bytes": sum(c["question_bytes"] for c in cols) / max(1, len(cols)),
             "mean_answer_tokens": sum(c["answer_tokens"] for c in cols) / max(1, len(cols)),
         },
         "device": writer.device_info(spec.device),
+        # at the end of the build, so the load average covers the samples and timings
+        "hardware": hardware.hardware_info(spec.device),
         "libraries": writer.library_versions(),
         "prompt": {"system": prompts.SYSTEM, "user": prompts.USER,
                    "template_sha256": {m.name: prompts.template_hash(m.tokenizer) for m in (edge, cloud)}},
         "build": {"modes": modes, "cloud_modes": cloud_modes, "pairs": [[edge.name, cloud.name], [cloud.name, cloud.name]],
                   "dtype": spec.dtype, "max_new_tokens": spec.max_new_tokens, "decoding": "greedy, one path",
-                  "quantization": "symmetric absmax, per token", "snapkv": {"window": 8, "kernel": 7},
+                  "quantization": "symmetric absmax; int<k> and mixed_int4 per token, int<k>c keys per channel and values per token", "snapkv": {"window": 8, "kernel": 7},
                   "seed_streams": "SeedSequence(seed, spawn_key=(sample_id, crc32(mode)))",
                   "timing": {"lengths": list(spec.timing_lengths), "repeats": spec.timing_repeats,
                              "statistic": "median", "clock": "cuda events" if spec.device.startswith("cuda")

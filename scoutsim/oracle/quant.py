@@ -14,7 +14,10 @@ A group of zeros has scale 0 and is kept as zeros.
 Granularity, for KV tensors shaped ``(batch, heads, tokens, head_dim)``:
 - ``per_token``: one scale per (layer, head, token) vector, i.e. over ``head_dim``.
   This is what the payload physics assumes (one FP16 scale per vector).
-- ``per_channel``: one scale per (layer, head, channel), i.e. over the token axis.
+- ``per_channel``: one scale per (layer, head, channel), i.e. over the token axis. Used
+  for the keys of ``int<k>c`` modes (values stay per token), as KIVI does; the scale is
+  taken over every cached position, including any a selection masks out, which can only
+  make it larger (a little more rounding error) than a sender of the kept positions alone.
 
 Arithmetic is in float32 whatever the cache dtype; the dequantized result is cast back,
 so that a bf16 model reads bf16 values exactly as it would after receiving them.
@@ -70,13 +73,15 @@ def fake_quantize(x: torch.Tensor, bits: int, granularity: str = "per_token") ->
 
 
 def quantize_cache(cache, bits: int, protected: tuple[int, ...] = (), granularity: str = "per_token",
-                   layers: tuple[int, ...] | None = None) -> None:
+                   layers: tuple[int, ...] | None = None, key_granularity: str | None = None) -> None:
     """Replace K and V of every layer (or only ``layers``) by their INTk reconstruction,
-    in place, leaving ``protected`` layers at full precision."""
+    in place, leaving ``protected`` layers at full precision. Keys use
+    ``key_granularity`` when given (``per_channel`` for ``int<k>c``), else ``granularity``."""
     for i, (k, v) in enumerate(kvcache.layers(cache)):
         if i in protected or (layers is not None and i not in layers):
             continue
-        kvcache.set_layer(cache, i, fake_quantize(k, bits, granularity), fake_quantize(v, bits, granularity))
+        kvcache.set_layer(cache, i, fake_quantize(k, bits, key_granularity or granularity),
+                          fake_quantize(v, bits, granularity))
 
 
 @torch.no_grad()

@@ -88,6 +88,7 @@ class Job:
     keep: torch.Tensor | None = None
     bits: int | None = None
     protected: tuple[int, ...] = ()
+    key_channel: bool = False  # int<k>c: keys per channel, values per token
 
 
 def kv_job(prep: Prepared, spelled: str, seed: int, sample_id: int) -> Job:
@@ -97,7 +98,7 @@ def kv_job(prep: Prepared, spelled: str, seed: int, sample_id: int) -> Job:
         kept = kept_positions(prep, mode, seed, sample_id, spelled)
         keep = selection.keep_mask(prep.prompt.length - 1, prep.prompt.context, kept, prep.loaded.device)
     bits = 4 if mode.mixed else (None if mode.bits == 16 else mode.bits)
-    return Job(spelled, keep, bits, prep.loaded.protected_layers if mode.mixed else ())
+    return Job(spelled, keep, bits, prep.loaded.protected_layers if mode.mixed else (), mode.key_channel)
 
 
 def answer_all(prep: Prepared, jobs: list[Job], max_new_tokens: int) -> list[dict]:
@@ -107,7 +108,8 @@ def answer_all(prep: Prepared, jobs: list[Job], max_new_tokens: int) -> list[dic
     for job in jobs:
         cache = kvcache.clone(m.model, prep.cache)
         if job.bits is not None:
-            quant.quantize_cache(cache, job.bits, job.protected)
+            quant.quantize_cache(cache, job.bits, job.protected,
+                                 key_granularity="per_channel" if job.key_channel else None)
         caches.append(cache)
     keep = None
     if any(job.keep is not None for job in jobs):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from scoutsim.oraclecache import DATA_FILES, QUALITY_COLUMNS, SCHEMA_VERSION, TIMING_COLUMNS, file_sha256
+from scoutsim.oraclecache import DATA_FILES, KINDS, QUALITY_COLUMNS, SCHEMA_VERSION, TIMING_COLUMNS, file_sha256
 
 QUALITY_KEY = ["edge_model", "cloud_model", "mode", "sample_id"]
 TIMING_KEY = ["model", "op", "context_tokens"]
@@ -101,11 +101,19 @@ def device_info(device: str) -> dict:
     return info
 
 
-def write_cache(out: Path, quality: pd.DataFrame, timings: pd.DataFrame, meta: dict) -> None:
+def write_meta(out: Path, meta: dict) -> None:
+    """``meta.json`` with the sha256 of the data files as they are now on disk: the last
+    write of a cache, and the only way its digests are ever (re)computed."""
+    atomic_write_json(out / "meta.json", {**meta, "files": {name: file_sha256(out / name) for name in DATA_FILES}})
+
+
+def write_cache(out: Path, quality: pd.DataFrame, timings: pd.DataFrame, meta: dict, kind: str = "measured") -> None:
+    """The one writer of the cache format, for measured builds and published figures
+    alike. ``meta`` may carry its own ``created`` (a published cache dates its figures)."""
+    if kind not in KINDS:
+        raise ValueError(f"kind {kind!r}; expected one of {list(KINDS)}")
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_parquet(out / "quality.parquet", quality)
     atomic_write_parquet(out / "timings.parquet", timings)
-    meta = {"schema_version": SCHEMA_VERSION, "kind": "measured", **meta,
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "files": {name: file_sha256(out / name) for name in DATA_FILES}}
-    atomic_write_json(out / "meta.json", meta)
+    write_meta(out, {"schema_version": SCHEMA_VERSION, "kind": kind, **meta,
+                     "created": meta.get("created") or datetime.now(timezone.utc).isoformat(timespec="seconds")})

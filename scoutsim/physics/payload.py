@@ -5,6 +5,8 @@ For ``n`` prompt tokens and a model with ``L`` layers, ``H`` KV heads and head s
 * KV at ``b`` bits: ``ceil(2 L H m d b / 8)`` bytes for the ``m`` positions sent.
 * Per-token INTk quantization also sends one FP16 scale per (layer, head, token, K|V)
   vector: ``2 L H m x 2`` bytes. bf16 sends none.
+* ``int<k>c`` (KIVI-style) sends keys with one FP16 scale per (layer, head, channel) and
+  values with one per (layer, head, token): ``L H (d + m) x 2`` bytes of scales.
 * ``mixed_int4`` keeps the model's protected layers at 16 bit (no scales) and sends the
   other layers as per-token INT4.
 * Token selection keeps ``m = ceil(r n)`` positions and says which: either 2-byte indices
@@ -54,6 +56,8 @@ def kv_bytes(shape: ModelShape, mode: Mode, positions: int) -> int:
         return (protected * per_layer_elements * 2 + math.ceil(bits / 8)
                 + quantized_layers * per_layer_vectors * SCALE_BYTES)
     bits = shape.layers * per_layer_elements * mode.bits
+    if mode.key_channel:  # int<k>c: key scales per channel (d per head), value scales per token (m)
+        return math.ceil(bits / 8) + shape.layers * shape.kv_heads * (shape.head_dim + positions) * SCALE_BYTES
     return math.ceil(bits / 8) + shape.layers * per_layer_vectors * SCALE_BYTES
 
 

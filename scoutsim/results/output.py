@@ -20,6 +20,7 @@ import yaml
 
 from scoutsim import __version__
 from scoutsim.config import ResolvedScenario
+from scoutsim.oraclecache import timing_warnings
 
 LIBRARIES = ("simpy", "numpy", "pandas", "pyarrow", "scipy", "pydantic", "matplotlib", "pyyaml")
 
@@ -47,6 +48,10 @@ def run_meta(resolved: ResolvedScenario, extra: dict | None = None) -> dict:
         "oracle": {"name": oracle.name, "path": str(oracle.path), "kind": oracle.meta["kind"],
                    "digest": oracle.digest, "files": oracle.meta["files"], "device": oracle.meta["device"]},
         "timing_lookups_extrapolated": oracle.extrapolated,
+        # the oracle's timings come from one machine class; slowdown 1 means that machine
+        "oracle_timing_warnings": timing_warnings(
+            oracle.meta, [s.cloud.slowdown] + [c.slowdown for c in (getattr(s, "clouds", None) or [])],
+            [g.edge_slowdown for g in s.agents]),
         "versions": library_versions(),
         **(extra or {}),
     }

@@ -102,6 +102,9 @@ def test_scenario_tcp_block_reaches_the_uplink():
     from scoutsim.sim.world import World
 
     data = dict(main_dict(), replications=1, duration_s=60)
+    # Without local: on the published cache local scores bf16's F1 with no bytes to send, so
+    # adaptive agents offered it never use the uplink this test is about.
+    data["agents"] = [dict(a, modes=[m for m in a["modes"] if m != "local"]) for a in data["agents"]]
     plain = World(resolve(data), 0).run()
     data["uplinks"] = [dict(data["uplinks"][0], tcp={"loss": 0.001})]
     world = World(resolve(data), 0)
@@ -111,8 +114,11 @@ def test_scenario_tcp_block_reaches_the_uplink():
     tcp = world.run()
     sent = plain["tx_start_s"].notna() & tcp["tx_start_s"].notna()
     assert sent.any()
-    # The first transfer of each agent sees the same link both ways, and TCP takes longer.
-    first = tcp[sent].groupby("agent").head(1).index
+    # The run's first transfer starts on an idle link both ways (arrivals and edge compute do
+    # not depend on TCP), and TCP's handshake and slow start make it take longer. Later
+    # transfers share the link with different neighbours in the two runs, so they are not
+    # comparable one to one.
+    first = tcp[sent].sort_values("tx_start_s").index[:1]
     assert ((tcp.loc[first, "tx_end_s"] - tcp.loc[first, "tx_start_s"])
             > (plain.loc[first, "tx_end_s"] - plain.loc[first, "tx_start_s"])).all()
 

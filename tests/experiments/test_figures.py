@@ -33,13 +33,17 @@ def test_plot_sweep_and_run_write_png_and_pdf(small_scenario, tmp_path):
 
 
 def test_decision_map_follows_the_adaptive_rule():
-    """Qwen2.5-7B edge, 5 s deadline (scenarios/8agents_100mbps.yaml), 170 tokens:
-    at 1000 Mbps BF16 (9.7 MB, 0.08 s on the link) fits and has the best F1 (0.776);
-    at 1 Mbps even INT4's ~2.6 MB needs ~21 s, so only scout (F1 0.588) and local (0.582)
-    fit, and scout wins."""
+    """Qwen2.5-7B edge, 5 s deadline (scenarios/8agents_100mbps.yaml), 170 tokens.
+    With local offered, local wins at every rate: it is the same computation as bf16 (F1
+    0.776 on the published cache) and sends nothing. Among the modes that use the uplink:
+    at 1000 Mbps BF16 (9.7 MB, 0.08 s on the link) fits and has the best F1 (0.776); at
+    1 Mbps even INT4's ~2.6 MB needs ~21 s, so only scout (F1 0.588) fits."""
     resolved = load_scenario(REPO / "scenarios" / "8agents_100mbps.yaml")
     s = resolved.scenario
     g = s.agents[0]
+    names, z = best_modes(resolved.oracle, resolved.models, s, g, np.array([1.0, 1000.0]), np.array([170]))
+    assert "local" in g.modes and names[z[0, 0]] == names[z[0, 1]] == "local"
+    g = g.model_copy(update={"modes": [m for m in g.modes if m != "local"]})
     names, z = best_modes(resolved.oracle, resolved.models, s, g, np.array([1.0, 1000.0]), np.array([170]))
     assert names[z[0, 1]] == "bf16"
     assert names[z[0, 0]] == "scout@0.5"

@@ -7,7 +7,7 @@ from pathlib import Path
 from .tiny import FICTIONAL
 
 REPO = Path(__file__).resolve().parents[2]
-MODES = "bf16,int4,int2,mixed_int4,q2c@0.5+int8,snapkv@0.5+bf16,h2o@0.25+bf16,random@0.5+bf16,scout@0.5,text,local"
+MODES = "bf16,int4,int4c,int2,mixed_int4,q2c@0.5+int8,snapkv@0.5+bf16,h2o@0.25+bf16,random@0.5+bf16,scout@0.5,text,local"
 
 
 def _cmd(pair, out, n=8, extra=()):

@@ -1,19 +1,22 @@
-"""Session fixtures for the oracle tests (helpers live in tiny.py)."""
+"""Session fixtures for the oracle tests (helpers live in tiny.py).
+
+Only tests that need torch skip without it: each such module calls
+``pytest.importorskip("torch")`` itself, and these fixtures import the tiny models lazily,
+so data, scoring, report, consistency and metadata tests run on a simulator-only install.
+"""
 
 from pathlib import Path
 
 import pytest
 
-pytest.importorskip("torch")
-pytest.importorskip("transformers")
-
-from .buildcli import _cmd, _run  # noqa: E402
-from .tiny import fixture_words, tiny_model, word_tokenizer  # noqa: E402
-
 
 @pytest.fixture(scope="session")
 def tiny_pair_dir(tmp_path_factory) -> dict[str, Path]:
     """Two saved tiny Qwen2-shaped models (edge: 2 layers, cloud: 3) sharing a tokenizer."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from .tiny import fixture_words, tiny_model, word_tokenizer
+
     root = tmp_path_factory.mktemp("tiny_pair")
     tok = word_tokenizer(fixture_words())
     out = {}
@@ -30,6 +33,8 @@ def tiny_pair_dir(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def reference_build(tiny_pair_dir, tmp_path_factory):
+    from .buildcli import _cmd, _run
+
     out = tmp_path_factory.mktemp("ref") / "tiny-ref"
     res = _run(_cmd(tiny_pair_dir, out))
     assert res.returncode == 0, res.stderr[-2000:]

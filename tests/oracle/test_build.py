@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -52,6 +53,23 @@ def test_cache_is_readable_and_complete(reference_build):
     assert set(cache.timings["op"]) >= {"prefill", "quantize", "dequantize", "select", "decode_token"}
     assert set(cache.timings["model"]) == {"tiny-edge", "tiny-cloud"}
     assert "template_sha256" in meta["prompt"] and meta["device"]["type"] == "cpu"
+    # issue #11: the machine and what the weights are
+    hw = meta["hardware"]
+    assert hw["machine_class"] == "cpu" and hw["recorded_at_build"] is True and hw["cpu_model"]
+    assert len(hw["load_average_1_5_15"]) == 3 and hw["torch_threads"] == 1 and hw["torch_cpu_capability"]
+    if hw["cpu_flags"] is not None:  # Linux: flags from /proc/cpuinfo
+        assert {"avx2", "avx512f", "avx512_bf16", "amx_bf16"} <= set(hw["cpu_flags"])
+    for m in ("tiny-edge", "tiny-cloud"):
+        entry = meta["models"][m]
+        w = entry["weights"]
+        # the tiny models are saved as float32 safetensors with no quantization config
+        assert w["format"] == "safetensors" and w["stored_dtypes"] == {"F32": w["stored_dtypes"]["F32"]}
+        assert w["quantization_config"] is None and w["run_dtype"] == "float32"
+        assert entry["parameters"] >= entry["parameters_without_output_layer"] > 0
+    assert ds["median_context_tokens"] == float(np.median(q.drop_duplicates("sample_id")["context_tokens"]))
+    assert OracleCache(reference_build).meta["files"] == meta["files"]
+    from scoutsim.oracle import cachereadme
+    assert cachereadme.check(reference_build) is None  # every build writes its README from meta.json
 
 
 def test_sigkill_then_resume_gives_identical_quality(reference_build, tiny_pair_dir, tmp_path):

@@ -105,3 +105,17 @@ def test_bottleneck_diagnostic_finds_the_only_layer_quantization_can_hurt():
     assert protected == (1,)
     assert kl[0] == pytest.approx(0.0, abs=1e-7) and kl[2] == pytest.approx(0.0, abs=1e-7)
     assert kl[1] > 1e-4
+
+
+def test_key_channel_quantizes_keys_per_channel_and_values_per_token():
+    """int<k>c (KIVI): keys get one scale per (head, channel) over tokens, values one per token."""
+    from scoutsim.oracle import generate, kvcache
+
+    model = tiny_model("qwen2")
+    cache, _ = generate.prefill(model, torch.arange(2, 30).unsqueeze(0))
+    before = [(k.clone(), v.clone()) for k, v in kvcache.layers(cache)]
+    quant.quantize_cache(cache, 4, key_granularity="per_channel")
+    for (k0, v0), (k1, v1) in zip(before, kvcache.layers(cache)):
+        assert torch.equal(k1, quant.fake_quantize(k0, 4, "per_channel"))
+        assert torch.equal(v1, quant.fake_quantize(v0, 4, "per_token"))
+        assert not torch.equal(k1, quant.fake_quantize(k0, 4, "per_token"))

@@ -34,6 +34,13 @@ def record_extras(s) -> tuple[str, ...]:
     return out
 
 
+def wired_latency(s, spec) -> float:
+    """One-way latency (s) of the wired path from a group's cell to its cloud site."""
+    if s.topology is None:
+        return 0.0
+    return Topology(wired_links(s)).path(spec.uplink, s.cloud_of(spec).id)[1]
+
+
 def build_cells(world, resolved, specs, pools, groups, costs, plan_demand) -> None:
     s = resolved.scenario
     env = world.env

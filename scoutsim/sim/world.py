@@ -23,7 +23,7 @@ from scoutsim.physics.payload import kv_bytes, payload_bytes
 from scoutsim.decisions.policy import build_policy
 from scoutsim.sim.questions import QuestionPool
 from scoutsim.sim.records import RecordBuffer
-from scoutsim.sim.cells import build_cells, record_extras
+from scoutsim.sim.cells import build_cells, record_extras, wired_latency
 from scoutsim.network.tcp import from_config as tcp_model
 from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SharedUplink, follow_channel
 
@@ -144,7 +144,8 @@ def break_even_mbps(resolved: ResolvedScenario) -> dict[str, dict[str, float | N
     latency = {u.id: u.latency_ms / 1000.0 for u in s.uplinks}
     out = {}
     for g, ((compute, options), name, spec) in enumerate(zip(group_models(resolved), scope_names(s), s.agents)):
-        demand = plan_demand(resolved, 0, spec, pools[g], compute, options, latency[spec.uplink])
+        demand = plan_demand(resolved, 0, spec, pools[g], compute, options,
+                             latency[spec.uplink] + wired_latency(s, spec))
         out[name] = {}
         for o in demand.options:
             need = o.need(spec.deadline_s)

@@ -135,3 +135,38 @@ def test_scheduler_without_time_share_says_so():
     data["uplinks"][1]["scheduler"] = "pf"
     with pytest.raises(UserError, match="scheduler needs sharing: time_share"):
         scenario_from_dict(data, source="city.yaml", base_dir=ROOT)
+
+
+def test_agents_own_channels():
+    # Two devices with their own constant channels, 40 and 10 Mbps (5e6 and 1.25e6 bytes/s),
+    # on an rr cell; periodic arrivals 10 s apart with fixed offsets, so each transfer is
+    # alone: tx time = payload / own rate, exactly.
+    data = small_scenario(duration_s=60, replications=1)
+    data["uplinks"][0].update(sharing="time_share")
+    a = data["agents"][0]
+    a.update(count=1, policy="static:int8")
+    data["agents"] = [
+        dict(a, channel={"kind": "constant", "mbps": 40}, arrival={"kind": "periodic", "period_s": 10, "offset_s": 0}),
+        dict(a, channel={"kind": "constant", "mbps": 10}, arrival={"kind": "periodic", "period_s": 10, "offset_s": 5}),
+    ]
+    df = simulate(scenario_from_dict(data, base_dir=ROOT))
+    rate = df["agent"].map({0: 5e6, 1: 1.25e6})
+    assert set(df["agent"]) == {0, 1}
+    assert np.allclose(df["tx_end_s"] - df["tx_start_s"], df["payload_bytes"] / rate, atol=1e-9)
+
+
+def test_tcp_with_cell_keys_is_refused():
+    data = city()
+    data["uplinks"][0]["tcp"] = {"rtt_ms": 40}
+    with pytest.raises(UserError, match=r"uplinks\[0\]\.tcp: TCP corrections are not modelled"):
+        scenario_from_dict(data, source="city.yaml", base_dir=ROOT)
+
+
+def test_break_even_counts_the_wired_path():
+    from scoutsim.sim.world import break_even_mbps
+    data = city()
+    near = break_even_mbps(scenario_from_dict(data, base_dir=ROOT))
+    data["topology"]["links"][2]["latency_ms"] = 1003  # a second more to the metro site
+    far = break_even_mbps(scenario_from_dict(data, base_dir=ROOT))
+    g0 = next(iter(near))
+    assert all(far[g0][m] is None or far[g0][m] > near[g0][m] for m in near[g0] if near[g0][m])

@@ -170,3 +170,10 @@ def test_break_even_counts_the_wired_path():
     far = break_even_mbps(scenario_from_dict(data, base_dir=ROOT))
     g0 = next(iter(near))
     assert all(far[g0][m] is None or far[g0][m] > near[g0][m] for m in near[g0] if near[g0][m])
+
+
+def test_resolved_scenario_round_trips():
+    # scenario.yaml (the resolved dump) must load again: topology links dump as `from`.
+    resolved = load_scenario(ROOT / "scenarios" / "city_cells.yaml")
+    again = scenario_from_dict(copy.deepcopy(resolved.resolved_dict()), base_dir=ROOT / "scenarios")
+    assert again.scenario == resolved.scenario

@@ -18,6 +18,9 @@ the network"), with the same interface to the agents (``send``, ``cancel``,
 * Rates are the weighted max-min fair allocation over all these constraints
   (:func:`scoutsim.network.maxmin.max_min`), recomputed at every arrival, departure and
   capacity change; between events every rate is constant, so finish times are exact.
+* ``max_rate`` is a strict priority (:func:`~scoutsim.network.maxmin.max_min`'s levels).
+  Levels are global: where a wired link couples cells, a cell's second-best device fills
+  only after the best devices of every cell have; without shared links cells do not meet.
 * ``grant_s``: a transfer waits for its first uplink grant before its first byte.
 * ``bler`` (HARQ at the link adaptation's target block error rate, independent attempts):
   a transport block needs ``1 / (1 - bler)`` transmissions on average, so every radio rate

@@ -165,3 +165,36 @@ def test_rate_if_joined_counts_the_newcomer():
     assert net.rate_if_joined(0) == pytest.approx(10 * MB)
     net.send(0, 100 * MB)
     assert net.rate_if_joined(1) == pytest.approx(2.5 * MB * 1.5)
+
+
+def test_cancel_while_waiting_for_grant_or_in_harq_tail():
+    # Grant 0.1 s, bler 0.5 with a 0.2 s HARQ round trip: tail 0.2 x 0.5 / 0.5 = 0.2 s.
+    # Own rate 16 Mbps x 0.5 = 1 MB/s. a is cancelled in its grant wait (nothing sent, it
+    # never joins, so b alone: 0.1 + 1 MB / 1 MB/s + 0.2 = 1.3 s). c (0.5 MB, granted at
+    # 1.4 s, alone, fluid done at 1.9 s) is cancelled in its tail at 2.0: all 0.5 MB sent.
+    env = simpy.Environment()
+    net = Network(env, [ts("rr", grant_s=0.1, bler=0.5, harq_rtt_s=0.2)],
+                  [DeviceSpec(0, quality=1.0), DeviceSpec(0, quality=1.0)])
+    net.set_cell_capacity(0, 16)
+    got = {}
+
+    def go():
+        a = net.send(0, 1 * MB)
+        b = net.send(1, 1 * MB)
+        yield env.timeout(0.05)
+        got["a"] = net.cancel(a)
+        yield b
+        got["b"] = env.now
+        yield env.timeout(0.0)
+        c = net.send(0, 0.5 * MB)
+        yield env.timeout(2.0 - env.now)
+        got["c"] = net.cancel(c)
+        yield env.timeout(1.0)
+        got["fired"] = a.triggered or c.triggered
+
+    env.process(go())
+    env.run(until=10)
+    assert got["a"] == 0.0
+    assert got["b"] == pytest.approx(1.3, abs=1e-9)
+    assert got["c"] == pytest.approx(0.5 * MB)
+    assert got["fired"] is False

@@ -3,7 +3,9 @@
 Contract columns come first, in contract order; scoutsim adds ``group``, ``em``,
 ``context_tokens``, ``est_rate_mbps`` (the estimate the mode was chosen with) and
 ``completed`` (False for requests still in flight at the drain limit: those count as
-missed deadlines and have no ``done_s``).
+missed deadlines and have no ``done_s``), and, only where a scenario uses the cell model's
+keys, ``cloud``, ``path`` (with ``topology``/``clouds``) and ``grant_s`` (with
+``grant_delay_ms``).
 """
 
 from __future__ import annotations

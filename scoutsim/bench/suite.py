@@ -14,6 +14,8 @@ BENCHMARKS = {
     "scaling": ("scoutsim.bench.scaling", "cost per request for 8..10,000 agents on 1 and 100 uplinks"),
     "memory": ("scoutsim.bench.memory", "peak memory per request and output writing time"),
     "ns3": ("scoutsim.bench.validation", "flow completion times against ns-3 (needs the validation extra)"),
+    "lte": ("scoutsim.bench.ltevalidation", "the cell model's upload times against ns-3's LTE uplink "
+            "(part of ns3; needs the validation extra)"),
 }
 
 
@@ -33,7 +35,7 @@ def run(names: list[str], quick: bool = False, **options) -> dict:
     for name in names:
         module_name, what = BENCHMARKS[name]
         print(f"\n== {name}: {what}{' (quick)' if quick else ''}")
-        if name == "ns3":
+        if name in ("ns3", "lte"):
             from scoutsim.bench.ns3sim import available
 
             if not available():

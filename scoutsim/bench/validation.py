@@ -198,4 +198,10 @@ def run(quick: bool = False, queue: str = "deep") -> dict:
     print(f"speed: ns-3 {s['ns3_seconds']:.2f} s, scoutsim {s['scoutsim_seconds'] * 1e3:.2f} ms for the same "
           f"flows: {s['speedup']:,.0f}x faster (target >= {TARGET_SPEEDUP:,.0f}x; "
           f"{'met' if s['speedup'] >= TARGET_SPEEDUP else 'MISSED'})")
+    # The cell model against ns-3's LTE uplink (scoutsim/bench/ltevalidation.py); alone:
+    # python -m scoutsim bench lte
+    from scoutsim.bench import ltevalidation
+
+    print("\n-- LTE uplink: the cell model against ns-3's LTE module")
+    s["lte"] = ltevalidation.run(quick)
     return s

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from scoutsim.network.channels import CHANNELS
 from scoutsim.physics.compute import ComputeModel, Site
+from scoutsim.config.netchecks import check_network
 from scoutsim.config.schema import Scenario
 from scoutsim.errors import UserError
 from scoutsim.physics.models import ModelBook
@@ -30,12 +31,16 @@ def check_scenario(s: Scenario, oracle: OracleCache, models: ModelBook, source: 
             except UserError as exc:
                 fail(f"uplinks[{i}].channel", str(exc))
 
-    cloud = Site(s.cloud.slowdown, s.cloud.prefill_tokens_per_s)
     whole = s.deadline_on == "answer"
     for i, g in enumerate(s.agents):
         at = f"agents[{i}]"
         if g.uplink not in ids:
             fail(f"{at}.uplink", f"no uplink with id {g.uplink!r}; expected one of {ids}")
+    check_network(s, source, base)
+    for i, g in enumerate(s.agents):
+        at = f"agents[{i}]"
+        site_cfg = s.cloud_of(g)
+        cloud = Site(site_cfg.slowdown, site_cfg.prefill_tokens_per_s)
         for key in ("edge_model", "cloud_model"):
             name = getattr(g, key)
             if name not in models:

@@ -25,7 +25,7 @@ class ResolvedScenario:
     models: ModelBook
 
     def resolved_dict(self) -> dict:
-        return self.scenario.model_dump(mode="json")
+        return self.scenario.model_dump(mode="json", by_alias=True)  # topology links: `from`
 
 
 def _read_yaml(path: Path) -> Any:

@@ -77,28 +77,58 @@ class Tcp(Strict):
     handshake: bool = True  # one RTT before the first byte
 
 
+def channel_block(value: Any) -> Any:
+    """A channel block validated by its registered kind's config model."""
+    from scoutsim.network.channels import CHANNELS
+
+    if not isinstance(value, dict):
+        raise ValueError("expected a mapping with a 'kind' key")
+    kind = value.get("kind")
+    if kind not in CHANNELS:
+        raise ValueError(f"unknown channel kind {kind!r}; expected one of {CHANNELS.names()}")
+    try:
+        return CHANNELS.get(kind).Config.model_validate(value)
+    except ValidationError as exc:
+        raise ValueError(describe_errors(exc.errors(), prefix="")) from None
+
+
 class Uplink(Strict):
     id: str = Field(min_length=1)
     channel: SerializeAsAny[ChannelConfig]
     allocator: str = "equal"
-    sharing: Literal["work_conserving", "reserved"] = "work_conserving"
+    sharing: Literal["work_conserving", "reserved", "time_share"] = "work_conserving"
     latency_ms: float = Field(default=0.0, ge=0)
     tcp: Optional[Tcp] = None
+    # The cell model (DESIGN.md, "The cell and the network"; scoutsim/network/cell.py).
+    scheduler: Optional[str] = None  # time_share only; default rr
+    grant_delay_ms: Optional[float] = Field(default=None, ge=0)
+    bler: Optional[float] = Field(default=None, ge=0, lt=1)
+    harq_rtt_ms: Optional[float] = Field(default=None, ge=0)  # default 8 (LTE FDD)
+    resource_blocks: Optional[int] = Field(default=None, ge=1)
 
     @field_validator("channel", mode="before")
     @classmethod
     def _channel_block(cls, value: Any) -> Any:
-        from scoutsim.network.channels import CHANNELS
+        return channel_block(value)
 
-        if not isinstance(value, dict):
-            raise ValueError("expected a mapping with a 'kind' key")
-        kind = value.get("kind")
-        if kind not in CHANNELS:
-            raise ValueError(f"unknown channel kind {kind!r}; expected one of {CHANNELS.names()}")
-        try:
-            return CHANNELS.get(kind).Config.model_validate(value)
-        except ValidationError as exc:
-            raise ValueError(describe_errors(exc.errors(), prefix="")) from None
+    @field_validator("scheduler")
+    @classmethod
+    def _scheduler(cls, value: Optional[str]) -> Optional[str]:
+        from scoutsim.network.schedulers import SCHEDULERS
+
+        return value if value is None else SCHEDULERS.validate(value)
+
+    @model_validator(mode="after")
+    def _time_share_keys(self) -> "Uplink":
+        for key in ("scheduler", "resource_blocks"):
+            if getattr(self, key) is not None and self.sharing != "time_share":
+                raise ValueError(f"{key} needs sharing: time_share (got sharing: {self.sharing})")
+        return self
+
+    @property
+    def uses_cell_model(self) -> bool:
+        return self.sharing == "time_share" or any(
+            getattr(self, k) is not None for k in ("grant_delay_ms", "bler", "harq_rtt_ms"))
 
     @field_validator("allocator")
     @classmethod
@@ -113,6 +143,28 @@ class Cloud(Strict):
     gpus: int = Field(default=1, ge=1)
     # Overrides the oracle's measured prefill with a throughput (tokens per second).
     prefill_tokens_per_s: Optional[float] = Field(default=None, gt=0)
+
+
+class CloudSite(Cloud):
+    id: str = Field(min_length=1)
+
+
+class WiredLink(Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    id: Optional[str] = None  # default: "<from>-<to>"
+    from_: str = Field(alias="from", min_length=1)
+    to: str = Field(min_length=1)
+    mbps: float = Field(gt=0)
+    latency_ms: float = Field(default=0.0, ge=0)
+
+    @property
+    def link_id(self) -> str:
+        return self.id or f"{self.from_}-{self.to}"
+
+
+class Topology(Strict):
+    links: list[WiredLink] = Field(min_length=1)
 
 
 class AgentGroup(Strict):
@@ -132,6 +184,16 @@ class AgentGroup(Strict):
     estimator: str = "harmonic"
     # Answer length for deadline_on: answer when the oracle gives none per sample.
     answer_tokens: Optional[int] = Field(default=None, ge=1)
+    # The cell model: this device's own rate (link_quality x the cell's reference rate, or
+    # its own channel) and the cloud site its requests go to.
+    link_quality: Optional[float] = Field(default=None, gt=0)
+    channel: Optional[SerializeAsAny[ChannelConfig]] = None
+    cloud: Optional[str] = None
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _channel_block(cls, value: Any) -> Any:
+        return value if value is None else channel_block(value)
 
     @field_validator("modes")
     @classmethod
@@ -169,6 +231,8 @@ class AgentGroup(Strict):
     def _policy_modes(self) -> "AgentGroup":
         if self.policy == "adaptive" and not self.modes:
             raise ValueError("policy 'adaptive' needs a non-empty 'modes' list to choose from")
+        if self.link_quality is not None and self.channel is not None:
+            raise ValueError("give link_quality or channel, not both: a device's own channel is its rate")
         return self
 
     @property
@@ -194,6 +258,26 @@ class Scenario(Strict):
     uplinks: list[Uplink] = Field(min_length=1)
     cloud: Cloud = Cloud()
     agents: list[AgentGroup] = Field(min_length=1)
+    topology: Optional[Topology] = None
+    clouds: Optional[list[CloudSite]] = Field(default=None, min_length=1)
+
+    @property
+    def uses_cell_model(self) -> bool:
+        """Whether any key of "The cell and the network" is given; without them the world
+        keeps the shared uplink's exact old code path."""
+        return (self.topology is not None or self.clouds is not None
+                or any(u.uses_cell_model for u in self.uplinks)
+                or any(g.link_quality is not None or g.channel is not None or g.cloud is not None
+                       for g in self.agents))
+
+    def cloud_of(self, group: "AgentGroup") -> Cloud:
+        """The compute site a group's requests go to: its `cloud` among `clouds`, the only
+        one there, or the `cloud` block."""
+        if self.clouds is None:
+            return self.cloud
+        if group.cloud is None:
+            return self.clouds[0]
+        return next(c for c in self.clouds if c.id == group.cloud)
 
     @model_validator(mode="after")
     def _warmup(self) -> "Scenario":

@@ -4,7 +4,10 @@
   by the ``kind`` a scenario names;
 * :mod:`.uplink`    the exact event-driven fluid model of a shared uplink (work-conserving
   weighted processor sharing, reserved slices);
-* :mod:`.tcp`       optional TCP corrections (handshake, slow start, loss-limited rate).
+* :mod:`.tcp`       optional TCP corrections (handshake, slow start, loss-limited rate);
+* :mod:`.cell`      the general case: cells with per-device radio links, time-shared by a
+  scheduler (:mod:`.schedulers`), grant delay and HARQ, and wired links behind them
+  (:mod:`.topology`), rates by weighted max-min fairness (:mod:`.maxmin`).
 
 It knows nothing of LLMs: a transfer is a number of bytes and a weight.
 """

@@ -44,7 +44,8 @@ def run_meta(resolved: ResolvedScenario, extra: dict | None = None) -> dict:
         "seed": s.seed,
         "replications": s.replications,
         "streams": "numpy SeedSequence(entropy=seed, spawn_key=(replication, component, index)); "
-                   "components: 0 channel (per uplink), 1 arrivals, 2 questions, 3 periodic phase (per agent)",
+                   "components: 0 channel (per uplink), 1 arrivals, 2 questions, 3 periodic phase (per agent)"
+                   + ("; 8 own radio channel (per agent)" if any(g.channel is not None for g in s.agents) else ""),
         "oracle": {"name": oracle.name, "path": str(oracle.path), "kind": oracle.meta["kind"],
                    "digest": oracle.digest, "files": oracle.meta["files"], "device": oracle.meta["device"]},
         "timing_lookups_extrapolated": oracle.extrapolated,

@@ -3,7 +3,9 @@
 Contract columns come first, in contract order; scoutsim adds ``group``, ``em``,
 ``context_tokens``, ``est_rate_mbps`` (the estimate the mode was chosen with) and
 ``completed`` (False for requests still in flight at the drain limit: those count as
-missed deadlines and have no ``done_s``).
+missed deadlines and have no ``done_s``), and, only where a scenario uses the cell model's
+keys, ``cloud``, ``path`` (with ``topology``/``clouds``) and ``grant_s`` (with
+``grant_delay_ms``).
 """
 
 from __future__ import annotations
@@ -34,10 +36,16 @@ _DTYPES = {
 _ORDER = itemgetter(1, 2)  # agent, request
 
 
+# Columns of the cell model, present only when a scenario uses its keys (DESIGN.md): the
+# cloud site, the links crossed ("cell>link>..."), the uplink grant delay paid.
+OPTIONAL_COLUMNS = {"cloud": "str", "path": "str", "grant_s": "float64"}
+
+
 class RecordBuffer:
-    def __init__(self, replication: int):
+    def __init__(self, replication: int, extra: tuple[str, ...] = ()):
         self.replication = replication
         self.rows: list[tuple] = []
+        self.extra = extra
 
     def add(self, r) -> None:
         agent = r.agent
@@ -55,18 +63,29 @@ class RecordBuffer:
             latency, agent.deadline_s, bool(completed and latency <= agent.deadline_s), f1, sid,
             agent.group, em, r.question.tokens, r.est_rate * 8 / 1e6, completed,
         ))
+        if self.extra:
+            self.rows[-1] += tuple(_optional(name, r) for name in self.extra)
 
     def frame(self) -> pd.DataFrame:
         # (agent, request) is unique, so sorting the rows first gives the order a stable
         # sort of the frame would; building typed columns directly skips pandas' per-row
         # record parsing and per-column astype, most of a replication's table cost.
         rows = sorted(self.rows, key=_ORDER)
-        columns = list(zip(*rows)) if rows else [()] * len(COLUMNS)
+        names = COLUMNS + self.extra
+        columns = list(zip(*rows)) if rows else [()] * len(names)
         data = {}
-        for name, values in zip(COLUMNS, columns):
-            dtype = _DTYPES.get(name)
+        for name, values in zip(names, columns):
+            dtype = _DTYPES.get(name) or OPTIONAL_COLUMNS.get(name)
+            dtype = None if dtype == "str" else dtype
             data[name] = np.array(values, dtype=dtype) if dtype else pd.array(values, dtype="str")
         return pd.DataFrame(data)
+
+
+def _optional(name: str, r):
+    agent = r.agent
+    if name == "grant_s":  # paid by requests that used the uplink
+        return agent.grant_s if not math.isnan(r.tx_start) else 0.0
+    return getattr(agent, "cloud_id" if name == "cloud" else name)
 
 
 def misses_scored_zero(df: pd.DataFrame) -> np.ndarray:

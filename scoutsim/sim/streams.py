@@ -15,6 +15,7 @@ CHANNEL = 0
 ARRIVALS = 1
 QUESTIONS = 2
 PHASE = 3
+DEVICE_CHANNEL = 8  # a device's own radio channel (the cell model); apart from the others
 
 
 def stream(seed: int, replication: int, component: int, index: int) -> np.random.Generator:

@@ -23,6 +23,7 @@ from scoutsim.physics.payload import kv_bytes, payload_bytes
 from scoutsim.decisions.policy import build_policy
 from scoutsim.sim.questions import QuestionPool
 from scoutsim.sim.records import RecordBuffer
+from scoutsim.sim.cells import build_cells, record_extras, wired_latency
 from scoutsim.network.tcp import from_config as tcp_model
 from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SharedUplink, follow_channel
 
@@ -33,7 +34,7 @@ class World:
         self.scenario = s
         self.replication = replication
         self.env = simpy.Environment()
-        self.records = RecordBuffer(replication)
+        self.records = RecordBuffer(replication, record_extras(s))
         self.pending: dict[tuple[int, int], Request] = {}
         self.outstanding = 0
         self.arrivals_over = False
@@ -59,7 +60,9 @@ class World:
         # table, so that thousands of agents do not each work it out again.
         costs = {g: {} for g in range(len(s.agents))}
         groups = group_models(resolved)
-        for u in s.uplinks:
+        if s.uses_cell_model:  # per-device radio, schedulers, topology: scoutsim/sim/cells.py
+            build_cells(self, resolved, specs, pools, groups, costs, plan_demand)
+        for u in ([] if s.uses_cell_model else s.uplinks):
             members = [(i, g, spec) for i, g, spec in specs if spec.uplink == u.id]
             if not members:
                 continue
@@ -141,7 +144,8 @@ def break_even_mbps(resolved: ResolvedScenario) -> dict[str, dict[str, float | N
     latency = {u.id: u.latency_ms / 1000.0 for u in s.uplinks}
     out = {}
     for g, ((compute, options), name, spec) in enumerate(zip(group_models(resolved), scope_names(s), s.agents)):
-        demand = plan_demand(resolved, 0, spec, pools[g], compute, options, latency[spec.uplink])
+        demand = plan_demand(resolved, 0, spec, pools[g], compute, options,
+                             latency[spec.uplink] + wired_latency(s, spec))
         out[name] = {}
         for o in demand.options:
             need = o.need(spec.deadline_s)
@@ -153,9 +157,10 @@ def group_models(resolved: ResolvedScenario) -> list[tuple[ComputeModel, list[Mo
     """Per agent group: its compute model and its candidate modes with their oracle qualities
     (the same for every agent of the group)."""
     s = resolved.scenario
-    cloud = Site(s.cloud.slowdown, s.cloud.prefill_tokens_per_s)
     out = []
     for spec in s.agents:
+        site = s.cloud_of(spec)
+        cloud = Site(site.slowdown, site.prefill_tokens_per_s)
         compute = ComputeModel(resolved.oracle, spec.edge_model, spec.cloud_model,
                                Site(spec.edge_slowdown, spec.edge_prefill_tokens_per_s), cloud,
                                s.deadline_on == "answer")

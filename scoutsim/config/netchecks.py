@@ -1,0 +1,67 @@
+"""Checks of the cell and network keys (DESIGN.md, "The cell and the network") that need
+more than one block: cloud sites named by agents, paths from cells to their clouds,
+agents' own channels. Each failure names the key path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scoutsim.config.schema import Scenario
+from scoutsim.errors import UserError
+from scoutsim.network.channels import CHANNELS
+from scoutsim.network.topology import NoPath, Topology, WiredLink
+
+
+def wired_links(s: Scenario) -> list[WiredLink]:
+    return [WiredLink(lk.link_id, lk.from_, lk.to, lk.mbps * 1e6 / 8, lk.latency_ms / 1000.0)
+            for lk in s.topology.links] if s.topology is not None else []
+
+
+def check_network(s: Scenario, source: str, base: Path) -> None:
+    def fail(where: str, message: str) -> None:
+        raise UserError(message, source=source, where=where)
+
+    if s.uses_cell_model:
+        for i, u in enumerate(s.uplinks):
+            if u.tcp is not None:
+                fail(f"uplinks[{i}].tcp", "TCP corrections are not modelled together with the cell and "
+                     "network keys (time_share, grant_delay_ms, bler, link_quality, channel, cloud, "
+                     "topology, clouds); drop one or the other")
+    sites = [c.id for c in s.clouds] if s.clouds is not None else []
+    for i, cid in enumerate(sites):
+        if sites.index(cid) != i:
+            fail(f"clouds[{i}].id", f"cloud site id {cid!r} is used twice; ids must be unique")
+    for i, g in enumerate(s.agents):
+        at = f"agents[{i}]"
+        if g.cloud is not None and s.clouds is None:
+            fail(f"{at}.cloud", "names a cloud site, but the scenario has no `clouds:` list")
+        if g.cloud is not None and g.cloud not in sites:
+            fail(f"{at}.cloud", f"unknown cloud site {g.cloud!r}; expected one of {sites}")
+        if g.cloud is None and len(sites) > 1:
+            fail(f"{at}.cloud", f"required when `clouds:` lists more than one site; expected one of {sites}")
+        if g.channel is not None:
+            check = getattr(CHANNELS.get(g.channel.kind), "check", None)
+            if check is not None:
+                try:
+                    check(g.channel, base)
+                except UserError as exc:
+                    fail(f"{at}.channel", str(exc))
+    if s.topology is None:
+        return
+    if s.clouds is None:
+        fail("topology", "needs a `clouds:` list: the sites its paths lead to")
+    ids = [lk.link_id for lk in s.topology.links]
+    for j, lid in enumerate(ids):
+        if ids.index(lid) != j:
+            fail(f"topology.links[{j}].id", f"link id {lid!r} is used twice; ids must be unique")
+    try:
+        topo = Topology(wired_links(s))
+    except ValueError as exc:
+        fail("topology.links", str(exc))
+    for i, g in enumerate(s.agents):
+        site = s.cloud_of(g).id
+        try:
+            topo.path(g.uplink, site)
+        except NoPath as exc:
+            fail("topology", f"no path from cell {g.uplink!r} to cloud site {site!r} "
+                 f"(agents[{i}]): {exc}")

@@ -1,0 +1,360 @@
+"""Cells with per-device radio links, wired links behind them: an exact fluid network.
+
+The general case of :class:`scoutsim.network.uplink.SharedUplink` (DESIGN.md, "The cell and
+the network"), with the same interface to the agents (``send``, ``cancel``,
+``rate_if_joined``, ``fair_share``, ``bytes_sent``, ``busy_time``); a slot is a device.
+
+* Every device has its own rate ``r_i(t)``: ``link_quality`` times its cell's reference
+  rate, or its own channel (:meth:`Network.set_device_capacity`).
+* A cell shares by one of three rules. ``work_conserving`` and ``reserved`` split the cell's
+  rate ``C(t)`` as the shared uplink does (a device with an own rate is, besides, never
+  faster than it). ``time_share`` splits *time*: a transfer of device ``i`` gets
+  ``phi_i r_i G`` (:mod:`scoutsim.network.schedulers`), i.e. the constraint
+  ``sum_i x_i / (r_i G) <= 1``. With ``resource_blocks: N`` the equal-share schedulers hand
+  out whole blocks, ``floor(N / k)`` to each of ``k`` devices (what ns-3's LTE MAC does),
+  so only ``k floor(N / k) / N`` of the time is usable (all of it when ``k > N``: the
+  devices then take turns).
+* Each wired link on a transfer's path adds ``sum of rates <= capacity``.
+* Rates are the weighted max-min fair allocation over all these constraints
+  (:func:`scoutsim.network.maxmin.max_min`), recomputed at every arrival, departure and
+  capacity change; between events every rate is constant, so finish times are exact.
+* ``max_rate`` is a strict priority (:func:`~scoutsim.network.maxmin.max_min`'s levels).
+  Levels are global: where a wired link couples cells, a cell's second-best device fills
+  only after the best devices of every cell have; without shared links cells do not meet.
+* ``grant_s``: a transfer waits for its first uplink grant before its first byte.
+* ``bler`` (HARQ at the link adaptation's target block error rate, independent attempts):
+  a transport block needs ``1 / (1 - bler)`` transmissions on average, so every radio rate
+  is multiplied by ``1 - bler``; and the last block of a transfer is retransmitted a mean
+  ``bler / (1 - bler)`` times, each a HARQ round trip ``harq_rtt_s`` (8 ms in LTE FDD), so
+  its last byte arrives ``harq_rtt_s bler / (1 - bler)`` after the fluid finishes.
+
+Units: rates in bytes per second, sizes in bytes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import simpy
+
+from scoutsim.network.maxmin import max_min
+from scoutsim.network.schedulers import SCHEDULERS
+from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SIMULTANEOUS, Transfer
+
+SHARINGS = ("work_conserving", "reserved", "time_share")
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    id: str
+    sharing: str = "work_conserving"
+    scheduler: str = "rr"  # time_share only
+    grant_s: float = 0.0
+    bler: float = 0.0
+    harq_rtt_s: float = 0.008
+    resource_blocks: int | None = None
+    mean_rate: float = 0.0  # long-run mean of C(t), bytes/s: for fair_share
+
+    def __post_init__(self):
+        if self.sharing not in SHARINGS:
+            raise ValueError(f"unknown sharing {self.sharing!r}")
+        if not 0 <= self.bler < 1:
+            raise ValueError(f"bler must be in [0, 1), got {self.bler}")
+        if self.grant_s < 0 or self.harq_rtt_s < 0:
+            raise ValueError("grant_s and harq_rtt_s must be >= 0")
+        if self.resource_blocks is not None and self.resource_blocks < 1:
+            raise ValueError("resource_blocks must be >= 1")
+
+    @property
+    def harq_tail_s(self) -> float:
+        return self.harq_rtt_s * self.bler / (1 - self.bler)
+
+
+@dataclass(frozen=True)
+class DeviceSpec:
+    cell: int
+    weight: float = 1.0
+    quality: float | None = None  # own rate = quality x C(t); None: own channel, or no own limit
+    own_channel: bool = False
+    links: tuple[str, ...] = ()  # wired links on the way to its cloud
+    mean_rate: float = 0.0  # long-run mean own rate, bytes/s (own channel): for fair_share
+
+
+class Network:
+    def __init__(self, env: simpy.Environment, cells: Sequence[CellSpec], devices: Sequence[DeviceSpec],
+                 links: dict[str, float] | None = None):
+        self.env = env
+        self.cells = list(cells)
+        self.devices = list(devices)
+        self.links = dict(links or {})  # link id -> capacity, bytes/s
+        for i, d in enumerate(self.devices):
+            if d.weight <= 0:
+                raise ValueError(f"device {i} needs a positive weight")
+            if d.quality is not None and d.quality <= 0:
+                raise ValueError(f"device {i}: link quality must be > 0")
+            for lk in d.links:
+                if lk not in self.links:
+                    raise ValueError(f"device {i}: unknown link {lk!r}")
+        for lk, cap in self.links.items():
+            if not cap > 0:
+                raise ValueError(f"link {lk!r} needs a positive capacity, got {cap}")
+        self._scheds = [SCHEDULERS.get(c.scheduler)() for c in self.cells]
+        self._cell_weight = [0.0] * len(self.cells)
+        for d in self.devices:
+            self._cell_weight[d.cell] += d.weight
+        self._cell_devices = [sum(1 for d in self.devices if d.cell == c) for c in range(len(self.cells))]
+        self.cell_capacity = [0.0] * len(self.cells)
+        self.own_capacity = [0.0] * len(self.devices)  # devices with their own channel
+        self.active: list[Transfer] = []
+        self._in_flight = [0] * len(self.devices)
+        # id(done) -> (state, bytes): waiting for its grant, in its HARQ tail, or cancelled there
+        self._waiting: dict[int, tuple[str, float]] = {}
+        self._last = env.now
+        self._version = 0
+        self.bytes_sent = 0.0
+        self.busy_time = 0.0
+
+    # ---------------------------------------------------------------- public
+    def send(self, slot: int, nbytes: float) -> simpy.Event:
+        done = self.env.event()
+        if nbytes <= 0:
+            done.succeed()
+            return done
+        grant = self.cells[self.devices[slot].cell].grant_s
+        if grant > 0:
+            self._waiting[id(done)] = ("grant", 0.0)
+
+            def granted(_ev):
+                if self._waiting.pop(id(done))[0] == "grant":
+                    self._join(slot, float(nbytes), done)
+
+            self.env.timeout(grant).callbacks.append(granted)
+        else:
+            self._join(slot, float(nbytes), done)
+        return done
+
+    def cancel(self, done: simpy.Event) -> float:
+        """Stop a transfer; return the bytes it had sent (all of them in its HARQ tail, none
+        while it waits for its grant). ``done`` never fires for a cancelled transfer."""
+        if done.triggered:
+            return 0.0
+        state = self._waiting.get(id(done))
+        if state is not None:
+            self._waiting[id(done)] = ("cancelled", 0.0)
+            return state[1] if state[0] == "tail" else 0.0
+        for t in self.active:
+            if t.done is done:
+                break
+        else:
+            return 0.0
+        self._advance()
+        self.active.remove(t)
+        self._in_flight[t.slot] -= 1
+        sent = max(t.size - t.remaining, 0.0)
+        self.bytes_sent += sent
+        self._reschedule()
+        return sent
+
+    def set_cell_capacity(self, cell: int, mbps: float) -> None:
+        self._advance()
+        self.cell_capacity[cell] = mbps * BYTES_PER_S_PER_MBPS
+        self._reschedule()
+
+    def set_device_capacity(self, slot: int, mbps: float) -> None:
+        self._advance()
+        self.own_capacity[slot] = mbps * BYTES_PER_S_PER_MBPS
+        self._reschedule()
+
+    def own_rate(self, slot: int) -> float:
+        """Device ``slot``'s own rate now (bytes/s), before HARQ; inf: none of its own."""
+        d = self.devices[slot]
+        if d.own_channel:
+            return self.own_capacity[slot]
+        if d.quality is not None:
+            return d.quality * self.cell_capacity[d.cell]
+        if self.cells[d.cell].sharing == "time_share":
+            return self.cell_capacity[d.cell]
+        return math.inf
+
+    def rate_if_joined(self, slot: int) -> float:
+        """Rate a new transfer of ``slot`` would get now (bytes/s), if nothing else changed."""
+        probe = Transfer(slot, 1.0, None)
+        self._in_flight[slot] += 1
+        try:
+            return self._allocate(self.active + [probe])[-1]
+        finally:
+            self._in_flight[slot] -= 1
+
+    def fair_share(self, slot: int, mean_capacity: float | None = None) -> float:
+        """Long-run rate of ``slot`` when every device of its cell has data, wired links
+        aside: the planning-time prior of estimators."""
+        d = self.devices[slot]
+        cell = self.cells[d.cell]
+        c_mean = cell.mean_rate if mean_capacity is None else mean_capacity
+        eff = 1 - cell.bler
+        own = d.mean_rate if d.own_channel else (d.quality if d.quality is not None else 1.0) * c_mean
+        if cell.sharing == "time_share":
+            sched = self._scheds[d.cell]
+            n = self._cell_devices[d.cell]
+            share = d.weight / self._cell_weight[d.cell] if cell.scheduler == "weighted" else 1.0 / n
+            return own * eff * share * sched.gain(n)
+        fair = c_mean * eff * d.weight / self._cell_weight[d.cell]
+        return min(fair, own * eff) if (d.own_channel or d.quality is not None) else fair
+
+    # ---------------------------------------------------------------- allocation
+    def _allocate(self, flows: list[Transfer]) -> list[float]:
+        n = len(flows)
+        slopes = [0.0] * n
+        levels = [0] * n
+        bound = [0.0] * n  # the most each flow could get from its cell: links bind only above it
+        constraints: list[tuple[float, list[tuple[int, float]]]] = []
+        devices = self.devices
+        by_cell: dict[int, list[int]] = {}
+        for i, t in enumerate(flows):
+            by_cell.setdefault(devices[t.slot].cell, []).append(i)
+        for c, members in by_cell.items():
+            cell = self.cells[c]
+            eff = 1 - cell.bler
+            if cell.sharing == "time_share":
+                self._time_share(c, cell, eff, flows, members, slopes, levels, bound, constraints)
+                continue
+            cap = self.cell_capacity[c] * eff
+            for i in members:
+                slopes[i] = devices[flows[i].slot].weight
+                bound[i] = cap
+            if cell.sharing == "work_conserving":
+                constraints.append((cap, [(i, 1.0) for i in members]))
+            own: dict[int, list[int]] = {}
+            for i in members:
+                own.setdefault(flows[i].slot, []).append(i)
+            for slot, mine in own.items():
+                if cell.sharing == "reserved":
+                    slice_ = cap * devices[slot].weight / self._cell_weight[c]
+                    constraints.append((slice_, [(i, 1.0) for i in mine]))
+                    for i in mine:
+                        bound[i] = slice_
+                r = self.own_rate(slot)
+                if r < math.inf:
+                    constraints.append((r * eff, [(i, 1.0) for i in mine]))
+                    for i in mine:
+                        bound[i] = min(bound[i], r * eff)
+        if self.links:
+            on: dict[str, list[int]] = {}
+            for i, t in enumerate(flows):
+                for lk in devices[t.slot].links:
+                    on.setdefault(lk, []).append(i)
+            for lk, members in on.items():
+                # A link that could carry every flow on it at its most never binds: leaving
+                # it out changes no rate and saves the filling a round.
+                if sum(bound[i] for i in members) > self.links[lk]:
+                    constraints.append((self.links[lk], [(i, 1.0) for i in members]))
+        return max_min(slopes, constraints, levels)
+
+    def _time_share(self, c, cell, eff, flows, members, slopes, levels, bound, constraints) -> None:
+        rates = {}
+        for i in members:
+            slot = flows[i].slot
+            if slot not in rates:
+                rates[slot] = self.own_rate(slot)
+        with_data = [s for s, r in rates.items() if r > 0]
+        k = len(with_data)
+        if k == 0:
+            return
+        sched = self._scheds[c]
+        gain = sched.gain(k)
+        usable = 1.0
+        n_rb = cell.resource_blocks
+        if n_rb is not None and cell.scheduler in ("rr", "pf") and k <= n_rb:
+            usable = k * (n_rb // k) / n_rb
+        level_of = dict(zip(with_data, sched.levels([rates[s] for s in with_data]))) \
+            if cell.scheduler == "max_rate" else None
+        time = []
+        in_flight = self._in_flight
+        for i in members:
+            slot = flows[i].slot
+            r = rates[slot] * eff * gain
+            if r <= 0:
+                continue
+            slopes[i] = sched.share(self.devices[slot].weight) / in_flight[slot] * r
+            bound[i] = r * usable
+            if level_of is not None:
+                levels[i] = level_of[slot]
+            time.append((i, 1.0 / r))
+        constraints.append((usable, time))
+
+    # ---------------------------------------------------------------- physics
+    def _join(self, slot: int, nbytes: float, done: simpy.Event) -> None:
+        self._advance()
+        self.active.append(Transfer(slot, nbytes, done))
+        self._in_flight[slot] += 1
+        self._reschedule()
+
+    def _advance(self) -> None:
+        now = self.env.now
+        dt = now - self._last
+        if dt > 0 and self.active:
+            moving = False
+            for t in self.active:
+                t.remaining -= t.rate * dt
+                moving = moving or t.rate > 0
+            if moving:
+                self.busy_time += dt
+        self._last = now
+
+    def _reschedule(self) -> None:
+        self._version += 1
+        if not self.active:
+            return
+        for t, r in zip(self.active, self._allocate(self.active)):
+            t.rate = r
+        first = math.inf
+        for t in self.active:
+            if t.rate > 0:
+                due = t.remaining / t.rate
+                if due < first:
+                    first = due
+        if first == math.inf:
+            return  # nothing moves: wait for a capacity to change
+        version = self._version
+        self.env.timeout(max(first, 0.0)).callbacks.append(lambda _ev: self._finish(version, first))
+
+    def _finish(self, version: int, delay: float) -> None:
+        if version != self._version:
+            return
+        self._advance()
+        slack = max(delay * SIMULTANEOUS, 8 * math.ulp(self.env.now), 1e-15)
+        keep = []
+        for t in self.active:
+            if t.rate > 0 and t.remaining <= t.rate * slack:
+                self._in_flight[t.slot] -= 1
+                self.bytes_sent += t.size
+                t.remaining = 0.0
+                self._deliver(t)
+            else:
+                keep.append(t)
+        self.active = keep
+        self._reschedule()
+
+    def _deliver(self, t: Transfer) -> None:
+        tail = self.cells[self.devices[t.slot].cell].harq_tail_s
+        if tail <= 0:
+            t.done.succeed()
+            return
+        done = t.done
+        self._waiting[id(done)] = ("tail", t.size)
+
+        def delivered(_ev):
+            if self._waiting.pop(id(done))[0] == "tail":
+                done.succeed()
+
+        self.env.timeout(tail).callbacks.append(delivered)
+
+
+def follow(env: simpy.Environment, apply, changes):
+    """SimPy process: ``apply(mbps)`` at each of a channel's capacity changes."""
+    for at, mbps in changes:
+        if at > env.now:
+            yield env.timeout(at - env.now)
+        apply(mbps)

@@ -1,0 +1,106 @@
+"""Building a world on the cell model (DESIGN.md, "The cell and the network").
+
+Used instead of the shared uplinks when a scenario gives any of the cell and network keys
+(:attr:`scoutsim.config.schema.Scenario.uses_cell_model`); without them the world keeps the
+old code path and its outputs byte for byte. One :class:`scoutsim.network.cell.Network`
+carries every cell and wired link, because a wired link couples the cells that share it;
+an agent's slot on it is its global index. Each cloud site gets its own FIFO GPU queue.
+"""
+
+from __future__ import annotations
+
+from scoutsim.config.netchecks import wired_links
+from scoutsim.decisions.allocators import build_allocator
+from scoutsim.decisions.estimators import build_estimator
+from scoutsim.decisions.policy import build_policy
+from scoutsim.network.cell import CellSpec, DeviceSpec, Network, follow
+from scoutsim.network.channels import build_channel
+from scoutsim.network.topology import Topology
+from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS
+from scoutsim.sim import streams
+from scoutsim.sim.agent import Agent
+from scoutsim.sim.cloud import CloudQueue
+
+HARQ_RTT_MS = 8.0  # LTE FDD: a retransmission 8 subframes after the first attempt
+
+
+def record_extras(s) -> tuple[str, ...]:
+    """The optional request columns this scenario's keys call for."""
+    out = ()
+    if s.topology is not None or s.clouds is not None:
+        out += ("cloud", "path")
+    if any(u.grant_delay_ms is not None for u in s.uplinks):
+        out += ("grant_s",)
+    return out
+
+
+def wired_latency(s, spec) -> float:
+    """One-way latency (s) of the wired path from a group's cell to its cloud site."""
+    if s.topology is None:
+        return 0.0
+    return Topology(wired_links(s)).path(spec.uplink, s.cloud_of(spec).id)[1]
+
+
+def build_cells(world, resolved, specs, pools, groups, costs, plan_demand) -> None:
+    s = resolved.scenario
+    env = world.env
+    rep = world.replication
+    world.clouds = ({c.id: CloudQueue(env, c.gpus) for c in s.clouds} if s.clouds is not None
+                    else {None: world.cloud})
+    topo = Topology(wired_links(s)) if s.topology is not None else None
+
+    cells, devices, plans = [], [], []
+    own_channels = {}
+    for c, u in enumerate(s.uplinks):
+        mean_bps = world.channels[u.id].mean_mbps() * BYTES_PER_S_PER_MBPS
+        cells.append(CellSpec(
+            u.id, u.sharing, u.scheduler or "rr",
+            grant_s=(u.grant_delay_ms or 0.0) / 1000.0, bler=u.bler or 0.0,
+            harq_rtt_s=(u.harq_rtt_ms if u.harq_rtt_ms is not None else HARQ_RTT_MS) / 1000.0,
+            resource_blocks=u.resource_blocks, mean_rate=mean_bps))
+        members = [(i, g, spec) for i, g, spec in specs if spec.uplink == u.id]
+        if not members:
+            continue
+        built = []
+        for slot, (i, g, spec) in enumerate(members):
+            site = s.cloud_of(spec).id if s.clouds is not None else None
+            links, wired_s = topo.path(u.id, site) if topo is not None else ((), 0.0)
+            latency = u.latency_ms / 1000.0 + wired_s
+            built.append((slot, i, g, spec, site, links, latency))
+        demands = [plan_demand(resolved, slot, spec, pools[g], *groups[g], latency)
+                   for slot, i, g, spec, site, links, latency in built]
+        weights = build_allocator(u.allocator).weights(demands, mean_bps)
+        for (slot, i, g, spec, site, links, latency), w in zip(built, weights):
+            mean_own = 0.0
+            if spec.channel is not None:
+                rng = streams.stream(s.seed, rep, streams.DEVICE_CHANNEL, i)
+                own_channels[len(devices)] = ch = build_channel(spec.channel, resolved.base_dir, rng)
+                mean_own = ch.mean_mbps() * BYTES_PER_S_PER_MBPS
+            devices.append(DeviceSpec(c, w, spec.link_quality, own_channel=spec.channel is not None,
+                                      links=links, mean_rate=mean_own))
+            plans.append((i, g, spec, site, links, latency, cells[c]))
+
+    net = Network(env, cells, devices, topo.capacities() if topo is not None else None)
+    world.network = net
+    world.links = {u.id: net for u in s.uplinks if any(spec.uplink == u.id for _i, _g, spec in specs)}
+    for c, u in enumerate(s.uplinks):
+        env.process(follow(env, lambda m, c=c: net.set_cell_capacity(c, m), world.channels[u.id].changes()))
+    for d, ch in own_channels.items():
+        env.process(follow(env, lambda m, d=d: net.set_device_capacity(d, m), ch.changes()))
+
+    for d, (i, g, spec, site, links, latency, cell) in enumerate(plans):
+        pool, (compute, options) = pools[g], groups[g]
+        probe = (lambda sl=d: net.rate_if_joined(sl))
+        agent = Agent(
+            index=i, group=g, spec=spec, edge_shape=resolved.models[spec.edge_model],
+            options=options, pool=pool, compute=compute, policy=build_policy(spec.policy),
+            estimator=build_estimator(spec.estimator, net.fair_share(d), probe), link=net, slot=d,
+            uplink_id=spec.uplink, latency_s=latency, cloud=world.clouds[site], costs=costs[g],
+            arrivals_rng=streams.stream(s.seed, rep, streams.ARRIVALS, i),
+            questions_rng=streams.stream(s.seed, rep, streams.QUESTIONS, i),
+            phase_rng=streams.stream(s.seed, rep, streams.PHASE, i),
+            world=world)
+        agent.cloud_id = site or ""
+        agent.path = ">".join((spec.uplink,) + tuple(links))
+        agent.grant_s = cell.grant_s
+        world.agents.append(agent)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scoutsim.commands import plugins
 from scoutsim.errors import UserError
 
 
@@ -30,6 +31,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, help="override the scenario's root seed (>= 0)")
     p.add_argument("--duration", type=float, help="override the scenario's duration_s (> 0)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    plugins.add_argument(p)
     p.set_defaults(func=main)
 
 
@@ -38,6 +40,7 @@ def main(args) -> int:
 
     from scoutsim.experiments.sweep import format_sweep, read_raw, run_sweep
 
+    plugins.load(args)
     overrides = {k: v for k, v in (("replications", args.replications), ("seed", args.seed),
                                    ("duration_s", args.duration)) if v is not None}
     if args.ray_address and args.executor != "ray":

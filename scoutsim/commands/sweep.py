@@ -23,6 +23,8 @@ def register(sub) -> None:
     p.add_argument("--executor", choices=["local", "ray"], default="local",
                    help="local process pool (default) or Ray")
     p.add_argument("--workers", type=int, default=1, help="parallel points (local processes or Ray CPUs; default 1)")
+    p.add_argument("--start-method", choices=("fork", "spawn", "forkserver"), default=None,
+                   help="how local worker processes start (default: the platform's); results are the same")
     p.add_argument("--ray-address", help="address of a running Ray cluster (default: start a local instance)")
     p.add_argument("--paired", action="append", metavar="KEY",
                    help="grid key whose values are compared pairwise against its first value "
@@ -51,7 +53,7 @@ def main(args) -> int:
         out = Path("results") / f"{raw.get('name', Path(args.scenario).stem)}-sweep"
     result = run_sweep(args.scenario, args.grid, out, executor=args.executor, workers=args.workers,
                        overrides=overrides, address=args.ray_address, compare=args.paired,
-                       progress=not args.no_progress)
+                       progress=not args.no_progress, start_method=args.start_method)
     print(f"sweep of {args.scenario}: {result.ran} points run, {result.resumed} already finished; "
           f"{len(result.summary)} summary rows")
     print(format_sweep(result))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
+from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterator
 
 import pandas as pd
@@ -27,7 +28,7 @@ def run_replication(resolved: ResolvedScenario, replication: int, pools=None) ->
     return World(resolved, replication, pools).run()
 
 
-def _init_worker(specs: list[str]) -> None:
+def init_worker(specs: list[str]) -> None:
     # The parent handles Ctrl-C and SIGTERM and then ends its workers; a worker forked from a
     # parent with a SIGTERM handler would inherit it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -54,19 +55,34 @@ def replications(resolved: ResolvedScenario, workers: int = 1, start_method: str
                 done(r)
             yield frame
         return
-    ctx = multiprocessing.get_context(start_method)
-    pool = ctx.Pool(min(workers, n), initializer=_init_worker, initargs=(plugins.loaded(),))
+    # A process pool that reports a worker killed from outside (BrokenProcessPool) rather
+    # than waiting for it forever.
+    pool = ProcessPoolExecutor(min(workers, n), mp_context=multiprocessing.get_context(start_method),
+                               initializer=init_worker, initargs=(plugins.loaded(),))
     try:
-        results = pool.imap(_replication_in_worker, ((resolved, r) for r in range(n)))
+        results = pool.map(_replication_in_worker, [(resolved, r) for r in range(n)])
         for r, (frame, extrapolated) in enumerate(results):
             resolved.oracle.extrapolated += extrapolated
             if done:
                 done(r)
             yield frame
-        pool.close()
-        pool.join()
-    finally:
-        pool.terminate()  # after an error or an interrupt: no worker outlives the run
+    except BaseException:  # an error, an interrupt, or the consumer stopped early
+        end_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def end_pool(pool: ProcessPoolExecutor) -> None:
+    """Shut a pool down without waiting for work still running (after an error or an
+    interrupt, nothing of it is wanted): no worker outlives its run."""
+    # The executor has no public way to stop tasks already running; its processes do.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join()
 
 
 def simulate(resolved: ResolvedScenario, workers: int = 1, start_method: str | None = None) -> pd.DataFrame:

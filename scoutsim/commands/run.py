@@ -33,7 +33,6 @@ def register(sub) -> None:
 
 def main(args) -> int:
     from scoutsim.results.output import RunWriter, run_meta
-    from scoutsim.results.plots import RunFigures
     from scoutsim.results.summary import format_table, replication_scopes, summary_from_replications, summary_modes
     from scoutsim.sim.runner import replications
     from scoutsim.sim.world import break_even_mbps
@@ -52,7 +51,11 @@ def main(args) -> int:
     s = resolved.scenario
     out = Path(args.out) if args.out else Path("results") / s.name
     modes = summary_modes(s)
-    figures = None if args.no_plots else RunFigures(s)
+    figures = None
+    if not args.no_plots:
+        from scoutsim.results.plots import RunFigures  # matplotlib, only when drawing
+
+        figures = RunFigures(s)
     per_replication = []
     count = 0
     started = time.perf_counter()

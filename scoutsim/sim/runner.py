@@ -25,7 +25,16 @@ START_METHODS = ("fork", "spawn", "forkserver")
 
 
 def run_replication(resolved: ResolvedScenario, replication: int, pools=None) -> pd.DataFrame:
-    return World(resolved, replication, pools).run()
+    world = World(resolved, replication, pools)
+    try:
+        return world.run()
+    finally:
+        # A world is a web of references (agents point back to it, its event queue to the
+        # agents' processes): garbage that only Python's rare full collection frees. Dropping
+        # its records and agents now frees the bulk, so that a run of many replications
+        # holds one at a time.
+        world.records.rows.clear()
+        world.agents.clear()
 
 
 def init_worker(specs: list[str]) -> None:

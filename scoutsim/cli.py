@@ -6,13 +6,16 @@ returning an exit status. Commands are imported only when named on the command l
 the simulator runs without the oracle's optional dependencies.
 
 Exit status: 0 success, 2 bad input (one message on stderr, nothing written), 1 other
-failures.
+failures, 130 interrupted by Ctrl-C, 143 ended by SIGTERM. An interrupted command unwinds
+like any failure (its temporary outputs are removed, its worker processes ended) and says
+so in one line.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 
 from scoutsim import __version__
@@ -62,6 +65,14 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program stands so that cleanup code runs as for Ctrl-C."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     chosen = next((a for a in argv if not a.startswith("-")), None)
@@ -70,11 +81,16 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2 if args.command else 0
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(args.func(args) or 0)
     except UserError as exc:
         print(f"scoutsim: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("scoutsim: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        by = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
+        print(f"scoutsim: interrupted ({by}); nothing half-written is left (sweeps and oracle builds resume "
+              "when rerun)", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "scoutsim"
 # Lowest first. A module belongs to the layer of its longest matching prefix.
 LAYERS: list[tuple[str, list[str]]] = [
     ("foundation", ["scoutsim", "scoutsim._moved", "scoutsim.errors", "scoutsim.registry",
-                    "scoutsim.digest", "scoutsim.intervals", "scoutsim.raystart", "scoutsim.modes",
+                    "scoutsim.digest", "scoutsim.intervals", "scoutsim.plugins", "scoutsim.raystart", "scoutsim.modes",
                     "scoutsim.__main__"]),
     ("oracle door", ["scoutsim.oraclecache"]),
     ("physics", ["scoutsim.physics"]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from scoutsim.commands import plugins
+
 
 def register(sub) -> None:
     from scoutsim.bench.suite import BENCHMARKS
@@ -16,12 +18,14 @@ def register(sub) -> None:
                    help="main: print a profile even when the targets are met")
     p.add_argument("--queue", choices=("deep", "codel"), default=None,
                    help="ns3: the bottleneck's queues (default deep: per-flow queues without AQM drops)")
+    plugins.add_argument(p)
     p.set_defaults(func=main)
 
 
 def main(args) -> int:
     from scoutsim.bench.suite import BENCHMARKS, run
 
+    plugins.load(args)
     default = [n for n in BENCHMARKS if n != "lte"]  # ns3 runs the LTE cases too
     run(args.names or default, quick=args.quick, profile=args.profile, queue=args.queue)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from scoutsim.commands import plugins
 from scoutsim.errors import UserError
 
 TARGETS = ("paper-b",)
@@ -22,12 +23,14 @@ def register(sub) -> None:
     p.add_argument("--out", help="output directory (default: results/<target>[-quick]/)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel points (default: all CPUs)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
+    plugins.add_argument(p)
     p.set_defaults(func=main)
 
 
 def main(args) -> int:
     from pathlib import Path
 
+    plugins.load(args)
     if args.target not in TARGETS:
         raise UserError(f"unknown target {args.target!r}; expected one of {list(TARGETS)}")
     if args.workers < 1:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from scoutsim.commands import plugins
+from scoutsim.commands.progress import progress_bar
 from scoutsim.config import load_scenario
 from scoutsim.errors import UserError
+from scoutsim.sim.runner import START_METHODS
 
 
 def register(sub) -> None:
@@ -20,17 +23,21 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, help="override the scenario's root seed (>= 0)")
     p.add_argument("--duration", type=float, help="override the scenario's duration_s (> 0)")
     p.add_argument("--workers", type=int, default=1, help="worker processes for replications (default 1)")
+    p.add_argument("--start-method", choices=START_METHODS, default=None,
+                   help="how worker processes start (default: the platform's); results are the same")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    plugins.add_argument(p)
     p.set_defaults(func=main)
 
 
 def main(args) -> int:
-    from scoutsim.results import plots
-    from scoutsim.results.output import run_meta, write_results
-    from scoutsim.sim.runner import simulate
-    from scoutsim.results.summary import format_table, summarize
+    from scoutsim.results.output import RunWriter, run_meta
+    from scoutsim.results.summary import format_table, replication_scopes, summary_from_replications, summary_modes
+    from scoutsim.sim.runner import replications
     from scoutsim.sim.world import break_even_mbps
 
+    plugins.load(args)
     overrides = {}
     if args.replications is not None:
         overrides["replications"] = args.replications
@@ -42,15 +49,31 @@ def main(args) -> int:
         raise UserError(f"--workers must be >= 1, got {args.workers}")
     resolved = load_scenario(args.scenario, overrides)
     s = resolved.scenario
-    started = time.perf_counter()
-    requests = simulate(resolved, workers=args.workers)
-    elapsed = time.perf_counter() - started
-    summary = summarize(requests, s, s.replications)
     out = Path(args.out) if args.out else Path("results") / s.name
-    meta = run_meta(resolved, {"requests": len(requests), "break_even_mbps": break_even_mbps(resolved)})
-    draw = None if args.no_plots else (lambda d: plots.draw_run(d, requests, summary, s))
-    write_results(out, resolved, requests, summary, meta, draw)
-    print(f"{s.name}: {s.replications} replications x {s.duration_s:g} s, {len(requests)} requests, "
+    modes = summary_modes(s)
+    figures = None
+    if not args.no_plots:
+        from scoutsim.results.plots import RunFigures  # matplotlib, only when drawing
+
+        figures = RunFigures(s)
+    per_replication = []
+    count = 0
+    started = time.perf_counter()
+    # Records go to disk replication by replication and the summary is built from each
+    # replication's metrics, so memory does not grow with the number of replications.
+    with RunWriter(out) as writer, progress_bar(s.replications, "replications", args.no_progress) as bar:
+        for records in replications(resolved, args.workers, args.start_method, done=lambda r: bar.update(1)):
+            writer.add(records)
+            per_replication.append(replication_scopes(records, s, modes))
+            if figures is not None:
+                figures.add(records)
+            count += len(records)
+            del records
+        elapsed = time.perf_counter() - started
+        summary = summary_from_replications(per_replication)
+        meta = run_meta(resolved, {"requests": count, "break_even_mbps": break_even_mbps(resolved)})
+        writer.commit(resolved, summary, meta, None if figures is None else (lambda d: figures.draw(d, summary)))
+    print(f"{s.name}: {s.replications} replications x {s.duration_s:g} s, {count} requests, "
           f"simulated in {elapsed:.1f} s; oracle {resolved.oracle.name} ({resolved.oracle.meta['kind']})")
     print(format_table(summary))
     print("values: mean ± 95 % CI half-width across replications")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scoutsim.commands import plugins
 from scoutsim.errors import UserError
 
 
@@ -22,6 +23,8 @@ def register(sub) -> None:
     p.add_argument("--executor", choices=["local", "ray"], default="local",
                    help="local process pool (default) or Ray")
     p.add_argument("--workers", type=int, default=1, help="parallel points (local processes or Ray CPUs; default 1)")
+    p.add_argument("--start-method", choices=("fork", "spawn", "forkserver"), default=None,
+                   help="how local worker processes start (default: the platform's); results are the same")
     p.add_argument("--ray-address", help="address of a running Ray cluster (default: start a local instance)")
     p.add_argument("--paired", action="append", metavar="KEY",
                    help="grid key whose values are compared pairwise against its first value "
@@ -30,6 +33,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, help="override the scenario's root seed (>= 0)")
     p.add_argument("--duration", type=float, help="override the scenario's duration_s (> 0)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    plugins.add_argument(p)
     p.set_defaults(func=main)
 
 
@@ -38,6 +42,7 @@ def main(args) -> int:
 
     from scoutsim.experiments.sweep import format_sweep, read_raw, run_sweep
 
+    plugins.load(args)
     overrides = {k: v for k, v in (("replications", args.replications), ("seed", args.seed),
                                    ("duration_s", args.duration)) if v is not None}
     if args.ray_address and args.executor != "ray":
@@ -48,7 +53,7 @@ def main(args) -> int:
         out = Path("results") / f"{raw.get('name', Path(args.scenario).stem)}-sweep"
     result = run_sweep(args.scenario, args.grid, out, executor=args.executor, workers=args.workers,
                        overrides=overrides, address=args.ray_address, compare=args.paired,
-                       progress=not args.no_progress)
+                       progress=not args.no_progress, start_method=args.start_method)
     print(f"sweep of {args.scenario}: {result.ran} points run, {result.resumed} already finished; "
           f"{len(result.summary)} summary rows")
     print(format_sweep(result))

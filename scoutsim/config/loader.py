@@ -7,6 +7,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from scoutsim import plugins
 from scoutsim.config.checks import check_scenario
 from scoutsim.config.schema import Scenario, describe_errors
 from scoutsim.errors import UserError
@@ -25,7 +26,10 @@ class ResolvedScenario:
     models: ModelBook
 
     def resolved_dict(self) -> dict:
-        return self.scenario.model_dump(mode="json", by_alias=True)  # topology links: `from`
+        out = self.scenario.model_dump(mode="json", by_alias=True)  # topology links: `from`
+        if not out.get("plugins"):
+            out.pop("plugins", None)  # scenarios without plug-ins resolve as they always did
+        return out
 
 
 def _read_yaml(path: Path) -> Any:
@@ -47,11 +51,17 @@ def scenario_from_dict(data: Any, source: str = "<dict>", base_dir: Path | None 
     if not isinstance(data, dict):
         raise UserError("expected a mapping of scenario keys at the top level", source=source)
     data = {**data, **(overrides or {})}
+    base = base_dir or Path.cwd()
+    # Plug-ins first: the scenario may name the channels, allocators, estimators and
+    # policies they register.
+    names = data.get("plugins") or []
+    if not isinstance(names, list):
+        raise UserError("expected a list of module names or .py paths", source=source, where="plugins")
+    plugins.load(names, base, source=source, key="plugins")
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise UserError(describe_errors(exc.errors(), prefix=""), source=source) from None
-    base = base_dir or Path.cwd()
     try:
         oracle = load_cache(scenario.oracle, base)
     except UserError as exc:

@@ -211,14 +211,9 @@ class AgentGroup(Strict):
     @field_validator("policy")
     @classmethod
     def _policy(cls, value: str) -> str:
-        if value == "adaptive":
-            return value
-        if value.startswith("static:"):
-            try:
-                return "static:" + str(parse_mode(value[len("static:"):]))
-            except ModeError as exc:
-                raise ValueError(str(exc)) from None
-        raise ValueError(f"policy {value!r}; expected 'adaptive' or 'static:<mode>'")
+        from scoutsim.decisions.policy import parse_policy
+
+        return str(parse_policy(value))  # its ValueError names what is wrong
 
     @field_validator("estimator")
     @classmethod
@@ -229,18 +224,20 @@ class AgentGroup(Strict):
 
     @model_validator(mode="after")
     def _policy_modes(self) -> "AgentGroup":
-        if self.policy == "adaptive" and not self.modes:
-            raise ValueError("policy 'adaptive' needs a non-empty 'modes' list to choose from")
+        from scoutsim.decisions.policy import parse_policy
+
+        if not self.modes and parse_policy(self.policy).uses_modes:
+            raise ValueError(f"policy {self.policy.split(':', 1)[0]!r} needs a non-empty 'modes' list to choose from")
         if self.link_quality is not None and self.channel is not None:
             raise ValueError("give link_quality or channel, not both: a device's own channel is its rate")
         return self
 
     @property
     def candidate_modes(self) -> list[str]:
-        """The modes this group may send: the static one, or the adaptive list."""
-        if self.policy.startswith("static:"):
-            return [self.policy[len("static:"):]]
-        return list(self.modes)
+        """The modes this group may send: the static one, or the list its policy chooses from."""
+        from scoutsim.decisions.policy import parse_policy
+
+        return parse_policy(self.policy).candidates(list(self.modes))
 
 
 class Scenario(Strict):
@@ -258,6 +255,9 @@ class Scenario(Strict):
     uplinks: list[Uplink] = Field(min_length=1)
     cloud: Cloud = Cloud()
     agents: list[AgentGroup] = Field(min_length=1)
+    # Plug-in modules (names or .py paths relative to the scenario file), imported before the
+    # rest of the scenario is validated (scoutsim/config/loader.py, scoutsim/plugins.py).
+    plugins: list[str] = Field(default_factory=list)
     topology: Optional[Topology] = None
     clouds: Optional[list[CloudSite]] = Field(default=None, min_length=1)
 

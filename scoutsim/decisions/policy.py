@@ -9,17 +9,25 @@ and expected quality (the oracle's mean F1 for the mode), and returns one mode.
   deadline (ties: the faster); when none is, the fastest (DESIGN.md). The cloud's queue is
   not known to the agent and is not part of the prediction.
 
-Policies register by name in ``POLICIES``; a scenario's ``policy: NAME[:ARG]`` builds
-``POLICIES.get(NAME)(ARG)``.
+Policies register by name in ``POLICIES`` (plug-ins too, see :mod:`scoutsim.plugins`). A
+scenario's ``policy:`` is ``NAME[:ARG][+SUFFIX]...`` and builds ``POLICIES.get(NAME)(ARG)``
+(``POLICIES.get(NAME)()`` without an argument). ``ARG`` belongs to the policy: its class
+checks and canonicalises it in :meth:`Policy.parse_arg` and says which modes the agent may
+send in :meth:`Policy.candidates` (``static`` takes a mode, which may itself hold ``+``, as in
+``static:q2c@0.75+int8``). Suffixes are the names registered in ``SUFFIXES`` (the contract's
+``+fallback`` belongs there); only a trailing ``+NAME`` with a registered ``NAME`` is read as a
+suffix, so a mode argument is never cut.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scoutsim.modes import ModeError, parse_mode
 from scoutsim.registry import Registry
 
 POLICIES: Registry[type] = Registry("policy")
+SUFFIXES: Registry[object] = Registry("policy suffix")
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,21 @@ class Forecast:
 
 
 class Policy:
+    uses_modes = True  # chooses among the agent group's ``modes`` list, which must not be empty
+
+    @classmethod
+    def parse_arg(cls, arg: str | None) -> str | None:
+        """The canonical form of ``NAME:ARG``'s argument (None: none given); ValueError when
+        the policy cannot take it."""
+        if arg is not None:
+            raise ValueError("takes no argument")
+        return None
+
+    @classmethod
+    def candidates(cls, arg: str | None, modes: list[str]) -> list[str]:
+        """The modes an agent with this policy may send."""
+        return list(modes)
+
     def choose(self, forecasts: list[Forecast], deadline_s: float) -> int:
         raise NotImplementedError
 
@@ -42,6 +65,21 @@ class Policy:
 
 @POLICIES.register("static")
 class Static(Policy):
+    uses_modes = False
+
+    @classmethod
+    def parse_arg(cls, arg):
+        if not arg:
+            raise ValueError("needs a mode: static:<mode>")
+        try:
+            return str(parse_mode(arg))
+        except ModeError as exc:
+            raise ValueError(str(exc)) from None
+
+    @classmethod
+    def candidates(cls, arg, modes):
+        return [arg]
+
     def __init__(self, mode: str):
         self.mode = mode
 
@@ -71,6 +109,55 @@ class Adaptive(Policy):
         return min(range(len(seconds)), key=seconds.__getitem__)
 
 
+@dataclass(frozen=True)
+class PolicySpec:
+    name: str
+    arg: str | None
+    suffixes: tuple[str, ...] = ()
+
+    @property
+    def cls(self) -> type:
+        return POLICIES.get(self.name)
+
+    def candidates(self, modes: list[str]) -> list[str]:
+        return _hook(self.cls, "candidates", Policy.candidates)(self.arg, modes)
+
+    @property
+    def uses_modes(self) -> bool:
+        return bool(getattr(self.cls, "uses_modes", True))
+
+    def __str__(self) -> str:
+        return self.name + ("" if self.arg is None else f":{self.arg}") + "".join(f"+{s}" for s in self.suffixes)
+
+
+def _hook(cls: type, name: str, default):
+    # A plug-in policy need not subclass Policy: the hooks' defaults apply when it lacks them.
+    found = getattr(cls, name, None)
+    return found if found is not None else (lambda *args: default.__func__(cls, *args))
+
+
+def parse_policy(text: str) -> PolicySpec:
+    """``NAME[:ARG][+SUFFIX]...`` -> its parts, canonical; ValueError naming what is wrong."""
+    body, suffixes = text, []
+    while True:
+        head, plus, tail = body.rpartition("+")
+        if not plus or tail not in SUFFIXES:
+            break
+        suffixes.insert(0, tail)
+        body = head
+    name, colon, arg = body.partition(":")
+    if name not in POLICIES:
+        extra = "" if "+" not in name else f"; '+{name.split('+', 1)[1]}' is not a policy suffix " \
+                                           f"(known: {SUFFIXES.names()})"
+        raise ValueError(f"unknown policy {name!r}{extra}; expected NAME or NAME:ARG with NAME one of "
+                         f"{POLICIES.names()} (static:<mode> sends one mode)")
+    try:
+        arg = _hook(POLICIES.get(name), "parse_arg", Policy.parse_arg)(arg if colon else None)
+    except ValueError as exc:
+        raise ValueError(f"policy {name!r} {exc}") from None
+    return PolicySpec(name, arg, tuple(suffixes))
+
+
 def build_policy(spec: str) -> Policy:
-    name, _, arg = spec.partition(":")
-    return POLICIES.get(name)(arg) if arg else POLICIES.get(name)()
+    parsed = parse_policy(spec)
+    return parsed.cls(parsed.arg) if parsed.arg is not None else parsed.cls()

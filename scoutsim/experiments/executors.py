@@ -10,45 +10,64 @@ Ray is an optional extra (``pip install 'scoutsim[distributed]'``) and is import
 when the ``ray`` executor is chosen. Without an address (``--ray-address`` or Ray's
 ``RAY_ADDRESS``) it starts a local instance with ``--workers`` CPUs and shuts it down at the
 end. On a cluster every node needs scoutsim importable and the scenario's trace files at the
-same paths; oracle caches travel inside each task.
+same paths; oracle caches travel inside each task. Plug-ins travel by name: local workers
+(any start method) import the driver's before their first task, and a Ray task imports them
+before it unpickles its scenario (:mod:`scoutsim.plugins`; on a cluster, a plug-in given as a
+path must be at the same path on every node, or installed there).
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import pickle
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Iterable, Iterator
 
+from scoutsim import plugins
 from scoutsim.errors import UserError
 from scoutsim.experiments.point import PointResult, run_point
 from scoutsim.raystart import import_ray
 from scoutsim.raystart import start as start_ray
+from scoutsim.sim.runner import end_pool, init_worker
 
 EXECUTORS = ("local", "ray")
 
 
-def run_local(tasks: list, workers: int) -> Iterator[PointResult]:
+def run_local(tasks: list, workers: int, start_method: str | None = None) -> Iterator[PointResult]:
     if workers <= 1 or len(tasks) <= 1:
         for pid, resolved in tasks:
             yield run_point(pid, resolved)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=multiprocessing.get_context(start_method),
+                               initializer=init_worker, initargs=(plugins.loaded(),))
+    try:
         pending = {pool.submit(run_point, pid, resolved) for pid, resolved in tasks}
-        try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in done:
-                    yield f.result()
-        finally:
-            for f in pending:
-                f.cancel()
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in done:
+                yield f.result()
+    except BaseException:  # a failed point, an interrupt, or the consumer stopped early
+        end_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _run_point_with_plugins(specs: list[str], point_id: str, resolved_pickle: bytes) -> PointResult:
+    # The scenario may hold plug-in classes (a channel's config block): import the plug-ins
+    # before unpickling it, which Ray would otherwise do before this function runs.
+    plugins.load(specs)
+    return run_point(point_id, pickle.loads(resolved_pickle))
 
 
 def run_ray(tasks: list, workers: int, address: str | None) -> Iterator[PointResult]:
     ray = import_ray()
     started_here = start_ray(address, workers)  # the one Ray start-up, shared with oracle builds
     try:
-        remote = ray.remote(num_cpus=1, max_retries=2)(run_point)
-        pending = [remote.remote(pid, resolved) for pid, resolved in tasks]
+        # max_retries: a task whose worker dies (killed, out of memory) runs again elsewhere;
+        # points are pure, so a rerun gives the same result, and the driver writes each once.
+        remote = ray.remote(num_cpus=1, max_retries=2)(_run_point_with_plugins)
+        specs = plugins.loaded()
+        pending = [remote.remote(specs, pid, pickle.dumps(resolved)) for pid, resolved in tasks]
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
             yield ray.get(done[0])
@@ -65,8 +84,9 @@ def check(name: str) -> None:
         import_ray()
 
 
-def execute(name: str, tasks: list, workers: int, address: str | None = None) -> Iterable[PointResult]:
+def execute(name: str, tasks: list, workers: int, address: str | None = None,
+            start_method: str | None = None) -> Iterable[PointResult]:
     check(name)
     if name == "local":
-        return run_local(tasks, workers)
+        return run_local(tasks, workers, start_method)
     return run_ray(tasks, workers, address)

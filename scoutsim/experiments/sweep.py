@@ -30,7 +30,7 @@ from scoutsim.errors import UserError
 from scoutsim.experiments import grid as gridmod
 from scoutsim.experiments.executors import check as check_executor, execute
 from scoutsim.experiments.point import is_finished, write_point
-from scoutsim.experiments.progress import Progress
+from scoutsim.commands.progress import progress_bar
 from scoutsim.experiments.tables import (compared_keys, finished_points, paired_table, summary_table,
                                          write_atomic)
 
@@ -116,7 +116,8 @@ def assemble(out: Path) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
 
 def run_sweep(scenario: str | Path, grid: list[str], out: str | Path, *, executor: str = "local",
               workers: int = 1, overrides: dict | None = None, address: str | None = None,
-              compare: list[str] | None = None, progress: bool = True, stream=None) -> SweepResult:
+              compare: list[str] | None = None, progress: bool = True, stream=None,
+              start_method: str | None = None) -> SweepResult:
     if workers < 1:
         raise UserError(f"--workers must be >= 1, got {workers}")
     check_executor(executor)
@@ -134,19 +135,14 @@ def run_sweep(scenario: str | Path, grid: list[str], out: str | Path, *, executo
     points_dir = out / "points"
     _clear_leftovers(points_dir)
     todo = [(p, r) for p, r in resolved if not is_finished(points_dir / p.id)]
-    bar = Progress(len(resolved), len(resolved) - len(todo), stream) if progress else None
-    if bar:
-        bar.show()
     by_id = {p.id: (p, r) for p, r in todo}
-    try:
-        for result in execute(executor, [(p.id, r) for p, r in todo], workers, address):
+    # Points found finished on resume start the bar; tqdm's rate and time left count only
+    # the points run now.
+    with progress_bar(len(resolved), "points", not progress, initial=len(resolved) - len(todo), stream=stream) as bar:
+        for result in execute(executor, [(p.id, r) for p, r in todo], workers, address, start_method):
             point, res = by_id[result.point_id]
             write_point(points_dir, point, res, result)
-            if bar:
-                bar.step()
-    finally:
-        if bar:
-            bar.close()
+            bar.update(1)
     keys, summary, paired = assemble(out)
     return SweepResult(out, keys, summary, paired, len(todo), len(resolved) - len(todo))
 

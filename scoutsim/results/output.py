@@ -2,7 +2,9 @@
 
 Everything goes into a temporary directory beside the target, which replaces the target in
 one rename at the end; a run that fails or is interrupted leaves the previous results (or
-nothing) in place, never a half-written set.
+nothing) in place, never a half-written set. :class:`RunWriter` is that directory open while
+a run goes on: records stream into its ``requests.parquet`` replication by replication
+(:mod:`scoutsim.results.requestsfile`), the rest is written when the run is done.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import yaml
 from scoutsim import __version__
 from scoutsim.config import ResolvedScenario
 from scoutsim.oraclecache import timing_warnings
+from scoutsim.results.requestsfile import RequestsWriter
 
 LIBRARIES = ("simpy", "numpy", "pandas", "pyarrow", "scipy", "pydantic", "matplotlib", "pyyaml")
 
@@ -58,13 +61,22 @@ def run_meta(resolved: ResolvedScenario, extra: dict | None = None) -> dict:
     }
 
 
-def write_results(out_dir: Path, resolved: ResolvedScenario, requests: pd.DataFrame, summary: pd.DataFrame,
-                  meta: dict, plots: Callable[[Path], None] | None = None) -> Path:
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        requests.to_parquet(tmp / "requests.parquet", index=False)
+class RunWriter:
+    """``with RunWriter(out) as w: w.add(records)...; w.commit(...)``: all or nothing."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = Path(out_dir)
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.", dir=self.out_dir.parent))
+        self.requests = RequestsWriter(self.tmp / "requests.parquet")
+
+    def add(self, records: pd.DataFrame) -> None:
+        self.requests.add(records)
+
+    def commit(self, resolved: ResolvedScenario, summary: pd.DataFrame, meta: dict,
+               plots: Callable[[Path], None] | None = None) -> Path:
+        tmp, out_dir = self.tmp, self.out_dir
+        self.requests.close()
         summary.to_csv(tmp / "summary.csv", index=False, float_format="%.10g")
         (tmp / "scenario.yaml").write_text(yaml.safe_dump(resolved.resolved_dict(), sort_keys=False))
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True, default=str) + "\n")
@@ -78,6 +90,20 @@ def write_results(out_dir: Path, resolved: ResolvedScenario, requests: pd.DataFr
             shutil.rmtree(old, ignore_errors=True)
         else:
             tmp.rename(out_dir)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out_dir
+        return out_dir
+
+    def discard(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self) -> "RunWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.discard()  # nothing left after a commit (renamed away); everything after a failure
+
+
+def write_results(out_dir: Path, resolved: ResolvedScenario, requests: pd.DataFrame, summary: pd.DataFrame,
+                  meta: dict, plots: Callable[[Path], None] | None = None) -> Path:
+    with RunWriter(out_dir) as writer:
+        writer.add(requests)
+        return writer.commit(resolved, summary, meta, plots)

@@ -62,21 +62,40 @@ def replication_metrics(df: pd.DataFrame, modes: list[str]) -> dict[str, float]:
     return out
 
 
-def summarize(requests: pd.DataFrame, scenario, replications: int) -> pd.DataFrame:
-    """Summary rows per scope and metric; requests arriving before ``warmup_s`` are left out."""
-    requests = requests[requests["arrival_s"] >= scenario.warmup_s]
+def summary_modes(scenario) -> list[str]:
+    return sorted(set(m for g in scenario.agents for m in g.candidate_modes))
+
+
+def replication_scopes(records: pd.DataFrame, scenario, modes: list[str] | None = None) -> dict[str, dict[str, float]]:
+    """One replication's metrics per scope (agent groups, then ``all``), warm-up left out:
+    what the summary needs of each replication, so that a run need not keep its records."""
+    records = records[records["arrival_s"] >= scenario.warmup_s]
+    modes = summary_modes(scenario) if modes is None else modes
     names = scope_names(scenario)
-    modes = sorted(set(m for g in scenario.agents for m in g.candidate_modes))
-    scopes = [(names[g], requests["group"] == g) for g in range(len(names))] + [("all", None)]
+    out = {names[g]: replication_metrics(records[records["group"] == g], modes) for g in range(len(names))}
+    out["all"] = replication_metrics(records, modes)
+    return out
+
+
+def summary_from_replications(per_replication: list[dict[str, dict[str, float]]]) -> pd.DataFrame:
+    """Summary rows per scope and metric from :func:`replication_scopes` of every replication."""
+    replications = len(per_replication)
     rows = []
-    for scope, mask in scopes:
-        part = requests if mask is None else requests[mask]
-        per_rep = [replication_metrics(part[part["replication"] == r], modes) for r in range(replications)]
-        for metric in per_rep[0]:
-            values = np.array([p[metric] for p in per_rep])
+    for scope in per_replication[0]:
+        for metric in per_replication[0][scope]:
+            values = np.array([rep[scope][metric] for rep in per_replication])
             mean, half, std = t_interval(values)
             rows.append((scope, metric, mean, mean - half, mean + half, half, std, replications))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def summarize(requests: pd.DataFrame, scenario, replications: int) -> pd.DataFrame:
+    """Summary rows per scope and metric; requests arriving before ``warmup_s`` are left out."""
+    modes = summary_modes(scenario)
+    by_rep = dict(tuple(requests.groupby("replication", sort=True))) if len(requests) else {}
+    empty = requests.iloc[:0]
+    return summary_from_replications([replication_scopes(by_rep.get(r, empty), scenario, modes)
+                                      for r in range(replications)])
 
 
 def format_table(summary: pd.DataFrame) -> str:

@@ -1,30 +1,98 @@
 """Replications: run the world once per replication and gather the records.
 
 Replications are independent (each has its own streams, see :mod:`scoutsim.sim.streams`), so
-they may run in worker processes; the records are concatenated in replication order, so the
-result is the same for any number of workers.
+they may run in worker processes; they come back in replication order, so the result is the
+same for any number of workers and any start method (fork, spawn, forkserver). Workers
+import the parent's plug-ins before their first task (:mod:`scoutsim.plugins`), and what a
+worker counts (the oracle's extrapolated timing look-ups) is returned with its records and
+added to the parent's count, as if it had run in the parent.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import signal
 from concurrent.futures import ProcessPoolExecutor
+from typing import Callable, Iterator
 
 import pandas as pd
 
+from scoutsim import plugins
 from scoutsim.config import ResolvedScenario
 from scoutsim.sim.world import World, build_pools
 
+START_METHODS = ("fork", "spawn", "forkserver")
+
 
 def run_replication(resolved: ResolvedScenario, replication: int, pools=None) -> pd.DataFrame:
-    return World(resolved, replication, pools).run()
+    world = World(resolved, replication, pools)
+    try:
+        return world.run()
+    finally:
+        # A world is a web of references (agents point back to it, its event queue to the
+        # agents' processes): garbage that only Python's rare full collection frees. Dropping
+        # its records and agents now frees the bulk, so that a run of many replications
+        # holds one at a time.
+        world.records.rows.clear()
+        world.agents.clear()
 
 
-def simulate(resolved: ResolvedScenario, workers: int = 1) -> pd.DataFrame:
+def init_worker(specs: list[str]) -> None:
+    # The parent handles Ctrl-C and SIGTERM and then ends its workers; a worker forked from a
+    # parent with a SIGTERM handler would inherit it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    plugins.init_worker(specs)
+
+
+def _replication_in_worker(task: tuple[ResolvedScenario, int]) -> tuple[pd.DataFrame, int]:
+    resolved, replication = task
+    before = resolved.oracle.extrapolated
+    frame = run_replication(resolved, replication)
+    return frame, resolved.oracle.extrapolated - before
+
+
+def replications(resolved: ResolvedScenario, workers: int = 1, start_method: str | None = None,
+                 done: Callable[[int], None] | None = None) -> Iterator[pd.DataFrame]:
+    """Each replication's records, in replication order; ``done(r)`` after each one."""
     n = resolved.scenario.replications
     if workers <= 1 or n == 1:
         pools = build_pools(resolved)
-        frames = [run_replication(resolved, r, pools) for r in range(n)]
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            frames = list(pool.map(run_replication, [resolved] * n, range(n)))
-    return pd.concat(frames, ignore_index=True)
+        for r in range(n):
+            frame = run_replication(resolved, r, pools)
+            if done:
+                done(r)
+            yield frame
+        return
+    # A process pool that reports a worker killed from outside (BrokenProcessPool) rather
+    # than waiting for it forever.
+    pool = ProcessPoolExecutor(min(workers, n), mp_context=multiprocessing.get_context(start_method),
+                               initializer=init_worker, initargs=(plugins.loaded(),))
+    try:
+        results = pool.map(_replication_in_worker, [(resolved, r) for r in range(n)])
+        for r, (frame, extrapolated) in enumerate(results):
+            resolved.oracle.extrapolated += extrapolated
+            if done:
+                done(r)
+            yield frame
+    except BaseException:  # an error, an interrupt, or the consumer stopped early
+        end_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def end_pool(pool: ProcessPoolExecutor) -> None:
+    """Shut a pool down without waiting for work still running (after an error or an
+    interrupt, nothing of it is wanted): no worker outlives its run."""
+    # The executor has no public way to stop tasks already running; its processes do.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join()
+
+
+def simulate(resolved: ResolvedScenario, workers: int = 1, start_method: str | None = None) -> pd.DataFrame:
+    return pd.concat(list(replications(resolved, workers, start_method)), ignore_index=True)

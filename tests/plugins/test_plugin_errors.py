@@ -1,0 +1,58 @@
+"""A plug-in that cannot be found or fails on import: one message naming it, exit 2, nothing written."""
+
+from __future__ import annotations
+
+from tests.plugins.conftest import EXAMPLE_SCENARIO, MAIN_SCENARIO, cli
+
+
+def _one_line(p) -> str:
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1, p.stderr
+    assert "Traceback" not in p.stderr
+    return lines[0]
+
+
+def test_unknown_module_is_named(tmp_path):
+    p = cli("run", str(MAIN_SCENARIO), "--plugin", "no_such_plugin_mod", "--out", str(tmp_path / "r"))
+    assert p.returncode == 2
+    line = _one_line(p)
+    assert "--plugin" in line and "'no_such_plugin_mod' not found" in line
+    assert not (tmp_path / "r").exists()
+
+
+def test_module_that_raises_is_named_with_its_error(tmp_path):
+    bad = tmp_path / "broken_rules.py"
+    bad.write_text("import math\nraise RuntimeError('bad table at row 3')\n")
+    for command in (["run", str(MAIN_SCENARIO)], ["sweep", str(MAIN_SCENARIO), "--grid", "seed=1,2"]):
+        p = cli(*command, "--plugin", str(bad), "--out", str(tmp_path / "r"))
+        assert p.returncode == 2, p.stderr
+        line = _one_line(p)
+        assert "broken_rules.py" in line and "failed to import: RuntimeError: bad table at row 3" in line
+        assert not (tmp_path / "r").exists()
+
+
+def test_missing_dependency_of_a_plugin_is_an_import_failure(tmp_path):
+    bad = tmp_path / "needs_dep.py"
+    bad.write_text("import not_installed_dependency_xyz\n")
+    p = cli("run", str(MAIN_SCENARIO), "--plugin", str(bad), "--out", str(tmp_path / "r"))
+    assert p.returncode == 2
+    line = _one_line(p)
+    assert "needs_dep.py" in line and "ModuleNotFoundError" in line and "not_installed_dependency_xyz" in line
+
+
+def test_scenario_plugins_key_names_file_and_key(tmp_path, write_scenario_text):
+    text = EXAMPLE_SCENARIO.read_text().replace("name: example_plugin", "name: x\nplugins: [./missing_rules.py]")
+    path = write_scenario_text(text)
+    p = cli("run", str(path), "--out", str(tmp_path / "r"))
+    assert p.returncode == 2
+    line = _one_line(p)
+    assert str(path) in line and "plugins[0]" in line and "missing_rules.py" in line and "not found" in line
+
+
+def test_plugin_names_unknown_without_the_plugin(tmp_path):
+    # The example scenario without its plug-in: every plug-in name is reported, exit 2.
+    p = cli("run", str(EXAMPLE_SCENARIO), "--out", str(tmp_path / "r"))
+    assert p.returncode == 2
+    line = _one_line(p)
+    for name in ("square_wave", "by_deadline", "good_enough", "median"):
+        assert name in line

@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+import yaml
 
 from tests.plugins.conftest import MAIN_SCENARIO, REPO
 
@@ -30,10 +31,18 @@ def _children(pid: int) -> set[int]:
 
 @pytest.mark.parametrize("sig, status, name", [(signal.SIGTERM, 143, "SIGTERM"), (signal.SIGINT, 130, "Ctrl-C")])
 def test_interrupted_run_leaves_nothing(tmp_path, sig, status, name):
+    # The main scenario with every device sending INT8 (its oracle path made absolute): 400
+    # replications of 3000 s are about two million transfers, minutes of work, so the signal
+    # comes while the workers are busy whatever the main scenario's own mode mix.
+    data = yaml.safe_load(MAIN_SCENARIO.read_text())
+    data["oracle"] = str(REPO / "oracle_cache" / data["oracle"])
+    for group in data["agents"]:
+        group["policy"] = "static:int8"
+    scenario = tmp_path / "busy.yaml"
+    scenario.write_text(yaml.safe_dump(data))
     out = tmp_path / "results"
-    # 40 replications of 3000 s take minutes: the signal comes while workers are busy.
-    proc = subprocess.Popen([sys.executable, "-m", "scoutsim", "run", str(MAIN_SCENARIO), "--out", str(out),
-                             "--replications", "40", "--duration", "3000", "--workers", "2", "--no-progress"],
+    proc = subprocess.Popen([sys.executable, "-m", "scoutsim", "run", str(scenario), "--out", str(out),
+                             "--replications", "400", "--duration", "3000", "--workers", "2", "--no-progress"],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     # Wait until the run is writing (its temporary directory exists) and has its workers.
@@ -47,6 +56,6 @@ def test_interrupted_run_leaves_nothing(tmp_path, sig, status, name):
     assert proc.returncode == status
     assert stderr.strip().splitlines() == [f"scoutsim: interrupted ({name}); nothing half-written is left "
                                            "(sweeps and oracle builds resume when rerun)"]
-    assert list(tmp_path.iterdir()) == []  # neither results/ nor .results.<tmp>
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["busy.yaml"]  # neither results/ nor .results.<tmp>
     for pid in workers:  # no worker outlives the run
         assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"

@@ -132,6 +132,9 @@ class AgentGroup(Strict):
     estimator: str = "harmonic"
     # Answer length for deadline_on: answer when the oracle gives none per sample.
     answer_tokens: Optional[int] = Field(default=None, ge=1)
+    # A request still unfinished at its deadline is dropped: its transfer stops (the bytes
+    # already sent are recorded) and it is a miss (DESIGN.md, "Decisions").
+    abandon_at_deadline: bool = False
 
     @field_validator("modes")
     @classmethod

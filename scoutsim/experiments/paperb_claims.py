@@ -173,7 +173,7 @@ def judge_all(results: Results, variants=VARIANTS) -> pd.DataFrame:
         for v in variants:
             missing = [e for e in (c.experiment, *c.needs) if e in results.not_run]
             if missing:
-                verdict, evidence = NOT_RUN, results.not_run[missing[0]].splitlines()[0]
+                verdict, evidence = NOT_RUN, " ".join(results.not_run[missing[0]].split())
             elif not all(results.has(e, v.name) for e in (c.experiment, *c.needs)):
                 continue
             else:

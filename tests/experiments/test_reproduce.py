@@ -165,3 +165,25 @@ def test_rerun_resumes_without_simulating_again(quick):
     assert point.stat().st_mtime_ns == before
     assert p.stdout == stdout  # the same tables and verdicts, rebuilt from the finished points
     pd.testing.assert_frame_equal(pd.read_csv(out / "claims.csv"), claims)
+
+
+def test_missing_lumos5g_runs_make_its_claims_not_run_and_nothing_else_fails(tmp_path, monkeypatch):
+    """The Lumos5G scenario names its runs relative to itself (../../traces/lumos5g/...): a copy
+    two folders deep in an empty tree finds none, so the experiment is skipped, each of its
+    claims (and the cross-channel fallback claim) reads "not run" with the import command."""
+    import shutil
+
+    from scoutsim.experiments import paperb
+
+    scenarios = tmp_path / "scenarios" / "paper_b"
+    scenarios.mkdir(parents=True)
+    shutil.copy(paperb.SCENARIO_DIR / "lumos5g_modes.yaml", scenarios)
+    monkeypatch.setattr(paperb, "SCENARIO_DIR", scenarios)
+    results = run_experiments(tmp_path / "out", quick=True, workers=1, progress=False, only=("lumos5g",),
+                              variants=(PAPER,))
+    assert set(results.not_run) == {"lumos5g"} and results.values.empty
+    claims = judge_all(results, variants=(PAPER,))
+    assert set(claims["experiment"]) == {"lumos5g"}
+    assert len(claims) == sum(c.experiment == "lumos5g" for c in CLAIMS)
+    assert (claims["verdict"] == "not run").all()
+    assert claims["evidence"].str.contains("traces import lumos5g").all()

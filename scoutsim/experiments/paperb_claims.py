@@ -86,11 +86,11 @@ def more_often_than(other: str, arm: str, metric: str):
 
 
 QUALITY_MAX_WHY = (
-    "the quality-max rule is unpublished ('quality-maximizing greedy'); scoutsim's greedy (allocators.py "
-    "QualityMax: each device's best mode that fits the whole mean rate, served in order of quality per "
-    "needed bandwidth, each given that need until the link is spent) gives the devices served first BF16 or "
-    "INT8 slices and starves the last ones already at N = 4; the study's rule must have kept every device "
-    "within a KV mode that fits at N = 4 but not at N = 8")
+    "the quality-max rule is unpublished ('quality-maximizing greedy'). scoutsim's greedy (allocators.py "
+    "QualityMax: each device's best mode that fits the whole mean rate, served in order of quality per needed "
+    "bandwidth, each granted that need until the link is spent) leaves the devices served last a slice that "
+    "still fits INT4 at N = 8, so it trades quality (total below model-aware's), not timeliness; the study's "
+    "greedy left some devices no mode that fits")
 LUMOS_WHY = (
     "which Lumos5G runs the study replayed, and at what scale, is unpublished (here: the runs under "
     "traces/lumos5g/ at their own downlink rates); the exact-rate estimator knows the rate when a transfer "
@@ -138,7 +138,7 @@ CLAIMS = (
     Claim("four_50", "model-aware: all devices on time in 100 % of rounds", "100 %",
           level("model_aware", "rounds_all_on_time", at_least, 0.99)),
     Claim("four_50", "quality-max: all devices on time in 100 % of rounds", "100 %",
-          level("quality_max", "rounds_all_on_time", at_least, 0.99), differs=QUALITY_MAX_WHY),
+          level("quality_max", "rounds_all_on_time", at_least, 0.99)),
     Claim("four_50", "model-aware has all devices on time more often than equal split", "100 vs 0 %",
           paired("model_aware", "equal", "rounds_all_on_time", positive)),
     Claim("four_50", "total quality is about equal across allocators (within 4 points)", "405.8 / 405.9 / 408.0",
@@ -151,7 +151,8 @@ CLAIMS = (
     Claim("eight_100", "model-aware: all devices on time in 100 % of rounds", "100 %",
           level("model_aware", "rounds_all_on_time", at_least, 0.99)),
     Claim("eight_100", "quality-max starves some devices: fewer rounds all on time than model-aware",
-          "5 vs 100 %", paired("quality_max", "model_aware", "rounds_all_on_time", negative)),
+          "5 vs 100 %", paired("quality_max", "model_aware", "rounds_all_on_time", negative),
+          differs=QUALITY_MAX_WHY),
     # Not the study's claims: what its reasoning implies, judged the same way.
     Claim("markov", "adaptive delivers the most quality on time (misses = 0) of all policies", "implied",
           paired("adaptive", best_static("quality_on_time_pct"), "quality_on_time_pct", positive, PTS), True),

@@ -10,9 +10,10 @@ With ``abandon_at_deadline`` a request still unfinished at its deadline is dropp
 (:meth:`Request.expire`): a transfer in flight stops and frees its share at once, the bytes
 it had sent are its ``payload_bytes``, a job waiting for a cloud GPU leaves the queue, and
 the record is a miss (``completed`` false). Work already started on the edge or a cloud GPU
-is not preempted (its time was committed when it started). The drop runs before anything
-else at its instant, so a round that starts when the last one's deadline ends finds the
-link free of it.
+is not preempted (its time was committed when it started). A transfer still on the link at
+the deadline is dropped before anything else at that instant, so a round that starts when
+the last one's deadline ends finds the link free of it; a request past the link (or not yet
+on it) gets the records' rounding slack (``DEADLINE_SLACK_S``, 1 ns) to finish first.
 
 A request is a chain of callbacks on SimPy events, not a SimPy process: each step
 schedules the one event the next step waits for. A process per request would add its
@@ -38,6 +39,7 @@ from scoutsim.oraclecache import QualityDraws
 from scoutsim.physics.payload import payload_bytes
 from scoutsim.decisions.policy import Policy
 from scoutsim.sim.questions import Question, QuestionPool
+from scoutsim.sim.records import DEADLINE_SLACK_S
 from scoutsim.network.uplink import SharedUplink
 
 # Draws are taken from an agent's streams in blocks; a block of n draws equals n single
@@ -213,7 +215,7 @@ class Request:
     methods are the steps of its journey, each a callback on the event it waited for."""
 
     __slots__ = ("agent", "number", "question", "arrival", "est_rate", "option", "payload",
-                 "tx_start", "tx_end", "done", "size", "cloud_s", "on_link", "dropped")
+                 "tx_start", "tx_end", "done", "size", "cloud_s", "on_link", "dropped", "grace")
 
     def __init__(self, agent: Agent, number: int, question: Question, arrival: float):
         self.agent = agent
@@ -230,6 +232,7 @@ class Request:
         self.cloud_s = 0.0
         self.on_link: simpy.Event | None = None  # the transfer's completion, once it started
         self.dropped = False
+        self.grace = False
 
     def send(self, event) -> None:
         if self.dropped:
@@ -269,8 +272,14 @@ class Request:
         if not math.isnan(self.done):  # finished in time
             return
         a = self.agent
+        on_link = self.on_link is not None and not self.on_link.triggered
+        if not on_link and not self.grace:
+            # Off the link, a request may end within rounding of its deadline: wait that long.
+            self.grace = True
+            event.env.timeout(DEADLINE_SLACK_S).callbacks.append(self.expire)
+            return
         self.dropped = True
-        if self.on_link is not None and not self.on_link.triggered:
+        if on_link:
             self.payload = a.link.cancel(self.on_link)
             elapsed = event.env.now - self.tx_start
             a.estimator.observe(self.payload, elapsed)  # what the device saw acknowledged

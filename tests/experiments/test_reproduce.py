@@ -103,6 +103,25 @@ def test_allocators_come_out_at_the_studys_round_shares(paper, exp, mbps, device
     assert verdict(claims, exp, "model-aware: all devices on time in 100 %") == "holds"
 
 
+def test_quality_max_at_four_devices_comes_out_at_the_studys_numbers(paper):
+    """QualityMax on 50 Mbps = 6.25e6 B/s, needs = payload / 5 s. Best mode that fits C: the
+    7B's mixed INT4 (107 %, 554,349 B/s), Mistral's INT8 (100 %, ties BF16 with the smaller
+    need, 2,263,053 B/s), the 14B's INT8 (100 %; BF16's 6,684,685 B/s exceeds C; 3,394,573 B/s).
+    Served by quality per need: both 7Bs, the 14B, then Mistral with what is left,
+    6.25e6 - 2 x 554,349 - 3,394,573 = 1,746,729 B/s, too little for INT8, enough for INT4
+    (5,744,704 B in 3.29 s). The 7Bs' and the 14B's transfers end exactly at the deadline: on
+    time (the study's 100 % of rounds); total 107 + 107 + 100 + 98.6 = 412.6 (study: 408.0)."""
+    results, claims = paper
+    c = 50 * BYTES_PER_MBPS
+    need = {"7b": mixed_int4_7b() / 5, "14b": 16_972_864 / 5}
+    left = c - 2 * need["7b"] - need["14b"]
+    assert 11_315_264 / 5 > left > int4("mistral-7b") / 5
+    assert bf16("qwen2.5-14b") / 5 > c
+    assert results.ci("four_50", "paper", "quality_max", "rounds_all_on_time").mean == 1.0
+    assert results.ci("four_50", "paper", "quality_max", "total_quality_pct").mean == pytest.approx(412.6, abs=1e-6)
+    assert verdict(claims, "four_50", "quality-max: all devices on time in 100 %") == "holds"
+
+
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
     out = tmp_path_factory.mktemp("paperb")

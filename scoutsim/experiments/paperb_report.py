@@ -16,7 +16,7 @@ COLUMNS_SINGLE = (("on_time", "on time", PCT), ("quality_pct", "quality of mode 
 COLUMNS_MULTI = (("rounds_all_on_time", "rounds all on time", PCT), ("on_time", "requests on time", PCT),
                  ("total_quality_pct", "total quality, sum of %", PTS),
                  ("total_quality_on_time_pct", "total, misses = 0", PTS))
-DIFFERS = {(c.experiment, c.text): c.differs for c in CLAIMS if c.differs}
+DIFFERS = {(c.experiment, c.text): (c.differs, c.note) for c in CLAIMS if c.differs or c.note}
 SHORT = {HOLDS: "holds", FAILS: "FAILS", UNSURE: "?", NOT_RUN: "not run"}
 
 
@@ -56,9 +56,11 @@ def format_claims(claims: pd.DataFrame, variant: str = PAPER.name) -> str:
         for _, r in here[here["source"] == source].iterrows():
             out.append(f"- [{r['experiment']}] {r['claim']} (study: {r['study']})")
             out.append(f"    {r['verdict'].upper():<14} {r['evidence']}")
-            why = DIFFERS.get((r["experiment"], r["claim"]))
+            why, note = DIFFERS.get((r["experiment"], r["claim"]), ("", ""))
             if why and r["verdict"] != HOLDS:
                 out.append(f"    why it differs: {why}")
+            if note and variant == PAPER.name:
+                out.append(f"    the numbers: {note}")
     counts = here.groupby("verdict").size()
     out.append(f"\nSummary ({variant}): " + ", ".join(f"{counts.get(v, 0)} {v}" for v in SHORT))
     return "\n".join(out)

@@ -12,13 +12,14 @@ TARGETS = ("paper-b",)
 
 def register(sub) -> None:
     p = sub.add_parser("reproduce", help="rerun the study's settings and say which conclusions hold",
-                       description="Rerun a study's simulation settings with replications and 95 % CIs, print "
-                       "each table, and state which of its conclusions hold, under which sharing rule "
-                       "(reserved, work_conserving), and which do not. paper-b: RESEARCH.md section 4 "
-                       "(scenarios/paper_b/). Interrupted runs resume.")
+                       description="Rerun a study's experiment as it was run (the `paper` profile: "
+                       "scenarios/paper_b/) with replications and 95 % CIs, print each table with the study's "
+                       "numbers beside it, state which of its conclusions hold, and, relaxing one assumption at "
+                       "a time (poisson, n200, compute, work_cons, backlog, harmonic), which survive each. "
+                       "paper-b: RESEARCH.md section 4. Interrupted runs resume.")
     p.add_argument("target", help=f"what to reproduce: {', '.join(TARGETS)}")
     p.add_argument("--quick", action="store_true",
-                   help="5 replications x 150 s instead of the scenarios' 20 x 600 s (a smoke run for CI; "
+                   help="5 replications x 600 s instead of the scenarios' 20 x 600 s (a smoke run for CI; "
                         "its verdicts rest on wider intervals)")
     p.add_argument("--out", help="output directory (default: results/<target>[-quick]/)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel points (default: all CPUs)")
@@ -40,5 +41,6 @@ def main(args) -> int:
     out = Path(args.out) if args.out else Path("results") / (args.target + ("-quick" if args.quick else ""))
     text = reproduce(out, quick=args.quick, workers=args.workers, progress=not args.no_progress)
     print(text)
-    print(f"\ntables in {out}/ (tables.csv, claims.csv, report.md; each experiment's sweep beside them)")
+    print(f"\ntables in {out}/ (tables.csv, claims.csv, ablation.csv, report.md; each experiment's sweeps "
+          "beside them)")
     return 0

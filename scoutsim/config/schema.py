@@ -194,6 +194,9 @@ class AgentGroup(Strict):
     @classmethod
     def _channel_block(cls, value: Any) -> Any:
         return value if value is None else channel_block(value)
+    # A request still unfinished at its deadline is dropped: its transfer stops (the bytes
+    # already sent are recorded) and it is a miss (DESIGN.md, "Decisions").
+    abandon_at_deadline: bool = False
 
     @field_validator("modes")
     @classmethod

@@ -5,5 +5,8 @@
 * :mod:`.executors` runs points in a local process pool or on Ray.
 * :mod:`.sweep` ties them together: manifest, resume, progress, the tidy tables.
 * :mod:`.tables` turns finished points into the summary and paired-difference tables.
-* :mod:`.paperb` reruns the study's settings and judges its conclusions from the CIs.
+* :mod:`.paperb` reruns the study's experiment as it was run (:mod:`.paperb_profile`: the
+  ``paper`` profile, its unpublished settings and its relaxations); :mod:`.paperb_claims`
+  judges its conclusions from the CIs; :mod:`.paperb_report` writes the tables, the
+  assumption ablation and report.md.
 """

@@ -16,9 +16,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from scipy import stats
+
 HOLDS = "holds"
 FAILS = "does not hold"
 UNSURE = "inconclusive"
+NOT_RUN = "not run"  # the experiment could not run here (e.g. its traces are not imported)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,27 @@ class Interval:
         if not self.defined:
             return f"{m:.{digits}f}{unit} (CI undefined, n={self.n})"
         return f"{m:.{digits}f}{unit} [{self.low * scale:.{digits}f}, {self.high * scale:.{digits}f}]"
+
+
+def share_interval(k: float, n: float, replications: int) -> Interval:
+    """A share of ``k`` successes in ``n`` trials (requests or rounds pooled over
+    replications) with its Wilson 95 % interval, which never leaves [0, 1]; ``n = 0`` gives
+    an undefined one. Pooling treats the trials as independent; under a correlated channel
+    the interval is optimistic (the replications' spread is the honest one). One helper, so
+    that scoutsim.intervals can replace it."""
+    if n <= 0:
+        return Interval(math.nan, math.nan, math.nan, replications)
+    ci = stats.binomtest(int(round(k)), int(round(n))).proportion_ci(confidence_level=0.95, method="wilson")
+    return Interval(k / n, float(ci.low), float(ci.high), replications)
+
+
+def near(ci: Interval, value: float, margin: float) -> str:
+    """About ``value``: the interval lies inside [value - margin, value + margin]."""
+    if not ci.defined:
+        return UNSURE
+    if value - margin <= ci.low and ci.high <= value + margin:
+        return HOLDS
+    return FAILS if ci.low > value + margin or ci.high < value - margin else UNSURE
 
 
 def at_least(ci: Interval, threshold: float) -> str:

@@ -6,6 +6,15 @@ uplink transfer (shared with everything else in flight) -> one-way latency -> th
 GPU queue -> cloud compute -> done. ``local`` stops after the edge. Each finished or
 abandoned request becomes one record.
 
+With ``abandon_at_deadline`` a request still unfinished at its deadline is dropped there
+(:meth:`Request.expire`): a transfer in flight stops and frees its share at once, the bytes
+it had sent are its ``payload_bytes``, a job waiting for a cloud GPU leaves the queue, and
+the record is a miss (``completed`` false). Work already started on the edge or a cloud GPU
+is not preempted (its time was committed when it started). A transfer still on the link at
+the deadline is dropped before anything else at that instant, so a round that starts when
+the last one's deadline ends finds the link free of it; a request past the link (or not yet
+on it) gets the records' rounding slack (``DEADLINE_SLACK_S``, 1 ns) to finish first.
+
 A request is a chain of callbacks on SimPy events, not a SimPy process: each step
 schedules the one event the next step waits for. A process per request would add its
 start and end events and a generator resume to every step, for nothing a request needs
@@ -30,6 +39,7 @@ from scoutsim.oraclecache import QualityDraws
 from scoutsim.physics.payload import payload_bytes
 from scoutsim.decisions.policy import Policy
 from scoutsim.sim.questions import Question, QuestionPool
+from scoutsim.sim.records import DEADLINE_SLACK_S
 from scoutsim.network.uplink import SharedUplink
 
 # Draws are taken from an agent's streams in blocks; a block of n draws equals n single
@@ -186,6 +196,18 @@ class Agent:
             env.timeout(wait + edge_s).callbacks.append(r.send)
         else:
             env.timeout(wait + edge_s).callbacks.append(r.finish)
+        if self.spec.abandon_at_deadline:
+            _urgent_timeout(env, self.deadline_s).callbacks.append(r.expire)
+
+
+def _urgent_timeout(env: simpy.Environment, delay: float) -> simpy.Event:
+    """A timeout that runs before the ordinary events of its instant (SimPy's URGENT
+    priority, as ``Timeout`` schedules NORMAL ones): a deadline ends before the next round
+    that starts at the same instant."""
+    ev = simpy.Event(env)
+    ev._ok, ev._value = True, None  # what Timeout.__init__ sets
+    env.schedule(ev, simpy.core.URGENT, delay)
+    return ev
 
 
 class Request:
@@ -193,7 +215,7 @@ class Request:
     methods are the steps of its journey, each a callback on the event it waited for."""
 
     __slots__ = ("agent", "number", "question", "arrival", "est_rate", "option", "payload",
-                 "tx_start", "tx_end", "done", "size", "cloud_s")
+                 "tx_start", "tx_end", "done", "size", "cloud_s", "on_link", "dropped", "grace")
 
     def __init__(self, agent: Agent, number: int, question: Question, arrival: float):
         self.agent = agent
@@ -208,12 +230,18 @@ class Request:
         self.done = np.nan
         self.size = 0.0  # what it will send, once its edge compute is over
         self.cloud_s = 0.0
+        self.on_link: simpy.Event | None = None  # the transfer's completion, once it started
+        self.dropped = False
+        self.grace = False
 
     def send(self, event) -> None:
+        if self.dropped:
+            return
         a = self.agent
         self.payload = self.size
         self.tx_start = event.env.now
-        a.link.send(a.slot, self.payload).callbacks.append(self.sent)
+        self.on_link = a.link.send(a.slot, self.payload)
+        self.on_link.callbacks.append(self.sent)
 
     def sent(self, event) -> None:
         a = self.agent
@@ -225,6 +253,8 @@ class Request:
             self.at_cloud(event)
 
     def at_cloud(self, event) -> None:
+        if self.dropped:
+            return
         self.agent.cloud.enter(self.cloud_s, self.cloud_done)
 
     def cloud_done(self, event) -> None:
@@ -232,5 +262,29 @@ class Request:
         self.finish(event)
 
     def finish(self, event) -> None:
+        if self.dropped:
+            return
         self.done = event.env.now
         self.agent.world.finish(self)
+
+    def expire(self, event) -> None:
+        """The deadline has come (abandon_at_deadline): drop the request if unfinished."""
+        if not math.isnan(self.done):  # finished in time
+            return
+        a = self.agent
+        on_link = self.on_link is not None and not self.on_link.triggered
+        if not on_link and not self.grace:
+            # Off the link, a request may end within rounding of its deadline: wait that long.
+            self.grace = True
+            event.env.timeout(DEADLINE_SLACK_S).callbacks.append(self.expire)
+            return
+        self.dropped = True
+        if on_link:
+            self.payload = a.link.cancel(self.on_link)
+            elapsed = event.env.now - self.tx_start
+            a.estimator.observe(self.payload, elapsed)  # what the device saw acknowledged
+        try:
+            a.cloud.waiting.remove((self.cloud_s, self.cloud_done))
+        except ValueError:
+            pass  # not waiting for a GPU
+        a.world.finish(self)

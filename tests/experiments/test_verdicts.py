@@ -35,3 +35,29 @@ def test_undefined_interval_is_inconclusive_and_combination():
     assert combine([HOLDS, HOLDS]) == HOLDS
     assert combine([HOLDS, UNSURE]) == UNSURE
     assert combine([UNSURE, FAILS]) == FAILS
+
+
+def test_share_interval_is_wilson_and_stays_in_range():
+    """Wilson at k = n has the closed form low = n / (n + z^2), high = 1; at k = 0, low = 0,
+    high = z^2 / (n + z^2) (z = 1.95996...). 600 rounds all on time: low = 0.99364."""
+    from scoutsim.experiments.verdicts import share_interval
+
+    z2 = 1.959963984540054 ** 2
+    full = share_interval(600, 600, 5)
+    assert full.mean == 1.0 and math.isclose(full.low, 600 / (600 + z2), rel_tol=1e-9) and full.high == 1.0
+    none = share_interval(0, 600, 5)
+    assert none.low == 0.0 and math.isclose(none.high, z2 / (600 + z2), rel_tol=1e-9)
+    assert at_least(full, 0.99) == HOLDS and at_most(none, 0.01) == HOLDS
+    # 150 rounds cannot show 99 %: n / (n + z^2) = 0.975.
+    assert at_least(share_interval(150, 150, 5), 0.99) == UNSURE
+    mid = share_interval(5, 6, 1)  # a t-interval would leave [0, 1] here; Wilson does not
+    assert 0 <= mid.low < mid.mean < mid.high <= 1
+    assert not share_interval(0, 0, 0).defined
+
+
+def test_near():
+    from scoutsim.experiments.verdicts import near
+
+    assert near(iv(107.0, 107.0), 107.1, 1.0) == HOLDS
+    assert near(iv(105.0, 105.5), 107.1, 1.0) == FAILS
+    assert near(iv(105.5, 107.0), 107.1, 1.0) == UNSURE

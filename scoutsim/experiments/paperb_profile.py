@@ -1,0 +1,115 @@
+"""The study's experiment as run (the ``paper`` profile), what it assumes, and its relaxations.
+
+The scenario files in scenarios/paper_b/ *are* the ``paper`` profile: synchronised rounds,
+the study's n = 50 quality table, a transmission-only deadline, reserved slices, requests
+dropped at their deadline, the exact current rate. Each :class:`Relaxation` undoes one of
+those assumptions, as key-path changes to a scenario's raw YAML (the sweep's grid syntax),
+so that ``reproduce paper-b`` can say which conclusions survive it.
+
+:data:`UNPUBLISHED` lists every setting the study did not publish, with the value chosen
+and why; the report prints it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+N200_ORACLE = "published-squad-v2"
+# The reproduction's former overheads, the "compute and latency in the deadline" relaxation:
+# an edge 8x slower than the study's GPU, the study's measured cloud times, 20 ms one way.
+EDGE_SLOWDOWN = 8.0
+CLOUD_SLOWDOWN = 1.0
+LATENCY_MS = 20.0
+
+
+def _per_agent(raw: dict, key: str, value: Callable[[dict], Any]) -> dict[str, Any]:
+    return {f"agents.{i}.{key}": value(a) for i, a in enumerate(raw["agents"])}
+
+
+def _poisson(raw: dict) -> dict[str, Any]:
+    # The same mean rate as the rounds: one request per period.
+    return _per_agent(raw, "arrival", lambda a: {"kind": "poisson", "rate_per_s": 1.0 / a["arrival"]["period_s"]})
+
+
+def _compute(raw: dict) -> dict[str, Any]:
+    return {**_per_agent(raw, "edge_slowdown", lambda a: EDGE_SLOWDOWN), "cloud.slowdown": CLOUD_SLOWDOWN,
+            **{f"uplinks.{i}.latency_ms": LATENCY_MS for i in range(len(raw["uplinks"]))}}
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    name: str
+    text: str
+    change: Callable[[dict], dict[str, Any]]  # raw scenario -> {key path: value}
+
+
+PAPER = Relaxation("paper", "the study's experiment as run", lambda raw: {})
+RELAXATIONS = (
+    Relaxation("poisson", "Poisson arrivals at the same mean rate instead of synchronised rounds", _poisson),
+    Relaxation("n200", f"the n = 200 quality figures ({N200_ORACLE}) instead of the n = 50 table",
+               lambda raw: {"oracle": N200_ORACLE}),
+    Relaxation("compute", f"compute (edge slowdown {EDGE_SLOWDOWN:g}, cloud {CLOUD_SLOWDOWN:g}) and "
+               f"{LATENCY_MS:g} ms latency count in the deadline", _compute),
+    Relaxation("work_cons", "work-conserving sharing instead of reserved slices",
+               lambda raw: {f"uplinks.{i}.sharing": "work_conserving" for i in range(len(raw["uplinks"]))}),
+    Relaxation("backlog", "no abandonment: a late request keeps sending and delays the next",
+               lambda raw: _per_agent(raw, "abandon_at_deadline", lambda a: False)),
+    Relaxation("harmonic", "the harmonic-mean rate estimator instead of the exact current rate",
+               lambda raw: _per_agent(raw, "estimator", lambda a: "harmonic")),
+)
+VARIANTS = (PAPER, *RELAXATIONS)
+NOT_YET = {"link quality": "per-device link quality needs the cell model (DESIGN.md 'The cell and the network'), "
+                           "not in this tree yet: no column"}
+
+# (setting, value chosen, why)
+UNPUBLISHED = (
+    ("Markov transition probabilities", "birth-death chain: stay 0.8, each neighbour 0.1 (0.9 at the ends); "
+     "uniform stationary law", "only the six states were published; the simplest chain with no preferred level"),
+    ("Markov step", "1 s", "not published; the same order as a 5 s deadline's transfers"),
+    ("rounds", "every device asks at t = 0, 5, 10, ... s (period = the 5 s deadline; 1 s at the 1 s deadline)",
+     "the study counts 'rounds' with one request per device; their spacing was not published, and with "
+     "abandonment at the deadline a period equal to the deadline makes rounds independent"),
+    ("arrival process", "synchronised periodic rounds (relaxed: Poisson at the same mean rate)",
+     "the study evaluates rounds, never an arrival process"),
+    ("deadline", "transmission only: compute slowdowns 1e-9, latency 0",
+     "the study's worked examples count only size / rate ('4.7 MB can't be sent within 5 s')"),
+    ("late requests", "dropped at the deadline, a miss, bytes sent counted (abandon_at_deadline)",
+     "the study's rounds are independent; not stated how"),
+    ("rate estimate", "exact current rate (estimator: oracle)", "the protocol's T(m, B(t)) uses the current B(t)"),
+    ("8-device mix", "4x Qwen2.5-7B, 2x Mistral-7B, 2x Qwen2.5-14B", "not stated; doubles the 4-device mix"),
+    ("N = 2 setting", "Qwen2.5-7B + Qwen2.5-14B on 50 Mbps", "RESEARCH.md has no N = 2 setting or figures"),
+    ("quality-max rule", "greedy by quality per needed bandwidth at the mean rate "
+     "(scoutsim/decisions/allocators.py QualityMax)", "the study says 'quality-maximizing greedy' only"),
+    ("adaptive's modes", "KV modes, plus scout@0.5 as a fallback in the 5 s mode tables; KV only at 1 s",
+     "at 1 s the study's adaptive 'never fell back to scout'; scout (95 %) ranks below every KV mode"),
+    ("scout quality", "95.0 % (scout@0.5, 84 of 170 positions = 336 B)",
+     "the table gives 81-110 % by model pair; the study's simulation reported scout alone at 95.0 %"),
+    ("local quality", "the study's 75 %, quoted (meta.json notes.local)",
+     "the cache's local equals bf16 (the edge model on its own full KV); 75 % is the study's number"),
+    ("payload sizes", "physics: bf16 9.75 MB, INT8 4.95 MB, mixed INT4 2.77 MB, INT4 2.51 MB, scout 145 B "
+     "(7B, 170 tokens, FP16 scales and a 64 B header)", "the study's 9.7 / 4.7 / 2.6 / 2.3 MB / 336 B omit "
+     "the quantizer's scales"),
+    ("Lumos5G", "5G runs under traces/lumos5g/, replayed at their own (downlink) rates from random offsets",
+     "the study did not say which runs or how it scaled them"),
+    ("replications", "20 x 600 s (quick: 5 x 600 s)", "the study reported single numbers"),
+)
+
+
+def grid_changes(raw: dict, fixed: dict[str, Any], variant: Relaxation) -> dict[str, Any]:
+    """The key-path values a point of ``variant`` sets on top of an experiment's scenario."""
+    merged = {**fixed}
+    data = _with(raw, fixed)
+    merged.update(variant.change(data))
+    return merged
+
+
+def _with(raw: dict, changes: dict[str, Any]) -> dict:
+    import copy
+
+    from scoutsim.experiments.grid import set_path
+
+    data = copy.deepcopy(raw)
+    for key, value in changes.items():
+        set_path(data, key, value)
+    return data

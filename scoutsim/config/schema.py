@@ -62,6 +62,24 @@ class PeriodicArrival(Strict):
 
 Arrival = Union[PoissonArrival, PeriodicArrival]
 
+FALLBACK = "+fallback"  # policy suffix: stop a transfer that can no longer be on time
+FALLBACK_KINDS = ("local", "scout", "text")  # what a request may fall back to
+
+
+class AnswerLength(Strict):
+    """An assumed distribution of answer lengths (tokens) for a cache that gives none per
+    sample: each sample of the pool draws its length once, so a question keeps it."""
+
+    kind: Literal["uniform"]
+    low: int = Field(ge=1)
+    high: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> "AnswerLength":
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high}) must be at least low ({self.low})")
+        return self
+
 
 class Tcp(Strict):
     """TCP corrections to the uplink's fluid model (scoutsim/network/tcp.py); an uplink without a
@@ -132,6 +150,11 @@ class AgentGroup(Strict):
     estimator: str = "harmonic"
     # Answer length for deadline_on: answer when the oracle gives none per sample.
     answer_tokens: Optional[int] = Field(default=None, ge=1)
+    # Or an assumed distribution of them, drawn once per sample (overrides the oracle's).
+    answer_length: Optional[AnswerLength] = None
+    # Does the prediction include the cloud's waiting time? true: estimated from this
+    # device's own recent responses; exact: the queue's true wait (a bound).
+    cloud_aware: Union[bool, Literal["exact"]] = False
 
     @field_validator("modes")
     @classmethod
@@ -149,14 +172,17 @@ class AgentGroup(Strict):
     @field_validator("policy")
     @classmethod
     def _policy(cls, value: str) -> str:
-        if value == "adaptive":
+        base = value.removesuffix(FALLBACK)
+        suffix = value[len(base):]
+        if base == "adaptive":
             return value
-        if value.startswith("static:"):
+        if base.startswith("static:"):
             try:
-                return "static:" + str(parse_mode(value[len("static:"):]))
+                return "static:" + str(parse_mode(base[len("static:"):])) + suffix
             except ModeError as exc:
                 raise ValueError(str(exc)) from None
-        raise ValueError(f"policy {value!r}; expected 'adaptive' or 'static:<mode>'")
+        raise ValueError(f"policy {value!r}; expected 'adaptive' or 'static:<mode>', "
+                         f"optionally followed by '{FALLBACK}'")
 
     @field_validator("estimator")
     @classmethod
@@ -167,15 +193,35 @@ class AgentGroup(Strict):
 
     @model_validator(mode="after")
     def _policy_modes(self) -> "AgentGroup":
-        if self.policy == "adaptive" and not self.modes:
+        if self.base_policy == "adaptive" and not self.modes:
             raise ValueError("policy 'adaptive' needs a non-empty 'modes' list to choose from")
+        if self.falls_back and not self.fallback_modes:
+            raise ValueError(f"policy {self.policy!r} needs a mode to fall back to: one of kinds "
+                             f"{', '.join(FALLBACK_KINDS)} in 'modes'")
         return self
 
     @property
+    def base_policy(self) -> str:
+        return self.policy.removesuffix(FALLBACK)
+
+    @property
+    def falls_back(self) -> bool:
+        return self.policy.endswith(FALLBACK)
+
+    @property
+    def fallback_modes(self) -> list[str]:
+        """The modes a transfer stopped in flight may fall back to (``+fallback``)."""
+        return [m for m in self.modes if parse_mode(m).kind in FALLBACK_KINDS]
+
+    @property
     def candidate_modes(self) -> list[str]:
-        """The modes this group may send: the static one, or the adaptive list."""
-        if self.policy.startswith("static:"):
-            return [self.policy[len("static:"):]]
+        """The modes this group may send: the static one, or the adaptive list; with
+        ``+fallback``, a static group's fallback modes follow its own."""
+        base = self.base_policy
+        if base.startswith("static:"):
+            mode = base[len("static:"):]
+            extra = [m for m in self.fallback_modes if m != mode] if self.falls_back else []
+            return [mode] + extra
         return list(self.modes)
 
 

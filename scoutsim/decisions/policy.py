@@ -72,5 +72,7 @@ class Adaptive(Policy):
 
 
 def build_policy(spec: str) -> Policy:
-    name, _, arg = spec.partition(":")
+    """The policy for ``NAME[:ARG]``; a ``+fallback`` suffix is the agent's business (it
+    watches transfers in flight, :mod:`scoutsim.sim.fallback`), not the choice's."""
+    name, _, arg = spec.removesuffix("+fallback").partition(":")
     return POLICIES.get(name)(arg) if arg else POLICIES.get(name)()

@@ -3,7 +3,9 @@
 Contract columns come first, in contract order; scoutsim adds ``group``, ``em``,
 ``context_tokens``, ``est_rate_mbps`` (the estimate the mode was chosen with) and
 ``completed`` (False for requests still in flight at the drain limit: those count as
-missed deadlines and have no ``done_s``).
+missed deadlines and have no ``done_s``). Scenarios with a ``+fallback`` policy add
+``fallback`` (the mode fallen back to, empty if none; ``f1`` is then that mode's) and
+``wasted_bytes`` (bytes of the stopped transfer; ``payload_bytes`` counts them too).
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ CONTRACT_COLUMNS = (
 )
 EXTRA_COLUMNS = ("group", "em", "context_tokens", "est_rate_mbps", "completed")
 COLUMNS = CONTRACT_COLUMNS + EXTRA_COLUMNS
+FALLBACK_COLUMNS = ("fallback", "wasted_bytes")
 
 _DTYPES = {
     "replication": "int32", "agent": "int32", "request": "int64", "arrival_s": "float64",
     "payload_bytes": "int64", "tx_start_s": "float64", "tx_end_s": "float64", "done_s": "float64",
     "latency_s": "float64", "deadline_s": "float64", "met_deadline": "bool", "f1": "float64",
     "sample_id": "int64", "group": "int32", "em": "float64", "context_tokens": "int64",
-    "est_rate_mbps": "float64", "completed": "bool",
+    "est_rate_mbps": "float64", "completed": "bool", "wasted_bytes": "int64",
 }
 
 
@@ -35,14 +38,15 @@ _ORDER = itemgetter(1, 2)  # agent, request
 
 
 class RecordBuffer:
-    def __init__(self, replication: int):
+    def __init__(self, replication: int, fallback: bool = False):
         self.replication = replication
         self.rows: list[tuple] = []
+        self.columns = COLUMNS + FALLBACK_COLUMNS if fallback else COLUMNS
 
     def add(self, r) -> None:
         agent = r.agent
         opt = r.option
-        draws = opt.quality
+        draws = (r.fallback or opt).quality
         sid = r.question.sample_id
         f1 = draws.by_sample.get(sid, draws.mean) if draws.has_samples else draws.mean
         em = draws.em_by_sample.get(sid, math.nan) if draws.has_samples else math.nan
@@ -54,16 +58,16 @@ class RecordBuffer:
             agent.uplink_id, r.arrival, opt.name, int(round(r.payload)), r.tx_start, r.tx_end, done,
             latency, agent.deadline_s, bool(completed and latency <= agent.deadline_s), f1, sid,
             agent.group, em, r.question.tokens, r.est_rate * 8 / 1e6, completed,
-        ))
+        ) + ((r.fallback.name if r.fallback else "", int(round(r.wasted))) if len(self.columns) > len(COLUMNS) else ()))
 
     def frame(self) -> pd.DataFrame:
         # (agent, request) is unique, so sorting the rows first gives the order a stable
         # sort of the frame would; building typed columns directly skips pandas' per-row
         # record parsing and per-column astype, most of a replication's table cost.
         rows = sorted(self.rows, key=_ORDER)
-        columns = list(zip(*rows)) if rows else [()] * len(COLUMNS)
+        columns = list(zip(*rows)) if rows else [()] * len(self.columns)
         data = {}
-        for name, values in zip(COLUMNS, columns):
+        for name, values in zip(self.columns, columns):
             dtype = _DTYPES.get(name)
             data[name] = np.array(values, dtype=dtype) if dtype else pd.array(values, dtype="str")
         return pd.DataFrame(data)

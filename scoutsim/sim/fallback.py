@@ -1,0 +1,108 @@
+"""Mid-flight fallback (policy suffix ``+fallback``): stop a KV transfer that can no longer
+be on time and answer in a cheaper mode, as CacheGen falls back to text when bandwidth drops.
+
+When a request's KV transfer starts at ``t0``, the agent plans its fallback: among the
+group's fallback modes (``local``, ``scout@r``, ``text`` in its mode list), the one with the
+best expected quality that could still meet the deadline if started at ``t0``. Started at
+instant ``t``, a fallback takes
+
+    T_fb = extra edge compute + [payload / estimated rate + one-way latency + cloud compute]
+
+(the bracket only for modes that send something). Extra edge compute is what the edge has
+not done yet: the answer's decode for ``local`` (its prefill is done), Q2C selection for
+``scout``, nothing for ``text``. The *trigger instant* is the last moment the fallback can
+still make it, ``t* = arrival + deadline - T_fb``. At ``t*`` (one event per transfer), if the
+transfer is still in flight and would finish too late at its current rate, i.e.
+
+    t* + bytes left / current rate + latency + cloud compute of the KV mode > arrival + deadline,
+
+it is cancelled (:meth:`SharedUplink.cancel`: the bytes it sent are *wasted bytes*) and the
+fallback runs from ``t*``: it waits for the edge if the edge is busy, computes, and sends its
+own payload. Checking once, at the last safe instant, gives the transfer every chance to
+finish first; checking earlier would stop transfers the channel would still have carried.
+With no fallback able to make the deadline at ``t0``, the transfer is not watched.
+"""
+
+from __future__ import annotations
+
+import math
+
+from scoutsim.modes import parse_mode
+
+BF16 = parse_mode("bf16")
+
+
+class Fallback:
+    def __init__(self, agent, fallback_indices: list[int]):
+        self.agent = agent
+        self.indices = fallback_indices
+
+    def duration(self, r, k: int) -> float:
+        """T_fb of option ``k`` for request ``r`` at the agent's current rate estimate."""
+        a = self.agent
+        q = r.question
+        mode = a.options[k].mode
+        size, edge_s, cloud_s = a._all_costs(q)[k]
+        extra = 0.0 if mode.kind == "text" else edge_s - a.compute.edge_seconds(BF16, q.tokens, q.answer_tokens)
+        extra = max(extra, 0.0)
+        if not mode.uses_uplink:
+            return extra
+        rate = a.estimator.estimate()
+        return extra + (size / rate if rate > 0 else math.inf) + a.latency_s + cloud_s
+
+    def plan(self, r, now: float) -> tuple[int, float] | None:
+        """(fallback option, trigger instant) for a transfer starting now, or None."""
+        due = r.arrival + self.agent.deadline_s
+        best = None
+        for k in self.indices:
+            if self.agent.options[k] is r.option:
+                continue
+            at = due - self.duration(r, k)
+            if at >= now:
+                quality = self.agent._qualities[k]
+                if best is None or quality > best[0] or (quality == best[0] and at > best[2]):
+                    best = (quality, k, at)
+        return None if best is None else (best[1], best[2])
+
+    def watch(self, r, done, now: float) -> None:
+        planned = self.plan(r, now)
+        if planned is None:
+            return
+        k, at = planned
+        env = self.agent.link.env
+        env.timeout(at - now).callbacks.append(lambda ev: self._check(r, done, k))
+
+    def _check(self, r, done, k: int) -> None:
+        a = self.agent
+        if done.triggered:
+            return
+        now = a.link.env.now
+        state = a.link.remaining(done)
+        due = r.arrival + a.deadline_s
+        if state is not None:
+            left, rate = state
+            finish = now + (left / rate if rate > 0 else math.inf) + a.latency_s + r.cloud_s
+            if finish <= due:
+                return
+        wasted = a.link.cancel(done)
+        r.wasted = wasted
+        r.payload = wasted
+        r.tx_end = now
+        if now > r.tx_start:
+            a.estimator.observe(wasted, now - r.tx_start)
+        self._run(r, k, now)
+
+    def _run(self, r, k: int, now: float) -> None:
+        a = self.agent
+        q = r.question
+        opt = a.options[k]
+        r.fallback = opt
+        size, edge_s, cloud_s = a._all_costs(q)[k]
+        extra = 0.0 if opt.mode.kind == "text" else max(edge_s - a.compute.edge_seconds(BF16, q.tokens, q.answer_tokens), 0.0)
+        wait = max(0.0, a.edge_free_at - now)
+        a.edge_free_at = now + wait + extra
+        r.cloud_s = cloud_s
+        r.size = size
+        env = a.link.env
+        step = r.resend if opt.mode.uses_uplink else r.finish
+        env.timeout(wait + extra).callbacks.append(step)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scoutsim.decisions.online import EarliestDeadline, NeedProportional
+from scoutsim.decisions.online import EarliestDeadline
 from scoutsim.registry import Registry
 
 ALLOCATORS: Registry[type] = Registry("allocator")
@@ -134,11 +134,10 @@ class Deadline(Allocator):
 
 @ALLOCATORS.register("joint")
 class Joint(Allocator):
-    """Online: transfers weighted by the rate they need, and each device told the rate it
-    will be granted before it picks its mode
-    (:class:`scoutsim.decisions.online.NeedProportional`, :func:`~scoutsim.decisions.online.grant`)."""
+    """Online: EDF service, and each device told the rate it will be granted before it picks
+    its mode (:func:`scoutsim.decisions.online.grant`, EDF admission)."""
 
-    online = NeedProportional()
+    online = EarliestDeadline()
     grants = True
 
     def weights(self, demands, mean_capacity):

@@ -20,12 +20,15 @@ flight in the pool. The test is made at events with the capacity of that instant
   order changes only when a transfer joins or leaves, while least slack reorders
   continuously as slacks cross (a fluid model would need an event at every crossing, and
   real schedulers thrash there).
-* :class:`NeedProportional` (``joint``): each transfer is weighted by the rate it needs,
-  ``bytes left / (due - now)``, so that whenever the needs fit in the capacity every
-  transfer gets at least its need. The device is told, before it chooses a mode, the rate it
-  will be granted, :func:`grant`: the pool's capacity less what the transfers already in
-  flight need. A policy that picks a mode fitting that rate keeps the sum of needs within
-  the capacity (the study's model-aware idea, done online as admission control).
+* ``joint``: the same EDF service, and each device is told, before it chooses a mode, the
+  rate it will be granted, :func:`grant`: the largest rate at which a new transfer, due
+  ``deadline - latency`` from now, fits beside the feasible transfers in flight without
+  making any of them late, by the EDF feasibility test on one preemptive resource of the
+  current capacity ``C`` (for every due time ``d_k`` from the new one's on: the bytes due by
+  ``d_k`` <= ``C (d_k - now)``). A policy that picks a mode fitting that rate is admitted
+  without hurting anyone admitted before (the study's model-aware idea, done online as
+  admission control). The grant leaves out the new transfer's edge compute and cloud
+  compute (it cannot know the mode yet) and assumes ``C`` holds: it is optimistic by those.
 
 Under ``reserved`` sharing a pool is one agent's own slice (slices stay the agents' own, as
 slicing promises), so these rules order only an agent's own transfers; under
@@ -57,26 +60,20 @@ class EarliestDeadline:
         return [1.0 if f and t.due == first else 0.0 for t, f in zip(pool, front)]
 
 
-class NeedProportional:
-    def weigh(self, pool, now: float, capacity: float) -> list[float]:
-        front = _front(pool, now, capacity)
-        out = []
-        for t, f in zip(pool, front):
-            left = t.due - now
-            # A transfer already past due (served only when nothing else is) or without
-            # a due time counts as needing everything; the weights are then equal.
-            out.append((t.remaining / left if left > 0 and math.isfinite(left) else math.inf) if f else 0.0)
-        if any(math.isinf(x) for x in out):
-            return [1.0 if math.isinf(x) else 0.0 for x in out]
-        return out
-
-
-def grant(link, slot: int, now: float) -> float:
-    """The rate (bytes/s) the ``joint`` allocator grants a new transfer of ``slot`` now:
-    its pool's capacity less the needs of the feasible transfers in flight, at least 0."""
+def grant(link, slot: int, now: float, horizon: float) -> float:
+    """The rate (bytes/s) the ``joint`` allocator grants a new transfer of ``slot`` due
+    ``horizon`` seconds from now: ``b / horizon`` with ``b`` the most bytes EDF can still fit
+    by then without making a feasible transfer in flight late (0 when none fit)."""
+    if horizon <= 0:
+        return 0.0
     capacity, pool = link.pool_view(slot)
-    needed = 0.0
-    for remaining, due in pool:
-        if _feasible(remaining, due, now, capacity) and due > now:
-            needed += remaining / (due - now)
-    return max(capacity - needed, 0.0)
+    due_new = now + horizon
+    feasible = sorted((due, left) for left, due in pool if _feasible(left, due, now, capacity))
+    before = sum(left for due, left in feasible if due <= due_new)
+    room = capacity * horizon - before
+    cumulative = before
+    for due, left in feasible:
+        if due > due_new:
+            cumulative += left
+            room = min(room, capacity * (due - now) - cumulative)
+    return max(room, 0.0) / horizon

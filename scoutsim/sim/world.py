@@ -81,7 +81,8 @@ class World:
             for slot, i, g, spec, pool, compute, options in built:
                 probe = (lambda lk=link, sl=slot: lk.rate_if_joined(sl))
                 if allocator.grants:
-                    told = (lambda lk=link, sl=slot: grant(lk, sl, lk.env.now))
+                    horizon = spec.deadline_s - latency
+                    told = (lambda lk=link, sl=slot, h=horizon: grant(lk, sl, lk.env.now, h))
                     estimator = Granted(link.fair_share(slot, mean_bps), told)
                 else:
                     estimator = build_estimator(spec.estimator, link.fair_share(slot, mean_bps), probe)

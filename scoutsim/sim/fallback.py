@@ -11,7 +11,8 @@ instant ``t``, a fallback takes
 (the bracket only for modes that send something). Extra edge compute is what the edge has
 not done yet: the answer's decode for ``local`` (its prefill is done), Q2C selection for
 ``scout``, nothing for ``text``. The *trigger instant* is the last moment the fallback can
-still make it, ``t* = arrival + deadline - T_fb``. At ``t*`` (one event per transfer), if the
+still make it, ``t* = arrival + deadline - T_fb - GUARD`` (a microsecond, so that rounding
+cannot turn a fallback that exactly fits into a miss). At ``t*`` (one event per transfer), if the
 transfer is still in flight and would finish too late at its current rate, i.e.
 
     t* + bytes left / current rate + latency + cloud compute of the KV mode > arrival + deadline,
@@ -30,6 +31,7 @@ import math
 from scoutsim.modes import parse_mode
 
 BF16 = parse_mode("bf16")
+GUARD = 1e-6  # seconds
 
 
 class Fallback:
@@ -57,7 +59,7 @@ class Fallback:
         for k in self.indices:
             if self.agent.options[k] is r.option:
                 continue
-            at = due - self.duration(r, k)
+            at = due - self.duration(r, k) - GUARD
             if at >= now:
                 quality = self.agent._qualities[k]
                 if best is None or quality > best[0] or (quality == best[0] and at > best[2]):

@@ -1,27 +1,30 @@
 """Mid-flight fallback (policy suffix ``+fallback``): stop a KV transfer that can no longer
 be on time and answer in a cheaper mode, as CacheGen falls back to text when bandwidth drops.
 
-When a request's KV transfer starts at ``t0``, the agent plans its fallback: among the
-group's fallback modes (``local``, ``scout@r``, ``text`` in its mode list), the one with the
-best expected quality that could still meet the deadline if started at ``t0``. Started at
-instant ``t``, a fallback takes
+When a request's KV transfer starts at ``t0``, the agent plans its fallbacks among the
+group's fallback modes (``local``, ``scout@r``, ``text`` in its mode list). Started at instant
+``t``, a fallback takes
 
     T_fb = extra edge compute + [payload / estimated rate + one-way latency + cloud compute]
 
 (the bracket only for modes that send something). Extra edge compute is what the edge has
 not done yet: the answer's decode for ``local`` (its prefill is done), Q2C selection for
-``scout``, nothing for ``text``. The *trigger instant* is the last moment the fallback can
+``scout``, nothing for ``text``. A fallback's *trigger instant* is the last moment it can
 still make it, ``t* = arrival + deadline - T_fb - GUARD`` (a microsecond, so that rounding
-cannot turn a fallback that exactly fits into a miss). At ``t*`` (one event per transfer), if the
-transfer is still in flight and would finish too late at its current rate, i.e.
+cannot turn a fallback that exactly fits into a miss); those with ``t* < t0`` are out.
+
+The transfer is checked at the trigger instant of every fallback that no other beats on both
+counts (a later ``t*`` and at least its expected quality): in time order, each check is the
+last chance for a fallback better than any that remains. At a check, if the transfer is
+still in flight and would finish too late at its current rate, i.e.
 
     t* + bytes left / current rate + latency + cloud compute of the KV mode > arrival + deadline,
 
-it is cancelled (:meth:`SharedUplink.cancel`: the bytes it sent are *wasted bytes*) and the
-fallback runs from ``t*``: it waits for the edge if the edge is busy, computes, and sends its
-own payload. Checking once, at the last safe instant, gives the transfer every chance to
-finish first; checking earlier would stop transfers the channel would still have carried.
-With no fallback able to make the deadline at ``t0``, the transfer is not watched.
+and the fallback still fits at that current rate, it is cancelled (:meth:`SharedUplink.cancel`: the bytes it sent are *wasted bytes*) and that
+check's fallback runs from ``t*``: it waits for the edge if the edge is busy, computes, and
+sends its own payload. Otherwise the transfer goes on to the next check. Checking at the last
+safe instants gives the transfer every chance to finish first; checking earlier would stop
+transfers the channel would still have carried. With no fallback able to make the deadline at ``t0``, the transfer is not watched.
 """
 
 from __future__ import annotations
@@ -39,8 +42,9 @@ class Fallback:
         self.agent = agent
         self.indices = fallback_indices
 
-    def duration(self, r, k: int) -> float:
-        """T_fb of option ``k`` for request ``r`` at the agent's current rate estimate."""
+    def duration(self, r, k: int, rate: float | None = None) -> float:
+        """T_fb of option ``k`` for request ``r`` at ``rate`` (default: the agent's current
+        rate estimate)."""
         a = self.agent
         q = r.question
         mode = a.options[k].mode
@@ -49,34 +53,37 @@ class Fallback:
         extra = max(extra, 0.0)
         if not mode.uses_uplink:
             return extra
-        rate = a.estimator.estimate()
+        if rate is None:
+            rate = a.estimator.estimate()
         return extra + (size / rate if rate > 0 else math.inf) + a.latency_s + cloud_s
 
-    def plan(self, r, now: float) -> tuple[int, float] | None:
-        """(fallback option, trigger instant) for a transfer starting now, or None."""
+    def plan(self, r, now: float) -> list[tuple[float, int]]:
+        """The checks for a transfer starting now: (trigger instant, fallback option), in time
+        order, each fallback better than every one with a later instant."""
         due = r.arrival + self.agent.deadline_s
-        best = None
+        found = []
         for k in self.indices:
             if self.agent.options[k] is r.option:
                 continue
             at = due - self.duration(r, k) - GUARD
             if at >= now:
-                quality = self.agent._qualities[k]
-                if best is None or quality > best[0] or (quality == best[0] and at > best[2]):
-                    best = (quality, k, at)
-        return None if best is None else (best[1], best[2])
+                found.append((at, k))
+        checks = []
+        best_later = -1.0
+        for at, k in sorted(found, key=lambda c: (-c[0], -self.agent._qualities[c[1]])):
+            if self.agent._qualities[k] > best_later:
+                checks.append((at, k))
+                best_later = self.agent._qualities[k]
+        return checks[::-1]
 
     def watch(self, r, done, now: float) -> None:
-        planned = self.plan(r, now)
-        if planned is None:
-            return
-        k, at = planned
         env = self.agent.link.env
-        env.timeout(at - now).callbacks.append(lambda ev: self._check(r, done, k))
+        for at, k in self.plan(r, now):
+            env.timeout(at - now).callbacks.append(lambda ev, k=k: self._check(r, done, k))
 
     def _check(self, r, done, k: int) -> None:
         a = self.agent
-        if done.triggered:
+        if done.triggered or r.fallback is not None:
             return
         now = a.link.env.now
         state = a.link.remaining(done)
@@ -85,6 +92,10 @@ class Fallback:
             left, rate = state
             finish = now + (left / rate if rate > 0 else math.inf) + a.latency_s + r.cloud_s
             if finish <= due:
+                return
+            # The rate the stopped transfer had is what its fallback's payload will see: a
+            # fallback that no longer fits at it leaves the transfer to the next check.
+            if now + self.duration(r, k, rate) > due:
                 return
         wasted = a.link.cancel(done)
         r.wasted = wasted

@@ -82,6 +82,7 @@ class Agent:
         self._picks: list[int] = []
         # +fallback: the watcher of transfers in flight (scoutsim/sim/fallback.py), else None.
         self.fallback = None
+        self.upgrades = False  # adaptive+fallback: try a KV mode where the choice is a fallback mode
         # cloud_aware: what this device predicts it will wait for the cloud's GPU
         # (scoutsim/sim/cloudwait.py), else None: the prediction leaves the queue out.
         self.cloud_wait = None
@@ -184,6 +185,8 @@ class Agent:
         r.est_rate = self.estimator.estimate()
         k = self.policy.pick(self._names, self.predicted_seconds(q, r.est_rate, wait), self._qualities,
                              self.deadline_s)
+        if self.fallback is not None and self.upgrades:
+            k = self.fallback.upgrade(q, k, r.arrival, wait)
         r.option = self.options[k]
         size, edge_s, cloud_s = self._all_costs(q)[k]
         r.size = size

@@ -33,12 +33,9 @@ def instance(resolved: ResolvedScenario, replication: int, pools=None) -> Instan
     free = every_mode(resolved)
     s = free.scenario
     world = World(free, replication, pools if pools is not None else build_pools(free))
-    seen = []
-    for agent in world.agents:
-        agent._start = (lambda env, number, q, a=agent: seen.append((a.index, number, a, q, env.now)))
-        world.env.process(agent.arrivals(world.env, s.duration_s))
-    world.env.run(until=s.duration_s)
     horizon = s.duration_s + max(g.deadline_s for g in s.agents)
+    # The channel paths first: the world's own channel processes draw from the same streams
+    # once it runs, and a path read afterwards would be another one.
     out = Instance()
     for uplink_id, channel in world.channels.items():
         steps = []
@@ -47,6 +44,11 @@ def instance(resolved: ResolvedScenario, replication: int, pools=None) -> Instan
                 break
             steps.append((float(at), mbps * BYTES_PER_S_PER_MBPS))
         out.capacity[uplink_id] = steps
+    seen = []
+    for agent in world.agents:
+        agent._start = (lambda env, number, q, a=agent: seen.append((a.index, number, a, q, env.now)))
+        world.env.process(agent.arrivals(world.env, s.duration_s))
+    world.env.run(until=s.duration_s)
     for _, _, agent, q, arrival in sorted(seen, key=lambda x: (x[0], x[1])):
         choices = []
         for opt, (size, edge_s, cloud_s) in zip(agent.options, agent._all_costs(q)):

@@ -20,7 +20,8 @@ still in flight and would finish too late at its current rate, i.e.
 
     t* + bytes left / current rate + latency + cloud compute of the KV mode > arrival + deadline,
 
-and the fallback still fits at that current rate, it is cancelled (:meth:`SharedUplink.cancel`: the bytes it sent are *wasted bytes*) and that
+and the fallback still fits at that current rate (or a new transfer's share, if larger),
+it is cancelled (:meth:`SharedUplink.cancel`: the bytes it sent are *wasted bytes*) and that
 check's fallback runs from ``t*``: it waits for the edge if the edge is busy, computes, and
 sends its own payload. Otherwise the transfer goes on to the next check. Checking at the last
 safe instants gives the transfer every chance to finish first; checking earlier would stop
@@ -42,19 +43,38 @@ class Fallback:
         self.agent = agent
         self.indices = fallback_indices
 
+    def upgrade(self, q, k: int, arrival: float, edge_wait: float) -> int:
+        """With a fallback in hand, a request whose choice ``k`` is itself a fallback mode
+        tries the smallest KV mode of better expected quality instead, when ``k`` would still
+        fit as its fallback: the worst outcome is then ``k``'s, as if chosen directly, at the
+        cost of the bytes sent in vain. Returns the option to send."""
+        a = self.agent
+        if a.options[k].mode.kind == "kv":
+            return k
+        costs = a._all_costs(q)
+        better = [j for j, o in enumerate(a.options)
+                  if o.mode.kind == "kv" and a._qualities[j] > a._qualities[k]]
+        if not better:
+            return k
+        j = min(better, key=lambda j: (costs[j][0], -a._qualities[j]))
+        start = arrival + edge_wait + costs[j][1]
+        if start + self._duration(q, k, a.estimator.estimate()) + GUARD <= arrival + a.deadline_s:
+            return j
+        return k
+
     def duration(self, r, k: int, rate: float | None = None) -> float:
         """T_fb of option ``k`` for request ``r`` at ``rate`` (default: the agent's current
         rate estimate)."""
+        return self._duration(r.question, k, self.agent.estimator.estimate() if rate is None else rate)
+
+    def _duration(self, q, k: int, rate: float) -> float:
         a = self.agent
-        q = r.question
         mode = a.options[k].mode
         size, edge_s, cloud_s = a._all_costs(q)[k]
         extra = 0.0 if mode.kind == "text" else edge_s - a.compute.edge_seconds(BF16, q.tokens, q.answer_tokens)
         extra = max(extra, 0.0)
         if not mode.uses_uplink:
             return extra
-        if rate is None:
-            rate = a.estimator.estimate()
         return extra + (size / rate if rate > 0 else math.inf) + a.latency_s + cloud_s
 
     def plan(self, r, now: float) -> list[tuple[float, int]]:
@@ -93,8 +113,10 @@ class Fallback:
             finish = now + (left / rate if rate > 0 else math.inf) + a.latency_s + r.cloud_s
             if finish <= due:
                 return
-            # The rate the stopped transfer had is what its fallback's payload will see: a
-            # fallback that no longer fits at it leaves the transfer to the next check.
+            # The rate the fallback's payload will see: the stopped transfer's, or a new
+            # transfer's share if larger (an online rule may hold a deferred transfer at 0).
+            # A fallback that no longer fits at it leaves the transfer to the next check.
+            rate = max(rate, a.link.rate_if_joined(a.slot))
             if now + self.duration(r, k, rate) > due:
                 return
         wasted = a.link.cancel(done)

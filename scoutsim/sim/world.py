@@ -100,6 +100,7 @@ class World:
                 if spec.falls_back:
                     fallbacks = set(spec.fallback_modes)
                     agent.fallback = Fallback(agent, [k for k, o in enumerate(options) if o.name in fallbacks])
+                    agent.upgrades = spec.base_policy == "adaptive"
         self.agents.sort(key=lambda a: a.index)
 
     # ---------------------------------------------------------------- running

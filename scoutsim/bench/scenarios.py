@@ -36,12 +36,12 @@ def resolve(data: dict, **overrides) -> ResolvedScenario:
     return scenario_from_dict(data, source=f"<bench:{data['name']}>", base_dir=ROOT, overrides=overrides)
 
 
-def scaled(agents: int, uplinks: int, requests: int, replications: int = 1) -> dict:
-    """The main scenario's mix with ``agents`` agents on ``uplinks`` uplinks, run long
-    enough for about ``requests`` requests in all."""
+def scaled(agents: int, uplinks: int, requests: int, replications: int = 1, base: dict | None = None) -> dict:
+    """The main scenario's mix (or ``base``'s) with ``agents`` agents on ``uplinks`` uplinks,
+    run long enough for about ``requests`` requests in all."""
     if agents < 1 or uplinks < 1:
         raise UserError(f"need at least one agent and one uplink, got {agents} agents on {uplinks} uplinks")
-    base = main_dict()
+    base = main_dict() if base is None else base
     groups = base["agents"]
     main_agents = sum(g["count"] for g in groups)
     main_rate = groups[0]["arrival"]["rate_per_s"]
@@ -120,7 +120,7 @@ def identity_cases() -> dict[str, dict]:
         g["edge_slowdown"] = 30.0
         g["arrival"] = {"kind": "poisson", "rate_per_s": 0.5}
     cases["drain_cut"] = cut
-    many = scaled(64, 4, requests=6000, replications=2)
+    many = scaled(64, 4, requests=6000, replications=2, base=yaml.safe_load(IDENTITY_BASE.read_text()))
     many["uplinks"][1]["channel"] = {"kind": "markov", "states_mbps": [25, 100, 400], "step_s": 2.0}
     cases["scaled_64a_4u"] = many
     return cases

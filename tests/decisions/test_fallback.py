@@ -71,3 +71,31 @@ def test_fallback_needs_a_cheaper_mode():
     data["agents"][0].update(policy="adaptive+fallback", modes=["bf16", "int8"])
     with pytest.raises(UserError, match="fall back"):
         scenario_from_dict(data, source="<test>", base_dir=ROOT)
+
+
+def test_adaptive_fallback_tries_a_kv_mode_its_fallback_insures():
+    # First-token deadline 3 s, 10 Mbps (1.25 MB/s, also the estimate's prior: the whole link
+    # for one device). int8 (4,950,464 B) would need ~4 s on the link, so plain adaptive takes
+    # local (F1 0.582, on time). With +fallback, local still fits as int8's fallback (it needs
+    # nothing more than the prefill already done), so the request tries int8: it starts after
+    # prefill + quantize = 0.144 + 8 x 0.0014583 = 0.155667 s, and at t* = 3 s - 1 us it would
+    # still need ~1.2 s: it is stopped and local answers at t*.
+    def request(policy):
+        data = small_scenario(duration_s=50, replications=1,
+                              uplinks=[{"id": "cell", "channel": {"kind": "constant", "mbps": 10},
+                                        "allocator": "equal", "latency_ms": 20}])
+        data["agents"][0].update(count=1, arrival={"kind": "periodic", "period_s": 100, "offset_s": 0},
+                                 context_tokens=170, deadline_s=3.0, policy=policy, modes=["int8", "local"])
+        return run(data).iloc[0]
+
+    plain = request("adaptive")
+    assert plain["mode"] == "local" and plain["met_deadline"]
+    row = request("adaptive+fallback")
+    start = PREFILL + 8 * ORACLE.seconds("qwen2.5-7b", "quantize", 170)
+    assert start == pytest.approx(0.155667, abs=1e-6)
+    assert row["mode"] == "int8" and row["fallback"] == "local"
+    assert row["tx_start_s"] == pytest.approx(start, abs=1e-12)
+    assert row["tx_end_s"] == pytest.approx(3.0 - GUARD, abs=1e-9)
+    assert row["wasted_bytes"] == round(1.25e6 * (3.0 - GUARD - start))
+    assert row["done_s"] == pytest.approx(3.0 - GUARD, abs=1e-9) and row["met_deadline"]
+    assert row["f1"] == plain["f1"]

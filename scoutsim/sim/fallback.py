@@ -7,7 +7,8 @@ group's fallback modes (``local``, ``scout@r``, ``text`` in its mode list). Star
 
     T_fb = extra edge compute + [payload / estimated rate + one-way latency + cloud compute]
 
-(the bracket only for modes that send something). Extra edge compute is what the edge has
+(the bracket only for modes that send something; with an uplink ``tcp`` block, the
+payload's handshake and slow-start ramp are added, :meth:`TcpModel.ramp`). Extra edge compute is what the edge has
 not done yet: the answer's decode for ``local`` (its prefill is done), Q2C selection for
 ``scout``, nothing for ``text``. A fallback's *trigger instant* is the last moment it can
 still make it, ``t* = arrival + deadline - T_fb - GUARD`` (a microsecond, so that rounding
@@ -20,8 +21,9 @@ still in flight and would finish too late at its current rate, i.e.
 
     t* + bytes left / current rate + latency + cloud compute of the KV mode > arrival + deadline,
 
-and the fallback still fits at that current rate (or a new transfer's share, if larger),
-it is cancelled (:meth:`SharedUplink.cancel`: the bytes it sent are *wasted bytes*) and that
+and the fallback still fits at that current rate (or a new transfer's share, if larger;
+at the last check it is taken even if it does not: the transfer is doomed, and stopping it
+frees the link for others), it is cancelled (:meth:`SharedUplink.cancel`: the bytes it sent are *wasted bytes*) and that
 check's fallback runs from ``t*``: it waits for the edge if the edge is busy, computes, and
 sends its own payload. Otherwise the transfer goes on to the next check. Checking at the last
 safe instants gives the transfer every chance to finish first; checking earlier would stop
@@ -75,6 +77,13 @@ class Fallback:
         extra = max(extra, 0.0)
         if not mode.uses_uplink:
             return extra
+        tcp = a.link.tcp
+        if tcp is not None and rate > 0:
+            # With TCP corrections: no flow beats its loss-limited rate, and the handshake and
+            # slow start come before the fluid rest.
+            rate = min(rate, tcp.rate_cap)
+            delay, fluid = tcp.ramp(tcp.on_wire(size), rate)
+            return extra + delay + fluid / rate + a.latency_s + cloud_s
         return extra + (size / rate if rate > 0 else math.inf) + a.latency_s + cloud_s
 
     def plan(self, r, now: float) -> list[tuple[float, int]]:
@@ -98,10 +107,12 @@ class Fallback:
 
     def watch(self, r, done, now: float) -> None:
         env = self.agent.link.env
-        for at, k in self.plan(r, now):
-            env.timeout(at - now).callbacks.append(lambda ev, k=k: self._check(r, done, k))
+        checks = self.plan(r, now)
+        for n, (at, k) in enumerate(checks):
+            last = n == len(checks) - 1
+            env.timeout(at - now).callbacks.append(lambda ev, k=k, last=last: self._check(r, done, k, last))
 
-    def _check(self, r, done, k: int) -> None:
+    def _check(self, r, done, k: int, last: bool = True) -> None:
         a = self.agent
         if done.triggered or r.fallback is not None:
             return
@@ -115,9 +126,9 @@ class Fallback:
                 return
             # The rate the fallback's payload will see: the stopped transfer's, or a new
             # transfer's share if larger (an online rule may hold a deferred transfer at 0).
-            # A fallback that no longer fits at it leaves the transfer to the next check.
+            # A fallback that no longer fits at it leaves the transfer to the next check, if any.
             rate = max(rate, a.link.rate_if_joined(a.slot))
-            if now + self.duration(r, k, rate) > due:
+            if not last and now + self.duration(r, k, rate) > due:
                 return
         wasted = a.link.cancel(done)
         r.wasted = wasted

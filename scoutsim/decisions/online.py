@@ -11,8 +11,8 @@ fluid model stays exact.
 A transfer is *hopeless* when even the whole pool capacity could not send its bytes left
 before it is due (``remaining > capacity x (due - now)``). Serving hopeless transfers first
 is what makes EDF collapse under overload (every transfer misses, one after another: the
-"domino effect"), so both rules serve hopeless transfers only when no other transfer is in
-flight in the pool. The test is made at events with the capacity of that instant.
+"domino effect"), so both rules serve hopeless transfers only when no feasible transfer is
+in flight in the pool. The test is made at events with the capacity of that instant.
 
 * :class:`EarliestDeadline` (``deadline``): preemptive earliest-deadline-first. All of the
   pool goes to the transfer due first (equal shares on ties). EDF rather than least slack:
@@ -36,8 +36,6 @@ slicing promises), so these rules order only an agent's own transfers; under
 """
 
 from __future__ import annotations
-
-import math
 
 # A transfer counts as able to finish in time within this relative margin (rounding).
 MARGIN = 1e-9

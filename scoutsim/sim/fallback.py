@@ -8,9 +8,9 @@ group's fallback modes (``local``, ``scout@r``, ``text`` in its mode list). Star
     T_fb = extra edge compute + [payload / estimated rate + one-way latency + cloud compute]
 
 (the bracket only for modes that send something; with an uplink ``tcp`` block, the
-payload's handshake and slow-start ramp are added, :meth:`TcpModel.ramp`). Extra edge compute is what the edge has
-not done yet: the answer's decode for ``local`` (its prefill is done), Q2C selection for
-``scout``, nothing for ``text``. A fallback's *trigger instant* is the last moment it can
+payload's handshake and slow-start ramp are added, :meth:`TcpModel.ramp`). Extra edge
+compute is what the edge has not done yet: the answer's decode for ``local`` (its prefill
+is done), Q2C selection for ``scout``, nothing for ``text``. A fallback's *trigger instant* is the last moment it can
 still make it, ``t* = arrival + deadline - T_fb - GUARD`` (a microsecond, so that rounding
 cannot turn a fallback that exactly fits into a miss); those with ``t* < t0`` are out.
 
@@ -23,11 +23,16 @@ still in flight and would finish too late at its current rate, i.e.
 
 and the fallback still fits at that current rate (or a new transfer's share, if larger;
 at the last check it is taken even if it does not: the transfer is doomed, and stopping it
-frees the link for others), it is cancelled (:meth:`SharedUplink.cancel`: the bytes it sent are *wasted bytes*) and that
-check's fallback runs from ``t*``: it waits for the edge if the edge is busy, computes, and
-sends its own payload. Otherwise the transfer goes on to the next check. Checking at the last
-safe instants gives the transfer every chance to finish first; checking earlier would stop
-transfers the channel would still have carried. With no fallback able to make the deadline at ``t0``, the transfer is not watched.
+frees the link for others), it is cancelled (:meth:`SharedUplink.cancel`: the bytes it sent
+are *wasted bytes*) and that check's fallback runs from ``t*``: it waits for the edge if the
+edge is busy, computes, and sends its own payload. Otherwise the transfer goes on to the next
+check. Checking at the last safe instants gives the transfer every chance to finish first;
+checking earlier would stop transfers the channel would still have carried. With no fallback
+able to make the deadline at ``t0``, the transfer is not watched.
+
+``adaptive+fallback`` also changes the choice itself (:meth:`Fallback.upgrade`): when the
+adaptive choice is a fallback mode, the request tries the smallest KV mode of better expected
+quality, provided the choice still fits as that mode's fallback.
 """
 
 from __future__ import annotations
@@ -69,12 +74,18 @@ class Fallback:
         rate estimate)."""
         return self._duration(r.question, k, self.agent.estimator.estimate() if rate is None else rate)
 
+    def _extra_edge(self, q, k: int) -> float:
+        """Edge compute option ``k`` still needs once the edge has prefilled ``q``."""
+        a = self.agent
+        if a.options[k].mode.kind == "text":
+            return 0.0
+        return max(a._all_costs(q)[k][1] - a.compute.edge_seconds(BF16, q.tokens, q.answer_tokens), 0.0)
+
     def _duration(self, q, k: int, rate: float) -> float:
         a = self.agent
         mode = a.options[k].mode
-        size, edge_s, cloud_s = a._all_costs(q)[k]
-        extra = 0.0 if mode.kind == "text" else edge_s - a.compute.edge_seconds(BF16, q.tokens, q.answer_tokens)
-        extra = max(extra, 0.0)
+        size, _, cloud_s = a._all_costs(q)[k]
+        extra = self._extra_edge(q, k)
         if not mode.uses_uplink:
             return extra
         tcp = a.link.tcp
@@ -143,8 +154,8 @@ class Fallback:
         q = r.question
         opt = a.options[k]
         r.fallback = opt
-        size, edge_s, cloud_s = a._all_costs(q)[k]
-        extra = 0.0 if opt.mode.kind == "text" else max(edge_s - a.compute.edge_seconds(BF16, q.tokens, q.answer_tokens), 0.0)
+        size, _, cloud_s = a._all_costs(q)[k]
+        extra = self._extra_edge(q, k)
         wait = max(0.0, a.edge_free_at - now)
         a.edge_free_at = now + wait + extra
         r.cloud_s = cloud_s

@@ -62,3 +62,17 @@ def test_bound_refuses_a_scenario_with_other_arrivals(tmp_path):
     p = cli("bound", "scenarios/compare_policies/adaptive.yaml", "--against",
             "scenarios/compare_allocators/equal_reserved.yaml", "--replications", "1", "--duration", "20")
     assert p.returncode == 2 and "does not see the same arrivals" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_answer_length_is_a_property_of_the_sample():
+    from scoutsim.sim.world import build_pools
+
+    data = small_scenario(deadline_on="answer")
+    data["agents"][0]["answer_length"] = {"kind": "uniform", "low": 16, "high": 160}
+    resolved = scenario_from_dict(data, source="s.yaml", base_dir=ROOT)
+    a, b = build_pools(resolved)[0], build_pools(resolved)[0]
+    lengths = [a.question(k).answer_tokens for k in range(len(a))]
+    assert lengths == [b.question(k).answer_tokens for k in range(len(b))]  # the same every time
+    assert min(lengths) >= 16 and max(lengths) <= 160 and len(set(lengths)) > 50  # 200 draws of 145 values
+    # The typical question (allocators, break-even bandwidths) takes their mean.
+    assert a.typical_question().answer_tokens == round(sum(lengths) / len(lengths))

@@ -32,6 +32,11 @@ def main_dict() -> dict:
     return yaml.safe_load(MAIN.read_text())
 
 
+def identity_base() -> dict:
+    """The main scenario as it stood before issue #10 (see IDENTITY_BASE)."""
+    return yaml.safe_load(IDENTITY_BASE.read_text())
+
+
 def resolve(data: dict, **overrides) -> ResolvedScenario:
     return scenario_from_dict(data, source=f"<bench:{data['name']}>", base_dir=ROOT, overrides=overrides)
 
@@ -81,7 +86,7 @@ def identity_cases() -> dict[str, dict]:
     """Small scenarios covering the simulator's branches, for before/after output checks:
     the main one, reserved slices, a Markov channel, periodic arrivals, the oracle
     estimator, exact ties in time, a run cut at its drain limit and several uplinks."""
-    base = yaml.safe_load(IDENTITY_BASE.read_text())
+    base = identity_base()
     cases = {"main": dict(base, replications=2, duration_s=300)}
     reserved = copy.deepcopy(cases["main"])
     reserved["uplinks"][0]["sharing"] = "reserved"
@@ -120,7 +125,7 @@ def identity_cases() -> dict[str, dict]:
         g["edge_slowdown"] = 30.0
         g["arrival"] = {"kind": "poisson", "rate_per_s": 0.5}
     cases["drain_cut"] = cut
-    many = scaled(64, 4, requests=6000, replications=2, base=yaml.safe_load(IDENTITY_BASE.read_text()))
+    many = scaled(64, 4, requests=6000, replications=2, base=identity_base())
     many["uplinks"][1]["channel"] = {"kind": "markov", "states_mbps": [25, 100, 400], "step_s": 2.0}
     cases["scaled_64a_4u"] = many
     return cases

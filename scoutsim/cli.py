@@ -29,6 +29,7 @@ COMMANDS = {
     "plot": "draw figures from a run or a sweep",
     "reproduce": "rerun the study's settings and say which conclusions hold",
     "bench": "performance benchmarks",
+    "bound": "the clairvoyant optimum of a small scenario, and each policy's gap to it",
 }
 
 

@@ -21,6 +21,9 @@ from scoutsim.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "scenarios" / "8agents_100mbps.yaml"
+# The identity cases are built from the main scenario as it stood before issue #10 gave it
+# answer-length decode (a frozen copy), so that saved references stay comparable.
+IDENTITY_BASE = ROOT / "benchmarks" / "identity_main.yaml"
 
 
 def main_dict() -> dict:
@@ -29,16 +32,21 @@ def main_dict() -> dict:
     return yaml.safe_load(MAIN.read_text())
 
 
+def identity_base() -> dict:
+    """The main scenario as it stood before issue #10 (see IDENTITY_BASE)."""
+    return yaml.safe_load(IDENTITY_BASE.read_text())
+
+
 def resolve(data: dict, **overrides) -> ResolvedScenario:
     return scenario_from_dict(data, source=f"<bench:{data['name']}>", base_dir=ROOT, overrides=overrides)
 
 
-def scaled(agents: int, uplinks: int, requests: int, replications: int = 1) -> dict:
-    """The main scenario's mix with ``agents`` agents on ``uplinks`` uplinks, run long
-    enough for about ``requests`` requests in all."""
+def scaled(agents: int, uplinks: int, requests: int, replications: int = 1, base: dict | None = None) -> dict:
+    """The main scenario's mix (or ``base``'s) with ``agents`` agents on ``uplinks`` uplinks,
+    run long enough for about ``requests`` requests in all."""
     if agents < 1 or uplinks < 1:
         raise UserError(f"need at least one agent and one uplink, got {agents} agents on {uplinks} uplinks")
-    base = main_dict()
+    base = main_dict() if base is None else base
     groups = base["agents"]
     main_agents = sum(g["count"] for g in groups)
     main_rate = groups[0]["arrival"]["rate_per_s"]
@@ -78,7 +86,7 @@ def identity_cases() -> dict[str, dict]:
     """Small scenarios covering the simulator's branches, for before/after output checks:
     the main one, reserved slices, a Markov channel, periodic arrivals, the oracle
     estimator, exact ties in time, a run cut at its drain limit and several uplinks."""
-    base = main_dict()
+    base = identity_base()
     cases = {"main": dict(base, replications=2, duration_s=300)}
     reserved = copy.deepcopy(cases["main"])
     reserved["uplinks"][0]["sharing"] = "reserved"
@@ -117,7 +125,7 @@ def identity_cases() -> dict[str, dict]:
         g["edge_slowdown"] = 30.0
         g["arrival"] = {"kind": "poisson", "rate_per_s": 0.5}
     cases["drain_cut"] = cut
-    many = scaled(64, 4, requests=6000, replications=2)
+    many = scaled(64, 4, requests=6000, replications=2, base=identity_base())
     many["uplinks"][1]["channel"] = {"kind": "markov", "states_mbps": [25, 100, 400], "step_s": 2.0}
     cases["scaled_64a_4u"] = many
     return cases

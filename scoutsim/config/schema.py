@@ -62,6 +62,24 @@ class PeriodicArrival(Strict):
 
 Arrival = Union[PoissonArrival, PeriodicArrival]
 
+FALLBACK = "+fallback"  # policy suffix: stop a transfer that can no longer be on time
+FALLBACK_KINDS = ("local", "scout", "text")  # what a request may fall back to
+
+
+class AnswerLength(Strict):
+    """An assumed distribution of answer lengths (tokens) for a cache that gives none per
+    sample: each sample of the pool draws its length once, so a question keeps it."""
+
+    kind: Literal["uniform"]
+    low: int = Field(ge=1)
+    high: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> "AnswerLength":
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high}) must be at least low ({self.low})")
+        return self
+
 
 class Tcp(Strict):
     """TCP corrections to the uplink's fluid model (scoutsim/network/tcp.py); an uplink without a
@@ -197,6 +215,11 @@ class AgentGroup(Strict):
     # A request still unfinished at its deadline is dropped: its transfer stops (the bytes
     # already sent are recorded) and it is a miss (DESIGN.md, "Decisions").
     abandon_at_deadline: bool = False
+    # Or an assumed distribution of them, drawn once per sample (overrides the oracle's).
+    answer_length: Optional[AnswerLength] = None
+    # Does the prediction include the cloud's waiting time? true: estimated from this
+    # device's own recent responses; exact: the queue's true wait (a bound).
+    cloud_aware: Union[bool, Literal["exact"]] = False
 
     @field_validator("modes")
     @classmethod
@@ -231,16 +254,36 @@ class AgentGroup(Strict):
 
         if not self.modes and parse_policy(self.policy).uses_modes:
             raise ValueError(f"policy {self.policy.split(':', 1)[0]!r} needs a non-empty 'modes' list to choose from")
+        if self.falls_back and not self.fallback_modes:
+            raise ValueError(f"policy {self.policy!r} needs a mode to fall back to: one of kinds "
+                             f"{', '.join(FALLBACK_KINDS)} in 'modes'")
         if self.link_quality is not None and self.channel is not None:
             raise ValueError("give link_quality or channel, not both: a device's own channel is its rate")
         return self
 
     @property
+    def base_policy(self) -> str:
+        return self.policy.removesuffix(FALLBACK)
+
+    @property
+    def falls_back(self) -> bool:
+        return self.policy.endswith(FALLBACK)
+
+    @property
+    def fallback_modes(self) -> list[str]:
+        """The modes a transfer stopped in flight may fall back to (``+fallback``)."""
+        return [m for m in self.modes if parse_mode(m).kind in FALLBACK_KINDS]
+
+    @property
     def candidate_modes(self) -> list[str]:
-        """The modes this group may send: the static one, or the list its policy chooses from."""
+        """The modes this group may send: its policy's candidates (the static one, or the
+        list it chooses from); with ``+fallback``, the fallback modes follow its own."""
         from scoutsim.decisions.policy import parse_policy
 
-        return parse_policy(self.policy).candidates(list(self.modes))
+        own = parse_policy(self.policy).candidates(list(self.modes))
+        if self.falls_back:
+            own += [m for m in self.fallback_modes if m not in own]
+        return own
 
 
 class Scenario(Strict):

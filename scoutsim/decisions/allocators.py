@@ -8,7 +8,10 @@ ratios of weights matter.
 
 Allocators are planning-time rules, computed once per replication from each agent's
 :class:`Demand` (its modes' payloads at its typical context length, fixed compute and
-latency times, expected qualities) and the channel's long-run mean capacity.
+latency times, expected qualities) and the channel's long-run mean capacity, except the
+online ones (``deadline``, ``joint``): they hold equal weights (each agent's slice under
+``reserved``) and hand the uplink a rule from :mod:`.online` that re-weighs the transfers
+in flight at every event.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from scoutsim.decisions.online import EarliestDeadline
 from scoutsim.registry import Registry
 
 ALLOCATORS: Registry[type] = Registry("allocator")
@@ -49,6 +53,11 @@ class Demand:
 
 
 class Allocator:
+    # An online allocator's per-event rule for the uplink (None: the weights decide alone),
+    # and whether devices are told the rate they will be granted.
+    online = None
+    grants = False
+
     def weights(self, demands: list[Demand], mean_capacity: float) -> list[float]:
         raise NotImplementedError
 
@@ -110,6 +119,29 @@ class QualityMax(Allocator):
             left -= weights[i]
         floor = WEIGHT_FLOOR * mean_capacity
         return [max(w, floor) for w in weights]
+
+
+@ALLOCATORS.register("deadline")
+class Deadline(Allocator):
+    """Online, earliest deadline first among transfers that can still be on time
+    (:class:`scoutsim.decisions.online.EarliestDeadline`)."""
+
+    online = EarliestDeadline()
+
+    def weights(self, demands, mean_capacity):
+        return [1.0] * len(demands)
+
+
+@ALLOCATORS.register("joint")
+class Joint(Allocator):
+    """Online: EDF service, and each device told the rate it will be granted before it picks
+    its mode (:func:`scoutsim.decisions.online.grant`, EDF admission)."""
+
+    online = EarliestDeadline()
+    grants = True
+
+    def weights(self, demands, mean_capacity):
+        return [1.0] * len(demands)
 
 
 def build_allocator(name: str) -> Allocator:

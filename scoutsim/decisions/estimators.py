@@ -71,6 +71,47 @@ class Harmonic(Estimator):
         return self.value
 
 
+@ESTIMATORS.register("robust_mpc")
+class RobustMpc(Estimator):
+    """Pensieve's RobustMPC: the harmonic mean of the last :attr:`WINDOW` throughputs divided
+    by ``1 + the largest relative prediction error over the last WINDOW transfers``.
+
+    Each transfer's error is ``|predicted - actual| / actual``, where *predicted* is the
+    harmonic-mean estimate (before the discount) that stood when the transfer was observed:
+    RobustMPC discounts by how wrong its own throughput predictor has recently been. The
+    first transfer is compared with the prior.
+    """
+
+    WINDOW = 5
+
+    def __init__(self, prior, probe):
+        super().__init__(prior, probe)
+        self.samples: deque[float] = deque(maxlen=self.WINDOW)
+        self.errors: deque[float] = deque(maxlen=self.WINDOW)
+        self.mean = prior  # the undiscounted harmonic mean: the predictor whose errors count
+        self.value = prior
+
+    def observe(self, nbytes, seconds):
+        if seconds <= 0 or nbytes <= 0:
+            return
+        x = nbytes / seconds
+        self.errors.append(abs(self.mean - x) / x)
+        self.samples.append(x)
+        self.mean = len(self.samples) / sum(1.0 / s for s in self.samples)
+        self.value = self.mean / (1.0 + max(self.errors))
+
+    def estimate(self):
+        return self.value
+
+
+class Granted(Estimator):
+    """Not chosen by name: under the ``joint`` allocator the device is told the rate it will
+    be granted (:func:`scoutsim.decisions.online.grant`) and uses it as its estimate."""
+
+    def estimate(self):
+        return self.probe()
+
+
 @ESTIMATORS.register("ewma")
 class Ewma(Estimator):
     """Sabre's pair of EWMAs (half-lives 3 s and 8 s of transfer time); the lower one.

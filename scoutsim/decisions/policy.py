@@ -28,6 +28,11 @@ from scoutsim.registry import Registry
 
 POLICIES: Registry[type] = Registry("policy")
 SUFFIXES: Registry[object] = Registry("policy suffix")
+# The contract's one suffix (DESIGN.md, "Decisions"): the agent watches a KV transfer in
+# flight and stops it when it can no longer be on time (scoutsim.sim.fallback); the choice
+# of mode itself is the base policy's.
+SUFFIXES.register("fallback")("stop a transfer that can no longer meet its deadline and fall back "
+                              "to a cheaper mode")
 
 
 @dataclass(frozen=True)
@@ -159,5 +164,7 @@ def parse_policy(text: str) -> PolicySpec:
 
 
 def build_policy(spec: str) -> Policy:
+    """The policy for ``NAME[:ARG]``; suffixes such as ``+fallback`` are the agent's business
+    (it watches transfers in flight, :mod:`scoutsim.sim.fallback`), not the choice's."""
     parsed = parse_policy(spec)
     return parsed.cls(parsed.arg) if parsed.arg is not None else parsed.cls()

@@ -48,14 +48,15 @@ SIMULTANEOUS = 1e-12
 
 
 class Transfer:
-    __slots__ = ("slot", "size", "remaining", "rate", "done")
+    __slots__ = ("slot", "size", "remaining", "rate", "done", "due")
 
-    def __init__(self, slot: int, size: float, done: simpy.Event):
+    def __init__(self, slot: int, size: float, done: simpy.Event, due: float = math.inf):
         self.slot = slot
         self.size = size
         self.remaining = size
         self.rate = 0.0
         self.done = done
+        self.due = due  # when its last byte must be sent; read only by an online rule
 
 
 class SharedUplink:
@@ -86,22 +87,51 @@ class SharedUplink:
         self._version = 0
         self.bytes_sent = 0.0
         self.busy_time = 0.0  # time with at least one transfer in flight and C > 0
+        # An online allocator's rule (scoutsim/decisions/online.py), or None: the fixed
+        # weights above decide alone, by the code path they always took.
+        self.online = None
 
     # ---------------------------------------------------------------- public
-    def send(self, slot: int, nbytes: float) -> simpy.Event:
+    def send(self, slot: int, nbytes: float, due: float = math.inf) -> simpy.Event:
         """Start a transfer of ``nbytes`` for agent ``slot``; the event fires when its last
-        byte has been sent."""
+        byte has been sent. ``due`` (when the last byte must be sent) matters only to an
+        online allocator."""
         done = self.env.event()
         if nbytes <= 0:
             done.succeed()
             return done
         if self.tcp is not None:
-            self._ramp(slot, self.tcp.on_wire(float(nbytes)), done)
+            self._ramp(slot, self.tcp.on_wire(float(nbytes)), done, due)
             return done
-        self._join(slot, float(nbytes), done)
+        self._join(slot, float(nbytes), done, due)
         return done
 
-    def _ramp(self, slot: int, nbytes: float, done: simpy.Event) -> None:
+    def set_online(self, rule) -> None:
+        """Let an online allocator decide the rates at every event: ``rule.weigh(transfers,
+        now, capacity)`` gives each transfer of one pool (all in flight under
+        ``work_conserving``; one agent's under ``reserved``) a weight >= 0, and the pool's
+        capacity is split in proportion (equally when every weight is 0)."""
+        self.online = rule
+        self._reschedule()
+
+    def remaining(self, done: simpy.Event) -> tuple[float, float] | None:
+        """(bytes still to send now, current rate) of the transfer whose completion event is
+        ``done``; None when it is not on the fluid link (finished, cancelled, or in its ramp)."""
+        for t in self.active:
+            if t.done is done:
+                return max(t.remaining - t.rate * (self.env.now - self._last), 0.0), t.rate
+        return None
+
+    def pool_view(self, slot: int) -> tuple[float, list[tuple[float, float]]]:
+        """What a new transfer of ``slot`` would compete with now: its pool's capacity (the
+        link's under ``work_conserving``, the agent's slice under ``reserved``) and each
+        transfer of that pool as (bytes still to send, due)."""
+        dt = self.env.now - self._last
+        pool = [t for t in self.active if not self.reserved or t.slot == slot]
+        capacity = self.capacity * (self.weights[slot] / self.total_weight if self.reserved else 1.0)
+        return capacity, [(max(t.remaining - t.rate * dt, 0.0), t.due) for t in pool]
+
+    def _ramp(self, slot: int, nbytes: float, done: simpy.Event, due: float = math.inf) -> None:
         # Flows still in their ramp count towards the share a new one expects: flows that
         # start together slow-start against each other, not against an empty link.
         w = self.weights[slot]
@@ -122,13 +152,13 @@ class SharedUplink:
                 self._ramp_cancelled.discard(id(done))
                 return
             self.bytes_sent += nbytes - fluid  # sent outside the fluid link
-            self._join(slot, fluid, done)
+            self._join(slot, fluid, done, due)
 
         self.env.timeout(delay).callbacks.append(join)
 
-    def _join(self, slot: int, fluid_bytes: float, done: simpy.Event) -> None:
+    def _join(self, slot: int, fluid_bytes: float, done: simpy.Event, due: float = math.inf) -> None:
         self._advance()
-        t = Transfer(slot, fluid_bytes, done)
+        t = Transfer(slot, fluid_bytes, done, due)
         self.active.append(t)
         self._in_flight[slot] += 1
         self._active_weight += self.weights[slot]
@@ -193,6 +223,9 @@ class SharedUplink:
 
     def _set_rates(self) -> None:
         c = self.capacity
+        if self.online is not None:
+            self._set_online_rates(c)
+            return
         if self.reserved:
             per_weight = c / self.total_weight
             for t in self.active:
@@ -208,6 +241,31 @@ class SharedUplink:
             per_weight = c / self._active_weight if self.active else 0.0
             for t in self.active:
                 t.rate = per_weight * self.weights[t.slot]
+
+    def _set_online_rates(self, c: float) -> None:
+        if self.reserved:
+            pools: dict[int, list[Transfer]] = {}
+            for t in self.active:
+                pools.setdefault(t.slot, []).append(t)
+            shares = [(c * self.weights[slot] / self.total_weight, pool) for slot, pool in pools.items()]
+        else:
+            shares = [(c, self.active)]
+        now = self.env.now
+        for capacity, pool in shares:
+            w = self.online.weigh(pool, now, capacity)
+            total = sum(w)
+            if total <= 0:
+                w, total = [1.0] * len(pool), float(len(pool))
+            if self._cap < math.inf and not self.reserved:
+                served = [i for i, x in enumerate(w) if x > 0]
+                rates = water_fill([w[i] for i in served], capacity, self._cap)
+                for t in pool:
+                    t.rate = 0.0
+                for i, r in zip(served, rates):
+                    pool[i].rate = r
+                continue
+            for t, x in zip(pool, w):
+                t.rate = min(capacity * x / total, self._cap)
 
     def _reschedule(self) -> None:
         self._version += 1

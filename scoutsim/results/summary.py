@@ -9,7 +9,8 @@ Metrics: ``requests`` (per replication), ``deadline_compliance`` (share of reque
 first token, or whole answer, came by the deadline; unfinished requests count as misses),
 ``mean_f1`` (of answered requests), ``f1_misses_zero`` (misses scored 0),
 ``latency_p50/p95/p99_s`` (answered requests), ``bytes_per_request``, ``unfinished`` and
-``mode_share:<mode>``. Requests that arrived during the scenario's ``warmup_s`` are in the
+``mode_share:<mode>``; runs with a ``+fallback`` policy add ``fallback_share`` (requests
+whose transfer was stopped) and ``wasted_bytes_per_request``. Requests that arrived during the scenario's ``warmup_s`` are in the
 records but not in the summary.
 """
 
@@ -56,6 +57,9 @@ def replication_metrics(df: pd.DataFrame, modes: list[str]) -> dict[str, float]:
         "bytes_per_request": float(df["payload_bytes"].mean()) if len(df) else math.nan,
         "unfinished": float((~df["completed"]).mean()) if len(df) else math.nan,
     }
+    if "fallback" in df.columns:
+        out["fallback_share"] = float((df["fallback"] != "").mean()) if len(df) else math.nan
+        out["wasted_bytes_per_request"] = float(df["wasted_bytes"].mean()) if len(df) else math.nan
     counts = df["mode"].value_counts()
     for m in modes:
         out[f"mode_share:{m}"] = float(counts.get(m, 0)) / len(df) if len(df) else math.nan

@@ -90,6 +90,12 @@ class Agent:
         self._qualities = [opt.quality.mean for opt in options]
         self._gaps: list[float] = []
         self._picks: list[int] = []
+        # +fallback: the watcher of transfers in flight (scoutsim/sim/fallback.py), else None.
+        self.fallback = None
+        self.upgrades = False  # adaptive+fallback: try a KV mode where the choice is a fallback mode
+        # cloud_aware: what this device predicts it will wait for the cloud's GPU
+        # (scoutsim/sim/cloudwait.py), else None: the prediction leaves the queue out.
+        self.cloud_wait = None
 
     # ---------------------------------------------------------------- costs
     def _all_costs(self, q: Question) -> list[tuple[float, float, float]]:
@@ -109,9 +115,12 @@ class Agent:
 
     def predicted_seconds(self, q: Question, rate: float, edge_wait: float) -> list[float]:
         """Each option's predicted arrival-to-done time: edge queue + edge compute +
-        payload / estimated rate + one-way latency + cloud compute (DESIGN.md)."""
+        payload / estimated rate + one-way latency (+ the cloud's predicted wait, with
+        ``cloud_aware``) + cloud compute (DESIGN.md)."""
         out = []
         latency = self.latency_s
+        if self.cloud_wait is not None:
+            latency += self.cloud_wait.predict()
         for (size, edge_s, cloud_s), uplink in zip(self._all_costs(q), self._uses_uplink):
             if uplink:
                 out.append(edge_wait + edge_s + (size / rate if rate > 0 else math.inf) + latency + cloud_s)
@@ -186,6 +195,8 @@ class Agent:
         r.est_rate = self.estimator.estimate()
         k = self.policy.pick(self._names, self.predicted_seconds(q, r.est_rate, wait), self._qualities,
                              self.deadline_s)
+        if self.fallback is not None and self.upgrades:
+            k = self.fallback.upgrade(q, k, r.arrival, wait)
         r.option = self.options[k]
         size, edge_s, cloud_s = self._all_costs(q)[k]
         r.size = size
@@ -215,7 +226,8 @@ class Request:
     methods are the steps of its journey, each a callback on the event it waited for."""
 
     __slots__ = ("agent", "number", "question", "arrival", "est_rate", "option", "payload",
-                 "tx_start", "tx_end", "done", "size", "cloud_s", "on_link", "dropped", "grace")
+                 "tx_start", "tx_end", "done", "size", "cloud_s", "on_link", "dropped", "grace",
+                 "fallback", "wasted", "at_cloud_s")
 
     def __init__(self, agent: Agent, number: int, question: Question, arrival: float):
         self.agent = agent
@@ -233,15 +245,43 @@ class Request:
         self.on_link: simpy.Event | None = None  # the transfer's completion, once it started
         self.dropped = False
         self.grace = False
+        self.fallback: ModeOption | None = None  # the mode fallen back to (+fallback)
+        self.wasted = 0.0  # bytes of a transfer stopped in flight
+        self.at_cloud_s = 0.0
 
     def send(self, event) -> None:
         if self.dropped:
             return
         a = self.agent
         self.payload = self.size
-        self.tx_start = event.env.now
-        self.on_link = a.link.send(a.slot, self.payload)
+        now = event.env.now
+        self.tx_start = now
+        # When the last byte must be sent for the deadline to hold; online allocators read it.
+        due = self.arrival + a.deadline_s - a.latency_s - self.cloud_s
+        self.on_link = a.link.send(a.slot, self.payload, due)
         self.on_link.callbacks.append(self.sent)
+        if a.fallback is not None:
+            a.fallback.watch(self, self.on_link, now)
+
+    def resend(self, event) -> None:
+        """A fallback's own transfer, after its transfer in the first mode was stopped."""
+        if self.dropped:
+            return
+        a = self.agent
+        start = event.env.now
+        self.payload += self.size
+        due = self.arrival + a.deadline_s - a.latency_s - self.cloud_s
+
+        def sent(ev):
+            self.tx_end = ev.env.now
+            a.estimator.observe(self.size, self.tx_end - start)
+            if a.latency_s > 0:
+                ev.env.timeout(a.latency_s).callbacks.append(self.at_cloud)
+            else:
+                self.at_cloud(ev)
+
+        self.on_link = a.link.send(a.slot, self.size, due)
+        self.on_link.callbacks.append(sent)
 
     def sent(self, event) -> None:
         a = self.agent
@@ -255,10 +295,14 @@ class Request:
     def at_cloud(self, event) -> None:
         if self.dropped:
             return
+        if self.agent.cloud_wait is not None:
+            self.at_cloud_s = event.env.now
         self.agent.cloud.enter(self.cloud_s, self.cloud_done)
 
     def cloud_done(self, event) -> None:
         self.agent.cloud.leave()  # the next job starts before this one is recorded, as it did
+        if self.agent.cloud_wait is not None:
+            self.agent.cloud_wait.observe(event.env.now - self.at_cloud_s - self.cloud_s)
         self.finish(event)
 
     def finish(self, event) -> None:
@@ -280,9 +324,10 @@ class Request:
             return
         self.dropped = True
         if on_link:
-            self.payload = a.link.cancel(self.on_link)
+            sent = a.link.cancel(self.on_link)
+            self.payload = self.wasted + sent  # with +fallback, the stopped first transfer's bytes too
             elapsed = event.env.now - self.tx_start
-            a.estimator.observe(self.payload, elapsed)  # what the device saw acknowledged
+            a.estimator.observe(sent, elapsed)  # what the device saw acknowledged
         try:
             a.cloud.waiting.remove((self.cloud_s, self.cloud_done))
         except ValueError:

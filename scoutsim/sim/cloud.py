@@ -19,22 +19,48 @@ class CloudQueue:
         if gpus < 1:
             raise ValueError(f"the cloud needs at least one GPU, got {gpus}")
         self.env = env
+        self.gpus = gpus
         self.free = gpus
         self.waiting: deque[tuple[float, Callable]] = deque()
+        # End times of the jobs in service, kept only when someone asks for the exact wait
+        # (cloud_aware: exact), so that other runs pay nothing for it.
+        self.ends: list[float] | None = None
+
+    def track(self) -> None:
+        if self.ends is None:
+            self.ends = []
+
+    def wait_if_entered(self) -> float:
+        """The exact time a job entering now would wait for a GPU (FIFO, known service
+        times): replay the servers' free instants through the jobs already waiting."""
+        now = self.env.now
+        free = sorted(self.ends)
+        free = [now] * (self.gpus - len(free)) + free
+        for seconds, _ in self.waiting:
+            start = max(free.pop(0), now)
+            free.append(start + seconds)
+            free.sort()
+        return max(free[0] - now, 0.0)
 
     def enter(self, seconds: float, done: Callable[[simpy.Event], None]) -> None:
         """Queue a job of ``seconds``; ``done(event)`` runs when its service ends. The job
         must then call :meth:`leave`."""
         if self.free > 0:
             self.free -= 1
+            if self.ends is not None:
+                self.ends.append(self.env.now + seconds)
             self.env.timeout(seconds).callbacks.append(done)
         else:
             self.waiting.append((seconds, done))
 
     def leave(self) -> None:
         """A job's service ended: its GPU takes the next job in line, or goes idle."""
+        if self.ends is not None:
+            self.ends.remove(min(self.ends))  # the job ending now ends first
         if self.waiting:
             seconds, done = self.waiting.popleft()
+            if self.ends is not None:
+                self.ends.append(self.env.now + seconds)
             self.env.timeout(seconds).callbacks.append(done)
         else:
             self.free += 1

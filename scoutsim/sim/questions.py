@@ -55,6 +55,12 @@ class QuestionPool:
         self.fixed_answer = answer_tokens
         self._questions: dict[int, Question] = {}
 
+    def set_answer_tokens(self, lengths) -> None:
+        """Replace every sample's answer length (an assumed distribution, drawn per sample)."""
+        self.answer_tokens = np.asarray(lengths, dtype=np.int64)
+        self.fixed_answer = None
+        self._questions.clear()
+
     def __len__(self) -> int:
         return len(self.ids)
 

@@ -3,9 +3,11 @@
 Contract columns come first, in contract order; scoutsim adds ``group``, ``em``,
 ``context_tokens``, ``est_rate_mbps`` (the estimate the mode was chosen with) and
 ``completed`` (False for requests still in flight at the drain limit: those count as
-missed deadlines and have no ``done_s``), and, only where a scenario uses the cell model's
-keys, ``cloud``, ``path`` (with ``topology``/``clouds``) and ``grant_s`` (with
-``grant_delay_ms``).
+missed deadlines and have no ``done_s``). Scenarios with a ``+fallback`` policy add
+``fallback`` (the mode fallen back to, empty if none; ``f1`` is then that mode's) and
+``wasted_bytes`` (bytes of the stopped transfer; ``payload_bytes`` counts them too);
+only where a scenario uses the cell model's keys, ``cloud``, ``path`` (with
+``topology``/``clouds``) and ``grant_s`` (with ``grant_delay_ms``) follow.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ CONTRACT_COLUMNS = (
 )
 EXTRA_COLUMNS = ("group", "em", "context_tokens", "est_rate_mbps", "completed")
 COLUMNS = CONTRACT_COLUMNS + EXTRA_COLUMNS
+FALLBACK_COLUMNS = ("fallback", "wasted_bytes")
 
 _DTYPES = {
     "replication": "int32", "agent": "int32", "request": "int64", "arrival_s": "float64",
     "payload_bytes": "int64", "tx_start_s": "float64", "tx_end_s": "float64", "done_s": "float64",
     "latency_s": "float64", "deadline_s": "float64", "met_deadline": "bool", "f1": "float64",
     "sample_id": "int64", "group": "int32", "em": "float64", "context_tokens": "int64",
-    "est_rate_mbps": "float64", "completed": "bool",
+    "est_rate_mbps": "float64", "completed": "bool", "wasted_bytes": "int64",
 }
 
 
@@ -46,15 +49,17 @@ OPTIONAL_COLUMNS = {"cloud": "str", "path": "str", "grant_s": "float64"}
 
 
 class RecordBuffer:
-    def __init__(self, replication: int, extra: tuple[str, ...] = ()):
+    def __init__(self, replication: int, extra: tuple[str, ...] = (), fallback: bool = False):
         self.replication = replication
         self.rows: list[tuple] = []
+        self.fallback = fallback
         self.extra = extra
+        self.columns = COLUMNS + (FALLBACK_COLUMNS if fallback else ()) + extra
 
     def add(self, r) -> None:
         agent = r.agent
         opt = r.option
-        draws = opt.quality
+        draws = (r.fallback or opt).quality
         sid = r.question.sample_id
         f1 = draws.by_sample.get(sid, draws.mean) if draws.has_samples else draws.mean
         em = draws.em_by_sample.get(sid, math.nan) if draws.has_samples else math.nan
@@ -67,6 +72,8 @@ class RecordBuffer:
             latency, agent.deadline_s, bool(completed and latency <= agent.deadline_s + DEADLINE_SLACK_S), f1, sid,
             agent.group, em, r.question.tokens, r.est_rate * 8 / 1e6, completed,
         ))
+        if self.fallback:
+            self.rows[-1] += (r.fallback.name if r.fallback else "", int(round(r.wasted)))
         if self.extra:
             self.rows[-1] += tuple(_optional(name, r) for name in self.extra)
 
@@ -75,10 +82,9 @@ class RecordBuffer:
         # sort of the frame would; building typed columns directly skips pandas' per-row
         # record parsing and per-column astype, most of a replication's table cost.
         rows = sorted(self.rows, key=_ORDER)
-        names = COLUMNS + self.extra
-        columns = list(zip(*rows)) if rows else [()] * len(names)
+        columns = list(zip(*rows)) if rows else [()] * len(self.columns)
         data = {}
-        for name, values in zip(names, columns):
+        for name, values in zip(self.columns, columns):
             dtype = _DTYPES.get(name) or OPTIONAL_COLUMNS.get(name)
             dtype = None if dtype == "str" else dtype
             data[name] = np.array(values, dtype=dtype) if dtype else pd.array(values, dtype="str")

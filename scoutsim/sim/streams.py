@@ -15,6 +15,7 @@ CHANNEL = 0
 ARRIVALS = 1
 QUESTIONS = 2
 PHASE = 3
+ANSWERS = 4  # per agent group, replication 0: assumed answer lengths of the pool's samples
 DEVICE_CHANNEL = 8  # a device's own radio channel (the cell model); apart from the others
 
 

@@ -17,10 +17,13 @@ from scoutsim.network.channels import build_channel
 from scoutsim.sim.cloud import CloudQueue
 from scoutsim.physics.compute import ComputeModel, Site
 from scoutsim.config import ResolvedScenario, scope_names
-from scoutsim.decisions.estimators import build_estimator
+from scoutsim.decisions.estimators import Granted, build_estimator
+from scoutsim.decisions.online import grant
 from scoutsim.modes import parse_mode
 from scoutsim.physics.payload import kv_bytes, payload_bytes
 from scoutsim.decisions.policy import build_policy
+from scoutsim.sim.cloudwait import build_cloud_wait
+from scoutsim.sim.fallback import Fallback
 from scoutsim.sim.questions import QuestionPool
 from scoutsim.sim.records import RecordBuffer
 from scoutsim.sim.cells import build_cells, record_extras, wired_latency
@@ -34,7 +37,7 @@ class World:
         self.scenario = s
         self.replication = replication
         self.env = simpy.Environment()
-        self.records = RecordBuffer(replication, record_extras(s))
+        self.records = RecordBuffer(replication, record_extras(s), fallback=any(g.falls_back for g in s.agents))
         self.pending: dict[tuple[int, int], Request] = {}
         self.outstanding = 0
         self.arrivals_over = False
@@ -71,13 +74,21 @@ class World:
             built = [(slot, i, g, spec, pools[g], *groups[g]) for slot, (i, g, spec) in enumerate(members)]
             demands = [plan_demand(resolved, slot, spec, pool, compute, options, latency)
                        for slot, i, g, spec, pool, compute, options in built]
-            weights = build_allocator(u.allocator).weights(demands, mean_bps)
+            allocator = build_allocator(u.allocator)
+            weights = allocator.weights(demands, mean_bps)
             link = SharedUplink(self.env, weights, u.sharing, tcp=tcp_model(u.tcp, u.latency_ms))
+            if allocator.online is not None:
+                link.set_online(allocator.online)
             self.links[u.id] = link
             self.env.process(follow_channel(self.env, link, self.channels[u.id].changes()))
             for slot, i, g, spec, pool, compute, options in built:
                 probe = (lambda lk=link, sl=slot: lk.rate_if_joined(sl))
-                estimator = build_estimator(spec.estimator, link.fair_share(slot, mean_bps), probe)
+                if allocator.grants:
+                    horizon = spec.deadline_s - latency
+                    told = (lambda lk=link, sl=slot, h=horizon: grant(lk, sl, lk.env.now, h))
+                    estimator = Granted(link.fair_share(slot, mean_bps), told)
+                else:
+                    estimator = build_estimator(spec.estimator, link.fair_share(slot, mean_bps), probe)
                 self.agents.append(Agent(
                     index=i, group=g, spec=spec, edge_shape=resolved.models[spec.edge_model],
                     options=options, pool=pool, compute=compute, policy=build_policy(spec.policy),
@@ -87,6 +98,12 @@ class World:
                     questions_rng=streams.stream(s.seed, replication, streams.QUESTIONS, i),
                     phase_rng=streams.stream(s.seed, replication, streams.PHASE, i),
                     world=self))
+                agent = self.agents[-1]
+                agent.cloud_wait = build_cloud_wait(spec.cloud_aware, self.cloud)
+                if spec.falls_back:
+                    fallbacks = set(spec.fallback_modes)
+                    agent.fallback = Fallback(agent, [k for k, o in enumerate(options) if o.name in fallbacks])
+                    agent.upgrades = spec.base_policy == "adaptive"
         self.agents.sort(key=lambda a: a.index)
 
     # ---------------------------------------------------------------- running
@@ -172,6 +189,14 @@ def group_models(resolved: ResolvedScenario) -> list[tuple[ComputeModel, list[Mo
 
 def build_pools(resolved: ResolvedScenario) -> dict[int, QuestionPool]:
     """Question pools per agent group; they depend only on the scenario and the oracle."""
-    return {g: QuestionPool(resolved.oracle, spec.edge_model, spec.cloud_model, spec.context_tokens,
+    s = resolved.scenario
+    pools = {}
+    for g, spec in enumerate(s.agents):
+        pool = QuestionPool(resolved.oracle, spec.edge_model, spec.cloud_model, spec.context_tokens,
                             spec.answer_tokens)
-            for g, spec in enumerate(resolved.scenario.agents)}
+        if spec.answer_length is not None:
+            # A property of the question: drawn once per sample, the same in every replication.
+            rng = streams.stream(s.seed, 0, streams.ANSWERS, g)
+            pool.set_answer_tokens(rng.integers(spec.answer_length.low, spec.answer_length.high + 1, size=len(pool)))
+        pools[g] = pool
+    return pools

@@ -1,0 +1,77 @@
+"""Online allocation rules: how an uplink splits its capacity at every event.
+
+The fixed allocators (:mod:`.allocators`) give each agent one weight per replication. The
+rules here are consulted by the uplink (:meth:`SharedUplink.set_online`) at every event (a
+transfer joins, one finishes or is cancelled, the capacity changes) and weigh each transfer
+in flight by what it must still achieve: its bytes left and its *due* time, the instant its
+last byte must be sent for the request to meet its deadline (arrival + deadline - one-way
+latency - the chosen mode's cloud compute). Between events the rates are constant, so the
+fluid model stays exact.
+
+A transfer is *hopeless* when even the whole pool capacity could not send its bytes left
+before it is due (``remaining > capacity x (due - now)``). Serving hopeless transfers first
+is what makes EDF collapse under overload (every transfer misses, one after another: the
+"domino effect"), so both rules serve hopeless transfers only when no feasible transfer is
+in flight in the pool. The test is made at events with the capacity of that instant.
+
+* :class:`EarliestDeadline` (``deadline``): preemptive earliest-deadline-first. All of the
+  pool goes to the transfer due first (equal shares on ties). EDF rather than least slack:
+  on one preemptive resource both meet every deadline whenever any order can, but EDF's
+  order changes only when a transfer joins or leaves, while least slack reorders
+  continuously as slacks cross (a fluid model would need an event at every crossing, and
+  real schedulers thrash there).
+* ``joint``: the same EDF service, and each device is told, before it chooses a mode, the
+  rate it will be granted, :func:`grant`: the largest rate at which a new transfer, due
+  ``deadline - latency`` from now, fits beside the feasible transfers in flight without
+  making any of them late, by the EDF feasibility test on one preemptive resource of the
+  current capacity ``C`` (for every due time ``d_k`` from the new one's on: the bytes due by
+  ``d_k`` <= ``C (d_k - now)``). A policy that picks a mode fitting that rate is admitted
+  without hurting anyone admitted before (the study's model-aware idea, done online as
+  admission control). The grant leaves out the new transfer's edge compute and cloud
+  compute (it cannot know the mode yet) and assumes ``C`` holds: it is optimistic by those.
+
+Under ``reserved`` sharing a pool is one agent's own slice (slices stay the agents' own, as
+slicing promises), so these rules order only an agent's own transfers; under
+``work_conserving`` the pool is the whole link.
+"""
+
+from __future__ import annotations
+
+# A transfer counts as able to finish in time within this relative margin (rounding).
+MARGIN = 1e-9
+
+
+def _feasible(remaining: float, due: float, now: float, capacity: float) -> bool:
+    return capacity > 0 and remaining <= capacity * (due - now) * (1 + MARGIN)
+
+
+def _front(pool, now: float, capacity: float) -> list[bool]:
+    """Which transfers the rule serves now: the feasible ones, or all when none is."""
+    ok = [_feasible(t.remaining, t.due, now, capacity) for t in pool]
+    return ok if any(ok) else [True] * len(pool)
+
+
+class EarliestDeadline:
+    def weigh(self, pool, now: float, capacity: float) -> list[float]:
+        front = _front(pool, now, capacity)
+        first = min(t.due for t, f in zip(pool, front) if f)
+        return [1.0 if f and t.due == first else 0.0 for t, f in zip(pool, front)]
+
+
+def grant(link, slot: int, now: float, horizon: float) -> float:
+    """The rate (bytes/s) the ``joint`` allocator grants a new transfer of ``slot`` due
+    ``horizon`` seconds from now: ``b / horizon`` with ``b`` the most bytes EDF can still fit
+    by then without making a feasible transfer in flight late (0 when none fit)."""
+    if horizon <= 0:
+        return 0.0
+    capacity, pool = link.pool_view(slot)
+    due_new = now + horizon
+    feasible = sorted((due, left) for left, due in pool if _feasible(left, due, now, capacity))
+    before = sum(left for due, left in feasible if due <= due_new)
+    room = capacity * horizon - before
+    cumulative = before
+    for due, left in feasible:
+        if due > due_new:
+            cumulative += left
+            room = min(room, capacity * (due - now) - cumulative)
+    return max(room, 0.0) / horizon

@@ -1,0 +1,106 @@
+"""The shipped comparison folders: no policy beats the clairvoyant bound, and adaptive with
+the options each file's comment recommends is not worse than the best static mode of its
+own mode list by more than the paired confidence interval.
+
+Replications and durations are cut from the shipped ones to keep CI to seconds; the seeds
+and streams are the files' own, so the comparisons stay paired.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import numpy as np
+import pytest
+import yaml
+
+from scoutsim.config.loader import scenario_from_dict
+from scoutsim.oraclecache import OracleCache
+from scoutsim.sim.clairvoyant import bound, f1_misses_zero, instance
+from tests.conftest import ROOT
+from tests.decisions.helpers import paired_ci, per_replication, run
+
+FOLDERS = {
+    # folder: (replications, duration for the adaptive-vs-static test; same for the bound)
+    "compare_policies": ((20, 600), (10, 300)),
+    "compare_allocators": ((12, 120), (4, 40)),
+}
+
+
+def files(folder):
+    return sorted((ROOT / "scenarios" / folder).glob("*.yaml"))
+
+
+def recommended(path) -> dict:
+    """The file's machine-readable recommendation: a comment line `# recommended: {...}`."""
+    m = re.search(r"^# recommended: (\{.*\})$", path.read_text(), re.M)
+    assert m, f"{path.name} has no '# recommended:' line"
+    return yaml.safe_load(m.group(1))
+
+
+@pytest.mark.parametrize("folder", sorted(FOLDERS))
+def test_no_policy_beats_the_clairvoyant_bound(folder):
+    reps, duration = FOLDERS[folder][1]
+    paths = files(folder)
+    data = [yaml.safe_load(p.read_text()) for p in paths]
+    resolved = [scenario_from_dict(dict(d, replications=reps, duration_s=duration), source=p.name, base_dir=ROOT)
+                for p, d in zip(paths, data)]
+    # The files differ only in what they compare, so one bound serves them all.
+    assert all(instance(r, 0) == instance(resolved[0], 0) for r in resolved[1:])
+    best = f1_misses_zero(bound(resolved[0], time_limit_s=60))
+    for p, d in zip(paths, data):
+        got = per_replication(run(d, replications=reps, duration_s=duration), "f0")
+        assert np.all(got <= best + 1e-9), (p.name, got - best)
+
+
+def groups_static_vs_adaptive(path, reps, duration):
+    data = yaml.safe_load(path.read_text())
+    rec = recommended(path)
+    adaptive = copy.deepcopy(data)
+    for g in adaptive["agents"]:
+        g.update(rec)
+    adaptive_df = run(adaptive, replications=reps, duration_s=duration)
+    for gi, g in enumerate(data["agents"]):
+        mine = per_replication(adaptive_df[adaptive_df["group"] == gi], "f0")
+        best = None
+        for mode in g["modes"]:
+            static = copy.deepcopy(adaptive)
+            static["agents"][gi]["policy"] = f"static:{mode}"
+            df = run(static, replications=reps, duration_s=duration)
+            f0 = per_replication(df[df["group"] == gi], "f0")
+            if best is None or f0.mean() > best[1].mean():
+                best = (mode, f0)
+        yield g.get("name", gi), mine, best
+
+
+# The policy files differ only in the policy the recommendation replaces: one case stands for
+# them all. The allocator files differ in allocator and sharing: each is its own case.
+CASES = [("compare_policies", files("compare_policies")[0])] + [("compare_allocators", p) for p in files("compare_allocators")]
+# Known shortfalls, measured and stated in the files' comments: under processor sharing with
+# fixed weights a device's estimate from its own past transfers cannot see who will join
+# during its transfer, so adaptive sometimes gambles on a slightly better mode (14B int8 for
+# 0.803 over int4's 0.791; 7B bf16 over int8) and falls back. Under quality-max weights the
+# 7Bs' shortfall against static bf16 is 0.001 F1, significant only because static bf16 never
+# misses there; a published cache whose Qwen2.5-7B `local` equals its `bf16` (the oracle fix:
+# both are the edge model on its own full cache) removes it, the 7Bs answering locally.
+# Strict: if they start passing, the mark must go.
+SHORTFALLS = {"equal_work_conserving.yaml", "model_aware_work_conserving.yaml"}
+_ORACLE = OracleCache(ROOT / "oracle_cache" / "published-squad-v2")
+if _ORACLE.draws("qwen2.5-7b", "qwen2.5-14b", "local").mean < _ORACLE.draws("qwen2.5-7b", "qwen2.5-14b", "bf16").mean:
+    SHORTFALLS.add("quality_max_work_conserving.yaml")
+
+
+def case_param(folder, path):
+    marks = [pytest.mark.xfail(strict=True, reason="adaptive below the best static mode (see the file's comment)")] \
+        if path.name in SHORTFALLS else []
+    return pytest.param(folder, path, marks=marks, id=f"{folder}/{path.name}")
+
+
+@pytest.mark.parametrize("folder,path", [case_param(f, p) for f, p in CASES])
+def test_adaptive_is_not_worse_than_the_best_static_mode(folder, path):
+    reps, duration = FOLDERS[folder][0]
+    for name, mine, (mode, best) in groups_static_vs_adaptive(path, reps, duration):
+        mean, low, high = paired_ci(mine, best)
+        assert high >= 0, (f"{path.name} {name}: adaptive {mine.mean():.3f} vs static:{mode} {best.mean():.3f} "
+                           f"({mean:+.3f}, CI [{low:.3f}, {high:.3f}])")

@@ -24,6 +24,7 @@ from scoutsim.decisions.policy import build_policy
 from scoutsim.sim.questions import QuestionPool
 from scoutsim.sim.records import RecordBuffer
 from scoutsim.network.tcp import from_config as tcp_model
+from scoutsim.network.choose import make_uplink
 from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SharedUplink, follow_channel
 
 
@@ -69,7 +70,8 @@ class World:
             demands = [plan_demand(resolved, slot, spec, pool, compute, options, latency)
                        for slot, i, g, spec, pool, compute, options in built]
             weights = build_allocator(u.allocator).weights(demands, mean_bps)
-            link = SharedUplink(self.env, weights, u.sharing, tcp=tcp_model(u.tcp, u.latency_ms))
+            # Virtual time (O(log n) per event) where the sharing allows it, else the O(n) model.
+            link = make_uplink(self.env, weights, u.sharing, tcp=tcp_model(u.tcp, u.latency_ms))
             self.links[u.id] = link
             self.env.process(follow_channel(self.env, link, self.channels[u.id].changes()))
             for slot, i, g, spec, pool, compute, options in built:

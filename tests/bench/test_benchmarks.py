@@ -53,6 +53,20 @@ def test_identity_compare_names_the_differing_column():
     assert len(problems) == 1 and problems[0].startswith("y: 1 rows differ")
 
 
+def test_identity_compare_with_a_tolerance_passes_float_noise_only():
+    a = pd.DataFrame({"x": [1.0, np.nan, 0.0], "y": [1, 2, 3]})
+    b = a.copy()
+    b.loc[0, "x"] = 1.0 + 4e-12  # relative difference 4e-12
+    (note,) = compare(a, b, rtol=1e-9)
+    assert "largest relative difference 4.0e-12 (within 1e-09)" in note
+    assert compare(a, b)[0].startswith("x: 1 rows differ")  # without a tolerance it differs
+    b.loc[0, "x"] = 1.0 + 2e-9
+    assert "(within" not in compare(a, b, rtol=1e-9)[0]
+    b.loc[0, "x"] = 1.0
+    b.loc[1, "x"] = 5.0  # a NaN became a number: never noise
+    assert "(within" not in compare(a, b, rtol=1e-9)[0]
+
+
 def test_quick_main_scaling_and_memory_run_and_print_their_ratios(capsys):
     out = suite.run(["main", "scaling", "memory"], quick=True)
     text = capsys.readouterr().out

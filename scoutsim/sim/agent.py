@@ -169,6 +169,13 @@ class Agent:
         self.world.outstanding += 1
         return q, self.count - 1
 
+    def arrive(self, env: simpy.Environment, q: Question) -> None:
+        """An arrival with its question drawn by the group (superposed arrivals,
+        :mod:`scoutsim.sim.arrivals`), not by this agent's own streams."""
+        self.count += 1
+        self.world.outstanding += 1
+        self._start(env, self.count - 1, q)
+
     # ---------------------------------------------------------------- one request
     def _start(self, env: simpy.Environment, number: int, q: Question) -> None:
         r = Request(self, number, q, env.now)

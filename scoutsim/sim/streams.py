@@ -15,6 +15,11 @@ CHANNEL = 0
 ARRIVALS = 1
 QUESTIONS = 2
 PHASE = 3
+# Superposed arrivals (scoutsim/sim/arrivals.py): one stream of each kind per agent group,
+# indexed by the group's position in the scenario.
+GROUP_ARRIVALS = 4
+GROUP_QUESTIONS = 5
+GROUP_PHASE = 6
 
 
 def stream(seed: int, replication: int, component: int, index: int) -> np.random.Generator:

@@ -12,6 +12,7 @@ import simpy
 
 from scoutsim.sim import streams
 from scoutsim.sim.agent import Agent, ModeOption, Request
+from scoutsim.sim.arrivals import superposed as arrival_calendar
 from scoutsim.decisions.allocators import Demand, Option, build_allocator
 from scoutsim.network.channels import build_channel
 from scoutsim.sim.cloud import CloudQueue
@@ -60,6 +61,7 @@ class World:
         # table, so that thousands of agents do not each work it out again.
         costs = {g: {} for g in range(len(s.agents))}
         groups = group_models(resolved)
+        superposed = s.arrivals == "superposed"
         for u in s.uplinks:
             members = [(i, g, spec) for i, g, spec in specs if spec.uplink == u.id]
             if not members:
@@ -82,11 +84,22 @@ class World:
                     options=options, pool=pool, compute=compute, policy=build_policy(spec.policy),
                     estimator=estimator, link=link, slot=slot, uplink_id=u.id, latency_s=latency,
                     cloud=self.cloud, costs=costs[g],
-                    arrivals_rng=streams.stream(s.seed, replication, streams.ARRIVALS, i),
-                    questions_rng=streams.stream(s.seed, replication, streams.QUESTIONS, i),
-                    phase_rng=streams.stream(s.seed, replication, streams.PHASE, i),
+                    arrivals_rng=None if superposed else streams.stream(s.seed, replication, streams.ARRIVALS, i),
+                    questions_rng=None if superposed else streams.stream(s.seed, replication, streams.QUESTIONS, i),
+                    phase_rng=None if superposed else streams.stream(s.seed, replication, streams.PHASE, i),
                     world=self))
         self.agents.sort(key=lambda a: a.index)
+        # Superposed arrivals: one calendar per group draws arrivals and questions for all
+        # its devices (scoutsim/sim/arrivals.py); the devices' own streams are never made.
+        members = {g: [] for g in range(len(s.agents))}
+        for a in self.agents if superposed else ():
+            members[a.group].append(a)
+        self.calendars = [
+            arrival_calendar(members[g], group.arrival, pools[g],
+                             streams.stream(s.seed, replication, streams.GROUP_ARRIVALS, g),
+                             streams.stream(s.seed, replication, streams.GROUP_QUESTIONS, g),
+                             streams.stream(s.seed, replication, streams.GROUP_PHASE, g))
+            for g, group in enumerate(s.agents)] if superposed else []
 
     # ---------------------------------------------------------------- running
     def finish(self, r: Request) -> None:
@@ -109,8 +122,8 @@ class World:
     def run(self):
         s = self.scenario
         drain = s.drain_s if s.drain_s is not None else max(60.0, 10 * max(g.deadline_s for g in s.agents))
-        for agent in self.agents:
-            self.env.process(agent.arrivals(self.env, s.duration_s))
+        for source in self.calendars or self.agents:
+            self.env.process(source.arrivals(self.env, s.duration_s))
         self.env.process(self._clock(s.duration_s, drain))
         self.env.run(until=self._end)
         for key in sorted(self.pending):  # still in flight at the drain limit: misses

@@ -8,10 +8,13 @@ policy, an estimator, and a slot with a weight on its uplink. Random streams com
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+
 import simpy
 
 from scoutsim.sim import streams
-from scoutsim.sim.agent import Agent, ModeOption, Request
+from scoutsim.sim.agent import Agent, ModeOption, Request, option_tables
 from scoutsim.sim.arrivals import superposed as arrival_calendar
 from scoutsim.decisions.allocators import Demand, Option, build_allocator
 from scoutsim.network.channels import build_channel
@@ -61,6 +64,7 @@ class World:
         # table, so that thousands of agents do not each work it out again.
         costs = {g: {} for g in range(len(s.agents))}
         groups = group_models(resolved)
+        tables = [option_tables(options) for _, options in groups]
         superposed = s.arrivals == "superposed"
         for u in s.uplinks:
             members = [(i, g, spec) for i, g, spec in specs if spec.uplink == u.id]
@@ -69,21 +73,25 @@ class World:
             mean_bps = self.channels[u.id].mean_mbps() * BYTES_PER_S_PER_MBPS
             latency = u.latency_ms / 1000.0
             built = [(slot, i, g, spec, pools[g], *groups[g]) for slot, (i, g, spec) in enumerate(members)]
-            demands = [plan_demand(resolved, slot, spec, pool, compute, options, latency)
-                       for slot, i, g, spec, pool, compute, options in built]
+            # A group's agents plan the same demand (their typical question); work it out once.
+            planned = {}
+            for slot, i, g, spec, pool, compute, options in built:
+                if g not in planned:
+                    planned[g] = plan_demand(resolved, slot, spec, pool, compute, options, latency)
+            demands = [dataclasses.replace(planned[g], agent=slot) for slot, i, g, *_ in built]
             weights = build_allocator(u.allocator).weights(demands, mean_bps)
             # Virtual time (O(log n) per event) where the sharing allows it, else the O(n) model.
             link = make_uplink(self.env, weights, u.sharing, tcp=tcp_model(u.tcp, u.latency_ms))
             self.links[u.id] = link
             self.env.process(follow_channel(self.env, link, self.channels[u.id].changes()))
             for slot, i, g, spec, pool, compute, options in built:
-                probe = (lambda lk=link, sl=slot: lk.rate_if_joined(sl))
+                probe = functools.partial(link.rate_if_joined, slot)
                 estimator = build_estimator(spec.estimator, link.fair_share(slot, mean_bps), probe)
                 self.agents.append(Agent(
                     index=i, group=g, spec=spec, edge_shape=resolved.models[spec.edge_model],
                     options=options, pool=pool, compute=compute, policy=build_policy(spec.policy),
                     estimator=estimator, link=link, slot=slot, uplink_id=u.id, latency_s=latency,
-                    cloud=self.cloud, costs=costs[g],
+                    cloud=self.cloud, costs=costs[g], tables=tables[g],
                     arrivals_rng=None if superposed else streams.stream(s.seed, replication, streams.ARRIVALS, i),
                     questions_rng=None if superposed else streams.stream(s.seed, replication, streams.QUESTIONS, i),
                     phase_rng=None if superposed else streams.stream(s.seed, replication, streams.PHASE, i),

@@ -33,9 +33,10 @@ def resolve(data: dict, **overrides) -> ResolvedScenario:
     return scenario_from_dict(data, source=f"<bench:{data['name']}>", base_dir=ROOT, overrides=overrides)
 
 
-def scaled(agents: int, uplinks: int, requests: int, replications: int = 1) -> dict:
+def scaled(agents: int, uplinks: int, requests: int, replications: int = 1, arrivals: str = "per_device") -> dict:
     """The main scenario's mix with ``agents`` agents on ``uplinks`` uplinks, run long
-    enough for about ``requests`` requests in all."""
+    enough for about ``requests`` requests in all; ``arrivals`` the scenario key (per_device
+    or superposed, scoutsim/sim/arrivals.py)."""
     if agents < 1 or uplinks < 1:
         raise UserError(f"need at least one agent and one uplink, got {agents} agents on {uplinks} uplinks")
     base = main_dict()
@@ -46,6 +47,8 @@ def scaled(agents: int, uplinks: int, requests: int, replications: int = 1) -> d
     data = copy.deepcopy(base)
     data["name"] = f"scaled_{agents}a_{uplinks}u"
     data["replications"] = replications
+    if arrivals != "per_device":
+        data["arrivals"] = arrivals
     data["uplinks"] = []
     data["agents"] = []
     template = base["uplinks"][0]
@@ -71,6 +74,23 @@ def scaled(agents: int, uplinks: int, requests: int, replications: int = 1) -> d
             group["arrival"] = {"kind": "poisson", "rate_per_s": per_link_rate / on_link}
             data["agents"].append(group)
         link["channel"] = {"kind": "constant", "mbps": mbps}
+    return data
+
+
+def city(devices: int, cells: int, duration_s: float) -> dict:
+    """A city: ``devices`` devices over ``cells`` cells, each cell one uplink at the main
+    scenario's load (8 x 0.2 requests/s on 100 Mbps, whatever the devices per cell), one
+    cloud GPU per cell, superposed arrivals.
+
+    Each cell is an independent uplink of the existing kind (``SharedUplink`` /
+    ``VirtualTimeUplink``); a cell/topology model shared between cells (issue 9) is not
+    used here.
+    """
+    per_link_rate = 8 * 0.2
+    data = scaled(devices, cells, int(per_link_rate * cells * duration_s), arrivals="superposed")
+    data["name"] = f"city_{devices}d_{cells}c"
+    data["duration_s"] = duration_s
+    data["cloud"] = dict(data.get("cloud", {}), gpus=cells)
     return data
 
 

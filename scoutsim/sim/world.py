@@ -62,12 +62,18 @@ class World:
         self.agents: list[Agent] = []
         # Agents of one group pay the same costs for the same question: they share the
         # table, so that thousands of agents do not each work it out again.
-        costs = {g: {} for g in range(len(s.agents))}
+        # Groups that differ only in what does not change a question's costs (their cell,
+        # count, arrivals, policy...) share one table: a city has a group per cell.
+        tables_by_key: dict = {}
+        costs = {g: tables_by_key.setdefault(cost_key(spec), {}) for g, spec in enumerate(s.agents)}
         groups = group_models(resolved)
         tables = [option_tables(options) for _, options in groups]
         superposed = s.arrivals == "superposed"
+        on_uplink: dict[str, list] = {u.id: [] for u in s.uplinks}
+        for i, g, spec in specs:
+            on_uplink[spec.uplink].append((i, g, spec))
         for u in s.uplinks:
-            members = [(i, g, spec) for i, g, spec in specs if spec.uplink == u.id]
+            members = on_uplink[u.id]
             if not members:
                 continue
             mean_bps = self.channels[u.id].mean_mbps() * BYTES_PER_S_PER_MBPS
@@ -178,18 +184,39 @@ def group_models(resolved: ResolvedScenario) -> list[tuple[ComputeModel, list[Mo
     s = resolved.scenario
     cloud = Site(s.cloud.slowdown, s.cloud.prefill_tokens_per_s)
     out = []
+    made: dict[str, tuple[ComputeModel, list[ModeOption]]] = {}
     for spec in s.agents:
+        key = cost_key(spec)
+        if key in made:  # groups of one kind in many cells: the same (read-only) models
+            out.append(made[key])
+            continue
         compute = ComputeModel(resolved.oracle, spec.edge_model, spec.cloud_model,
                                Site(spec.edge_slowdown, spec.edge_prefill_tokens_per_s), cloud,
                                s.deadline_on == "answer")
         options = [ModeOption(m, parse_mode(m), resolved.oracle.draws(spec.edge_model, spec.cloud_model, m))
                    for m in spec.candidate_modes]
-        out.append((compute, options))
+        out.append(made.setdefault(key, (compute, options)))
     return out
 
 
 def build_pools(resolved: ResolvedScenario) -> dict[int, QuestionPool]:
-    """Question pools per agent group; they depend only on the scenario and the oracle."""
-    return {g: QuestionPool(resolved.oracle, spec.edge_model, spec.cloud_model, spec.context_tokens,
-                            spec.answer_tokens)
-            for g, spec in enumerate(resolved.scenario.agents)}
+    """Question pools per agent group; they depend only on the scenario and the oracle, and
+    groups asking from the same pool share the object (it is read-only but for its cache)."""
+    made: dict[tuple, QuestionPool] = {}
+    out = {}
+    for g, spec in enumerate(resolved.scenario.agents):
+        key = (spec.edge_model, spec.cloud_model, spec.context_tokens, spec.answer_tokens)
+        if key not in made:
+            made[key] = QuestionPool(resolved.oracle, *key)
+        out[g] = made[key]
+    return out
+
+
+# Group keys that do not change what a question costs (payload, edge and cloud seconds).
+_NOT_COSTS = frozenset({"name", "count", "uplink", "arrival", "policy", "estimator", "deadline_s"})
+
+
+def cost_key(spec) -> str:
+    """Groups with equal keys pay the same costs for the same question. Conservative: any
+    key not known to leave costs alone (a new one included) separates groups."""
+    return repr(sorted((k, v) for k, v in spec.model_dump().items() if k not in _NOT_COSTS))

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import simpy
 
-from scoutsim.network.choose import make_uplink
+from scoutsim.network.choose import make_uplink, uplink_model
 from scoutsim.network.uplink import SharedUplink, follow_channel
 from scoutsim.network.vtime import VirtualTimeUplink
 
@@ -181,3 +181,6 @@ def test_the_chooser_keeps_the_general_model_where_virtual_time_cannot_express_i
     assert isinstance(make_uplink(env, [1.0], model="exact"), SharedUplink)
     with pytest.raises(ValueError):
         make_uplink(env, [1.0], tcp=TcpModel(rtt_s=0.04), model="virtual_time")
+    with uplink_model("exact"):
+        assert isinstance(make_uplink(env, [1.0]), SharedUplink)
+    assert isinstance(make_uplink(env, [1.0]), VirtualTimeUplink)  # restored after the block

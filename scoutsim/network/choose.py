@@ -10,7 +10,8 @@ floating-point rounding (``tests/test_vtime.py``).
 
 from __future__ import annotations
 
-from typing import Sequence
+from contextlib import contextmanager
+from typing import Iterator, Sequence
 
 import simpy
 
@@ -18,6 +19,21 @@ from scoutsim.network.uplink import SharedUplink
 from scoutsim.network.vtime import VirtualTimeUplink
 
 MODELS = ("auto", "exact", "virtual_time")
+_default = "auto"
+
+
+@contextmanager
+def uplink_model(model: str) -> Iterator[None]:
+    """Within the block, links built without an explicit ``model`` use this one (the
+    benchmarks time both models in one run)."""
+    global _default
+    if model not in MODELS:
+        raise ValueError(f"unknown uplink model {model!r}; expected one of {MODELS}")
+    before, _default = _default, model
+    try:
+        yield
+    finally:
+        _default = before
 
 
 def virtual_time_allowed(sharing: str, tcp, static_weights: bool = True) -> bool:
@@ -25,9 +41,10 @@ def virtual_time_allowed(sharing: str, tcp, static_weights: bool = True) -> bool
 
 
 def make_uplink(env: simpy.Environment, weights: Sequence[float], sharing: str = "work_conserving", tcp=None,
-                static_weights: bool = True, model: str = "auto"):
+                static_weights: bool = True, model: str | None = None):
     """``model``: ``auto`` (virtual time where allowed), ``exact`` (always the O(n) model), or
-    ``virtual_time`` (refused where not allowed)."""
+    ``virtual_time`` (refused where not allowed); None: ``auto`` unless :func:`uplink_model` says."""
+    model = model or _default
     if model not in MODELS:
         raise ValueError(f"unknown uplink model {model!r}; expected one of {MODELS}")
     allowed = virtual_time_allowed(sharing, tcp, static_weights)

@@ -74,6 +74,8 @@ def test_quick_main_scaling_and_memory_run_and_print_their_ratios(capsys):
     assert main["requests"] > 0 and main["ratio_to_floor"] > 0
     assert main["ratio_to_floor"] == pytest.approx(main["us_per_request"] / main["floor_us_per_request"])
     assert "cost / floor" in text and "simulated requests/s" in text
+    assert [v["case"] for v in main["variants"]][1] == "exact O(n) uplink, per-device arrivals"
+    assert all(v["requests"] > 0 for v in main["variants"]) and main["variants"][0]["vs_default"] == 1.0
     assert {r["agents"] for r in out["scaling"]} == set(scaling.AGENTS[:3])
     assert "vs 8 agents" in text
     assert "state per device" in text

@@ -72,18 +72,20 @@ def closed_loop(cls, in_flight: int, events: int, seed: int = 1, sharing: str = 
 
 
 def measure(quick: bool = False) -> list[dict]:
+    """Best of 3 (1 when quick) per row, the rows' runs interleaved: load from other users of
+    the machine then weighs on light and saturated alike, and only ever adds time."""
     events = 2_000 if quick else 50_000
-    rows = []
-    for name, cls in MODELS.items():
-        for n in (4, 1000):
-            if quick and name == "exact O(n)" and n == 1000:
-                n_events = 300
-            else:
-                n_events = events if name == "virtual time" or n == 4 else events // 10
-            best = min((closed_loop(cls, n, n_events) for _ in range(1 if quick else 2)),
-                       key=lambda r: r["us_per_event"])
-            rows.append(dict(best, model=name))
-    return rows
+    best: dict[tuple[str, int], dict] = {}
+    for _ in range(1 if quick else 3):
+        for name, cls in MODELS.items():
+            for n in (4, 1000):
+                # The O(n) model at 1,000 in flight costs ~1 ms an event: fewer of them.
+                n_events = events if name == "virtual time" or n == 4 else max(300, events // 10)
+                r = closed_loop(cls, n, n_events)
+                key = (name, n)
+                if key not in best or r["us_per_event"] < best[key]["us_per_event"]:
+                    best[key] = dict(r, model=name)
+    return list(best.values())
 
 
 def report(rows: list[dict]) -> list[str]:

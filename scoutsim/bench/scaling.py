@@ -34,7 +34,9 @@ MOST_REQUESTS = 200_000  # at 10^5 agents, 2 requests each: the run, not the bui
 def measure_one(agents: int, uplinks: int, requests_per_agent: float, minimum: int, repeats: int,
                 arrivals: str = "superposed") -> dict:
     requests = max(minimum, min(int(agents * requests_per_agent), MOST_REQUESTS))
-    resolved = resolve(scaled(agents, uplinks, requests, arrivals=arrivals))
+    # One cloud GPU per uplink, as the main scenario has for its one: the cloud's load per
+    # GPU stays the main scenario's too (with one GPU for 100 uplinks it would be 100x over).
+    resolved = resolve(scaled(agents, uplinks, requests, arrivals=arrivals, gpus_per_uplink=True))
     pools = build_pools(resolved)
     build_best = run_best = float("inf")
     n = 0
@@ -57,13 +59,22 @@ def measure_one(agents: int, uplinks: int, requests_per_agent: float, minimum: i
 
 
 def measure(quick: bool = False) -> list[dict]:
+    """Best of 2 per row (1 when quick), the repeats interleaved over the sizes, so that load
+    from other users of the machine weighs on every size alike."""
     agents = AGENTS[:3] if quick else AGENTS
-    rows = []
-    for u in UPLINKS:
-        for a in agents:
-            rows.append(measure_one(a, u, requests_per_agent=2 if quick else 10,
-                                    minimum=500 if quick else 20_000, repeats=1 if quick else 2))
-    return rows
+    best: dict[tuple[int, int], dict] = {}
+    for _ in range(1 if quick else 2):
+        for u in UPLINKS:
+            for a in agents:
+                r = measure_one(a, u, requests_per_agent=2 if quick else 10,
+                                minimum=500 if quick else 20_000, repeats=1)
+                old = best.get((a, u))
+                if old is not None:  # keep the best of each timing
+                    for k in ("build_us_per_agent", "run_us_per_request", "floor_us_per_request"):
+                        r[k] = min(r[k], old[k])
+                    r["ratio_to_floor"] = r["run_us_per_request"] / r["floor_us_per_request"]
+                best[(a, u)] = r
+    return [best[(a, u)] for u in UPLINKS for a in agents]
 
 
 def report(rows: list[dict]) -> list[str]:

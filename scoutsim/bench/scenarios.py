@@ -33,10 +33,12 @@ def resolve(data: dict, **overrides) -> ResolvedScenario:
     return scenario_from_dict(data, source=f"<bench:{data['name']}>", base_dir=ROOT, overrides=overrides)
 
 
-def scaled(agents: int, uplinks: int, requests: int, replications: int = 1, arrivals: str = "per_device") -> dict:
+def scaled(agents: int, uplinks: int, requests: int, replications: int = 1, arrivals: str = "per_device",
+           gpus_per_uplink: bool = False) -> dict:
     """The main scenario's mix with ``agents`` agents on ``uplinks`` uplinks, run long
     enough for about ``requests`` requests in all; ``arrivals`` the scenario key (per_device
-    or superposed, scoutsim/sim/arrivals.py)."""
+    or superposed, scoutsim/sim/arrivals.py); ``gpus_per_uplink``: the main scenario's cloud
+    GPUs for every uplink used (else its GPUs for all of them)."""
     if agents < 1 or uplinks < 1:
         raise UserError(f"need at least one agent and one uplink, got {agents} agents on {uplinks} uplinks")
     base = main_dict()
@@ -49,6 +51,8 @@ def scaled(agents: int, uplinks: int, requests: int, replications: int = 1, arri
     data["replications"] = replications
     if arrivals != "per_device":
         data["arrivals"] = arrivals
+    if gpus_per_uplink:
+        data["cloud"] = dict(base.get("cloud", {}), gpus=base.get("cloud", {}).get("gpus", 1) * min(uplinks, agents))
     data["uplinks"] = []
     data["agents"] = []
     template = base["uplinks"][0]
@@ -87,10 +91,10 @@ def city(devices: int, cells: int, duration_s: float) -> dict:
     used here.
     """
     per_link_rate = 8 * 0.2
-    data = scaled(devices, cells, int(per_link_rate * cells * duration_s), arrivals="superposed")
+    data = scaled(devices, cells, int(per_link_rate * cells * duration_s), arrivals="superposed",
+                  gpus_per_uplink=True)
     data["name"] = f"city_{devices}d_{cells}c"
     data["duration_s"] = duration_s
-    data["cloud"] = dict(data.get("cloud", {}), gpus=cells)
     return data
 
 

@@ -131,11 +131,13 @@ def test_periodic_with_an_offset_arrive_together_in_index_order():
     assert devices[2].times == [0.5, 2.5, 4.5]
 
 
-def superposed_run(**group_changes):
+def superposed_run(allocator=None, **group_changes):
     data = main_dict()
     data["arrivals"] = "superposed"
     for g in data["agents"]:
         g.update(group_changes)
+    if allocator:
+        data["uplinks"][0]["allocator"] = allocator
     df = World(resolve(data, replications=1, duration_s=200), 0).run()
     return df.sort_values(["agent", "request"]).reset_index(drop=True)
 
@@ -150,6 +152,13 @@ def test_every_policy_sees_the_same_arrivals_devices_and_questions(changes):
     assert base[cols].equals(other[cols])
     if "policy" in changes:  # the policy did change what happened
         assert not base["mode"].equals(other["mode"])
+
+
+def test_every_allocator_sees_the_same_arrivals_devices_and_questions():
+    base, other = superposed_run(allocator="equal"), superposed_run(allocator="model_aware")
+    cols = ["agent", "request", "arrival_s", "sample_id", "context_tokens"]
+    assert base[cols].equals(other[cols])
+    assert not base["tx_end_s"].equals(other["tx_end_s"])  # the weights did change the sharing
 
 
 def test_superposed_worlds_make_no_per_device_streams_and_one_pending_arrival_per_group():

@@ -171,3 +171,12 @@ def test_superposed_worlds_make_no_per_device_streams_and_one_pending_arrival_pe
     w.env.run(until=1e-9)
     # SimPy's queue: the channel's process and one arrival per group (3 groups), not 8.
     assert len(w.env._queue) <= len(w.calendars) + len(w.links)
+
+
+def test_an_unknown_arrivals_value_is_one_clear_error():
+    from scoutsim.errors import UserError
+
+    data = main_dict()
+    data["arrivals"] = "bulk"
+    with pytest.raises(UserError, match=r"arrivals: Input should be 'per_device' or 'superposed' \(got 'bulk'\)"):
+        resolve(data)

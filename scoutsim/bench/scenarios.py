@@ -41,9 +41,12 @@ def resolve(data: dict, **overrides) -> ResolvedScenario:
     return scenario_from_dict(data, source=f"<bench:{data['name']}>", base_dir=ROOT, overrides=overrides)
 
 
-def scaled(agents: int, uplinks: int, requests: int, replications: int = 1, base: dict | None = None) -> dict:
+def scaled(agents: int, uplinks: int, requests: int, replications: int = 1, base: dict | None = None,
+           arrivals: str = "per_device", gpus_per_uplink: bool = False) -> dict:
     """The main scenario's mix (or ``base``'s) with ``agents`` agents on ``uplinks`` uplinks,
-    run long enough for about ``requests`` requests in all."""
+    run long enough for about ``requests`` requests in all; ``arrivals`` the scenario key
+    (per_device or superposed, scoutsim/sim/arrivals.py); ``gpus_per_uplink``: the main
+    scenario's cloud GPUs for every uplink used (else its GPUs for all of them)."""
     if agents < 1 or uplinks < 1:
         raise UserError(f"need at least one agent and one uplink, got {agents} agents on {uplinks} uplinks")
     base = main_dict() if base is None else base
@@ -54,6 +57,10 @@ def scaled(agents: int, uplinks: int, requests: int, replications: int = 1, base
     data = copy.deepcopy(base)
     data["name"] = f"scaled_{agents}a_{uplinks}u"
     data["replications"] = replications
+    if arrivals != "per_device":
+        data["arrivals"] = arrivals
+    if gpus_per_uplink:
+        data["cloud"] = dict(base.get("cloud", {}), gpus=base.get("cloud", {}).get("gpus", 1) * min(uplinks, agents))
     data["uplinks"] = []
     data["agents"] = []
     template = base["uplinks"][0]
@@ -79,6 +86,23 @@ def scaled(agents: int, uplinks: int, requests: int, replications: int = 1, base
             group["arrival"] = {"kind": "poisson", "rate_per_s": per_link_rate / on_link}
             data["agents"].append(group)
         link["channel"] = {"kind": "constant", "mbps": mbps}
+    return data
+
+
+def city(devices: int, cells: int, duration_s: float) -> dict:
+    """A city: ``devices`` devices over ``cells`` cells, each cell one uplink at the main
+    scenario's load (8 x 0.2 requests/s on 100 Mbps, whatever the devices per cell), one
+    cloud GPU per cell, superposed arrivals.
+
+    Each cell is an independent uplink of the existing kind (``SharedUplink`` /
+    ``VirtualTimeUplink``); a cell/topology model shared between cells (issue 9) is not
+    used here.
+    """
+    per_link_rate = 8 * 0.2
+    data = scaled(devices, cells, int(per_link_rate * cells * duration_s), arrivals="superposed",
+                  gpus_per_uplink=True)
+    data["name"] = f"city_{devices}d_{cells}c"
+    data["duration_s"] = duration_s
     return data
 
 

@@ -11,8 +11,10 @@ from scoutsim.errors import UserError
 
 BENCHMARKS = {
     "main": ("scoutsim.bench.throughput", "requests/s on the main scenario, cost against the bare-SimPy floor"),
-    "scaling": ("scoutsim.bench.scaling", "cost per request for 8..10,000 agents on 1 and 100 uplinks"),
-    "memory": ("scoutsim.bench.memory", "peak memory per request and output writing time"),
+    "scaling": ("scoutsim.bench.scaling", "cost per request for 8..100,000 agents on 1 and 100 uplinks"),
+    "memory": ("scoutsim.bench.memory", "peak memory per request, memory per device, output writing time"),
+    "saturated": ("scoutsim.bench.saturated", "uplink cost per event, 1,000 transfers in flight against light load"),
+    "city": ("scoutsim.bench.city", "10^5 devices over 1,000 cells for 60 s: wall time and peak memory"),
     "ns3": ("scoutsim.bench.validation", "flow completion times against ns-3 (needs the validation extra)"),
     "lte": ("scoutsim.bench.ltevalidation", "the cell model's upload times against ns-3's LTE uplink "
             "(part of ns3; needs the validation extra)"),

@@ -12,6 +12,12 @@ from scoutsim.network.channels import CHANNELS
 from scoutsim.network.topology import NoPath, Topology, WiredLink
 
 
+def _allocators():
+    from scoutsim.decisions.allocators import ALLOCATORS
+
+    return ALLOCATORS
+
+
 def wired_links(s: Scenario) -> list[WiredLink]:
     return [WiredLink(lk.link_id, lk.from_, lk.to, lk.mbps * 1e6 / 8, lk.latency_ms / 1000.0)
             for lk in s.topology.links] if s.topology is not None else []
@@ -27,6 +33,19 @@ def check_network(s: Scenario, source: str, base: Path) -> None:
                 fail(f"uplinks[{i}].tcp", "TCP corrections are not modelled together with the cell and "
                      "network keys (time_share, grant_delay_ms, bler, link_quality, channel, cloud, "
                      "topology, clouds); drop one or the other")
+            if getattr(_allocators().get(u.allocator), "online", None) is not None:  # re-weighs at every event
+                fail(f"uplinks[{i}].allocator", f"the online allocator {u.allocator!r} is not yet wired into "
+                     "the cell model (its rates come from the cell's scheduler); use equal, model_aware or "
+                     "quality_max with the cell and network keys")
+        if s.arrivals != "per_device":
+            fail("arrivals", "superposed arrivals are not yet available with the cell and network keys; "
+                 "use arrivals: per_device")
+        for i, g in enumerate(s.agents):
+            if g.falls_back:
+                fail(f"agents[{i}].policy", f"{g.policy!r}: the +fallback suffix is not yet available with "
+                     "the cell and network keys (it reads a transfer's progress on the shared uplink)")
+            if g.cloud_aware:
+                fail(f"agents[{i}].cloud_aware", "is not yet available with the cell and network keys")
     sites = [c.id for c in s.clouds] if s.clouds is not None else []
     for i, cid in enumerate(sites):
         if sites.index(cid) != i:

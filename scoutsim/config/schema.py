@@ -298,6 +298,10 @@ class Scenario(Strict):
     warmup_s: float = Field(default=0.0, ge=0)
     oracle: str
     deadline_on: Literal["first_token", "answer"] = "first_token"
+    # per_device: every device draws its own arrivals and questions (one pending event per
+    # device). superposed: one stream per agent group (scoutsim/sim/arrivals.py): the same
+    # arrival processes, other draws, one pending event per group.
+    arrivals: Literal["per_device", "superposed"] = "per_device"
     uplinks: list[Uplink] = Field(min_length=1)
     cloud: Cloud = Cloud()
     agents: list[AgentGroup] = Field(min_length=1)

@@ -11,7 +11,6 @@ the uplink now and nothing changed until it finished.
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Callable
 
 from scoutsim.registry import Registry
@@ -59,11 +58,17 @@ class Harmonic(Estimator):
 
     def __init__(self, prior, probe):
         super().__init__(prior, probe)
-        self.samples: deque[float] = deque(maxlen=self.WINDOW)
+        # A plain list, oldest first, made at the first observation: a deque costs about
+        # 600 bytes even empty, and a city has 10^5 of these.
+        self.samples: list[float] | None = None
         self.value = prior  # kept up to date by observe: requests ask far more often
 
     def observe(self, nbytes, seconds):
         if seconds > 0 and nbytes > 0:
+            if self.samples is None:
+                self.samples = []
+            elif len(self.samples) == self.WINDOW:
+                del self.samples[0]
             self.samples.append(nbytes / seconds)
             self.value = len(self.samples) / sum(1.0 / x for x in self.samples)
 

@@ -4,6 +4,9 @@
   by the ``kind`` a scenario names;
 * :mod:`.uplink`    the exact event-driven fluid model of a shared uplink (work-conserving
   weighted processor sharing, reserved slices);
+* :mod:`.vtime`     the same physics by virtual time (finish tags), O(log n) per event, for
+  weighted processor sharing and reserved slices with fixed weights and no TCP;
+* :mod:`.choose`    which of the two a link gets;
 * :mod:`.tcp`       optional TCP corrections (handshake, slow start, loss-limited rate);
 * :mod:`.cell`      the general case: cells with per-device radio links, time-shared by a
   scheduler (:mod:`.schedulers`), grant delay and HARQ, and wired links behind them

@@ -117,7 +117,9 @@ class Network:
         self.busy_time = 0.0
 
     # ---------------------------------------------------------------- public
-    def send(self, slot: int, nbytes: float) -> simpy.Event:
+    def send(self, slot: int, nbytes: float, due: float = math.inf) -> simpy.Event:
+        # ``due`` (when the last byte must be sent) matters only to an online allocator,
+        # which this model does not carry (the world never pairs them).
         done = self.env.event()
         if nbytes <= 0:
             done.succeed()

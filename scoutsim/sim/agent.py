@@ -54,13 +54,18 @@ class ModeOption:
     quality: QualityDraws
 
 
+def option_tables(options: list[ModeOption]) -> tuple[list[bool], list[str], list[float]]:
+    return ([opt.mode.uses_uplink for opt in options], [opt.name for opt in options],
+            [opt.quality.mean for opt in options])
+
+
 class Agent:
     def __init__(self, *, index: int, group: int, spec, edge_shape, options: list[ModeOption],
                  pool: QuestionPool, compute: ComputeModel, policy: Policy, estimator: Estimator,
                  link: SharedUplink, slot: int, uplink_id: str, latency_s: float,
                  cloud: CloudQueue, arrivals_rng: np.random.Generator,
                  questions_rng: np.random.Generator, phase_rng: np.random.Generator, world,
-                 costs: dict | None = None):
+                 costs: dict | None = None, tables: tuple | None = None):
         self.index = index
         self.group = group
         self.spec = spec
@@ -85,11 +90,11 @@ class Agent:
         # (tokens, context bytes, question bytes, answer tokens) -> per option (payload
         # bytes, edge s, cloud s); shared by the agents of a group when the world says so.
         self._costs: dict[tuple[int, int, int, int], list[tuple[float, float, float]]] = {} if costs is None else costs
-        self._uses_uplink = [opt.mode.uses_uplink for opt in options]
-        self._names = [opt.name for opt in options]
-        self._qualities = [opt.quality.mean for opt in options]
-        self._gaps: list[float] = []
-        self._picks: list[int] = []
+        # Per option: uses the uplink, name, mean quality; shared by a group's agents when
+        # the world passes them (option_tables), as they are the same for all of them.
+        self._uses_uplink, self._names, self._qualities = tables if tables is not None else option_tables(options)
+        self._gaps: list[float] | tuple = ()  # refilled in blocks; () until the first draw
+        self._picks: list[int] | tuple = ()
         # +fallback: the watcher of transfers in flight (scoutsim/sim/fallback.py), else None.
         self.fallback = None
         self.upgrades = False  # adaptive+fallback: try a KV mode where the choice is a fallback mode
@@ -187,6 +192,13 @@ class Agent:
         self.count += 1
         self.world.outstanding += 1
         return q, self.count - 1
+
+    def arrive(self, env: simpy.Environment, q: Question) -> None:
+        """An arrival with its question drawn by the group (superposed arrivals,
+        :mod:`scoutsim.sim.arrivals`), not by this agent's own streams."""
+        self.count += 1
+        self.world.outstanding += 1
+        self._start(env, self.count - 1, q)
 
     # ---------------------------------------------------------------- one request
     def _start(self, env: simpy.Environment, number: int, q: Question) -> None:

@@ -16,6 +16,11 @@ ARRIVALS = 1
 QUESTIONS = 2
 PHASE = 3
 ANSWERS = 4  # per agent group, replication 0: assumed answer lengths of the pool's samples
+# Superposed arrivals (scoutsim/sim/arrivals.py): one stream of each kind per agent group,
+# indexed by the group's position in the scenario.
+GROUP_ARRIVALS = 5
+GROUP_QUESTIONS = 6
+GROUP_PHASE = 7
 DEVICE_CHANNEL = 8  # a device's own radio channel (the cell model); apart from the others
 
 

@@ -8,10 +8,14 @@ policy, an estimator, and a slot with a weight on its uplink. Random streams com
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+
 import simpy
 
 from scoutsim.sim import streams
-from scoutsim.sim.agent import Agent, ModeOption, Request
+from scoutsim.sim.agent import Agent, ModeOption, Request, option_tables
+from scoutsim.sim.arrivals import superposed as arrival_calendar
 from scoutsim.decisions.allocators import Demand, Option, build_allocator
 from scoutsim.network.channels import build_channel
 from scoutsim.sim.cloud import CloudQueue
@@ -28,6 +32,7 @@ from scoutsim.sim.questions import QuestionPool
 from scoutsim.sim.records import RecordBuffer
 from scoutsim.sim.cells import build_cells, record_extras, wired_latency
 from scoutsim.network.tcp import from_config as tcp_model
+from scoutsim.network.choose import make_uplink
 from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SharedUplink, follow_channel
 
 
@@ -61,28 +66,45 @@ class World:
         self.agents: list[Agent] = []
         # Agents of one group pay the same costs for the same question: they share the
         # table, so that thousands of agents do not each work it out again.
-        costs = {g: {} for g in range(len(s.agents))}
+        # Groups that differ only in what does not change a question's costs (their cell,
+        # count, arrivals, policy...) share one table: a city has a group per cell.
+        tables_by_key: dict = {}
+        costs = {g: tables_by_key.setdefault(cost_key(spec), {}) for g, spec in enumerate(s.agents)}
         groups = group_models(resolved)
+        tables = [option_tables(options) for _, options in groups]
+        superposed = s.arrivals == "superposed"
         if s.uses_cell_model:  # per-device radio, schedulers, topology: scoutsim/sim/cells.py
             build_cells(self, resolved, specs, pools, groups, costs, plan_demand)
+        on_uplink: dict[str, list] = {u.id: [] for u in s.uplinks}
+        for i, g, spec in specs:
+            on_uplink[spec.uplink].append((i, g, spec))
         for u in ([] if s.uses_cell_model else s.uplinks):
-            members = [(i, g, spec) for i, g, spec in specs if spec.uplink == u.id]
+            members = on_uplink[u.id]
             if not members:
                 continue
             mean_bps = self.channels[u.id].mean_mbps() * BYTES_PER_S_PER_MBPS
             latency = u.latency_ms / 1000.0
             built = [(slot, i, g, spec, pools[g], *groups[g]) for slot, (i, g, spec) in enumerate(members)]
-            demands = [plan_demand(resolved, slot, spec, pool, compute, options, latency)
-                       for slot, i, g, spec, pool, compute, options in built]
+            # A group's agents plan the same demand (their typical question); work it out once.
+            planned = {}
+            for slot, i, g, spec, pool, compute, options in built:
+                if g not in planned:
+                    planned[g] = plan_demand(resolved, slot, spec, pool, compute, options, latency)
+            demands = [dataclasses.replace(planned[g], agent=slot) for slot, i, g, *_ in built]
             allocator = build_allocator(u.allocator)
             weights = allocator.weights(demands, mean_bps)
-            link = SharedUplink(self.env, weights, u.sharing, tcp=tcp_model(u.tcp, u.latency_ms))
+            # Virtual time (O(log n) per event) where the sharing allows it, else the O(n)
+            # model: an online allocator re-weights at every event, and a fallback reads a
+            # transfer's progress (SharedUplink.remaining), which only the O(n) model keeps.
+            fixed = allocator.online is None and not any(spec.falls_back for _, _, spec in members)
+            link = make_uplink(self.env, weights, u.sharing, tcp=tcp_model(u.tcp, u.latency_ms),
+                               static_weights=fixed)
             if allocator.online is not None:
                 link.set_online(allocator.online)
             self.links[u.id] = link
             self.env.process(follow_channel(self.env, link, self.channels[u.id].changes()))
             for slot, i, g, spec, pool, compute, options in built:
-                probe = (lambda lk=link, sl=slot: lk.rate_if_joined(sl))
+                probe = functools.partial(link.rate_if_joined, slot)
                 if allocator.grants:
                     horizon = spec.deadline_s - latency
                     told = (lambda lk=link, sl=slot, h=horizon: grant(lk, sl, lk.env.now, h))
@@ -93,10 +115,10 @@ class World:
                     index=i, group=g, spec=spec, edge_shape=resolved.models[spec.edge_model],
                     options=options, pool=pool, compute=compute, policy=build_policy(spec.policy),
                     estimator=estimator, link=link, slot=slot, uplink_id=u.id, latency_s=latency,
-                    cloud=self.cloud, costs=costs[g],
-                    arrivals_rng=streams.stream(s.seed, replication, streams.ARRIVALS, i),
-                    questions_rng=streams.stream(s.seed, replication, streams.QUESTIONS, i),
-                    phase_rng=streams.stream(s.seed, replication, streams.PHASE, i),
+                    cloud=self.cloud, costs=costs[g], tables=tables[g],
+                    arrivals_rng=None if superposed else streams.stream(s.seed, replication, streams.ARRIVALS, i),
+                    questions_rng=None if superposed else streams.stream(s.seed, replication, streams.QUESTIONS, i),
+                    phase_rng=None if superposed else streams.stream(s.seed, replication, streams.PHASE, i),
                     world=self))
                 agent = self.agents[-1]
                 agent.cloud_wait = build_cloud_wait(spec.cloud_aware, self.cloud)
@@ -105,6 +127,17 @@ class World:
                     agent.fallback = Fallback(agent, [k for k, o in enumerate(options) if o.name in fallbacks])
                     agent.upgrades = spec.base_policy == "adaptive"
         self.agents.sort(key=lambda a: a.index)
+        # Superposed arrivals: one calendar per group draws arrivals and questions for all
+        # its devices (scoutsim/sim/arrivals.py); the devices' own streams are never made.
+        members = {g: [] for g in range(len(s.agents))}
+        for a in self.agents if superposed else ():
+            members[a.group].append(a)
+        self.calendars = [
+            arrival_calendar(members[g], group.arrival, pools[g],
+                             streams.stream(s.seed, replication, streams.GROUP_ARRIVALS, g),
+                             streams.stream(s.seed, replication, streams.GROUP_QUESTIONS, g),
+                             streams.stream(s.seed, replication, streams.GROUP_PHASE, g))
+            for g, group in enumerate(s.agents)] if superposed else []
 
     # ---------------------------------------------------------------- running
     def finish(self, r: Request) -> None:
@@ -127,8 +160,8 @@ class World:
     def run(self):
         s = self.scenario
         drain = s.drain_s if s.drain_s is not None else max(60.0, 10 * max(g.deadline_s for g in s.agents))
-        for agent in self.agents:
-            self.env.process(agent.arrivals(self.env, s.duration_s))
+        for source in self.calendars or self.agents:
+            self.env.process(source.arrivals(self.env, s.duration_s))
         self.env.process(self._clock(s.duration_s, drain))
         self.env.run(until=self._end)
         for key in sorted(self.pending):  # still in flight at the drain limit: misses
@@ -175,7 +208,12 @@ def group_models(resolved: ResolvedScenario) -> list[tuple[ComputeModel, list[Mo
     (the same for every agent of the group)."""
     s = resolved.scenario
     out = []
+    made: dict[str, tuple[ComputeModel, list[ModeOption]]] = {}
     for spec in s.agents:
+        key = cost_key(spec)
+        if key in made:  # groups of one kind in many cells: the same (read-only) models
+            out.append(made[key])
+            continue
         site = s.cloud_of(spec)
         cloud = Site(site.slowdown, site.prefill_tokens_per_s)
         compute = ComputeModel(resolved.oracle, spec.edge_model, spec.cloud_model,
@@ -183,20 +221,38 @@ def group_models(resolved: ResolvedScenario) -> list[tuple[ComputeModel, list[Mo
                                s.deadline_on == "answer")
         options = [ModeOption(m, parse_mode(m), resolved.oracle.draws(spec.edge_model, spec.cloud_model, m))
                    for m in spec.candidate_modes]
-        out.append((compute, options))
+        out.append(made.setdefault(key, (compute, options)))
     return out
 
 
 def build_pools(resolved: ResolvedScenario) -> dict[int, QuestionPool]:
-    """Question pools per agent group; they depend only on the scenario and the oracle."""
+    """Question pools per agent group; they depend only on the scenario and the oracle, and
+    groups asking from the same pool share the object (it is read-only but for its cache)."""
     s = resolved.scenario
-    pools = {}
+    made: dict[tuple, QuestionPool] = {}
+    out = {}
     for g, spec in enumerate(s.agents):
-        pool = QuestionPool(resolved.oracle, spec.edge_model, spec.cloud_model, spec.context_tokens,
-                            spec.answer_tokens)
+        key = (spec.edge_model, spec.cloud_model, spec.context_tokens, spec.answer_tokens)
         if spec.answer_length is not None:
-            # A property of the question: drawn once per sample, the same in every replication.
+            # Assumed answer lengths are the group's own: a property of the question, drawn
+            # once per sample and the same in every replication.
+            pool = QuestionPool(resolved.oracle, *key)
             rng = streams.stream(s.seed, 0, streams.ANSWERS, g)
             pool.set_answer_tokens(rng.integers(spec.answer_length.low, spec.answer_length.high + 1, size=len(pool)))
-        pools[g] = pool
-    return pools
+            out[g] = pool
+            continue
+        if key not in made:
+            made[key] = QuestionPool(resolved.oracle, *key)
+        out[g] = made[key]
+    return out
+
+
+# Group keys that do not change what a question costs (payload, edge and cloud seconds) or
+# which modes it may take (the policy does: static:<mode> has one candidate).
+_NOT_COSTS = frozenset({"name", "count", "uplink", "arrival", "estimator", "deadline_s"})
+
+
+def cost_key(spec) -> str:
+    """Groups with equal keys pay the same costs for the same question. Conservative: any
+    key not known to leave costs alone (a new one included) separates groups."""
+    return repr(sorted((k, v) for k, v in spec.model_dump().items() if k not in _NOT_COSTS))

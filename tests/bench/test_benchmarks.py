@@ -53,6 +53,20 @@ def test_identity_compare_names_the_differing_column():
     assert len(problems) == 1 and problems[0].startswith("y: 1 rows differ")
 
 
+def test_identity_compare_with_a_tolerance_passes_float_noise_only():
+    a = pd.DataFrame({"x": [1.0, np.nan, 0.0], "y": [1, 2, 3]})
+    b = a.copy()
+    b.loc[0, "x"] = 1.0 + 4e-12  # relative difference 4e-12
+    (note,) = compare(a, b, rtol=1e-9)
+    assert "largest relative difference 4.0e-12 (within 1e-09)" in note
+    assert compare(a, b)[0].startswith("x: 1 rows differ")  # without a tolerance it differs
+    b.loc[0, "x"] = 1.0 + 2e-9
+    assert "(within" not in compare(a, b, rtol=1e-9)[0]
+    b.loc[0, "x"] = 1.0
+    b.loc[1, "x"] = 5.0  # a NaN became a number: never noise
+    assert "(within" not in compare(a, b, rtol=1e-9)[0]
+
+
 def test_quick_main_scaling_and_memory_run_and_print_their_ratios(capsys):
     out = suite.run(["main", "scaling", "memory"], quick=True)
     text = capsys.readouterr().out
@@ -60,11 +74,52 @@ def test_quick_main_scaling_and_memory_run_and_print_their_ratios(capsys):
     assert main["requests"] > 0 and main["ratio_to_floor"] > 0
     assert main["ratio_to_floor"] == pytest.approx(main["us_per_request"] / main["floor_us_per_request"])
     assert "cost / floor" in text and "simulated requests/s" in text
+    assert [v["case"] for v in main["variants"]][1] == "exact O(n) uplink, per-device arrivals"
+    assert all(v["requests"] > 0 for v in main["variants"]) and main["variants"][0]["vs_default"] == 1.0
     assert {r["agents"] for r in out["scaling"]} == set(scaling.AGENTS[:3])
     assert "vs 8 agents" in text
+    assert "state per device" in text
     mem = out["memory"]["memory"][0]
     assert mem["bytes_per_request"] > 0
     assert "write" in text and "B/request" in text
+
+
+def test_quick_saturated_cell_and_city_run_and_report(capsys):
+    from scoutsim.bench import city, saturated
+
+    out = suite.run(["saturated", "city"], quick=True)
+    text = capsys.readouterr().out
+    rows = out["saturated"]
+    assert {(r["model"], r["in_flight"]) for r in rows} == {(m, n) for m in saturated.MODELS for n in (4, 1000)}
+    for r in rows:
+        # every kind of event happened: finishes and capacity changes in about the planned mix
+        assert r["finishes"] > 0 and r["capacity_changes"] > 0 and r["us_per_event"] > 0
+    assert "saturated (1,000 in flight) against light (4)" in text
+    c = out["city"]
+    devices, cells, duration = city.QUICK
+    # The city keeps the main scenario's load per cell: 8 x 0.2 requests/s per cell; Poisson
+    # count over cells x duration = 640 expected, sd 25: within 5 sd.
+    assert abs(c["requests"] - 1.6 * cells * duration) < 5 * (1.6 * cells * duration) ** 0.5
+    assert c["peak_mb"] >= c["imports_mb"] > 0
+    assert "peak resident memory" in text
+
+
+def test_city_scenario_spreads_devices_over_independent_cells():
+    from scoutsim.bench.scenarios import city
+
+    s = resolve(city(1000, 10, 30.0)).scenario
+    assert len(s.uplinks) == 10 and s.arrivals == "superposed" and s.duration_s == 30.0
+    assert sum(g.count for g in s.agents) == 1000 and s.cloud.gpus == 10
+    for u in s.uplinks:
+        assert sum(g.count for g in s.agents if g.uplink == u.id) == 100
+
+
+def test_device_state_is_measured_per_device():
+    from scoutsim.bench import memory
+
+    d = memory.device_state(500, cells=5)
+    assert d["devices"] == 500 and d["requests"] > 0
+    assert 0 < d["built_bytes_per_device"] < 1e5 and 0 < d["after_run_bytes_per_device"] < 1e5
 
 
 def test_profile_is_printed_on_request(capsys):

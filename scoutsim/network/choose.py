@@ -1,0 +1,55 @@
+"""Which uplink model a link gets: virtual time where the physics allows it, else the general one.
+
+:class:`scoutsim.network.vtime.VirtualTimeUplink` costs O(log n) per event but expresses
+only weighted processor sharing with fixed weights (``work_conserving``, and ``reserved``
+slices); :class:`scoutsim.network.uplink.SharedUplink` costs O(transfers in flight) per
+event and also carries the TCP corrections (rate caps make the sharing max-min) and
+anything that changes the weights during a run. Both give the same finish times up to
+floating-point rounding (``tests/test_vtime.py``).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator, Sequence
+
+import simpy
+
+from scoutsim.network.uplink import SharedUplink
+from scoutsim.network.vtime import VirtualTimeUplink
+
+MODELS = ("auto", "exact", "virtual_time")
+_default = "auto"
+
+
+@contextmanager
+def uplink_model(model: str) -> Iterator[None]:
+    """Within the block, links built without an explicit ``model`` use this one (the
+    benchmarks time both models in one run)."""
+    global _default
+    if model not in MODELS:
+        raise ValueError(f"unknown uplink model {model!r}; expected one of {MODELS}")
+    before, _default = _default, model
+    try:
+        yield
+    finally:
+        _default = before
+
+
+def virtual_time_allowed(sharing: str, tcp, static_weights: bool = True) -> bool:
+    return tcp is None and sharing in ("work_conserving", "reserved") and static_weights
+
+
+def make_uplink(env: simpy.Environment, weights: Sequence[float], sharing: str = "work_conserving", tcp=None,
+                static_weights: bool = True, model: str | None = None):
+    """``model``: ``auto`` (virtual time where allowed), ``exact`` (always the O(n) model), or
+    ``virtual_time`` (refused where not allowed); None: ``auto`` unless :func:`uplink_model` says."""
+    model = model or _default
+    if model not in MODELS:
+        raise ValueError(f"unknown uplink model {model!r}; expected one of {MODELS}")
+    allowed = virtual_time_allowed(sharing, tcp, static_weights)
+    if model == "virtual_time" and not allowed:
+        raise ValueError("virtual time needs work_conserving or reserved sharing, no tcp, and fixed weights")
+    if model != "exact" and allowed:
+        return VirtualTimeUplink(env, weights, sharing)
+    return SharedUplink(env, weights, sharing, tcp=tcp)

@@ -1,0 +1,284 @@
+"""A shared uplink by virtual time: the same fluid physics as :class:`SharedUplink`, O(log n) per event.
+
+:class:`scoutsim.network.uplink.SharedUplink` keeps every transfer's remaining bytes and
+touches all of them at every event. Where the rates are weighted processor sharing with
+weights that do not change, one number per sharing domain says how far every transfer has
+got, and a heap of finish tags says which one ends first (the virtual clock of weighted
+fair queueing, Parekh and Gallager 1993; here the fluid GPS itself, not a packet emulation):
+
+* ``work_conserving``: with ``C(t)`` the capacity and ``W(t)`` the weight in flight, every
+  transfer of weight ``w`` drains at ``w C / W``, so the virtual clock ``V`` with
+  ``dV/dt = C / W`` measures bytes per unit weight. A transfer of ``S`` bytes joining at
+  ``V0`` ends when ``V`` reaches its tag ``V0 + S / w``, whatever ``C`` and ``W`` do in
+  between; its remaining bytes are ``w (tag - V)``.
+* ``reserved``: slot ``a`` owns ``C w_a / W_total`` and splits it equally among its ``n_a``
+  transfers. One clock ``U`` with ``dU/dt = C / W_total`` serves every slot; slot ``a``'s
+  own clock ``V_a`` advances by ``w_a / n_a`` per unit of ``U`` and its transfers carry tags
+  in bytes. A slot's first finish, expressed in ``U``, changes only when that slot's
+  ``n_a`` does, so a heap of slots keyed by it is untouched by capacity changes.
+
+Per event: a join, a finish or a cancellation touches one heap entry (O(log n)); a capacity
+change touches none. The finish times equal the O(n) model's up to floating-point rounding
+(the two compute them by different arithmetic; ``tests/test_vtime.py`` checks 1e-9
+relative on random scenarios). Transfers due within the same slack as the O(n) model's
+finish together, and succeed in the order they joined, as there.
+
+Not expressible here, and so left to :class:`SharedUplink`: the TCP corrections (a per-
+transfer rate cap makes the sharing max-min, not proportional) and weights that change
+during a run. :func:`scoutsim.network.choose.make_uplink` picks the model.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from typing import Sequence
+
+import simpy
+
+from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SIMULTANEOUS
+
+
+class _Job:
+    __slots__ = ("slot", "size", "tag", "done", "seq", "alive")
+
+    def __init__(self, slot: int, size: float, tag: float, done: simpy.Event, seq: int):
+        self.slot = slot
+        self.size = size
+        self.tag = tag
+        self.done = done
+        self.seq = seq
+        self.alive = True
+
+
+class _Slice:
+    """One slot's reserved slice: its own clock and the tags of its transfers."""
+
+    __slots__ = ("clock", "synced_at", "heap", "count", "version")
+
+    def __init__(self):
+        self.clock = 0.0  # bytes each of its transfers has sent since the clock's zero
+        self.synced_at = 0.0  # the uplink's U when ``clock`` was last brought up to date
+        self.heap: list[tuple[float, int, _Job]] = []
+        self.count = 0
+        self.version = 0
+
+
+class VirtualTimeUplink:
+    """Drop-in for :class:`SharedUplink` (same methods and counters) without ``tcp``."""
+
+    def __init__(self, env: simpy.Environment, weights: Sequence[float], sharing: str = "work_conserving",
+                 tcp=None):
+        if sharing not in ("work_conserving", "reserved"):
+            raise ValueError(f"unknown sharing {sharing!r}")
+        if tcp is not None:
+            raise ValueError("the TCP corrections need the general model (SharedUplink)")
+        if any(w <= 0 for w in weights):
+            raise ValueError("every agent needs a positive weight")
+        self.env = env
+        self.weights = list(weights)
+        self.total_weight = float(sum(weights))
+        self.reserved = sharing == "reserved"
+        self.tcp = None
+        self.capacity = 0.0
+        self._in_flight: dict[int, int] = {}  # transfers per slot, only slots with some
+        self._active_weight = 0.0
+        self._count = 0
+        self._jobs: dict[simpy.Event, _Job] = {}
+        self._seq = 0
+        self._last = env.now
+        self._version = 0
+        self._clock = 0.0  # V (work-conserving) or U (reserved)
+        self._heap: list = []  # (tag, seq, job) or (U due, version, slot)
+        self._slices: dict[int, _Slice] = {}
+        self.bytes_sent = 0.0
+        self.busy_time = 0.0
+
+    @property
+    def active(self) -> list:
+        """The transfers in flight, in the order they joined (for inspection, O(n))."""
+        return sorted(self._jobs.values(), key=lambda j: j.seq)
+
+    # ---------------------------------------------------------------- public
+    def send(self, slot: int, nbytes: float, due: float = math.inf) -> simpy.Event:
+        # ``due`` (when the last byte must be sent) matters only to an online allocator,
+        # which this model does not carry (the world never pairs them).
+        done = self.env.event()
+        if nbytes <= 0:
+            done.succeed()
+            return done
+        self._advance()
+        size = float(nbytes)
+        job = _Job(slot, size, 0.0, done, self._seq)
+        self._seq += 1
+        self._jobs[done] = job
+        self._in_flight[slot] = self._in_flight.get(slot, 0) + 1
+        self._active_weight += self.weights[slot]
+        self._count += 1
+        if self.reserved:
+            sl = self._slice(slot)
+            job.tag = sl.clock + size
+            heapq.heappush(sl.heap, (job.tag, job.seq, job))
+            sl.count += 1
+            self._requeue(slot, sl)
+        else:
+            job.tag = self._clock + size / self.weights[slot]
+            heapq.heappush(self._heap, (job.tag, job.seq, job))
+        self._reschedule()
+        return done
+
+    def cancel(self, done: simpy.Event) -> float:
+        """As :meth:`SharedUplink.cancel`: stop the transfer, return the bytes it had sent."""
+        job = self._jobs.get(done)
+        if job is None or done.triggered:
+            return 0.0
+        self._advance()
+        if self.reserved:
+            sl = self._slice(job.slot)
+            remaining = job.tag - sl.clock
+        else:
+            remaining = self.weights[job.slot] * (job.tag - self._clock)
+        self._drop(job)
+        if self.reserved:
+            self._requeue(job.slot, sl)
+        sent = max(job.size - remaining, 0.0)
+        self.bytes_sent += sent
+        self._reschedule()
+        return sent
+
+    def set_capacity(self, mbps: float) -> None:
+        self._advance()
+        self.capacity = mbps * BYTES_PER_S_PER_MBPS
+        self._reschedule()
+
+    def rate_if_joined(self, slot: int) -> float:
+        w = self.weights[slot]
+        if self.reserved:
+            return self.capacity * w / self.total_weight / (self._in_flight.get(slot, 0) + 1)
+        return self.capacity * w / (self._active_weight + w)
+
+    def fair_share(self, slot: int, mean_capacity: float) -> float:
+        return mean_capacity * self.weights[slot] / self.total_weight
+
+    # ---------------------------------------------------------------- clocks
+    def _advance(self) -> None:
+        now = self.env.now
+        dt = now - self._last
+        if dt > 0 and self._count:
+            if self.capacity > 0:
+                self.busy_time += dt
+                if self.reserved:
+                    self._clock += self.capacity * dt / self.total_weight
+                else:
+                    self._clock += self.capacity * dt / self._active_weight
+        self._last = now
+
+    def _slice(self, slot: int) -> _Slice:
+        sl = self._slices.get(slot)
+        if sl is None:
+            sl = self._slices[slot] = _Slice()
+            sl.synced_at = self._clock
+        elif sl.count:
+            # Bring the slice's clock to U: its transfers each got w / n per unit of U.
+            sl.clock += (self._clock - sl.synced_at) * self.weights[slot] / sl.count
+            sl.synced_at = self._clock
+        else:
+            sl.clock = 0.0  # empty: restart from zero so that tags stay small
+            sl.synced_at = self._clock
+        return sl
+
+    def _requeue(self, slot: int, sl: _Slice) -> None:
+        """Push the slice's first finish, in U, after its transfer count changed."""
+        sl.version += 1
+        heap = sl.heap
+        while heap and not heap[0][2].alive:
+            heapq.heappop(heap)
+        if not heap:
+            if not sl.count:
+                del self._slices[slot]
+            return
+        due = self._clock + (heap[0][0] - sl.clock) * sl.count / self.weights[slot]
+        heapq.heappush(self._heap, (due, sl.version, slot))
+
+    def _drop(self, job: _Job) -> None:
+        job.alive = False
+        del self._jobs[job.done]
+        slot = job.slot
+        left = self._in_flight[slot] - 1
+        if left:
+            self._in_flight[slot] = left
+        else:
+            del self._in_flight[slot]
+        self._active_weight -= self.weights[slot]
+        self._count -= 1
+        if self.reserved:
+            self._slices[slot].count -= 1
+
+    def _top(self):
+        """The first live heap entry (stale ones are dropped on the way), or None."""
+        heap = self._heap
+        while heap:
+            entry = heap[0]
+            if self.reserved:
+                sl = self._slices.get(entry[2])
+                if sl is not None and sl.version == entry[1]:
+                    return entry
+            elif entry[2].alive:
+                return entry
+            heapq.heappop(heap)
+        return None
+
+    # ---------------------------------------------------------------- events
+    def _reschedule(self) -> None:
+        self._version += 1
+        if not self._count:
+            self._active_weight = 0.0  # drop accumulated rounding
+            self._clock = 0.0  # and restart the clock, so that tags stay small
+            self._heap.clear()
+            self._slices.clear()
+            return
+        if self.capacity <= 0:
+            return  # zero capacity: wait for the channel to change
+        top = self._top()
+        per = self.total_weight if self.reserved else self._active_weight
+        first = max((top[0] - self._clock) * per / self.capacity, 0.0)
+        version = self._version
+        self.env.timeout(first).callbacks.append(lambda _ev: self._finish(version, first))
+
+    def _finish(self, version: int, delay: float) -> None:
+        if version != self._version:
+            return
+        self._advance()
+        slack = max(delay * SIMULTANEOUS, 8 * math.ulp(self.env.now), 1e-15)
+        done: list[_Job] = []
+        if self.reserved:
+            # U-slack: a transfer is due when its remaining bytes are within rate x slack,
+            # i.e. its slice's due U within (C / W_total) x slack of now.
+            limit = self._clock + self.capacity / self.total_weight * slack
+            touched = []
+            while (top := self._top()) is not None and top[0] <= limit:
+                heapq.heappop(self._heap)
+                slot = top[2]
+                sl = self._slice(slot)
+                rate_slack = self.capacity / self.total_weight * self.weights[slot] / sl.count * slack
+                while sl.heap and (not sl.heap[0][2].alive or sl.heap[0][0] - sl.clock <= rate_slack):
+                    _, _, job = heapq.heappop(sl.heap)
+                    if job.alive:
+                        done.append(job)
+                touched.append((slot, sl))
+            for job in done:
+                self._drop(job)
+            for slot, sl in touched:
+                self._requeue(slot, sl)
+        else:
+            limit = self._clock + self.capacity / self._active_weight * slack
+            while (top := self._top()) is not None and top[0] <= limit:
+                heapq.heappop(self._heap)
+                done.append(top[2])
+            for job in done:
+                self._drop(job)
+        done.sort(key=lambda j: j.seq)  # as the O(n) model: in the order they joined
+        for job in done:
+            self.bytes_sent += job.size
+            job.done.succeed()
+        self._reschedule()

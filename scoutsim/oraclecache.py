@@ -177,6 +177,11 @@ class OracleCache:
     def digest(self) -> str:
         return hashlib.sha256("".join(self.meta["files"][n] for n in DATA_FILES).encode()).hexdigest()
 
+    @property
+    def means_only(self) -> bool:
+        """True when no entry has per-sample values (a cache of published means)."""
+        return not any(d.has_samples for d in self._quality_index.values())
+
     def has_entry(self, edge: str, cloud: str, mode: str) -> bool:
         return (edge, cloud, canonical(mode)) in self._quality_index
 

@@ -30,7 +30,7 @@ def register(sub) -> None:
 def main(args) -> int:
     import numpy as np
 
-    from scoutsim.results.summary import t_interval
+    from scoutsim.intervals import t_interval
     from scoutsim.sim.clairvoyant import bound, f1_misses_zero, instance
     from scoutsim.sim.records import misses_scored_zero
     from scoutsim.sim.runner import simulate
@@ -51,7 +51,8 @@ def main(args) -> int:
     s = resolved.scenario
     results = bound(resolved, time_limit_s=args.time_limit)
     best = f1_misses_zero(results)
-    mean, half, _ = t_interval(best)
+    bound_ci = t_interval(best)
+    mean, half = bound_ci.estimate, bound_ci.half_width
     proven = sum(r.optimal for _, r in results)
     print(f"{s.name}: {s.replications} replications x {s.duration_s:g} s; clairvoyant optimum "
           f"({proven}/{len(results)} proven optimal, the rest HiGHS's dual bound)")
@@ -60,8 +61,8 @@ def main(args) -> int:
     for path, res in [(args.scenario, resolved), *others]:
         df = simulate(res).assign(f0=lambda d: misses_scored_zero(d))
         got = df.groupby("replication")["f0"].mean().reindex(range(s.replications)).to_numpy()
-        m, h, _ = t_interval(got)
-        g, gh, _ = t_interval(best - got)
+        got_ci, gap_ci = t_interval(got), t_interval(best - got)
+        m, h, g, gh = got_ci.estimate, got_ci.half_width, gap_ci.estimate, gap_ci.half_width
         beats = int(np.sum(got > best + 1e-9))
         print(f"  {str(path):{width}s}  F1 (misses scored 0) {m:.3f}±{h:.3f}  gap to bound {g:.3f}±{gh:.3f}"
               + (f"  (ABOVE THE BOUND in {beats} replications)" if beats else ""))

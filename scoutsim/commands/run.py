@@ -76,6 +76,10 @@ def main(args) -> int:
     print(f"{s.name}: {s.replications} replications x {s.duration_s:g} s, {count} requests, "
           f"simulated in {elapsed:.1f} s; oracle {resolved.oracle.name} ({resolved.oracle.meta['kind']})")
     print(format_table(summary))
-    print("values: mean ± 95 % CI half-width across replications")
+    print("values: mean ± 95 % CI half-width across replications (mean[low,high] where the "
+          "interval is cut at the metric's range)")
+    if resolved.oracle.means_only:
+        print(f"F1 intervals reflect only the mode mix: oracle {resolved.oracle.name} holds published "
+              "means, not per-sample values, so its own sampling error (its n and f1_std) is not in them")
     print(f"results in {out}/")
     return 0

@@ -37,7 +37,7 @@ from scoutsim.experiments.paperb_profile import VARIANTS, Relaxation, grid_chang
 from scoutsim.experiments.sweep import read_raw, run_sweep
 from scoutsim.experiments.tables import finished_points
 from scoutsim.experiments.verdicts import Interval, share_interval
-from scoutsim.results.summary import t_interval
+from scoutsim.intervals import t_interval
 
 SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "paper_b"
 MODE_ARMS = ("adaptive", "static:bf16", "static:int8", "static:mixed_int4", "static:int4",
@@ -140,15 +140,15 @@ class Results:
         if metric in SHARES:
             k = float(np.round(f["value"] * f["count"]).sum())
             return share_interval(k, float(f["count"].sum()), len(f))
-        mean, half, _ = t_interval(f["value"].to_numpy())
-        return Interval(mean, mean - half, mean + half, len(f))
+        t = t_interval(f["value"].to_numpy())
+        return Interval(t.estimate, t.low, t.high, len(f))
 
     def diff(self, exp: str, variant: str, arm: str, base: str, metric: str) -> Interval:
         """Paired across replications (same seeds): a Student-t interval of the differences."""
         d = (self._frame(exp, variant, arm, metric)["value"]
              - self._frame(exp, variant, base, metric)["value"]).dropna()
-        mean, half, _ = t_interval(d.to_numpy())
-        return Interval(mean, mean - half, mean + half, len(d))
+        t = t_interval(d.to_numpy())
+        return Interval(t.estimate, t.low, t.high, len(d))
 
     def table(self) -> pd.DataFrame:
         rows = []

@@ -13,12 +13,14 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
 
 from scoutsim.experiments.point import POINT_FILE, REPLICATIONS_FILE, SUMMARY_FILE, is_finished
-from scoutsim.results.summary import SUMMARY_COLUMNS, scope_names, t_interval
+from scoutsim.intervals import t_interval
+from scoutsim.results.summary import SUMMARY_COLUMNS, scope_names
 
 COMPARED_LEAVES = ("allocator", "policy", "sharing", "estimator")
 PAIRED_COLUMNS = ["key", "value", "baseline", "scope", "group", "metric", "mean", "ci95_low", "ci95_high",
@@ -105,7 +107,10 @@ def paired_table(done: list[dict], keys: list[str], compare: list[str]) -> pd.Da
                 other = reps[pid].set_index(["group", "metric", "replication"])["value"]
                 diff = (other - base).dropna()  # aligned on (group, metric, replication)
                 for (g, metric), d in diff.groupby(level=["group", "metric"], sort=False):
-                    mean, half, std = t_interval(d.to_numpy())
+                    # Paired differences range over [-1, 1] even for shares: the plain t interval.
+                    t = t_interval(d.to_numpy())
+                    mean, half = t.estimate, t.half_width
+                    std = float(d.std(ddof=1)) if len(d) > 1 else math.nan
                     context = dict(zip(others, json.loads(ctx)))
                     rows.append({**context, "key": key, "value": v, "baseline": order[0],
                                  "scope": base_names.get(g, str(g)), "group": int(g), "metric": metric,

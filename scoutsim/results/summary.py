@@ -1,9 +1,17 @@
 """From request records to the summary: every metric with a 95 % confidence interval.
 
 Each metric is computed once per replication, per agent group and over all agents; the
-summary reports the mean of those per-replication values and a Student-t interval across
-replications (ANCHORS.md: intervals over per-replication means, not pooled requests).
-With one replication the interval is undefined and reported as NaN.
+summary reports the mean of those per-replication values and a 95 % interval across
+replications (ANCHORS.md: intervals over per-replication means, not pooled requests), from
+:mod:`scoutsim.intervals`: for metrics bounded by [0, 1] (shares and F1 means) the Student-t
+interval intersected with [0, 1], so no interval leaves the metric's range; for the others
+(counts, latencies, bytes) the Student-t interval. With one replication the interval is
+undefined and reported as NaN.
+
+The interval measures the variation between replications: arrivals, channel, questions and
+the modes chosen. With a cache of published means (no per-sample values) a mode's F1 is
+the same number for every request, so the F1 intervals reflect only the mode mix, not the
+oracle's own sampling error (the cache's ``n`` and ``f1_std`` say what that is).
 
 Metrics: ``requests`` (per replication), ``deadline_compliance`` (share of requests whose
 first token, or whole answer, came by the deadline; unfinished requests count as misses),
@@ -20,27 +28,29 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from scoutsim import intervals
 from scoutsim.config import scope_names  # noqa: F401  (the names summaries are keyed by)
+from scoutsim.intervals import Interval
 from scoutsim.sim.records import misses_scored_zero
 
 CONFIDENCE = 0.95
 SUMMARY_COLUMNS = ["scope", "metric", "mean", "ci95_low", "ci95_high", "ci95_half", "std", "replications"]
 
 
-def t_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
-    """(mean, half width, std) of a Student-t interval over independent replications."""
-    v = np.asarray(values, dtype=float)
-    v = v[~np.isnan(v)]
-    if len(v) == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(v.mean())
-    if len(v) < 2:
-        return mean, math.nan, math.nan
-    std = float(v.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, len(v) - 1) * std / math.sqrt(len(v)))
-    return mean, half, std
+# Metrics whose every per-replication value lies in [0, 1].
+BOUNDED = frozenset({"deadline_compliance", "mean_f1", "f1_misses_zero", "unfinished", "fallback_share"})
+
+
+def is_bounded(metric: str) -> bool:
+    return metric in BOUNDED or metric.startswith("mode_share:")
+
+
+def metric_interval(metric: str, values) -> Interval:
+    """The 95 % interval of a metric's mean across replications, within its range."""
+    if is_bounded(metric):
+        return intervals.replication_proportion_interval(values)
+    return intervals.t_interval(values)
 
 
 def replication_metrics(df: pd.DataFrame, modes: list[str]) -> dict[str, float]:
@@ -88,8 +98,10 @@ def summary_from_replications(per_replication: list[dict[str, dict[str, float]]]
     for scope in per_replication[0]:
         for metric in per_replication[0][scope]:
             values = np.array([rep[scope][metric] for rep in per_replication])
-            mean, half, std = t_interval(values)
-            rows.append((scope, metric, mean, mean - half, mean + half, half, std, replications))
+            ci = metric_interval(metric, values)
+            finite = values[~np.isnan(values)]
+            std = float(finite.std(ddof=1)) if len(finite) > 1 else math.nan
+            rows.append((scope, metric, ci.estimate, ci.low, ci.high, ci.half_width, std, replications))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
@@ -103,13 +115,20 @@ def summarize(requests: pd.DataFrame, scenario, replications: int) -> pd.DataFra
 
 
 def format_table(summary: pd.DataFrame) -> str:
-    """The summary a person reads: one line per scope, value ± 95 % half-width."""
+    """The summary a person reads: one line per scope, value ± 95 % half-width, or
+    value[low,high] where the interval is cut at the metric's range."""
     def cell(scope, metric, scale=1.0, digits=3):
         row = summary[(summary["scope"] == scope) & (summary["metric"] == metric)]
         if row.empty or math.isnan(row["mean"].iloc[0]):
             return "-"
         mean, half = row["mean"].iloc[0] * scale, row["ci95_half"].iloc[0] * scale
-        return f"{mean:.{digits}f}" if math.isnan(half) else f"{mean:.{digits}f}±{half:.{digits}f}"
+        low, high = row["ci95_low"].iloc[0] * scale, row["ci95_high"].iloc[0] * scale
+        if math.isnan(half):
+            return f"{mean:.{digits}f}"
+        if abs((high - mean) - (mean - low)) > 1e-12 * max(1.0, abs(mean)):
+            # Cut at the metric's range (a share near 0 or 1): mean ± half would leave it.
+            return f"{mean:.{digits}f}[{low:.{digits}f},{high:.{digits}f}]"
+        return f"{mean:.{digits}f}±{half:.{digits}f}"
 
     header = ["scope", "req/rep", "on time", "F1", "F1 (miss=0)", "p95 lat s", "MB/req", "top modes"]
     lines = []

@@ -1,0 +1,49 @@
+"""The run summary's intervals stay inside each metric's range, and the table says so.
+
+Numbers by hand: on-time shares 1, 1, 1, 0.8 over four replications have mean 0.95, sample
+standard deviation 0.1, standard error 0.05 and t(0.975, 3) = 3.1824, so the Student-t
+interval is 0.95 +- 0.1591 = [0.7909, 1.1091]; a share cannot exceed 1, so the summary
+reports [0.7909, 1]. A latency (unbounded) keeps its symmetric t interval.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from scoutsim.results.summary import format_table, is_bounded, summary_from_replications
+
+
+def _rep(on_time: float, latency: float) -> dict:
+    metrics = {"requests": 10.0, "deadline_compliance": on_time, "mean_f1": 0.5, "f1_misses_zero": 0.5 * on_time,
+               "latency_p50_s": latency, "latency_p95_s": latency, "latency_p99_s": latency,
+               "bytes_per_request": 1e6, "unfinished": 0.0, "mode_share:int8": 1.0}
+    return {"all": metrics}
+
+
+def test_share_interval_is_cut_at_one_and_printed_as_such():
+    summary = summary_from_replications([_rep(1.0, 2.0), _rep(1.0, 3.0), _rep(1.0, 2.0), _rep(0.8, 3.0)])
+    row = summary[summary["metric"] == "deadline_compliance"].iloc[0]
+    assert row["mean"] == pytest.approx(0.95, abs=1e-12)
+    assert row["ci95_low"] == pytest.approx(0.95 - 3.182446 * 0.05, abs=1e-6)
+    assert row["ci95_high"] == 1.0
+    lat = summary[summary["metric"] == "latency_p95_s"].iloc[0]
+    # 2, 3, 2, 3: mean 2.5, sd 0.57735, se 0.288675; half = 3.182446 x 0.288675 = 0.918693
+    assert lat["ci95_half"] == pytest.approx(0.918693, abs=1e-6)
+    assert lat["ci95_high"] - lat["mean"] == pytest.approx(lat["mean"] - lat["ci95_low"], abs=1e-12)
+    table = format_table(summary)
+    assert "0.950[0.791,1.000]" in table
+    assert "2.50±0.92" in table
+
+
+def test_no_bounded_interval_leaves_zero_one_even_at_the_edges():
+    # All-zero and all-one shares, and shares hugging 0: every end stays in [0, 1].
+    reps = [_rep(v, 1.0) for v in (0.0, 0.0, 0.02, 0.0, 0.0)] + [_rep(1.0, 1.0)]
+    summary = summary_from_replications(reps)
+    for _, row in summary.iterrows():
+        if is_bounded(row["metric"]) and not math.isnan(row["ci95_low"]):
+            assert 0.0 <= row["ci95_low"] <= row["mean"] <= row["ci95_high"] <= 1.0, row.to_dict()
+    zero = summary_from_replications([_rep(0.0, 1.0)] * 3)
+    row = zero[zero["metric"] == "deadline_compliance"].iloc[0]
+    assert (row["ci95_low"], row["ci95_high"]) == (0.0, 0.0)

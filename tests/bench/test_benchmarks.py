@@ -105,11 +105,12 @@ def test_quick_saturated_cell_and_city_run_and_report(capsys):
 
 
 def test_city_scenario_spreads_devices_over_independent_cells():
-    from scoutsim.bench.scenarios import city
+    from scoutsim.bench.scenarios import city, main_dict
 
     s = resolve(city(1000, 10, 30.0)).scenario
+    main_gpus = main_dict().get("cloud", {}).get("gpus", 1)  # the main scenario's GPUs for every cell
     assert len(s.uplinks) == 10 and s.arrivals == "superposed" and s.duration_s == 30.0
-    assert sum(g.count for g in s.agents) == 1000 and s.cloud.gpus == 10
+    assert sum(g.count for g in s.agents) == 1000 and s.cloud.gpus == 10 * main_gpus
     for u in s.uplinks:
         assert sum(g.count for g in s.agents if g.uplink == u.id) == 100
 

@@ -177,3 +177,21 @@ def test_resolved_scenario_round_trips():
     resolved = load_scenario(ROOT / "scenarios" / "city_cells.yaml")
     again = scenario_from_dict(copy.deepcopy(resolved.resolved_dict()), base_dir=ROOT / "scenarios")
     assert again.scenario == resolved.scenario
+
+
+def test_shipped_city_scenario_exercises_cells_paths_and_both_sites():
+    # The scenario must show what its comment claims: every group sends over its cell (no
+    # group answers everything locally), edge devices lean on scout/local more than near
+    # ones, and requests reach both cloud sites over their own paths.
+    from scoutsim.sim.runner import simulate
+
+    resolved = load_scenario(ROOT / "scenarios" / "city_cells.yaml", overrides={"replications": 1, "duration_s": 300})
+    df = simulate(resolved)
+    sent = df.assign(sent=df["tx_start_s"].notna()).groupby("group")["sent"].mean()
+    assert (sent > 0.2).all(), sent.to_dict()
+    kv = df.assign(kv=df["mode"].isin(["bf16", "int8", "mixed_int4", "int4"]))
+    names = {g.name: i for i, g in enumerate(resolved.scenario.agents)}
+    kv_share = kv.groupby("group")["kv"].mean()
+    assert kv_share[names["cell0_near"]] > kv_share[names["cell0_edge"]]
+    assert set(df["cloud"]) == {"metro", "regional"}
+    assert df.loc[df["cloud"] == "metro", "path"].str.contains("metro_link").all()

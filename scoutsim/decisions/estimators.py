@@ -11,6 +11,7 @@ the uplink now and nothing changed until it finished.
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Callable
 
 from scoutsim.registry import Registry

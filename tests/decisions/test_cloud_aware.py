@@ -43,8 +43,11 @@ def test_observed_wait_is_the_mean_of_the_last_five():
 
 def test_cloud_aware_devices_keep_off_a_saturated_cloud():
     # The main scenario with one cloud GPU: whole answers decoded in the cloud saturate it.
-    # Devices that ignore the queue keep sending (measured 8 % on time); seeing it, they
-    # answer locally when the queue is long (observed: ~16 %, exact: ~24 %).
+    # Devices that ignore the queue keep sending (measured 14 % on time over 40 replications
+    # of 200 s); seeing the exact queue, they answer locally when it is long (27 %, paired
+    # +0.128 [0.111, 0.145]). Estimating the wait from their own last five responses helps
+    # less and not surely (16 %, +0.016 [-0.005, 0.037]): it lags the queue it predicts. The
+    # test asserts what holds: the exact bound helps, and the estimate is not worse.
     data = load_dict("scenarios/8agents_100mbps.yaml")
     data["cloud"]["gpus"] = 1
     data["uplinks"][0]["allocator"] = "joint"
@@ -53,6 +56,7 @@ def test_cloud_aware_devices_keep_off_a_saturated_cloud():
         d = copy.deepcopy(data)
         for g in d["agents"]:
             g["cloud_aware"] = setting
-        out[setting] = per_replication(run(d, replications=8, duration_s=200))
-    assert paired_ci(out[True], out[False])[1] > 0
+        out[setting] = per_replication(run(d, replications=40, duration_s=200))
     assert paired_ci(out["exact"], out[False])[1] > 0
+    assert paired_ci(out[True], out[False])[2] > 0
+    assert paired_ci(out["exact"], out[True])[1] > 0

@@ -26,6 +26,7 @@ COMMANDS = {
     "plot": "draw figures from a run or a sweep",
     "reproduce": "rerun the study's settings and say which conclusions hold",
     "bench": "performance benchmarks",
+    "schema": "print the scenario format (JSON Schema, or the Markdown reference)",
 }
 
 

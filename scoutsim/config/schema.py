@@ -48,16 +48,16 @@ class Strict(BaseModel):
 
 
 class PoissonArrival(Strict):
-    kind: Literal["poisson"]
-    rate_per_s: float = Field(gt=0)
+    kind: Literal["poisson"] = Field(description="arrival process: Poisson (exponential gaps)")
+    rate_per_s: float = Field(gt=0, description="mean requests per second of each agent (1/s)")
 
 
 class PeriodicArrival(Strict):
-    kind: Literal["periodic"]
-    period_s: float = Field(gt=0)
+    kind: Literal["periodic"] = Field(description="arrival process: one request every period_s")
+    period_s: float = Field(gt=0, description="seconds between an agent's requests (s)")
     # Time of the first arrival; by default each agent gets a uniform random phase in
     # [0, period) from its arrival stream, so that periodic agents do not arrive in lockstep.
-    offset_s: Optional[float] = Field(default=None, ge=0)
+    offset_s: Optional[float] = Field(default=None, ge=0, description="time of the first arrival (s); default: a uniform random phase in [0, period_s) per agent")
 
 
 Arrival = Union[PoissonArrival, PeriodicArrival]
@@ -67,23 +67,23 @@ class Tcp(Strict):
     """TCP corrections to the uplink's fluid model (scoutsim/tcp.py); an uplink without a
     ``tcp`` block is the plain fluid model."""
 
-    rtt_ms: Optional[float] = Field(default=None, gt=0)  # default: twice latency_ms
-    init_cwnd: int = Field(default=10, ge=1)  # segments
-    mss: int = Field(default=1448, ge=1)  # payload bytes per segment
-    header: int = Field(default=52, ge=0)  # bytes per segment on the wire besides the payload
-    loss: float = Field(default=0.0, ge=0, lt=1)  # packet loss probability
-    beta: float = Field(default=0.7, gt=0, lt=1)  # window kept after a loss (CUBIC 0.7, Reno 0.5)
-    growth: float = Field(default=2.0, gt=1)  # slow start's window growth per RTT
-    handshake: bool = True  # one RTT before the first byte
+    rtt_ms: Optional[float] = Field(default=None, gt=0, description="round-trip time (ms); default: twice the uplink's latency_ms")
+    init_cwnd: int = Field(default=10, ge=1, description="initial congestion window (segments)")
+    mss: int = Field(default=1448, ge=1, description="payload bytes per segment (bytes)")
+    header: int = Field(default=52, ge=0, description="bytes per segment on the wire besides the payload (bytes)")
+    loss: float = Field(default=0.0, ge=0, lt=1, description="packet loss probability (0..1)")
+    beta: float = Field(default=0.7, gt=0, lt=1, description="fraction of the window kept after a loss (CUBIC 0.7, Reno 0.5)")
+    growth: float = Field(default=2.0, gt=1, description="slow start's window growth factor per RTT")
+    handshake: bool = Field(default=True, description="pay one RTT (the TCP handshake) before the first byte")
 
 
 class Uplink(Strict):
-    id: str = Field(min_length=1)
-    channel: SerializeAsAny[ChannelConfig]
-    allocator: str = "equal"
-    sharing: Literal["work_conserving", "reserved"] = "work_conserving"
-    latency_ms: float = Field(default=0.0, ge=0)
-    tcp: Optional[Tcp] = None
+    id: str = Field(min_length=1, description="name that agent groups refer to in their `uplink` key")
+    channel: SerializeAsAny[ChannelConfig] = Field(description="the uplink's capacity process C(t); one of the registered channel kinds (see Channels)")
+    allocator: str = Field(default="equal", description="how agents are weighted when sharing C(t); a registered allocator")
+    sharing: Literal["work_conserving", "reserved"] = Field(default="work_conserving", description="work_conserving: C(t) split among transfers in flight by weight; reserved: each agent owns C(t) w_i / sum(w) over all agents (slicing)")
+    latency_ms: float = Field(default=0.0, ge=0, description="one-way latency added after a transfer's last byte (ms)")
+    tcp: Optional[Tcp] = Field(default=None, description="TCP corrections to the fluid model; absent: plain fluid sharing")
 
     @field_validator("channel", mode="before")
     @classmethod
@@ -109,29 +109,29 @@ class Uplink(Strict):
 
 
 class Cloud(Strict):
-    slowdown: float = Field(default=1.0, gt=0)
-    gpus: int = Field(default=1, ge=1)
+    slowdown: float = Field(default=1.0, gt=0, description="cloud compute time relative to the oracle's measuring device (x)")
+    gpus: int = Field(default=1, ge=1, description="cloud jobs served at once")
     # Overrides the oracle's measured prefill with a throughput (tokens per second).
-    prefill_tokens_per_s: Optional[float] = Field(default=None, gt=0)
+    prefill_tokens_per_s: Optional[float] = Field(default=None, gt=0, description="cloud prefill throughput (tokens/s); overrides the oracle's measured prefill")
 
 
 class AgentGroup(Strict):
-    count: int = Field(default=1, ge=1)
-    name: Optional[str] = None
-    edge_model: str
-    cloud_model: str
-    uplink: str
-    edge_slowdown: float = Field(default=1.0, gt=0)
-    edge_prefill_tokens_per_s: Optional[float] = Field(default=None, gt=0)
-    arrival: Arrival = Field(discriminator="kind")
-    context_tokens: Optional[int] = Field(default=None, ge=1)
-    context_at_cloud: bool = True
-    deadline_s: float = Field(gt=0)
-    policy: str = "adaptive"
-    modes: list[str] = Field(default_factory=list)
-    estimator: str = "harmonic"
+    count: int = Field(default=1, ge=1, description="number of identical agents (devices) in the group")
+    name: Optional[str] = Field(default=None, description="label of the group in summaries; default: derived from its index")
+    edge_model: str = Field(description="the device's model; a model of the oracle cache")
+    cloud_model: str = Field(description="the cloud's model; a model of the oracle cache")
+    uplink: str = Field(description="id of the uplink the group sends over")
+    edge_slowdown: float = Field(default=1.0, gt=0, description="edge compute time relative to the oracle's measuring device (x)")
+    edge_prefill_tokens_per_s: Optional[float] = Field(default=None, gt=0, description="edge prefill throughput (tokens/s); overrides the measured prefill")
+    arrival: Arrival = Field(discriminator="kind", description="request arrival process of each agent")
+    context_tokens: Optional[int] = Field(default=None, ge=1, description="context length of every request (tokens); default: each request's oracle sample")
+    context_at_cloud: bool = Field(default=True, description="scout: the cloud already holds the context text (else it travels too)")
+    deadline_s: float = Field(gt=0, description="deadline from arrival to the first answer token, or the whole answer with deadline_on: answer (s)")
+    policy: str = Field(default="adaptive", description="mode choice: adaptive (best expected quality that meets the deadline) or static:<mode>")
+    modes: list[str] = Field(default_factory=list, description="modes adaptive may pick, in the grammar bf16 | int<k> | mixed_int4 | <sel>@<r>+<precision> | scout@<r> | text | local")
+    estimator: str = Field(default="harmonic", description="how the agent estimates its rate; a registered estimator")
     # Answer length for deadline_on: answer when the oracle gives none per sample.
-    answer_tokens: Optional[int] = Field(default=None, ge=1)
+    answer_tokens: Optional[int] = Field(default=None, ge=1, description="answer length (tokens) for deadline_on: answer when the oracle gives none per sample")
 
     @field_validator("modes")
     @classmethod
@@ -180,20 +180,20 @@ class AgentGroup(Strict):
 
 
 class Scenario(Strict):
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
-    seed: int = Field(default=0, ge=0)
-    replications: int = Field(default=10, ge=1)
-    duration_s: float = Field(gt=0)
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$", description="scenario name; default output folder results/<name>/")
+    seed: int = Field(default=0, ge=0, description="root seed; every random stream is spawned from it")
+    replications: int = Field(default=10, ge=1, description="independent runs; summaries carry 95 % CIs across them")
+    duration_s: float = Field(gt=0, description="simulated seconds of arrivals per replication (s)")
     # Requests still in flight this long after the last arrival are recorded as misses.
-    drain_s: Optional[float] = Field(default=None, gt=0)
+    drain_s: Optional[float] = Field(default=None, gt=0, description="requests still in flight this long after the last arrival are recorded as misses (s)")
     # Requests arriving before this time are simulated and recorded but left out of the
     # summary, so that steady-state metrics do not carry the empty-system start.
-    warmup_s: float = Field(default=0.0, ge=0)
-    oracle: str
-    deadline_on: Literal["first_token", "answer"] = "first_token"
-    uplinks: list[Uplink] = Field(min_length=1)
-    cloud: Cloud = Cloud()
-    agents: list[AgentGroup] = Field(min_length=1)
+    warmup_s: float = Field(default=0.0, ge=0, description="requests arriving before this are simulated but left out of the summary (s)")
+    oracle: str = Field(description="oracle cache: a name under oracle_cache/ or a path")
+    deadline_on: Literal["first_token", "answer"] = Field(default="first_token", description="what the deadline measures: the first answer token or the whole answer")
+    uplinks: list[Uplink] = Field(min_length=1, description="the shared uplinks (cells)")
+    cloud: Cloud = Field(default=Cloud(), description="the cloud compute site")
+    agents: list[AgentGroup] = Field(min_length=1, description="groups of identical agents")
 
     @model_validator(mode="after")
     def _warmup(self) -> "Scenario":

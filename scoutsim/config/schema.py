@@ -24,7 +24,9 @@ def key_path(loc: tuple, prefix: str = "") -> str:
         elif i > 0 and loc[i - 1] == "arrival" and part in ("poisson", "periodic"):
             continue  # the discriminator's tag is not a key the user wrote
         else:
-            out += f".{part}" if out else str(part)
+            # A key with control characters (a newline, say) would split the one-line message.
+            text = str(part) if str(part).isprintable() else repr(part)
+            out += f".{text}" if out else text
     return out
 
 
@@ -43,8 +45,14 @@ def describe_errors(errors: list[dict], prefix: str) -> str:
     return "; ".join(lines)
 
 
+MAX_AGENTS = 10**6
+MAX_REQUESTS = 10**8
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN passes every bound check (all comparisons are false) and an infinite duration or
+    # rate never ends a run, so neither is a valid number anywhere in a scenario.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class PoissonArrival(Strict):
@@ -93,7 +101,7 @@ class Uplink(Strict):
         if not isinstance(value, dict):
             raise ValueError("expected a mapping with a 'kind' key")
         kind = value.get("kind")
-        if kind not in CHANNELS:
+        if not isinstance(kind, str) or kind not in CHANNELS:
             raise ValueError(f"unknown channel kind {kind!r}; expected one of {CHANNELS.names()}")
         try:
             return CHANNELS.get(kind).Config.model_validate(value)
@@ -199,4 +207,21 @@ class Scenario(Strict):
     def _warmup(self) -> "Scenario":
         if self.warmup_s >= self.duration_s:
             raise ValueError(f"warmup_s ({self.warmup_s:g}) must be shorter than duration_s ({self.duration_s:g})")
+        return self
+
+    @model_validator(mode="after")
+    def _size(self) -> "Scenario":
+        # A run holds every request's record in memory until it writes them, and simulates
+        # about 10^5 requests per second: past MAX_REQUESTS it would run for hours and
+        # outgrow memory, so it is refused up front (a hostile duration_s of 1e300 would
+        # otherwise never end). Likewise for the number of agents (each a SimPy process).
+        agents = sum(g.count for g in self.agents)
+        if agents > MAX_AGENTS:
+            raise ValueError(f"agents: {agents:g} agents in all; at most {MAX_AGENTS:g} can be simulated")
+        per_s = sum(g.count * (g.arrival.rate_per_s if g.arrival.kind == "poisson" else 1.0 / g.arrival.period_s)
+                    for g in self.agents)
+        expected = per_s * self.duration_s * self.replications
+        if not expected <= MAX_REQUESTS:
+            raise ValueError(f"replications x duration_s x arrival rates = {expected:.3g} expected requests; "
+                             f"at most {MAX_REQUESTS:g} per run: shorten duration_s or lower replications")
         return self

@@ -98,7 +98,7 @@ class OracleCache:
     def _read_meta(self) -> dict:
         try:
             meta = json.loads((self.path / "meta.json").read_text())
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError) as exc:  # ValueError: bad JSON or bytes that are not UTF-8
             self._fail(f"meta.json unreadable: {exc}")
         if not isinstance(meta, dict):
             self._fail(f"meta.json holds a JSON {type(meta).__name__}; expected an object of keys {list(META_KEYS)}")

@@ -46,3 +46,23 @@ def test_meta_json_that_is_not_utf8_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "meta.json unreadable" in err and "Traceback" not in err and err.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_absurd_model_shapes_and_dataset_means_are_refused(tmp_path, capsys):
+    # 1e308 heads overflowed the payload arithmetic; a mean context of 3e-91 tokens
+    # became 0 tokens deep inside the simulation.
+    import json
+
+    for i, (edit, words) in enumerate((
+            (lambda m: m["models"]["qwen2.5-7b"].update(kv_heads=1e308), "models.qwen2.5-7b.kv_heads"),
+            (lambda m: m["dataset"].update(mean_context_tokens=3e-91), "dataset.mean_context_tokens"))):
+        d = tmp_path / str(i)
+        d.mkdir()
+        path = _write(d)
+        meta_path = d / "oracle" / "meta.json"
+        meta = json.loads(meta_path.read_text())
+        edit(meta)
+        meta_path.write_text(json.dumps(meta))
+        assert main(["run", str(path), "--no-plots", "--out", str(d / "out")]) == 2
+        err = capsys.readouterr().err
+        assert words in err and "Traceback" not in err and err.count("\n") == 1

@@ -17,8 +17,13 @@ import pandas as pd
 
 Fail = Callable[[str], None]
 MODEL_INTS = ("layers", "kv_heads", "head_dim", "attention_heads")
-DATASET_NUMBERS = ("n", "mean_context_tokens", "mean_context_bytes", "mean_question_bytes",
-                   "mean_answer_tokens", "bytes_per_token")
+# Far above any real model (hundreds of layers, heads of a few hundred dimensions), far
+# below where payload arithmetic overflows a float.
+MODEL_MAX = 10**5
+# (lowest, highest) of the data set's means: token counts are whole tokens, at least one.
+DATASET_NUMBERS = {"n": (1, 1e9), "mean_context_tokens": (1, 1e9), "mean_answer_tokens": (1, 1e9),
+                   "mean_context_bytes": (0, 1e12), "mean_question_bytes": (0, 1e12),
+                   "bytes_per_token": (1e-3, 1e3)}
 
 
 def _positive_int(value: Any) -> bool:
@@ -44,8 +49,8 @@ def check_meta(meta: Any, fail: Fail) -> None:
         if not isinstance(entry, dict):
             fail(f"{where}: expected a mapping with {', '.join(MODEL_INTS)}")
         for key in MODEL_INTS:
-            if not _positive_int(entry.get(key)):
-                fail(f"{where}.{key}: expected a positive integer, got {entry.get(key)!r:.60}")
+            if not _positive_int(entry.get(key)) or entry[key] > MODEL_MAX:
+                fail(f"{where}.{key}: expected an integer in [1, {MODEL_MAX}], got {entry.get(key)!r:.60}")
         if "parameters" in entry and not (_positive_number(entry["parameters"]) or entry["parameters"] == 0):
             fail(f"{where}.parameters: expected a number >= 0, got {entry['parameters']!r:.60}")
         for key in ("family", "dtype"):
@@ -58,9 +63,10 @@ def check_meta(meta: Any, fail: Fail) -> None:
     dataset = meta.get("dataset")
     if not isinstance(dataset, dict):
         fail(f"meta.json dataset: expected a mapping, got {type(dataset).__name__}")
-    for key in DATASET_NUMBERS:
-        if key in dataset and dataset[key] is not None and not _positive_number(dataset[key]):
-            fail(f"meta.json dataset.{key}: expected a finite number > 0, got {dataset[key]!r:.60}")
+    for key, (lo, hi) in DATASET_NUMBERS.items():
+        value = dataset.get(key)
+        if value is not None and not ((_positive_number(value) or value == 0) and lo <= value <= hi):
+            fail(f"meta.json dataset.{key}: expected a number in [{lo:g}, {hi:g}], got {value!r:.60}")
 
 
 def _strings(df: pd.DataFrame, name: str, columns: tuple[str, ...], fail: Fail) -> None:

@@ -30,6 +30,7 @@ COMMANDS = {
     "reproduce": "rerun the study's settings and say which conclusions hold",
     "bench": "performance benchmarks",
     "bound": "the clairvoyant optimum of a small scenario, and each policy's gap to it",
+    "schema": "print the scenario format (JSON Schema, or the Markdown reference)",
 }
 
 
@@ -86,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except UserError as exc:
-        print(f"scoutsim: error: {exc}", file=sys.stderr)
+        # Control characters from hostile input (an escape sequence, a carriage return) must
+        # not garble the terminal or split the one message: shown escaped.
+        text = "".join(c if c.isprintable() or c == "\n" else repr(c)[1:-1] for c in str(exc))
+        print(f"scoutsim: error: {text}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
         by = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"

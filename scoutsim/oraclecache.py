@@ -98,8 +98,10 @@ class OracleCache:
     def _read_meta(self) -> dict:
         try:
             meta = json.loads((self.path / "meta.json").read_text())
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError) as exc:  # ValueError: bad JSON or bytes that are not UTF-8
             self._fail(f"meta.json unreadable: {exc}")
+        if not isinstance(meta, dict):
+            self._fail(f"meta.json holds a JSON {type(meta).__name__}; expected an object of keys {list(META_KEYS)}")
         missing = [k for k in META_KEYS if k not in meta]
         if missing:
             self._fail(f"meta.json lacks {missing}; expected keys {list(META_KEYS)}")
@@ -107,6 +109,9 @@ class OracleCache:
             self._fail(f"schema_version {meta['schema_version']!r} but this scoutsim reads {SCHEMA_VERSION}")
         if meta["kind"] not in KINDS:
             self._fail(f"meta.json kind {meta['kind']!r}; expected one of {list(KINDS)}")
+        from scoutsim.config.oracle_checks import check_meta  # lazy: scoutsim.config imports this module
+
+        check_meta(meta, self._fail)
         return meta
 
     def _verify_files(self) -> None:
@@ -126,7 +131,7 @@ class OracleCache:
         try:
             df = pd.read_parquet(self.path / name)
         except Exception as exc:  # pyarrow raises several types for damaged files
-            self._fail(f"{name} unreadable: {exc}")
+            self._fail(f"{name} unreadable: {(str(exc).splitlines() or [type(exc).__name__])[0]}")
         missing = [c for c in columns if c not in df.columns]
         if missing:
             self._fail(f"{name} lacks columns {missing}; expected {list(columns)}")
@@ -134,6 +139,9 @@ class OracleCache:
 
     def _read_quality(self) -> pd.DataFrame:
         df = self._read_table("quality.parquet", QUALITY_COLUMNS)
+        from scoutsim.config.oracle_checks import check_quality
+
+        check_quality(df, self._fail)
         try:
             df["mode"] = [canonical(m) for m in df["mode"]]
         except ModeError as exc:
@@ -144,6 +152,9 @@ class OracleCache:
 
     def _read_timings(self) -> pd.DataFrame:
         df = self._read_table("timings.parquet", TIMING_COLUMNS)
+        from scoutsim.config.oracle_checks import check_timings
+
+        check_timings(df, self._fail)
         if (df["seconds"] <= 0).any() or df["seconds"].isna().any():
             self._fail("timings.parquet has non-positive or missing seconds")
         return df

@@ -39,3 +39,31 @@ def write_scenario(tmp_path):
         return p
 
     return write
+
+
+# --- The suite writes only under pytest's tmp dirs -----------------------------------------
+# Files a test leaves in the checkout (outside the ignored caches below) would be committed
+# by accident or change the next run; the session fails if any appear. Python's and
+# pytest's own caches are the only writes allowed in the tree.
+ALLOWED_WRITES = ("__pycache__/", ".pytest_cache/", ".hypothesis/", ".egg-info/")
+
+
+def _stray_files() -> set[str] | None:
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "ls-files", "--others", "-z"], cwd=ROOT, capture_output=True,
+                             text=True, check=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None  # not a git checkout (an sdist): nothing to compare against
+    return {p for p in out.split("\0") if p and not any(a in p for a in ALLOWED_WRITES)}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _checkout_stays_clean():
+    before = _stray_files()
+    yield
+    after = _stray_files()
+    if before is not None and after is not None:
+        new = sorted(after - before)
+        assert not new, f"tests wrote into the checkout (write under tmp_path instead): {new[:20]}"

@@ -86,3 +86,26 @@ def test_published_cache_rebuilds_identically(tmp_path):
                     "--data", str(data)], check=True, capture_output=True)
     for name in ("quality.parquet", "timings.parquet"):
         assert file_sha256(out / name) == file_sha256(PUBLISHED / name)
+
+
+def test_published_cache_builds_from_a_squad_fixture(tmp_path):
+    """The published cache's builder on a three-question SQuAD v2 file (committed fixture):
+    contexts of 170, 170 and 340 bytes (one per question), questions of 4, 12 and 4 bytes,
+    answers "Ada" and "home" (the third question has none). With the study's mean context
+    of 170 tokens: mean context 680 / 3 = 226.7 -> 227 B, 1.3333 bytes per token, mean
+    question 20 / 3 -> 7 B, mean answer 3.5 B / 1.3333 = 2.6 -> 3 tokens + 1 end token = 4."""
+    import subprocess
+    import sys
+
+    data = ROOT / "tests" / "fixtures" / "squad_v2_tiny.json"
+    out = tmp_path / "built"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_published_oracle.py"), "--out", str(out),
+                    "--data", str(data)], check=True, capture_output=True)
+    cache = OracleCache(out)  # the simulator's reader accepts it: hashes, schema, contents
+    ds = cache.meta["dataset"]
+    assert ds["mean_context_bytes"] == 227 and ds["bytes_per_token"] == pytest.approx(1.3333)
+    assert ds["mean_question_bytes"] == 7 and ds["mean_answer_tokens"] == 4
+    assert ds["text_statistics_from"]["questions"] == 3
+    # Quality and timings are the study's published figures, independent of the data file.
+    for name in ("quality.parquet", "timings.parquet"):
+        assert file_sha256(out / name) == file_sha256(PUBLISHED / name)

@@ -32,18 +32,45 @@ class ResolvedScenario:
         return out
 
 
-def _read_yaml(path: Path) -> Any:
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys silently; a scenario that says a thing twice
+    is ambiguous, so it is an error naming both lines."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:  # an unhashable key (a list or mapping as a key)
+                raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a scalar",
+                                                        key_node.start_mark) from None
+            if first != key_node.start_mark.line + 1:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice (first on line {first})", key_node.start_mark)
+        return super().construct_mapping(node, deep)
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    """YAML text -> data, refusing duplicate keys; every problem names the line."""
     try:
-        text = path.read_text()
-    except OSError as exc:
-        raise UserError(f"cannot read scenario: {exc.strerror}", source=str(path)) from None
-    try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise UserError(f"not valid YAML: {problem}", source=str(path), where=where) from None
+        raise UserError(f"not valid YAML: {problem}", source=source, where=where) from None
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot read scenario: {exc.strerror}", source=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+                        "expected a YAML scenario", source=str(path)) from None
+    return parse_yaml(text, str(path))
 
 
 def scenario_from_dict(data: Any, source: str = "<dict>", base_dir: Path | None = None,

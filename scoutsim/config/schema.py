@@ -24,7 +24,9 @@ def key_path(loc: tuple, prefix: str = "") -> str:
         elif i > 0 and loc[i - 1] == "arrival" and part in ("poisson", "periodic"):
             continue  # the discriminator's tag is not a key the user wrote
         else:
-            out += f".{part}" if out else str(part)
+            # A key with control characters (a newline, say) would split the one-line message.
+            text = str(part) if str(part).isprintable() else repr(part)
+            out += f".{text}" if out else text
     return out
 
 
@@ -43,21 +45,27 @@ def describe_errors(errors: list[dict], prefix: str) -> str:
     return "; ".join(lines)
 
 
+MAX_AGENTS = 10**6
+MAX_REQUESTS = 10**8
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN passes every bound check (all comparisons are false) and an infinite duration or
+    # rate never ends a run, so neither is a valid number anywhere in a scenario.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class PoissonArrival(Strict):
-    kind: Literal["poisson"]
-    rate_per_s: float = Field(gt=0)
+    kind: Literal["poisson"] = Field(description="arrival process: Poisson (exponential gaps)")
+    rate_per_s: float = Field(gt=0, description="mean requests per second of each agent (1/s)")
 
 
 class PeriodicArrival(Strict):
-    kind: Literal["periodic"]
-    period_s: float = Field(gt=0)
+    kind: Literal["periodic"] = Field(description="arrival process: one request every period_s")
+    period_s: float = Field(gt=0, description="seconds between an agent's requests (s)")
     # Time of the first arrival; by default each agent gets a uniform random phase in
     # [0, period) from its arrival stream, so that periodic agents do not arrive in lockstep.
-    offset_s: Optional[float] = Field(default=None, ge=0)
+    offset_s: Optional[float] = Field(default=None, ge=0, description="time of the first arrival (s); default: a uniform random phase in [0, period_s) per agent")
 
 
 Arrival = Union[PoissonArrival, PeriodicArrival]
@@ -85,14 +93,14 @@ class Tcp(Strict):
     """TCP corrections to the uplink's fluid model (scoutsim/network/tcp.py); an uplink without a
     ``tcp`` block is the plain fluid model."""
 
-    rtt_ms: Optional[float] = Field(default=None, gt=0)  # default: twice latency_ms
-    init_cwnd: int = Field(default=10, ge=1)  # segments
-    mss: int = Field(default=1448, ge=1)  # payload bytes per segment
-    header: int = Field(default=52, ge=0)  # bytes per segment on the wire besides the payload
-    loss: float = Field(default=0.0, ge=0, lt=1)  # packet loss probability
-    beta: float = Field(default=0.7, gt=0, lt=1)  # window kept after a loss (CUBIC 0.7, Reno 0.5)
-    growth: float = Field(default=2.0, gt=1)  # slow start's window growth per RTT
-    handshake: bool = True  # one RTT before the first byte
+    rtt_ms: Optional[float] = Field(default=None, gt=0, description="round-trip time (ms); default: twice the uplink's latency_ms")
+    init_cwnd: int = Field(default=10, ge=1, description="initial congestion window (segments)")
+    mss: int = Field(default=1448, ge=1, description="payload bytes per segment (bytes)")
+    header: int = Field(default=52, ge=0, description="bytes per segment on the wire besides the payload (bytes)")
+    loss: float = Field(default=0.0, ge=0, lt=1, description="packet loss probability (0..1)")
+    beta: float = Field(default=0.7, gt=0, lt=1, description="fraction of the window kept after a loss (CUBIC 0.7, Reno 0.5)")
+    growth: float = Field(default=2.0, gt=1, description="slow start's window growth factor per RTT")
+    handshake: bool = Field(default=True, description="pay one RTT (the TCP handshake) before the first byte")
 
 
 def channel_block(value: Any) -> Any:
@@ -102,7 +110,7 @@ def channel_block(value: Any) -> Any:
     if not isinstance(value, dict):
         raise ValueError("expected a mapping with a 'kind' key")
     kind = value.get("kind")
-    if kind not in CHANNELS:
+    if not isinstance(kind, str) or kind not in CHANNELS:
         raise ValueError(f"unknown channel kind {kind!r}; expected one of {CHANNELS.names()}")
     try:
         return CHANNELS.get(kind).Config.model_validate(value)
@@ -111,18 +119,18 @@ def channel_block(value: Any) -> Any:
 
 
 class Uplink(Strict):
-    id: str = Field(min_length=1)
-    channel: SerializeAsAny[ChannelConfig]
-    allocator: str = "equal"
-    sharing: Literal["work_conserving", "reserved", "time_share"] = "work_conserving"
-    latency_ms: float = Field(default=0.0, ge=0)
-    tcp: Optional[Tcp] = None
+    id: str = Field(min_length=1, description="name that agent groups refer to in their `uplink` key")
+    channel: SerializeAsAny[ChannelConfig] = Field(description="the uplink's capacity process C(t); one of the registered channel kinds (see Channels)")
+    allocator: str = Field(default="equal", description="how agents are weighted when sharing C(t); a registered allocator")
+    sharing: Literal["work_conserving", "reserved", "time_share"] = Field(default="work_conserving", description="work_conserving: C(t) split among transfers in flight by weight; reserved: each agent owns C(t) w_i / sum(w) over all agents (slicing); time_share: the cell shares time among devices with data, each at its own rate (scheduler)")
+    latency_ms: float = Field(default=0.0, ge=0, description="one-way latency added after a transfer's last byte (ms)")
+    tcp: Optional[Tcp] = Field(default=None, description="TCP corrections to the fluid model; absent: plain fluid sharing")
     # The cell model (DESIGN.md, "The cell and the network"; scoutsim/network/cell.py).
-    scheduler: Optional[str] = None  # time_share only; default rr
-    grant_delay_ms: Optional[float] = Field(default=None, ge=0)
-    bler: Optional[float] = Field(default=None, ge=0, lt=1)
-    harq_rtt_ms: Optional[float] = Field(default=None, ge=0)  # default 8 (LTE FDD)
-    resource_blocks: Optional[int] = Field(default=None, ge=1)
+    scheduler: Optional[str] = Field(default=None, description="time_share only: rr | weighted | max_rate | pf (a registered scheduler); default rr")
+    grant_delay_ms: Optional[float] = Field(default=None, ge=0, description="scheduling request to first uplink grant, waited before a transfer's first byte (ms)")
+    bler: Optional[float] = Field(default=None, ge=0, lt=1, description="target block error rate of link adaptation: rates x (1 - bler), and HARQ delay harq_rtt_ms x bler / (1 - bler) on the last block")
+    harq_rtt_ms: Optional[float] = Field(default=None, ge=0, description="HARQ round trip for bler's retransmissions (ms); default 8 (LTE FDD)")
+    resource_blocks: Optional[int] = Field(default=None, ge=1, description="time_share in whole resource blocks: rr and pf hand out floor(N / k) blocks to each of k devices")
 
     @field_validator("channel", mode="before")
     @classmethod
@@ -157,10 +165,10 @@ class Uplink(Strict):
 
 
 class Cloud(Strict):
-    slowdown: float = Field(default=1.0, gt=0)
-    gpus: int = Field(default=1, ge=1)
+    slowdown: float = Field(default=1.0, gt=0, description="cloud compute time relative to the oracle's measuring device (x)")
+    gpus: int = Field(default=1, ge=1, description="cloud jobs served at once")
     # Overrides the oracle's measured prefill with a throughput (tokens per second).
-    prefill_tokens_per_s: Optional[float] = Field(default=None, gt=0)
+    prefill_tokens_per_s: Optional[float] = Field(default=None, gt=0, description="cloud prefill throughput (tokens/s); overrides the oracle's measured prefill")
 
 
 class CloudSite(Cloud):
@@ -186,40 +194,35 @@ class Topology(Strict):
 
 
 class AgentGroup(Strict):
-    count: int = Field(default=1, ge=1)
-    name: Optional[str] = None
-    edge_model: str
-    cloud_model: str
-    uplink: str
-    edge_slowdown: float = Field(default=1.0, gt=0)
-    edge_prefill_tokens_per_s: Optional[float] = Field(default=None, gt=0)
-    arrival: Arrival = Field(discriminator="kind")
-    context_tokens: Optional[int] = Field(default=None, ge=1)
-    context_at_cloud: bool = True
-    deadline_s: float = Field(gt=0)
-    policy: str = "adaptive"
-    modes: list[str] = Field(default_factory=list)
-    estimator: str = "harmonic"
+    count: int = Field(default=1, ge=1, description="number of identical agents (devices) in the group")
+    name: Optional[str] = Field(default=None, description="label of the group in summaries; default: derived from its index")
+    edge_model: str = Field(description="the device's model; a model of the oracle cache")
+    cloud_model: str = Field(description="the cloud's model; a model of the oracle cache")
+    uplink: str = Field(description="id of the uplink the group sends over")
+    edge_slowdown: float = Field(default=1.0, gt=0, description="edge compute time relative to the oracle's measuring device (x)")
+    edge_prefill_tokens_per_s: Optional[float] = Field(default=None, gt=0, description="edge prefill throughput (tokens/s); overrides the measured prefill")
+    arrival: Arrival = Field(discriminator="kind", description="request arrival process of each agent")
+    context_tokens: Optional[int] = Field(default=None, ge=1, description="context length of every request (tokens); default: each request's oracle sample")
+    context_at_cloud: bool = Field(default=True, description="scout: the cloud already holds the context text (else it travels too)")
+    deadline_s: float = Field(gt=0, description="deadline from arrival to the first answer token, or the whole answer with deadline_on: answer (s)")
+    policy: str = Field(default="adaptive", description="mode choice: adaptive (best expected quality that meets the deadline) or static:<mode>")
+    modes: list[str] = Field(default_factory=list, description="modes adaptive may pick, in the grammar bf16 | int<k> | mixed_int4 | <sel>@<r>+<precision> | scout@<r> | text | local")
+    estimator: str = Field(default="harmonic", description="how the agent estimates its rate; a registered estimator")
     # Answer length for deadline_on: answer when the oracle gives none per sample.
-    answer_tokens: Optional[int] = Field(default=None, ge=1)
+    answer_tokens: Optional[int] = Field(default=None, ge=1, description="answer length (tokens) for deadline_on: answer when the oracle gives none per sample")
     # The cell model: this device's own rate (link_quality x the cell's reference rate, or
     # its own channel) and the cloud site its requests go to.
-    link_quality: Optional[float] = Field(default=None, gt=0)
-    channel: Optional[SerializeAsAny[ChannelConfig]] = None
-    cloud: Optional[str] = None
+    link_quality: Optional[float] = Field(default=None, gt=0, description="this device's own rate as a fraction of the cell's reference rate (cell model)")
+    channel: Optional[SerializeAsAny[ChannelConfig]] = Field(default=None, description="this device's own rate process, any registered channel kind (cell model; instead of link_quality)")
+    cloud: Optional[str] = Field(default=None, description="the site of `clouds:` this group's requests go to")
 
     @field_validator("channel", mode="before")
     @classmethod
     def _channel_block(cls, value: Any) -> Any:
         return value if value is None else channel_block(value)
-    # A request still unfinished at its deadline is dropped: its transfer stops (the bytes
-    # already sent are recorded) and it is a miss (DESIGN.md, "Decisions").
-    abandon_at_deadline: bool = False
-    # Or an assumed distribution of them, drawn once per sample (overrides the oracle's).
-    answer_length: Optional[AnswerLength] = None
-    # Does the prediction include the cloud's waiting time? true: estimated from this
-    # device's own recent responses; exact: the queue's true wait (a bound).
-    cloud_aware: Union[bool, Literal["exact"]] = False
+    abandon_at_deadline: bool = Field(default=False, description="drop a request still unfinished at its deadline: its transfer stops (bytes sent recorded) and it is a miss")
+    answer_length: Optional[AnswerLength] = Field(default=None, description="assumed answer lengths, drawn once per sample (overrides the oracle's and answer_tokens)")
+    cloud_aware: Union[bool, Literal["exact"]] = Field(default=False, description="the mode prediction adds the cloud's waiting time: true = mean of the device's last five observed waits; exact = the queue's true wait (a bound)")
 
     @field_validator("modes")
     @classmethod
@@ -287,29 +290,24 @@ class AgentGroup(Strict):
 
 
 class Scenario(Strict):
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
-    seed: int = Field(default=0, ge=0)
-    replications: int = Field(default=10, ge=1)
-    duration_s: float = Field(gt=0)
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$", description="scenario name; default output folder results/<name>/")
+    seed: int = Field(default=0, ge=0, description="root seed; every random stream is spawned from it")
+    replications: int = Field(default=10, ge=1, description="independent runs; summaries carry 95 % CIs across them")
+    duration_s: float = Field(gt=0, description="simulated seconds of arrivals per replication (s)")
     # Requests still in flight this long after the last arrival are recorded as misses.
-    drain_s: Optional[float] = Field(default=None, gt=0)
+    drain_s: Optional[float] = Field(default=None, gt=0, description="requests still in flight this long after the last arrival are recorded as misses (s)")
     # Requests arriving before this time are simulated and recorded but left out of the
     # summary, so that steady-state metrics do not carry the empty-system start.
-    warmup_s: float = Field(default=0.0, ge=0)
-    oracle: str
-    deadline_on: Literal["first_token", "answer"] = "first_token"
-    # per_device: every device draws its own arrivals and questions (one pending event per
-    # device). superposed: one stream per agent group (scoutsim/sim/arrivals.py): the same
-    # arrival processes, other draws, one pending event per group.
-    arrivals: Literal["per_device", "superposed"] = "per_device"
-    uplinks: list[Uplink] = Field(min_length=1)
-    cloud: Cloud = Cloud()
-    agents: list[AgentGroup] = Field(min_length=1)
-    # Plug-in modules (names or .py paths relative to the scenario file), imported before the
-    # rest of the scenario is validated (scoutsim/config/loader.py, scoutsim/plugins.py).
-    plugins: list[str] = Field(default_factory=list)
-    topology: Optional[Topology] = None
-    clouds: Optional[list[CloudSite]] = Field(default=None, min_length=1)
+    warmup_s: float = Field(default=0.0, ge=0, description="requests arriving before this are simulated but left out of the summary (s)")
+    oracle: str = Field(description="oracle cache: a name under oracle_cache/ or a path")
+    deadline_on: Literal["first_token", "answer"] = Field(default="first_token", description="what the deadline measures: the first answer token or the whole answer")
+    uplinks: list[Uplink] = Field(min_length=1, description="the shared uplinks (cells)")
+    cloud: Cloud = Field(default=Cloud(), description="the cloud compute site")
+    agents: list[AgentGroup] = Field(min_length=1, description="groups of identical agents")
+    arrivals: Literal["per_device", "superposed"] = Field(default="per_device", description="per_device: every device draws its own arrivals and questions; superposed: one stream per agent group with the device drawn per arrival (same arrival processes, other draws, one pending event per group)")
+    plugins: list[str] = Field(default_factory=list, description="plug-in modules (names or .py paths relative to the scenario file) imported before the rest is validated")
+    topology: Optional[Topology] = Field(default=None, description="wired links from cells to cloud sites (a networkx graph); transfers share every link on their path max-min fairly")
+    clouds: Optional[list[CloudSite]] = Field(default=None, min_length=1, description="cloud sites, each with its own GPUs and slowdown (default: the one `cloud` block)")
 
     @property
     def uses_cell_model(self) -> bool:
@@ -333,4 +331,21 @@ class Scenario(Strict):
     def _warmup(self) -> "Scenario":
         if self.warmup_s >= self.duration_s:
             raise ValueError(f"warmup_s ({self.warmup_s:g}) must be shorter than duration_s ({self.duration_s:g})")
+        return self
+
+    @model_validator(mode="after")
+    def _size(self) -> "Scenario":
+        # A run holds every request's record in memory until it writes them, and simulates
+        # about 10^5 requests per second: past MAX_REQUESTS it would run for hours and
+        # outgrow memory, so it is refused up front (a hostile duration_s of 1e300 would
+        # otherwise never end). Likewise for the number of agents (each a SimPy process).
+        agents = sum(g.count for g in self.agents)
+        if agents > MAX_AGENTS:
+            raise ValueError(f"agents: {agents:g} agents in all; at most {MAX_AGENTS:g} can be simulated")
+        per_s = sum(g.count * (g.arrival.rate_per_s if g.arrival.kind == "poisson" else 1.0 / g.arrival.period_s)
+                    for g in self.agents)
+        expected = per_s * self.duration_s * self.replications
+        if not expected <= MAX_REQUESTS:
+            raise ValueError(f"replications x duration_s x arrival rates = {expected:.3g} expected requests; "
+                             f"at most {MAX_REQUESTS:g} per run: shorten duration_s or lower replications")
         return self

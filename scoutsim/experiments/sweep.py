@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from scoutsim.errors import UserError
 from scoutsim.experiments import grid as gridmod
@@ -50,13 +49,10 @@ class SweepResult:
 
 
 def read_raw(path: str | Path) -> tuple[dict, str, Path]:
+    from scoutsim.config.loader import _read_yaml  # the run command's reader: same messages
+
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text())
-    except OSError as exc:
-        raise UserError(f"cannot read scenario: {exc.strerror}", source=str(p)) from None
-    except yaml.YAMLError as exc:
-        raise UserError(f"not valid YAML: {exc}", source=str(p)) from None
+    data = _read_yaml(p)
     if not isinstance(data, dict):
         raise UserError("expected a mapping of scenario keys at the top level", source=str(p))
     return data, str(p), p.resolve().parent

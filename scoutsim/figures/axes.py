@@ -1,11 +1,14 @@
 """Which grid keys are x axes, and how to label them with units.
 
 A swept key is an axis when all its values are numbers. ``...count`` keys are shown as
-the total number of agents of the point's scenario, so that a sweep over one group's
-count reads as "number of agents". Every other key separates curves.
+the total number of agents of the point's scenario, and the axis label says so and names
+the group whose count was swept (a sweep of ``agents.0.count=2,4,8`` beside a group of 4
+reads 6, 8, 12 "agents in all groups"). Every other key separates curves.
 """
 
 from __future__ import annotations
+
+import re
 
 LABELS = {
     "mbps": "uplink capacity (Mbps)",
@@ -32,7 +35,16 @@ def leaf(key: str) -> str:
     return key.rsplit(".", 1)[-1]
 
 
-def axis_label(key: str) -> str:
+def axis_label(key: str, sweep=None) -> str:
+    if leaf(key) == "count" and sweep is not None:
+        match = re.match(r"agents(?:\.|\[)(\d+)", key)
+        scenario = next(iter(sweep.points.values())).scenario
+        if match and int(match.group(1)) < len(scenario.agents):
+            i = int(match.group(1))
+            name = scenario.agents[i].name or f"agents[{i}]"
+            if len(scenario.agents) > 1:
+                return f"agents in all groups (swept: count of {name})"
+        return "number of agents"
     return LABELS.get(leaf(key), key)
 
 

@@ -37,7 +37,7 @@ def metric_vs_axis(sweep, metric: str, key: str, scope: str, out_dir: Path) -> l
         x = x * (1 + shift) if log_x else x + shift * (xs[-1] - xs[0] if len(xs) > 1 else 1.0)
         ax.errorbar(x, y * scale, yerr=np.nan_to_num(h) * scale, capsize=3, label=label,
                     **line_style(i, len(curves)))
-    ax.set_xlabel(axis_label(key))
+    ax.set_xlabel(axis_label(key, sweep))
     ax.set_ylabel(ylabel)
     if metric == "deadline_compliance":
         ax.set_ylim(-3, 103)
@@ -46,7 +46,7 @@ def metric_vs_axis(sweep, metric: str, key: str, scope: str, out_dir: Path) -> l
     if log_x:
         ax.set_xscale("log")
     ax.grid(True, color="0.85", linewidth=0.6)
-    ax.set_title(f"{ylabel.split(' (')[0].capitalize()} vs {axis_label(key).split(' (')[0]} "
+    ax.set_title(f"{ylabel.split(' (')[0].capitalize()} vs {axis_label(key, sweep).split(' (')[0]} "
                  f"(scope: {scope}; bars: 95 % CI)", fontsize=9)
     ax.legend(fontsize=7, title=None)
     stem = f"{'compliance' if metric == 'deadline_compliance' else 'f1_misses_zero'}_vs_{leaf(key)}"

@@ -17,11 +17,15 @@ from pathlib import Path
 import numpy as np
 from matplotlib.patches import Patch
 
-from scoutsim.figures.style import HATCHES, plt, save
+from scoutsim.figures.style import plt, save
 
 NONE = "none meets the deadline"
 NONE_HATCH = "xx"
-MODE_HATCHES = [h for h in HATCHES if h not in ("", NONE_HATCH)] + [""]
+# Line hatches of four directions, then a plain fill: they stay distinct in greyscale and
+# at print size, whereas point textures (dots, small crosses, circles) blur into one
+# another, which made the 2nd mode (int8) and the 5th (local) look alike. Point textures
+# (besides "none"'s cross-hatch) only past five modes.
+MODE_HATCHES = ["//", "\\\\", "||", "--", "", "..", "oo", "++", "**"]
 
 
 def mode_times(oracle, models, scenario, group, rate_bytes_s: np.ndarray, tokens: int):

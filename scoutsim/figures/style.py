@@ -35,11 +35,19 @@ def line_style(i: int, n: int) -> dict:
             "marker": MARKERS[i % len(MARKERS)], "markersize": 5, "linewidth": 1.4}
 
 
+# When a list, every saved figure is appended to it as (stem, Figure) and left open, so
+# that tests can read back what was drawn (lines, bars, labels) instead of pixels.
+CAPTURE: list | None = None
+
+
 def save(fig, out_dir: Path, stem: str, tight: bool = True) -> list[Path]:
     if tight:
         fig.tight_layout()
     paths = [out_dir / f"{stem}.png", out_dir / f"{stem}.pdf"]
     fig.savefig(paths[0], dpi=140)
     fig.savefig(paths[1])
-    plt.close(fig)
+    if CAPTURE is not None:
+        CAPTURE.append((stem, fig))
+    else:
+        plt.close(fig)
     return paths

@@ -18,6 +18,8 @@ import numpy as np
 from scoutsim.errors import UserError
 
 HEADER = ["time_s", "mbps"]
+MAX_TIME_S = 1e9  # 31 years
+MAX_MBPS = 1e9  # 1 Pbit/s
 
 
 def read_trace_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -71,6 +73,10 @@ def _parse(p: Path, path: str) -> tuple[list[float], list[float]]:
                 raise UserError(f"line {line_no}: non-finite value {row}", source=path)
             if r < 0:
                 raise UserError(f"line {line_no}: negative throughput {r}; expected mbps >= 0", source=path)
+            # Past these, float time steps (~1e-7 s at 1e9 s) and byte counts lose meaning.
+            if abs(t) > MAX_TIME_S or r > MAX_MBPS:
+                raise UserError(f"line {line_no}: {row} out of range; expected |time_s| <= {MAX_TIME_S:g} "
+                                f"and mbps <= {MAX_MBPS:g}", source=path)
             if times and t <= times[-1]:
                 raise UserError(f"line {line_no}: time_s {t} does not increase (previous {times[-1]}); "
                                 "expected strictly increasing times", source=path)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED_TRACES = (REPO / ".." / "shared" / "traces").resolve()
+# The measured data sets sit beside the checkout in CI (../shared/traces); a worktree
+# elsewhere can point at them with SCOUTSIM_SHARED_TRACES.
+SHARED_TRACES = Path(os.environ.get("SCOUTSIM_SHARED_TRACES", REPO / ".." / "shared" / "traces")).resolve()
 
 
 @pytest.fixture(scope="session")

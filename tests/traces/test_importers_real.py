@@ -1,4 +1,5 @@
-"""Every importer, run on the real files, reproduces the figures its SOURCE.md publishes.
+"""Every importer, run on the real files (../shared/traces, when present), reproduces the figures
+its SOURCE.md publishes. The same importers on committed fixtures: test_importer_formats.py.
 
 Statistics are pooled over samples per group, exactly as the SOURCE.md tables say they
 were computed; each imported row is one sample. Mean and median must agree within 1 %.

@@ -1,4 +1,6 @@
-"""The synthetic traces in traces/ are exactly what the project's generators make."""
+"""The synthetic traces in traces/ are exactly what the project's generators make (a regression
+check of the code against its own output; test_synthetic_theory.py checks the generator
+against its stated model by theory)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,11 @@ on the Markov channel fitted to that trace.
 
 Both use the same seed, so arrivals and questions are identical (scoutsim's streams are
 keyed by component); only the channel differs. The test prints each channel's deadline
-compliance and their paired difference with 95 % t-intervals across replications.
+compliance and their paired difference with 95 % t-intervals across replications, and
+asserts its claim: the fitted chain is pessimistic. Its 1-s memory spreads the trace's
+low-rate seconds over every replication, whereas the trace holds them in a few long NR
+coverage losses that most 300-s windows (random offsets) miss; so replaying the trace
+meets more deadlines, by a paired difference whose 95 % interval excludes zero.
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ from scoutsim.cli import main
 from tests.traces.conftest import REPO
 
 RUN = "S20UPM-run196.csv"  # Verizon NSA with NR coverage loss: 16 % of seconds < 10 Mbps
-REPLICATIONS = 10
+# The paired difference measured here was +0.09 +- 0.05 (seed 5) and +0.06 +- 0.05
+# (seed 11) with 40 replications; 60 make its 95 % interval about +-0.04, so the claim
+# below holds with room for a change of seed, not by luck of one.
+REPLICATIONS = 60
 
 
 def _t_interval(x: np.ndarray) -> tuple[float, float]:
@@ -68,7 +75,6 @@ def test_umn_trace_vs_fitted_markov(shared_traces, tmp_path, capsys):
         print(f"\nUMN {RUN} uplink, {REPLICATIONS} replications x 300 s, 95 % t-intervals:\n"
               f"  deadline compliance, trace replay:        {trace_m:.3f} ± {trace_h:.3f}\n"
               f"  deadline compliance, fitted 4-state chain: {markov_m:.3f} ± {markov_h:.3f}\n"
-              f"  paired difference (trace - markov):       {diff_m:+.3f} ± {diff_h:.3f}")
-    for m, h in ((trace_m, trace_h), (markov_m, markov_h), (diff_m, diff_h)):
-        assert np.isfinite(m) and np.isfinite(h) and h >= 0
-    assert 0.0 <= trace_m <= 1.0 and 0.0 <= markov_m <= 1.0
+              f"  paired difference (trace - markov):       {diff_m:+.3f} ± {diff_h:.3f}\n"
+              f"  claim: the fitted chain is pessimistic (difference > 0, 95 % interval excludes 0)")
+    assert diff_m - diff_h > 0, (diff_m, diff_h)

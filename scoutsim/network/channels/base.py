@@ -12,7 +12,7 @@ from scoutsim.registry import Registry
 class ChannelConfig(BaseModel):
     """Base of every channel kind's scenario block: unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # NaN passes bounds
 
 
 class Channel:

@@ -76,6 +76,8 @@ class TraceChannel(Channel):
         start = max(start, 0)
         yield 0.0, float(self.mbps[start])
         last = float(self.mbps[start])
+        if np.all(self.mbps == last):
+            return  # a constant trace never changes; looping it would search forever
         base = -self.offset  # sim time of trace time 0 in the current lap
         i = start + 1
         while True:

@@ -78,9 +78,9 @@ class AnswerLength(Strict):
     """An assumed distribution of answer lengths (tokens) for a cache that gives none per
     sample: each sample of the pool draws its length once, so a question keeps it."""
 
-    kind: Literal["uniform"]
-    low: int = Field(ge=1)
-    high: int = Field(ge=1)
+    kind: Literal["uniform"] = Field(description="uniform: every length from low to high equally likely")
+    low: int = Field(ge=1, description="shortest answer (tokens)")
+    high: int = Field(ge=1, description="longest answer (tokens)")
 
     @model_validator(mode="after")
     def _order(self) -> "AnswerLength":
@@ -172,17 +172,17 @@ class Cloud(Strict):
 
 
 class CloudSite(Cloud):
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, description="the site's name, which agents' `cloud` and topology links refer to")
 
 
 class WiredLink(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    id: Optional[str] = None  # default: "<from>-<to>"
-    from_: str = Field(alias="from", min_length=1)
-    to: str = Field(min_length=1)
-    mbps: float = Field(gt=0)
-    latency_ms: float = Field(default=0.0, ge=0)
+    id: Optional[str] = Field(default=None, description="the link's name in `path`; default: <from>-<to>")
+    from_: str = Field(alias="from", min_length=1, description="a cell (uplink id), a switch, or a cloud site")
+    to: str = Field(min_length=1, description="a switch or a cloud site")
+    mbps: float = Field(gt=0, description="capacity, shared max-min fairly by the transfers crossing it (Mbps)")
+    latency_ms: float = Field(default=0.0, ge=0, description="one-way propagation latency, summed along a path (ms)")
 
     @property
     def link_id(self) -> str:
@@ -190,7 +190,7 @@ class WiredLink(Strict):
 
 
 class Topology(Strict):
-    links: list[WiredLink] = Field(min_length=1)
+    links: list[WiredLink] = Field(min_length=1, description="wired links; a transfer takes the least-latency path from its cell to its cloud site")
 
 
 class AgentGroup(Strict):

@@ -109,7 +109,7 @@ class OracleCache:
             self._fail(f"schema_version {meta['schema_version']!r} but this scoutsim reads {SCHEMA_VERSION}")
         if meta["kind"] not in KINDS:
             self._fail(f"meta.json kind {meta['kind']!r}; expected one of {list(KINDS)}")
-        from scoutsim.config.oracle_checks import check_meta  # lazy: scoutsim.config imports this module
+        from scoutsim.oraclechecks import check_meta
 
         check_meta(meta, self._fail)
         return meta
@@ -139,7 +139,7 @@ class OracleCache:
 
     def _read_quality(self) -> pd.DataFrame:
         df = self._read_table("quality.parquet", QUALITY_COLUMNS)
-        from scoutsim.config.oracle_checks import check_quality
+        from scoutsim.oraclechecks import check_quality
 
         check_quality(df, self._fail)
         try:
@@ -152,7 +152,7 @@ class OracleCache:
 
     def _read_timings(self) -> pd.DataFrame:
         df = self._read_table("timings.parquet", TIMING_COLUMNS)
-        from scoutsim.config.oracle_checks import check_timings
+        from scoutsim.oraclechecks import check_timings
 
         check_timings(df, self._fail)
         if (df["seconds"] <= 0).any() or df["seconds"].isna().any():

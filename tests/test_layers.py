@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("foundation", ["scoutsim", "scoutsim._moved", "scoutsim.errors", "scoutsim.registry",
                     "scoutsim.digest", "scoutsim.intervals", "scoutsim.plugins", "scoutsim.raystart", "scoutsim.modes",
                     "scoutsim.__main__"]),
-    ("oracle door", ["scoutsim.oraclecache"]),
+    ("oracle door", ["scoutsim.oraclecache", "scoutsim.oraclechecks"]),
     ("physics", ["scoutsim.physics"]),
     ("trace data", ["scoutsim.traces"]),
     ("network", ["scoutsim.network"]),

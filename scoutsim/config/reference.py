@@ -22,27 +22,39 @@ class UndocumentedKey(RuntimeError):
     """A scenario key without a meaning: a programming error, caught by the tests."""
 
 
-def _describe(model: dict, owner: str) -> None:
+def _builtin(item) -> bool:
+    """Whether a registered class ships with scoutsim (plug-ins document themselves)."""
+    return getattr(item, "__module__", "scoutsim").startswith("scoutsim.")
+
+
+def _describe(model: dict, owner: str, strict: bool = True) -> None:
     for key, prop in model.get("properties", {}).items():
         prop.pop("title", None)
         if not prop.get("description"):
             try:
                 prop["description"] = CHANNEL_KEYS[(owner, key)]
             except KeyError:
+                if not strict:  # a plug-in's key: its author's to describe
+                    continue
                 raise UndocumentedKey(f"{owner}.{key} has no description; add Field(description=...) "
                                       "or an entry in scoutsim/config/channel_docs.py") from None
 
 
-def _registries() -> dict[str, list[str]]:
+def _registries(builtin_only: bool = False) -> dict[str, list[str]]:
     from scoutsim.decisions.allocators import ALLOCATORS
     from scoutsim.decisions.estimators import ESTIMATORS
     from scoutsim.traces.importers import IMPORTERS
 
-    return {"allocator": ALLOCATORS.names(), "estimator": ESTIMATORS.names(),
-            "channel kind": CHANNELS.names(), "trace format": IMPORTERS.names()}
+    def names(reg) -> list[str]:
+        return [n for n in reg.names() if not builtin_only or _builtin(reg.get(n))]
+
+    return {"allocator": names(ALLOCATORS), "estimator": names(ESTIMATORS),
+            "channel kind": names(CHANNELS), "trace format": IMPORTERS.names()}
 
 
-def json_schema() -> dict[str, Any]:
+def json_schema(builtin_only: bool = False) -> dict[str, Any]:
+    """The JSON Schema of a scenario, with every registered channel kind (``builtin_only``:
+    those that ship with scoutsim, for the project's own reference)."""
     schema = Scenario.model_json_schema()
     defs = schema["$defs"]
     defs.pop("ChannelConfig", None)  # the abstract base: replaced by the registered kinds
@@ -50,12 +62,13 @@ def json_schema() -> dict[str, Any]:
         _describe(model, name)
     _describe(schema, "Scenario")
     options, mapping = [], {}
-    for kind in CHANNELS.names():
+    for kind in _registries(builtin_only)["channel kind"]:
+        strict = _builtin(CHANNELS.get(kind))
         sub = CHANNELS.get(kind).Config.model_json_schema(ref_template="#/$defs/{model}")
         for name, nested in sub.pop("$defs", {}).items():
-            _describe(nested, name)
+            _describe(nested, name, strict)
             defs[name] = nested
-        _describe(sub, kind)
+        _describe(sub, kind, strict)
         title = f"Channel_{kind}"
         sub["title"] = title
         defs[title] = sub
@@ -67,7 +80,7 @@ def json_schema() -> dict[str, Any]:
     channel["discriminator"] = {"propertyName": "kind", "mapping": mapping}
     # Allocators and estimators are open registries (plug-ins add names), so the schema
     # lists today's names in the description instead of an enum that would reject plug-ins.
-    regs = _registries()
+    regs = _registries(builtin_only)
     defs["Uplink"]["properties"]["allocator"]["description"] += f"; built in: {', '.join(regs['allocator'])}"
     defs["AgentGroup"]["properties"]["estimator"]["description"] += f"; built in: {', '.join(regs['estimator'])}"
     schema["title"] = "scoutsim scenario"
@@ -145,9 +158,9 @@ SECTIONS = [
 
 
 def markdown() -> str:
-    schema = json_schema()
+    schema = json_schema(builtin_only=True)
     defs = {**schema["$defs"], "Scenario": schema}
-    regs = _registries()
+    regs = _registries(builtin_only=True)
     out = [
         "# Scenario reference",
         "",

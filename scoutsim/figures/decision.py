@@ -12,6 +12,8 @@ so. Queueing (edge, uplink sharing, cloud) is left out: this is the single-reque
 
 from __future__ import annotations
 
+import dataclasses
+
 from pathlib import Path
 
 import numpy as np
@@ -39,10 +41,12 @@ def mode_times(oracle, models, scenario, group, rate_bytes_s: np.ndarray, tokens
     latency = uplink.latency_ms / 1000.0
     compute = ComputeModel(oracle, group.edge_model, group.cloud_model,
                            Site(group.edge_slowdown, group.edge_prefill_tokens_per_s),
-                           Site(scenario.cloud.slowdown, scenario.cloud.prefill_tokens_per_s),
+                           Site(scenario.cloud_of(group).slowdown, scenario.cloud_of(group).prefill_tokens_per_s),
                            scenario.deadline_on == "answer")
     pool = QuestionPool(oracle, group.edge_model, group.cloud_model, tokens, group.answer_tokens)
     q = pool.typical_question()
+    if group.answer_length is not None:  # an assumed distribution: its mean length
+        q = dataclasses.replace(q, answer_tokens=round((group.answer_length.low + group.answer_length.high) / 2))
     shape = models[group.edge_model]
     out = []
     for name in group.candidate_modes:

@@ -158,21 +158,26 @@ def test_decision_map_modes_are_told_apart_in_greyscale(tmp_path, captured):
 
 
 def test_decision_map_follows_the_adaptive_rule():
-    """Qwen2.5-7B edge, 5 s deadline (scenarios/8agents_100mbps.yaml), 170 tokens.
-    With local offered, local wins at every rate: it is the same computation as bf16 (F1
-    0.776 on the published cache) and sends nothing. Among the modes that use the uplink:
-    at 1000 Mbps BF16 (9.7 MB, 0.08 s on the link) fits and has the best F1 (0.776); at
-    1 Mbps even INT4's ~2.6 MB needs ~21 s, so only scout (F1 0.588) fits."""
+    """Qwen2.5-7B edge, whole answers within 5 s (scenarios/8agents_100mbps.yaml), 170 tokens,
+    answers of 88 tokens (the mean of its answer_length, 16-160). local decodes at the edge,
+    0.144 s prefill + 87 x 0.0681 s = 6.07 s: it never fits. At 1000 Mbps BF16 (9.7 MB,
+    0.08 s on the link, then the cloud's fast decode) fits with the best F1 (0.776); at
+    1 Mbps even INT4's ~2.6 MB needs ~21 s, so only scout (F1 0.588) fits. With a first-token
+    deadline local would win everywhere (the same F1 as bf16, nothing sent)."""
     resolved = load_scenario(REPO / "scenarios" / "8agents_100mbps.yaml")
     s = resolved.scenario
     g = s.agents[0]
+    assert s.deadline_on == "answer" and (g.answer_length.low, g.answer_length.high) == (16, 160)
     names, z = best_modes(resolved.oracle, resolved.models, s, g, np.array([1.0, 1000.0]), np.array([170]))
-    assert "local" in g.modes and names[z[0, 0]] == names[z[0, 1]] == "local"
-    g = g.model_copy(update={"modes": [m for m in g.modes if m != "local"]})
-    names, z = best_modes(resolved.oracle, resolved.models, s, g, np.array([1.0, 1000.0]), np.array([170]))
+    assert "local" in g.modes
     assert names[z[0, 1]] == "bf16"
     assert names[z[0, 0]] == "scout@0.5"
     times = {n: t for n, _, t in mode_times(resolved.oracle, resolved.models, s, g, np.array([1e6 / 8]), 170)}
+    assert times["local"][0] == pytest.approx(0.144 + 87 * 0.008514 * 8, rel=1e-3)
+    first = s.model_copy(update={"deadline_on": "first_token"})
+    names, z = best_modes(resolved.oracle, resolved.models, first, g, np.array([1.0, 1000.0]), np.array([170]))
+    assert names[z[0, 0]] == names[z[0, 1]] == "local"
+    times = {n: t for n, _, t in mode_times(resolved.oracle, resolved.models, first, g, np.array([1e6 / 8]), 170)}
     assert times["int4"][0] > 20 and times["bf16"][0] > 77
     # BF16 payload on the wire at 1 Mbps: 2 x 28 x 4 x 170 x 128 x 2 B + 64 B header = 9,748,544 B.
     edge_and_cloud = times["bf16"][0] - 9_748_544 * 8 / 1e6 - 0.020

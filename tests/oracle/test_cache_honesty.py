@@ -82,7 +82,8 @@ def extreme_cache(tmp_path) -> Path:
                          "em": f1, "context_tokens": 100})
     timings = [{"model": "e", "op": op, "context_tokens": 100, "seconds": 0.1}
                for op in ("prefill", "quantize", "select", "decode_token")]
-    meta = {"models": {"e": {}}, "dataset": {"name": "x", "n": 40}, "device": {"type": "cpu"},
+    shape = {"layers": 2, "kv_heads": 1, "head_dim": 8, "attention_heads": 2, "dtype": "bfloat16"}
+    meta = {"models": {"e": shape, "c": shape}, "dataset": {"name": "x", "n": 40}, "device": {"type": "cpu"},
             "hardware": hardware.hardware_info("cpu")}
     out = tmp_path / "extreme"
     writer.write_cache(out, writer.quality_frame(rows), writer.timing_frame(timings), meta)

@@ -32,7 +32,7 @@ def test_every_group_sends_a_real_share_over_the_uplink():
     df = run(MAIN, **SHORT)
     sent = df.assign(up=df["tx_start_s"].notna()).groupby("group")["up"].mean()
     assert len(sent) == len(MAIN["agents"])
-    # Measured at 20 x 600 s: 1.00 / 0.63 / 0.89; a quarter is a real share by any reading.
+    # Measured on 2026-11-29 at 20 x 600 s: 0.70 / 0.65 / 0.91; a quarter is a real share by any reading.
     assert (sent >= 0.25).all(), sent.to_dict()
     # ... and local is still chosen where it fits: the trade-off runs both ways.
     assert (df["mode"] == "local").mean() > 0.02

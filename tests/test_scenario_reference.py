@@ -28,11 +28,15 @@ def test_doc_is_current():
 
 def test_every_key_of_every_model_and_channel_kind_is_in_the_doc():
     text = DOC.read_text()
-    models = [Scenario, Uplink, Tcp, Cloud, AgentGroup] + [CHANNELS.get(k).Config for k in CHANNELS.names()]
+    # The project's own keys and channel kinds; a plug-in loaded in this session (the example
+    # package's square_wave, say) is documented by its author, not here.
+    builtin = [k for k in CHANNELS.names() if CHANNELS.get(k).__module__.startswith("scoutsim.")]
+    assert {"constant", "markov", "trace", "trace_pool"} <= set(builtin)
+    models = [Scenario, Uplink, Tcp, Cloud, AgentGroup] + [CHANNELS.get(k).Config for k in builtin]
     for model in models:
         for key in model.model_fields:
             assert f"| `{key}` |" in text, f"{model.__name__}.{key} missing from docs/scenarios.md"
-    for kind in CHANNELS.names():
+    for kind in builtin:
         assert f"`uplinks[].channel` with `kind: {kind}`" in text
 
 

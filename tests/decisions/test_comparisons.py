@@ -84,7 +84,7 @@ CASES = [("compare_policies", files("compare_policies")[0])] + [("compare_alloca
 #   and 0.021 [-0.039, -0.004] F1, misses scored 0).
 # - quality_max_reserved, quality_max_work_conserving: quality_max counts a mode that sends no
 #   bytes (`local`) as needing 0 bytes/s even when the edge's decode alone misses the deadline,
-#   so the 7Bs and Mistral get the floor weight and answer locally, late 98.7 % of the time
+#   so the 7Bs and Mistral get the floor weight and answer locally, late about 99 % of the time
 #   (7Bs 0.063 against 0.381 for static bf16 on its slice, 0.771 for static int8 on the shared
 #   link; Mistral 0.009 against 0.113 / 0.254 for static int4).
 # deadline_work_conserving and joint_work_conserving pass here but fall short at the files'

@@ -37,10 +37,14 @@ class Option:
     quality: float  # the oracle's mean F1 for this mode
 
     def need(self, deadline_s: float) -> float:
-        """Bytes per second the transfer needs to meet the deadline."""
+        """Bytes per second the transfer needs to meet the deadline: infinite where the
+        compute and latency alone miss it (a local answer decoded too slowly, say), 0 for a
+        mode that sends nothing and fits."""
+        slack = deadline_s - self.fixed_s
+        if slack < 0:
+            return math.inf
         if self.payload_bytes == 0:
             return 0.0
-        slack = deadline_s - self.fixed_s
         return self.payload_bytes / slack if slack > 0 else math.inf
 
 

@@ -24,7 +24,6 @@ Usage: python scripts/build_published_n50_oracle.py [--out DIR] [--data PATH]
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -33,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import build_published_oracle as n200  # noqa: E402
-from scoutsim.oracle.writer import quality_frame, timing_frame, write_cache  # noqa: E402
+from scoutsim.oracle.writer import quality_frame, timing_frame  # noqa: E402
 from scoutsim.physics.models import BUILTIN_MODELS  # noqa: E402
 
 NAME = "published-squad-v2-n50"
@@ -110,17 +109,11 @@ def build(out: Path, data: Path) -> None:
         "absent": ABSENT,
         "timings_source": n200.TIMINGS_SOURCE,
     }
-    write_cache(out, quality, timings, meta)
+    n200.write_published(out, quality, timings, meta)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", type=Path, default=ROOT / "oracle_cache" / NAME)
-    ap.add_argument("--data", type=Path,
-                    default=ROOT.parent / "shared" / "data" / "squad_v2_dev_cs224n_split" / "dev-v2.0.json")
-    args = ap.parse_args()
-    build(args.out, args.data)
-    print(f"wrote {args.out}")
+    n200.main(build, NAME, __doc__)
 
 
 if __name__ == "__main__":

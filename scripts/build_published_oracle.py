@@ -183,19 +183,25 @@ def build(out: Path, data: Path) -> None:
         "absent": ABSENT,
         "timings_source": TIMINGS_SOURCE,
     }
-    # The oracle's one cache writer: atomic files, sorted rows, sha256 entries last.
-    writer.write_cache(out, writer.quality_frame(quality.to_dict("records")), writer.timing_frame(
-        timings.to_dict("records")), meta, kind="published")
+    write_published(out, writer.quality_frame(quality.to_dict("records")),
+                    writer.timing_frame(timings.to_dict("records")), meta)
+
+
+def write_published(out: Path, quality, timings, meta: dict) -> None:
+    """The oracle's one cache writer (atomic files, sorted rows, sha256 entries last), then
+    the cache's README generated from its meta.json."""
+    writer.write_cache(out, quality, timings, meta, kind="published")
     cachereadme.write(out)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", type=Path, default=ROOT / "oracle_cache" / NAME)
-    ap.add_argument("--data", type=Path,
+def main(build_cache=None, name: str = NAME, doc: str = __doc__) -> None:
+    """Command line of this builder and of the other published caches' (``--out``, ``--data``)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "oracle_cache" / name)
+    ap.add_argument("--data", type=Path, help="a SQuAD v2 dev set JSON (its text statistics go into meta.json)",
                     default=ROOT.parent / "shared" / "data" / "squad_v2_dev_cs224n_split" / "dev-v2.0.json")
     args = ap.parse_args()
-    build(args.out, args.data)
+    (build_cache or build)(args.out, args.data)
     print(f"wrote {args.out}")
 
 

@@ -41,7 +41,7 @@ import simpy
 
 from scoutsim.network.maxmin import max_min
 from scoutsim.network.schedulers import SCHEDULERS
-from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SIMULTANEOUS, Transfer
+from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SIMULTANEOUS, Transfer, earliest_finish
 
 SHARINGS = ("work_conserving", "reserved", "time_share")
 
@@ -311,12 +311,7 @@ class Network:
             return
         for t, r in zip(self.active, self._allocate(self.active)):
             t.rate = r
-        first = math.inf
-        for t in self.active:
-            if t.rate > 0:
-                due = t.remaining / t.rate
-                if due < first:
-                    first = due
+        first = earliest_finish(self.active)
         if first == math.inf:
             return  # nothing moves: wait for a capacity to change
         version = self._version

@@ -47,6 +47,12 @@ BYTES_PER_S_PER_MBPS = 1e6 / 8
 SIMULTANEOUS = 1e-12
 
 
+def earliest_finish(transfers) -> float:
+    """Seconds until the first of ``transfers`` finishes at its current rate (inf when none
+    moves): the one timeout a fluid link schedules after each event."""
+    return min((t.remaining / t.rate for t in transfers if t.rate > 0), default=math.inf)
+
+
 class Transfer:
     __slots__ = ("slot", "size", "remaining", "rate", "done", "due")
 
@@ -273,12 +279,7 @@ class SharedUplink:
             self._active_weight = 0.0  # drop accumulated rounding
             return
         self._set_rates()
-        first = math.inf
-        for t in self.active:
-            if t.rate > 0:
-                due = t.remaining / t.rate
-                if due < first:
-                    first = due
+        first = earliest_finish(self.active)
         if first == math.inf:
             return  # zero capacity: wait for the channel to change
         version = self._version

@@ -33,19 +33,15 @@ def check_network(s: Scenario, source: str, base: Path) -> None:
                 fail(f"uplinks[{i}].tcp", "TCP corrections are not modelled together with the cell and "
                      "network keys (time_share, grant_delay_ms, bler, link_quality, channel, cloud, "
                      "topology, clouds); drop one or the other")
-            if getattr(_allocators().get(u.allocator), "online", None) is not None:  # re-weighs at every event
-                fail(f"uplinks[{i}].allocator", f"the online allocator {u.allocator!r} is not yet wired into "
-                     "the cell model (its rates come from the cell's scheduler); use equal, model_aware or "
-                     "quality_max with the cell and network keys")
-        if s.arrivals != "per_device":
-            fail("arrivals", "superposed arrivals are not yet available with the cell and network keys; "
-                 "use arrivals: per_device")
-        for i, g in enumerate(s.agents):
-            if g.falls_back:
-                fail(f"agents[{i}].policy", f"{g.policy!r}: the +fallback suffix is not yet available with "
-                     "the cell and network keys (it reads a transfer's progress on the shared uplink)")
-            if g.cloud_aware:
-                fail(f"agents[{i}].cloud_aware", "is not yet available with the cell and network keys")
+            rule = getattr(_allocators().get(u.allocator), "online", None)  # re-weighs at every event
+            if rule is not None and not callable(getattr(rule, "rank", None)):
+                fail(f"uplinks[{i}].allocator", f"the online allocator {u.allocator!r} has no rank(lefts, dues, "
+                     "alone_rates, now) method, which the cell model needs to order transfers "
+                     "(scoutsim/decisions/online.py); use it without the cell and network keys")
+            if rule is not None and u.sharing == "time_share" and (u.scheduler or "rr") not in ("rr", "weighted"):
+                fail(f"uplinks[{i}].scheduler", f"{u.scheduler!r} cannot be combined with the online allocator "
+                     f"{u.allocator!r}: under time_share the online allocator is the cell's scheduler (the "
+                     "resource goes to the transfer due first); leave scheduler out or use rr")
     sites = [c.id for c in s.clouds] if s.clouds is not None else []
     for i, cid in enumerate(sites):
         if sites.index(cid) != i:

@@ -45,17 +45,23 @@ def _feasible(remaining: float, due: float, now: float, capacity: float) -> bool
     return capacity > 0 and remaining <= capacity * (due - now) * (1 + MARGIN)
 
 
-def _front(pool, now: float, capacity: float) -> list[bool]:
-    """Which transfers the rule serves now: the feasible ones, or all when none is."""
-    ok = [_feasible(t.remaining, t.due, now, capacity) for t in pool]
-    return ok if any(ok) else [True] * len(pool)
-
-
 class EarliestDeadline:
+    def rank(self, lefts, dues, capacities, now: float) -> list[int]:
+        """Strict priorities (0 first) of one pool's transfers, given each one's bytes still
+        to send, due time, and the rate it would get with the pool to itself: the feasible
+        transfers by due time (equal dues share a rank), the hopeless ones after all of them,
+        or all by due time when none is feasible. A link that serves rank 0 first and gives
+        each next rank only what the ranks before it cannot use is preemptive EDF."""
+        ok = [_feasible(left, due, now, cap) for left, due, cap in zip(lefts, dues, capacities)]
+        if not any(ok):
+            ok = [True] * len(ok)
+        order = {due: i for i, due in enumerate(sorted({due for due, f in zip(dues, ok) if f}))}
+        last = len(order)
+        return [order[due] if f else last for due, f in zip(dues, ok)]
+
     def weigh(self, pool, now: float, capacity: float) -> list[float]:
-        front = _front(pool, now, capacity)
-        first = min(t.due for t, f in zip(pool, front) if f)
-        return [1.0 if f and t.due == first else 0.0 for t, f in zip(pool, front)]
+        ranks = self.rank([t.remaining for t in pool], [t.due for t in pool], [capacity] * len(pool), now)
+        return [1.0 if r == 0 else 0.0 for r in ranks]
 
 
 def grant(link, slot: int, now: float, horizon: float) -> float:

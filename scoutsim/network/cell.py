@@ -18,6 +18,15 @@ the network"), with the same interface to the agents (``send``, ``cancel``,
 * Rates are the weighted max-min fair allocation over all these constraints
   (:func:`scoutsim.network.maxmin.max_min`), recomputed at every arrival, departure and
   capacity change; between events every rate is constant, so finish times are exact.
+* An online allocator (:mod:`scoutsim.decisions.online`, :meth:`Network.set_online`) ranks
+  the transfers of each pool (a ``work_conserving`` or ``time_share`` cell; one device's
+  slice under ``reserved``) at every event, and the ranks are strict priorities of the
+  max-min filling: rank 0 gets all it can use, the next rank what is left. A rule decides
+  from each transfer's bytes left, due time and *alone rate* (what it would get with its
+  pool to itself: the cell's or the slice's rate, or its own radio rate in a time share,
+  never above its own rate; wired links left out). In a ``time_share`` cell the rule is the
+  scheduler: the resource goes to the transfer due first, at its own rate, with no
+  diversity gain (that needs opportunistic scheduling, which a deadline order forgoes).
 * ``max_rate`` is a strict priority (:func:`~scoutsim.network.maxmin.max_min`'s levels).
   Levels are global: where a wired link couples cells, a cell's second-best device fills
   only after the best devices of every cell have; without shared links cells do not meet.
@@ -39,6 +48,7 @@ from typing import Sequence
 
 import simpy
 
+from scoutsim.network import cellrank
 from scoutsim.network.maxmin import max_min
 from scoutsim.network.schedulers import SCHEDULERS
 from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SIMULTANEOUS, Transfer, earliest_finish
@@ -115,11 +125,13 @@ class Network:
         self._version = 0
         self.bytes_sent = 0.0
         self.busy_time = 0.0
+        self._online = [None] * len(self.cells)  # per cell: an online allocator's rule, or None
+        self.tcp = None  # the cell model has no TCP corrections (read by the fallback watcher)
 
     # ---------------------------------------------------------------- public
     def send(self, slot: int, nbytes: float, due: float = math.inf) -> simpy.Event:
-        # ``due`` (when the last byte must be sent) matters only to an online allocator,
-        # which this model does not carry (the world never pairs them).
+        """Start a transfer; the event fires when its last byte has arrived. ``due`` (when
+        the last byte must be sent) matters only to an online allocator."""
         done = self.env.event()
         if nbytes <= 0:
             done.succeed()
@@ -130,12 +142,36 @@ class Network:
 
             def granted(_ev):
                 if self._waiting.pop(id(done))[0] == "grant":
-                    self._join(slot, float(nbytes), done)
+                    self._join(slot, float(nbytes), done, due)
 
             self.env.timeout(grant).callbacks.append(granted)
         else:
-            self._join(slot, float(nbytes), done)
+            self._join(slot, float(nbytes), done, due)
         return done
+
+    def set_online(self, cell: int, rule) -> None:
+        """Let an online allocator's rule order the transfers of ``cell`` at every event:
+        ``rule.rank(lefts, dues, alone_rates, now)`` gives strict priorities (0 first)."""
+        self._online[cell] = rule
+        self._advance()
+        self._reschedule()
+
+    def remaining(self, done: simpy.Event) -> tuple[float, float] | None:
+        """(bytes still to send now, current rate) of a transfer; (0, inf) in its HARQ tail
+        (its bytes are sent; the tail's few ms are not counted); None while it waits for its
+        grant, or when it is not on the network."""
+        state = self._waiting.get(id(done))
+        if state is not None:
+            return (0.0, math.inf) if state[0] == "tail" else None
+        for t in self.active:
+            if t.done is done:
+                return max(t.remaining - t.rate * (self.env.now - self._last), 0.0), t.rate
+        return None
+
+    def pool_view(self, slot: int) -> tuple[float, list[tuple[float, float]]]:
+        """What a new transfer of ``slot`` competes with now, for the ``joint`` grant
+        (:func:`scoutsim.network.cellrank.pool_view`)."""
+        return cellrank.pool_view(self, slot)
 
     def cancel(self, done: simpy.Event) -> float:
         """Stop a transfer; return the bytes it had sent (all of them in its HARQ tail, none
@@ -182,7 +218,7 @@ class Network:
 
     def rate_if_joined(self, slot: int) -> float:
         """Rate a new transfer of ``slot`` would get now (bytes/s), if nothing else changed."""
-        probe = Transfer(slot, 1.0, None)
+        probe = Transfer(slot, 1.0, None)  # due never: last in a deadline order
         self._in_flight[slot] += 1
         try:
             return self._allocate(self.active + [probe])[-1]
@@ -209,7 +245,8 @@ class Network:
     def _allocate(self, flows: list[Transfer]) -> list[float]:
         n = len(flows)
         slopes = [0.0] * n
-        levels = [0] * n
+        ranks = cellrank.ranks(self, flows) if any(self._online) else None
+        levels = list(ranks) if ranks is not None else [0] * n
         bound = [0.0] * n  # the most each flow could get from its cell: links bind only above it
         constraints: list[tuple[float, list[tuple[int, float]]]] = []
         devices = self.devices
@@ -220,7 +257,8 @@ class Network:
             cell = self.cells[c]
             eff = 1 - cell.bler
             if cell.sharing == "time_share":
-                self._time_share(c, cell, eff, flows, members, slopes, levels, bound, constraints)
+                self._time_share(c, cell, eff, flows, members, slopes, levels, bound, constraints,
+                                 ranks if self._online[c] is not None else None)
                 continue
             cap = self.cell_capacity[c] * eff
             for i in members:
@@ -254,7 +292,7 @@ class Network:
                     constraints.append((self.links[lk], [(i, 1.0) for i in members]))
         return max_min(slopes, constraints, levels)
 
-    def _time_share(self, c, cell, eff, flows, members, slopes, levels, bound, constraints) -> None:
+    def _time_share(self, c, cell, eff, flows, members, slopes, levels, bound, constraints, ranks=None) -> None:
         rates = {}
         for i in members:
             slot = flows[i].slot
@@ -266,6 +304,12 @@ class Network:
             return
         sched = self._scheds[c]
         gain = sched.gain(k)
+        if ranks is not None:
+            # An online rule schedules the cell: blocks go to the devices of the first rank,
+            # each at its own rate (no diversity gain).
+            gain = 1.0
+            first = min(ranks[i] for i in members if rates[flows[i].slot] > 0)
+            k = len({flows[i].slot for i in members if ranks[i] == first and rates[flows[i].slot] > 0})
         usable = 1.0
         n_rb = cell.resource_blocks
         if n_rb is not None and cell.scheduler in ("rr", "pf") and k <= n_rb:
@@ -287,9 +331,9 @@ class Network:
         constraints.append((usable, time))
 
     # ---------------------------------------------------------------- physics
-    def _join(self, slot: int, nbytes: float, done: simpy.Event) -> None:
+    def _join(self, slot: int, nbytes: float, done: simpy.Event, due: float = math.inf) -> None:
         self._advance()
-        self.active.append(Transfer(slot, nbytes, done))
+        self.active.append(Transfer(slot, nbytes, done, due))
         self._in_flight[slot] += 1
         self._reschedule()
 

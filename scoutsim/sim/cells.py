@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from scoutsim.config.netchecks import wired_links
 from scoutsim.decisions.allocators import build_allocator
-from scoutsim.decisions.estimators import build_estimator
 from scoutsim.decisions.policy import build_policy
 from scoutsim.network.cell import CellSpec, DeviceSpec, Network, follow
 from scoutsim.network.channels import build_channel
@@ -20,6 +19,7 @@ from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS
 from scoutsim.sim import streams
 from scoutsim.sim.agent import Agent
 from scoutsim.sim.cloud import CloudQueue
+from scoutsim.sim.equip import equip, estimator_for
 
 HARQ_RTT_MS = 8.0  # LTE FDD: a retransmission 8 subframes after the first attempt
 
@@ -50,6 +50,7 @@ def build_cells(world, resolved, specs, pools, groups, costs, plan_demand) -> No
     topo = Topology(wired_links(s)) if s.topology is not None else None
 
     cells, devices, plans = [], [], []
+    online = {}  # cell index -> an online allocator's rule
     own_channels = {}
     for c, u in enumerate(s.uplinks):
         mean_bps = world.channels[u.id].mean_mbps() * BYTES_PER_S_PER_MBPS
@@ -69,7 +70,10 @@ def build_cells(world, resolved, specs, pools, groups, costs, plan_demand) -> No
             built.append((slot, i, g, spec, site, links, latency))
         demands = [plan_demand(resolved, slot, spec, pools[g], *groups[g], latency)
                    for slot, i, g, spec, site, links, latency in built]
-        weights = build_allocator(u.allocator).weights(demands, mean_bps)
+        allocator = build_allocator(u.allocator)
+        if allocator.online is not None:
+            online[c] = allocator.online
+        weights = allocator.weights(demands, mean_bps)
         for (slot, i, g, spec, site, links, latency), w in zip(built, weights):
             mean_own = 0.0
             if spec.channel is not None:
@@ -78,28 +82,32 @@ def build_cells(world, resolved, specs, pools, groups, costs, plan_demand) -> No
                 mean_own = ch.mean_mbps() * BYTES_PER_S_PER_MBPS
             devices.append(DeviceSpec(c, w, spec.link_quality, own_channel=spec.channel is not None,
                                       links=links, mean_rate=mean_own))
-            plans.append((i, g, spec, site, links, latency, cells[c]))
+            plans.append((i, g, spec, site, links, latency, cells[c], allocator))
 
     net = Network(env, cells, devices, topo.capacities() if topo is not None else None)
     world.network = net
+    for c, rule in online.items():
+        net.set_online(c, rule)
     world.links = {u.id: net for u in s.uplinks if any(spec.uplink == u.id for _i, _g, spec in specs)}
     for c, u in enumerate(s.uplinks):
         env.process(follow(env, lambda m, c=c: net.set_cell_capacity(c, m), world.channels[u.id].changes()))
     for d, ch in own_channels.items():
         env.process(follow(env, lambda m, d=d: net.set_device_capacity(d, m), ch.changes()))
 
-    for d, (i, g, spec, site, links, latency, cell) in enumerate(plans):
+    superposed = s.arrivals == "superposed"  # the group's calendar draws, not the device's streams
+    for d, (i, g, spec, site, links, latency, cell, allocator) in enumerate(plans):
         pool, (compute, options) = pools[g], groups[g]
         probe = (lambda sl=d: net.rate_if_joined(sl))
         agent = Agent(
             index=i, group=g, spec=spec, edge_shape=resolved.models[spec.edge_model],
             options=options, pool=pool, compute=compute, policy=build_policy(spec.policy),
-            estimator=build_estimator(spec.estimator, net.fair_share(d), probe), link=net, slot=d,
+            estimator=estimator_for(spec, allocator, net, d, net.fair_share(d), probe, latency), link=net, slot=d,
             uplink_id=spec.uplink, latency_s=latency, cloud=world.clouds[site], costs=costs[g],
-            arrivals_rng=streams.stream(s.seed, rep, streams.ARRIVALS, i),
-            questions_rng=streams.stream(s.seed, rep, streams.QUESTIONS, i),
-            phase_rng=streams.stream(s.seed, rep, streams.PHASE, i),
+            arrivals_rng=None if superposed else streams.stream(s.seed, rep, streams.ARRIVALS, i),
+            questions_rng=None if superposed else streams.stream(s.seed, rep, streams.QUESTIONS, i),
+            phase_rng=None if superposed else streams.stream(s.seed, rep, streams.PHASE, i),
             world=world)
+        equip(agent, spec, options, world.clouds[site])
         agent.cloud_id = site or ""
         agent.path = ">".join((spec.uplink,) + tuple(links))
         agent.grant_s = cell.grant_s

@@ -21,13 +21,10 @@ from scoutsim.network.channels import build_channel
 from scoutsim.sim.cloud import CloudQueue
 from scoutsim.physics.compute import ComputeModel, Site
 from scoutsim.config import ResolvedScenario, scope_names
-from scoutsim.decisions.estimators import Granted, build_estimator
-from scoutsim.decisions.online import grant
 from scoutsim.modes import parse_mode
 from scoutsim.physics.payload import kv_bytes, payload_bytes
 from scoutsim.decisions.policy import build_policy
-from scoutsim.sim.cloudwait import build_cloud_wait
-from scoutsim.sim.fallback import Fallback
+from scoutsim.sim.equip import equip, estimator_for
 from scoutsim.sim.questions import QuestionPool
 from scoutsim.sim.records import RecordBuffer
 from scoutsim.sim.cells import build_cells, record_extras, wired_latency
@@ -105,12 +102,7 @@ class World:
             self.env.process(follow_channel(self.env, link, self.channels[u.id].changes()))
             for slot, i, g, spec, pool, compute, options in built:
                 probe = functools.partial(link.rate_if_joined, slot)
-                if allocator.grants:
-                    horizon = spec.deadline_s - latency
-                    told = (lambda lk=link, sl=slot, h=horizon: grant(lk, sl, lk.env.now, h))
-                    estimator = Granted(link.fair_share(slot, mean_bps), told)
-                else:
-                    estimator = build_estimator(spec.estimator, link.fair_share(slot, mean_bps), probe)
+                estimator = estimator_for(spec, allocator, link, slot, link.fair_share(slot, mean_bps), probe, latency)
                 self.agents.append(Agent(
                     index=i, group=g, spec=spec, edge_shape=resolved.models[spec.edge_model],
                     options=options, pool=pool, compute=compute, policy=build_policy(spec.policy),
@@ -120,12 +112,7 @@ class World:
                     questions_rng=None if superposed else streams.stream(s.seed, replication, streams.QUESTIONS, i),
                     phase_rng=None if superposed else streams.stream(s.seed, replication, streams.PHASE, i),
                     world=self))
-                agent = self.agents[-1]
-                agent.cloud_wait = build_cloud_wait(spec.cloud_aware, self.cloud)
-                if spec.falls_back:
-                    fallbacks = set(spec.fallback_modes)
-                    agent.fallback = Fallback(agent, [k for k, o in enumerate(options) if o.name in fallbacks])
-                    agent.upgrades = spec.base_policy == "adaptive"
+                equip(self.agents[-1], spec, options, self.cloud)
         self.agents.sort(key=lambda a: a.index)
         # Superposed arrivals: one calendar per group draws arrivals and questions for all
         # its devices (scoutsim/sim/arrivals.py); the devices' own streams are never made.

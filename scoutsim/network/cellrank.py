@@ -1,0 +1,68 @@
+"""What an online allocator sees of a cell (:mod:`scoutsim.network.cell`): each transfer's
+alone rate, the ranks its rule gives a pool's transfers, and the pool a new transfer would
+join (for the ``joint`` grant).
+
+A transfer's *alone rate* is what it would get with its pool to itself: its cell's rate, or
+its slice under ``reserved``, never above its own radio rate; under ``time_share`` its own
+radio rate (an online rule gives the air time to one transfer at a time). All after HARQ's
+``1 - bler``; wired links are left out.
+"""
+
+from __future__ import annotations
+
+
+def alone_rate(net, slot: int) -> float:
+    d = net.devices[slot]
+    cell = net.cells[d.cell]
+    eff = 1 - cell.bler
+    own = net.own_rate(slot) * eff
+    if cell.sharing == "time_share":
+        return own
+    cap = net.cell_capacity[d.cell] * eff
+    if cell.sharing == "reserved":
+        cap *= d.weight / net._cell_weight[d.cell]
+    return min(cap, own)
+
+
+def ranks(net, flows) -> list[int]:
+    """Each flow's strict priority (0 first) from its cell's online rule (0 in cells
+    without one). A pool is a cell, or one device's slice under ``reserved``."""
+    out = [0] * len(flows)
+    pools: dict[tuple[int, int], list[int]] = {}
+    for i, t in enumerate(flows):
+        c = net.devices[t.slot].cell
+        if net._online[c] is not None:
+            pools.setdefault((c, t.slot if net.cells[c].sharing == "reserved" else -1), []).append(i)
+    now = net.env.now
+    dt = now - net._last
+    for (c, _), members in pools.items():
+        got = net._online[c].rank([max(flows[i].remaining - flows[i].rate * dt, 0.0) for i in members],
+                                  [flows[i].due for i in members],
+                                  [alone_rate(net, flows[i].slot) for i in members], now)
+        for i, r in zip(members, got):
+            out[i] = r
+    return out
+
+
+def pool_view(net, slot: int) -> tuple[float, list[tuple[float, float]]]:
+    """What a new transfer of ``slot`` would compete with now, as one preemptive resource
+    for :func:`scoutsim.decisions.online.grant`: its alone rate, and each transfer of its
+    pool as (bytes still to send, due). Under ``time_share`` the resource is air time:
+    another transfer's bytes weigh as the bytes ``slot`` could send in the time that transfer
+    needs at its own rate. Wired links are left out (the grant is optimistic by them)."""
+    d = net.devices[slot]
+    cell = net.cells[d.cell]
+    dt = net.env.now - net._last
+    mine = alone_rate(net, slot)
+    pool = []
+    for t in net.active:
+        if net.devices[t.slot].cell != d.cell or (cell.sharing == "reserved" and t.slot != slot):
+            continue
+        left = max(t.remaining - t.rate * dt, 0.0)
+        if cell.sharing == "time_share":
+            theirs = alone_rate(net, t.slot)
+            if theirs <= 0:
+                continue  # no radio now: it holds no air time
+            left *= mine / theirs
+        pool.append((left, t.due))
+    return mine, pool

@@ -1,0 +1,185 @@
+"""Online allocators, mid-flight fallback, cloud-aware prediction and superposed arrivals on
+the cell model: hand-worked EDF schedules in a time-share cell and a work-conserving cell
+with own-rate limits, the joint grant over time, and the whole world on the cell model
+against the shared uplink where the two models are the same physics.
+
+Units: 1 Mbps = 125,000 bytes/s, so 40 Mbps = 5 MB/s.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import simpy
+
+from scoutsim.config import load_scenario, scenario_from_dict
+from scoutsim.decisions.online import EarliestDeadline, grant
+from scoutsim.errors import UserError
+from scoutsim.network.cell import CellSpec, DeviceSpec, Network
+from scoutsim.network.uplink import SharedUplink
+from scoutsim.sim.runner import simulate
+from tests.conftest import MAIN_SCENARIO, ROOT
+
+MB = 1e6
+
+
+def run(cell, devices, mbps, sends, rule=EarliestDeadline()):
+    """sends: (device, bytes, due), all at t = 0 on a constant cell; each one's finish time."""
+    env = simpy.Environment()
+    net = Network(env, [cell], devices)
+    net.set_cell_capacity(0, mbps)
+    if rule is not None:
+        net.set_online(0, rule)
+    done = {}
+    for k, (dev, size, due) in enumerate(sends):
+        net.send(dev, size, due).callbacks.append(lambda ev, k=k: done.__setitem__(k, env.now))
+    env.run()
+    return [done[k] for k in range(len(sends))]
+
+
+def test_edf_in_a_time_share_cell_serves_one_device_at_its_own_rate():
+    # 40 Mbps = 5 MB/s; link qualities 1, 0.5, 0.25: own rates 5, 2.5, 1.25 MB/s. Each sends
+    # one second of its own rate: X 5 MB due 1.5 s, Y 2.5 MB due 3.5 s, Z 1.25 MB due 2.5 s.
+    # EDF gives the cell's time to X alone (done at 1 s), then Z (1 s more: 2 s), then Y (3 s).
+    # Round robin gives each a third of the time: all three end at 3 s, X late.
+    devices = [DeviceSpec(0, quality=1.0), DeviceSpec(0, quality=0.5), DeviceSpec(0, quality=0.25)]
+    sends = [(0, 5 * MB, 1.5), (1, 2.5 * MB, 3.5), (2, 1.25 * MB, 2.5)]
+    cell = CellSpec("c", sharing="time_share", scheduler="rr")
+    assert run(cell, devices, 40, sends) == pytest.approx([1.0, 3.0, 2.0], abs=1e-9)
+    assert run(cell, devices, 40, sends, rule=None) == pytest.approx([3.0, 3.0, 3.0], abs=1e-9)
+
+
+def test_edf_in_a_time_share_cell_has_no_diversity_gain():
+    # pf alone would send at H_2 = 1.5 times the equal time share; an online rule schedules by
+    # due time instead, so the first device sends at its own rate: 5 MB at 5 MB/s, 1 s; the
+    # second then 2.5 MB at 2.5 MB/s, 1 s more.
+    devices = [DeviceSpec(0, quality=1.0), DeviceSpec(0, quality=0.5)]
+    cell = CellSpec("c", sharing="time_share", scheduler="pf")
+    assert run(cell, devices, 40, [(0, 5 * MB, 2.0), (1, 2.5 * MB, 5.0)]) == pytest.approx([1.0, 2.0], abs=1e-9)
+
+
+def test_edf_in_a_work_conserving_cell_gives_what_rank_zero_cannot_use_to_the_next():
+    # 5 MB/s cell. B (no own limit) 6 MB due 1.3 s; A (quality 0.4: at most 2 MB/s) 2 MB due
+    # 2.5 s. EDF: B first at the whole 5 MB/s, done at 1.2 s; A then at its 2 MB/s: 1 s, 2.2 s.
+    # Equal sharing would cap A at 2 MB/s and give B 3 MB/s: A at 1 s, B at 1 + 3/5 = 1.6 s.
+    devices = [DeviceSpec(0, quality=0.4), DeviceSpec(0)]
+    cell = CellSpec("c", sharing="work_conserving")
+    sends = [(0, 2 * MB, 2.5), (1, 6 * MB, 1.3)]
+    assert run(cell, devices, 40, sends) == pytest.approx([2.2, 1.2], abs=1e-9)
+    assert run(cell, devices, 40, sends, rule=None) == pytest.approx([1.0, 1.6], abs=1e-9)
+    # Reversed dues: A first at its 2 MB/s, and B is not idle meanwhile: it gets the other
+    # 3 MB/s (work-conserving EDF): A at 1 s, B at 1 + 3/5 = 1.6 s.
+    assert run(cell, devices, 40, [(0, 2 * MB, 1.1), (1, 6 * MB, 5.0)]) == pytest.approx([1.0, 1.6], abs=1e-9)
+
+
+def test_joint_grant_in_a_time_share_cell_counts_time():
+    # Y (own rate 2.5 MB/s) has 2.5 MB due at 2 s: it needs 1 s of the cell's time. A new
+    # transfer of X (own rate 5 MB/s) due in 4 s may use the other 3 s: 15 MB, i.e. 3.75 MB/s.
+    # Due in 1.5 s: by 2 s Y's 1 s must fit, so X may use 1 s: 5 MB over 1.5 s = 3.33 MB/s.
+    env = simpy.Environment()
+    net = Network(env, [CellSpec("c", sharing="time_share")], [DeviceSpec(0, quality=1.0), DeviceSpec(0, quality=0.5)])
+    net.set_cell_capacity(0, 40)
+    net.set_online(0, EarliestDeadline())
+    net.send(1, 2.5 * MB, 2.0)
+    assert grant(net, 0, 0.0, 4.0) == pytest.approx(3.75 * MB, rel=1e-12)
+    assert grant(net, 0, 0.0, 1.5) == pytest.approx(5 * MB / 1.5, rel=1e-12)
+
+
+@pytest.mark.parametrize("sharing", ["work_conserving", "reserved"])
+def test_edf_cell_equals_edf_shared_uplink_on_random_transfers(sharing):
+    # A cell without own-rate limits, grants or HARQ is the shared uplink: under EDF too.
+    rng = random.Random(11)
+    for _case in range(20):
+        n = rng.randint(1, 4)
+        sends = [(rng.randrange(n), rng.uniform(0.1, 5) * MB, rng.uniform(0, 3), rng.uniform(0.2, 6))
+                 for _ in range(rng.randint(2, 12))]
+        finish = []
+        for build in ("uplink", "cell"):
+            env = simpy.Environment()
+            if build == "uplink":
+                link = SharedUplink(env, [1.0] * n, sharing)
+                link.set_capacity(40)
+                link.set_online(EarliestDeadline())
+            else:
+                link = Network(env, [CellSpec("c", sharing=sharing)], [DeviceSpec(0) for _ in range(n)])
+                link.set_cell_capacity(0, 40)
+                link.set_online(0, EarliestDeadline())
+            done = {}
+
+            def one(k, slot, size, at, due):
+                yield env.timeout(at)
+                yield link.send(slot, size, at + due)
+                done[k] = env.now
+
+            for k, s in enumerate(sends):
+                env.process(one(k, *s))
+            env.run()
+            finish.append([done[k] for k in range(len(sends))])
+        assert finish[1] == pytest.approx(finish[0], rel=1e-9, abs=1e-9)
+
+
+OPTIONS = {
+    "deadline": ({"allocator": "deadline"}, {}),
+    "joint": ({"allocator": "joint"}, {}),
+    "fallback": ({}, {"policy": "adaptive+fallback"}),
+    "cloud_aware_exact": ({}, {"cloud_aware": "exact"}),
+    "cloud_aware_observed": ({}, {"cloud_aware": True}),
+    "superposed": ({"arrivals": "superposed"}, {}),
+}
+
+
+@pytest.mark.parametrize("option", sorted(OPTIONS))
+def test_each_option_on_the_cell_model_equals_the_shared_uplink(option):
+    # grant_delay_ms: 0 moves the main scenario onto the cell model without changing its
+    # physics, so with each option the requests must be the shared uplink's.
+    uplink_keys, agent_keys = OPTIONS[option]
+    base = load_scenario(MAIN_SCENARIO, overrides={"duration_s": 120, "replications": 2})
+    data = base.resolved_dict()
+    for key, value in uplink_keys.items():
+        if key == "arrivals":
+            data["arrivals"] = value
+        else:
+            data["uplinks"][0][key] = value
+    for g in data["agents"]:
+        g.update(agent_keys)
+    shared = simulate(scenario_from_dict(data, base_dir=ROOT))
+    data["uplinks"][0]["grant_delay_ms"] = 0
+    cell = simulate(scenario_from_dict(data, base_dir=ROOT))
+    assert list(cell.columns) == list(shared.columns) + ["grant_s"]
+    assert len(cell) == len(shared) > 50
+    assert (cell["mode"] == shared["mode"]).all()
+    for col in ("arrival_s", "tx_start_s", "tx_end_s", "done_s", "payload_bytes"):
+        assert np.allclose(cell[col], shared[col], rtol=1e-9, atol=1e-9, equal_nan=True), col
+    assert (cell["payload_bytes"] > 0).mean() > 0.3  # the options had transfers to act on
+    if option == "fallback":
+        assert cell["fallback"].astype(bool).any()
+
+
+def test_online_allocator_with_an_opportunistic_scheduler_is_refused():
+    data = load_scenario(MAIN_SCENARIO).resolved_dict()
+    data["uplinks"][0].update(sharing="time_share", scheduler="pf", allocator="deadline")
+    with pytest.raises(UserError) as e:
+        scenario_from_dict(data, base_dir=ROOT, source="x.yaml")
+    assert "uplinks[0].scheduler" in str(e.value) and "online" in str(e.value)
+
+
+@pytest.mark.parametrize("allocator", ["deadline", "joint"])
+def test_time_share_cells_run_every_option_together(allocator):
+    # Two time-share cells behind wired links, with the online allocator, +fallback,
+    # cloud_aware and superposed arrivals at once; whole answers under the deadline, so that
+    # the slow edge decode makes devices send: each device sends a real share.
+    from tests.network.test_world_cells import city
+
+    data = city(arrivals="superposed", duration_s=300, deadline_on="answer")
+    for u in data["uplinks"]:
+        u.update(sharing="time_share", scheduler="rr", allocator=allocator)
+    for g in data["agents"]:
+        g.update(policy="adaptive+fallback", cloud_aware=True, arrival={"kind": "poisson", "rate_per_s": 0.5},
+                 answer_length={"kind": "uniform", "low": 16, "high": 160})
+    df = simulate(scenario_from_dict(data, base_dir=ROOT))
+    assert set(df["agent"]) == {0, 1}
+    for _, mine in df.groupby("agent"):
+        assert (mine["payload_bytes"] > 0).mean() > 0.2
+    assert df["met_deadline"].mean() > 0.5

@@ -102,7 +102,7 @@ def build_cells(world, resolved, specs, pools, groups, costs, plan_demand) -> No
             index=i, group=g, spec=spec, edge_shape=resolved.models[spec.edge_model],
             options=options, pool=pool, compute=compute, policy=build_policy(spec.policy),
             estimator=estimator_for(spec, allocator, net, d, net.fair_share(d), probe, latency), link=net, slot=d,
-            uplink_id=spec.uplink, latency_s=latency, cloud=world.clouds[site], costs=costs[g],
+            uplink_id=spec.uplink, latency_s=latency, cloud=world.clouds[site], costs=costs[g], memo=world.cost_memos[g],
             arrivals_rng=None if superposed else streams.stream(s.seed, rep, streams.ARRIVALS, i),
             questions_rng=None if superposed else streams.stream(s.seed, rep, streams.QUESTIONS, i),
             phase_rng=None if superposed else streams.stream(s.seed, rep, streams.PHASE, i),

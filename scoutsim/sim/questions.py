@@ -54,6 +54,10 @@ class QuestionPool:
         self.fixed_tokens = context_tokens
         self.fixed_answer = answer_tokens
         self._questions: dict[int, Question] = {}
+        # cost key of a group -> the costs its questions were found to have, kept across
+        # replications (scoutsim.sim.agent.Agent._all_costs): they depend on the question and
+        # the group's models, modes and sites only.
+        self.cost_memo: dict[str, dict] = {}
 
     def set_answer_tokens(self, lengths) -> None:
         """Replace every sample's answer length (an assumed distribution, drawn per sample)."""

@@ -67,6 +67,7 @@ class World:
         # count, arrivals, policy...) share one table: a city has a group per cell.
         tables_by_key: dict = {}
         costs = {g: tables_by_key.setdefault(cost_key(spec), {}) for g, spec in enumerate(s.agents)}
+        self.cost_memos = {g: pools[g].cost_memo.setdefault(cost_key(spec), {}) for g, spec in enumerate(s.agents)}
         groups = group_models(resolved)
         tables = [option_tables(options) for _, options in groups]
         superposed = s.arrivals == "superposed"
@@ -107,7 +108,7 @@ class World:
                     index=i, group=g, spec=spec, edge_shape=resolved.models[spec.edge_model],
                     options=options, pool=pool, compute=compute, policy=build_policy(spec.policy),
                     estimator=estimator, link=link, slot=slot, uplink_id=u.id, latency_s=latency,
-                    cloud=self.cloud, costs=costs[g], tables=tables[g],
+                    cloud=self.cloud, costs=costs[g], memo=self.cost_memos[g], tables=tables[g],
                     arrivals_rng=None if superposed else streams.stream(s.seed, replication, streams.ARRIVALS, i),
                     questions_rng=None if superposed else streams.stream(s.seed, replication, streams.QUESTIONS, i),
                     phase_rng=None if superposed else streams.stream(s.seed, replication, streams.PHASE, i),

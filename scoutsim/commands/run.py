@@ -32,9 +32,12 @@ def register(sub) -> None:
 
 
 def main(args) -> int:
+    import pandas as pd
+
     from scoutsim.results.output import RunWriter, run_meta
-    from scoutsim.results.summary import format_table, replication_scopes, summary_from_replications, summary_modes
-    from scoutsim.sim.runner import replications
+    from scoutsim.results.summary import (format_table, replication_scopes, summary_from_replications, summary_input,
+                                          summary_modes)
+    from scoutsim.sim.runner import replication_parts
     from scoutsim.sim.world import break_even_mbps
 
     plugins.load(args)
@@ -59,16 +62,23 @@ def main(args) -> int:
     per_replication = []
     count = 0
     started = time.perf_counter()
-    # Records go to disk replication by replication and the summary is built from each
-    # replication's metrics, so memory does not grow with the number of replications.
+    # Records go to disk part by part (a replication, or one agent range of a replication
+    # too large to hold) and the summary is built from each replication's metrics, for which
+    # a replication keeps only the columns it reads: memory grows with neither the number of
+    # replications nor, but for those columns, a replication's requests.
     with RunWriter(out) as writer, progress_bar(s.replications, "replications", args.no_progress) as bar:
-        for records in replications(resolved, args.workers, args.start_method, done=lambda r: bar.update(1)):
-            writer.add(records)
-            per_replication.append(replication_scopes(records, s, modes))
-            if figures is not None:
-                figures.add(records)
-            count += len(records)
-            del records
+        for parts in replication_parts(resolved, args.workers, args.start_method, done=lambda r: bar.update(1)):
+            kept = []
+            for records in parts:
+                writer.add(records)
+                kept.append(summary_input(records))
+                if figures is not None:
+                    figures.add(records)
+                count += len(records)
+                del records
+            replication = kept[0] if len(kept) == 1 else pd.concat(kept, ignore_index=True)
+            per_replication.append(replication_scopes(replication, s, modes))
+            del kept, replication
         elapsed = time.perf_counter() - started
         summary = summary_from_replications(per_replication)
         meta = run_meta(resolved, {"requests": count, "break_even_mbps": break_even_mbps(resolved)})

@@ -76,6 +76,16 @@ def replication_metrics(df: pd.DataFrame, modes: list[str]) -> dict[str, float]:
     return out
 
 
+# The request columns the summary reads (replication_scopes): what a run keeps of a
+# replication handed on in parts, a tenth of its records.
+SUMMARY_INPUT = ("arrival_s", "group", "completed", "latency_s", "met_deadline", "f1", "payload_bytes", "mode",
+                 "fallback", "wasted_bytes")
+
+
+def summary_input(records: pd.DataFrame) -> pd.DataFrame:
+    return records[[c for c in SUMMARY_INPUT if c in records.columns]]
+
+
 def summary_modes(scenario) -> list[str]:
     return sorted(set(m for g in scenario.agents for m in g.candidate_modes))
 

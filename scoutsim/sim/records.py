@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import math
 from operator import itemgetter
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
+
+from scoutsim.sim.spill import SpillStore
 
 CONTRACT_COLUMNS = (
     "replication", "agent", "request", "edge_model", "cloud_model", "uplink", "arrival_s", "mode",
@@ -48,13 +51,19 @@ DEADLINE_SLACK_S = 1e-9
 OPTIONAL_COLUMNS = {"cloud": "str", "path": "str", "grant_s": "float64"}
 
 
+# A replication holding this many records spills them to disk (scoutsim/sim/spill.py), so
+# that its memory does not grow with its number of requests; about 500 bytes a record.
+SPILL_ROWS = 1 << 18
+
+
 class RecordBuffer:
-    def __init__(self, replication: int, extra: tuple[str, ...] = (), fallback: bool = False):
+    def __init__(self, replication: int, extra: tuple[str, ...] = (), fallback: bool = False, agents: int = 1):
         self.replication = replication
         self.rows: list[tuple] = []
         self.fallback = fallback
         self.extra = extra
         self.columns = COLUMNS + (FALLBACK_COLUMNS if fallback else ()) + extra
+        self.spill = SpillStore(agents)
 
     def add(self, r) -> None:
         agent = r.agent
@@ -76,8 +85,28 @@ class RecordBuffer:
             self.rows[-1] += (r.fallback.name if r.fallback else "", int(round(r.wasted)))
         if self.extra:
             self.rows[-1] += tuple(_optional(name, r) for name in self.extra)
+        if len(self.rows) >= SPILL_ROWS:
+            self.spill.add(self._frame())
+            self.rows = []
+
+    def parts(self) -> Iterator[pd.DataFrame]:
+        """The replication's records in (agent, request) order, as one frame or, after a
+        spill, one frame per agent range."""
+        if not self.spill.spills:
+            yield self._frame()
+            return
+        if self.rows:
+            self.spill.add(self._frame())
+            self.rows = []
+        yield from self.spill.frames()
 
     def frame(self) -> pd.DataFrame:
+        """The replication's records, whole."""
+        if not self.spill.spills:
+            return self._frame()
+        return pd.concat(list(self.parts()), ignore_index=True)
+
+    def _frame(self) -> pd.DataFrame:
         # (agent, request) is unique, so sorting the rows first gives the order a stable
         # sort of the frame would; building typed columns directly skips pandas' per-row
         # record parsing and per-column astype, most of a replication's table cost.

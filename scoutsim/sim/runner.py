@@ -29,12 +29,39 @@ def run_replication(resolved: ResolvedScenario, replication: int, pools=None) ->
     try:
         return world.run()
     finally:
-        # A world is a web of references (agents point back to it, its event queue to the
-        # agents' processes): garbage that only Python's rare full collection frees. Dropping
-        # its records and agents now frees the bulk, so that a run of many replications
-        # holds one at a time.
-        world.records.rows.clear()
-        world.agents.clear()
+        release(world)
+
+
+def release(world: World) -> None:
+    # A world is a web of references (agents point back to it, its event queue to the
+    # agents' processes): garbage that only Python's rare full collection frees. Dropping
+    # its records and agents now frees the bulk, so that a run of many replications holds
+    # one at a time.
+    world.records.rows.clear()
+    world.records.spill.close()
+    world.agents.clear()
+
+
+def replication_parts(resolved: ResolvedScenario, workers: int = 1, start_method: str | None = None,
+                      done: Callable[[int], None] | None = None) -> Iterator[Iterator[pd.DataFrame]]:
+    """As :func:`replications`, each replication's records in parts, in order: in this
+    process a replication too large to hold comes back one agent range at a time
+    (:mod:`scoutsim.sim.spill`); each must be read to its end before the next. A replication
+    run in a worker process comes back whole (one part)."""
+    n = resolved.scenario.replications
+    if workers > 1 and n > 1:
+        for frame in replications(resolved, workers, start_method, done):
+            yield iter((frame,))
+        return
+    pools = build_pools(resolved)
+    for r in range(n):
+        world = World(resolved, r, pools)
+        try:
+            yield world.run_parts()
+        finally:
+            release(world)
+        if done:
+            done(r)
 
 
 def init_worker(specs: list[str]) -> None:

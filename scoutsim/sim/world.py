@@ -39,7 +39,8 @@ class World:
         self.scenario = s
         self.replication = replication
         self.env = simpy.Environment()
-        self.records = RecordBuffer(replication, record_extras(s), fallback=any(g.falls_back for g in s.agents))
+        self.records = RecordBuffer(replication, record_extras(s), fallback=any(g.falls_back for g in s.agents),
+                                    agents=sum(g.count for g in s.agents))
         self.pending: dict[tuple[int, int], Request] = {}
         self.outstanding = 0
         self.arrivals_over = False
@@ -146,6 +147,11 @@ class World:
             self._end.succeed()
 
     def run(self):
+        """Simulate the replication; its records, whole."""
+        self.run_to_end()
+        return self.records.frame()
+
+    def run_to_end(self) -> None:
         s = self.scenario
         drain = s.drain_s if s.drain_s is not None else max(60.0, 10 * max(g.deadline_s for g in s.agents))
         for source in self.calendars or self.agents:
@@ -154,7 +160,12 @@ class World:
         self.env.run(until=self._end)
         for key in sorted(self.pending):  # still in flight at the drain limit: misses
             self.records.add(self.pending[key])
-        return self.records.frame()
+
+    def run_parts(self):
+        """As :meth:`run`, the records handed on in parts (one frame, or one per agent range
+        after the records were spilled to disk: :mod:`scoutsim.sim.spill`)."""
+        self.run_to_end()
+        return self.records.parts()
 
 
 def plan_demand(resolved, slot, spec, pool, compute, options, latency) -> Demand:

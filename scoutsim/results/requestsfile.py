@@ -3,8 +3,8 @@
 Records are buffered and written in row groups of exactly :data:`ROW_GROUP_ROWS` rows
 (pyarrow's default, 2^20), the last one shorter: the row groups ``DataFrame.to_parquet``
 would write for the whole table, so the file is byte-identical to writing it in one piece,
-while memory holds at most one row group (as Arrow columns, about 150 bytes a request) plus
-one replication's records.
+while memory holds at most one row group (as Arrow columns, about 150 bytes a request; twice
+that while it is written) plus one replication's records.
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ class RequestsWriter:
         full = len(table) // ROW_GROUP_ROWS * ROW_GROUP_ROWS
         cut = len(table) if final else full
         if cut:
-            self._write(table.slice(0, cut))
+            # One chunk, as a whole table's: where the writer gives up dictionary encoding (a
+            # column's dictionary past 1 MB) depends on the chunks it is handed.
+            self._write(table.slice(0, cut).combine_chunks())
         rest = table.slice(cut).combine_chunks()  # its own copy: the written rows are freed
         self._buffer = [rest] if len(rest) else []
         self._buffered = len(rest)

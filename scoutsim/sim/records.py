@@ -53,7 +53,7 @@ OPTIONAL_COLUMNS = {"cloud": "str", "path": "str", "grant_s": "float64"}
 
 # A replication holding this many records spills them to disk (scoutsim/sim/spill.py), so
 # that its memory does not grow with its number of requests; about 500 bytes a record.
-SPILL_ROWS = 1 << 18
+SPILL_ROWS = 1 << 16
 
 
 class RecordBuffer:

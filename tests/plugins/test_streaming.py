@@ -80,3 +80,17 @@ def test_no_records_gives_an_empty_table_with_the_columns(tmp_path):
     w.close()
     back = pd.read_parquet(tmp_path / "e.parquet")
     assert list(back.columns) == ["replication", "x", "mode"] and len(back) == 0
+
+
+def test_parts_give_to_parquet_bytes_past_the_dictionary_limit(tmp_path):
+    # 200,000 distinct floats make a dictionary larger than pyarrow's 1 MB page limit, so
+    # the writer falls back from dictionary to plain encoding part-way; where it does so
+    # must not depend on how the rows were cut into parts (a replication spilled by agent
+    # range arrives in many).
+    parts = [_table(n, i) for i, n in enumerate([70_000, 1, 60_000, 69_999])]
+    pd.concat(parts, ignore_index=True).to_parquet(tmp_path / "a.parquet", index=False)
+    w = RequestsWriter(tmp_path / "b.parquet")
+    for part in parts:
+        w.add(part)
+    w.close()
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()

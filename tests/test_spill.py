@@ -55,6 +55,11 @@ def test_run_outputs_are_byte_identical_when_records_spill(tmp_path, monkeypatch
     assert main(args + ["--out", str(tmp_path / "held")]) == 0
     monkeypatch.setattr(records, "SPILL_ROWS", 64)
     assert main(args + ["--out", str(tmp_path / "spilled")]) == 0
+    # Workers return their replications whole and never spill (a worker ended from
+    # outside could not remove its directory).
+    assert main(args + ["--out", str(tmp_path / "workers"), "--workers", "2", "--start-method", "fork"]) == 0
     for name in ("requests.parquet", "summary.csv"):
-        assert (tmp_path / "held" / name).read_bytes() == (tmp_path / "spilled" / name).read_bytes(), name
+        held = (tmp_path / "held" / name).read_bytes()
+        assert held == (tmp_path / "spilled" / name).read_bytes(), name
+        assert held == (tmp_path / "workers" / name).read_bytes(), name
     assert spill_dirs(private_tmp) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import closing
 from pathlib import Path
 
 from scoutsim.commands import plugins
@@ -66,8 +67,9 @@ def main(args) -> int:
     # too large to hold) and the summary is built from each replication's metrics, for which
     # a replication keeps only the columns it reads: memory grows with neither the number of
     # replications nor, but for those columns, a replication's requests.
-    with RunWriter(out) as writer, progress_bar(s.replications, "replications", args.no_progress) as bar:
-        for parts in replication_parts(resolved, args.workers, args.start_method, done=lambda r: bar.update(1)):
+    with RunWriter(out) as writer, progress_bar(s.replications, "replications", args.no_progress) as bar, \
+            closing(replication_parts(resolved, args.workers, args.start_method, done=lambda r: bar.update(1))) as every:
+        for parts in every:
             kept = []
             for records in parts:
                 writer.add(records)

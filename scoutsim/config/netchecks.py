@@ -41,7 +41,7 @@ def check_network(s: Scenario, source: str, base: Path) -> None:
             if rule is not None and u.sharing == "time_share" and (u.scheduler or "rr") not in ("rr", "weighted"):
                 fail(f"uplinks[{i}].scheduler", f"{u.scheduler!r} cannot be combined with the online allocator "
                      f"{u.allocator!r}: under time_share the online allocator is the cell's scheduler (the "
-                     "resource goes to the transfer due first); leave scheduler out or use rr")
+                     "resource goes to the transfer due first); leave scheduler out or use rr or weighted")
     sites = [c.id for c in s.clouds] if s.clouds is not None else []
     for i, cid in enumerate(sites):
         if sites.index(cid) != i:

@@ -67,12 +67,22 @@ class EarliestDeadline:
 def grant(link, slot: int, now: float, horizon: float) -> float:
     """The rate (bytes/s) the ``joint`` allocator grants a new transfer of ``slot`` due
     ``horizon`` seconds from now: ``b / horizon`` with ``b`` the most bytes EDF can still fit
-    by then without making a feasible transfer in flight late (0 when none fit)."""
+    by then without making a feasible transfer in flight late (0 when none fit).
+
+    ``link.pool_view(slot)`` gives the pool's capacity and its transfers as (bytes left,
+    due) or (bytes left, due, the rate at which it is judged able to be on time; default the
+    capacity), and may give a third number, the new transfer's own rate limit (a device's
+    radio in a cell): the new
+    transfer then sends at most that rate, and only while the feasible transfers due before
+    it do not hold the pool (assumed to use all of it: the grant is pessimistic where they
+    are held back below the pool's capacity)."""
     if horizon <= 0:
         return 0.0
-    capacity, pool = link.pool_view(slot)
+    view = link.pool_view(slot)
+    capacity, pool = view[0], view[1]
     due_new = now + horizon
-    feasible = sorted((due, left) for left, due in pool if _feasible(left, due, now, capacity))
+    feasible = sorted((item[1], item[0]) for item in pool
+                      if _feasible(item[0], item[1], now, item[2] if len(item) > 2 else capacity))
     before = sum(left for due, left in feasible if due <= due_new)
     room = capacity * horizon - before
     cumulative = before
@@ -80,4 +90,7 @@ def grant(link, slot: int, now: float, horizon: float) -> float:
         if due > due_new:
             cumulative += left
             room = min(room, capacity * (due - now) - cumulative)
+    own = view[2] if len(view) > 2 else capacity
+    if own < capacity:
+        room = min(room, own * (horizon - before / capacity) if capacity > 0 else 0.0)
     return max(room, 0.0) / horizon

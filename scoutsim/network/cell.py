@@ -20,8 +20,15 @@ the network"), with the same interface to the agents (``send``, ``cancel``,
   capacity change; between events every rate is constant, so finish times are exact.
 * An online allocator (:mod:`scoutsim.decisions.online`, :meth:`Network.set_online`) ranks
   the transfers of each pool (a ``work_conserving`` or ``time_share`` cell; one device's
-  slice under ``reserved``) at every event, and the ranks are strict priorities of the
-  max-min filling: rank 0 gets all it can use, the next rank what is left. A rule decides
+  slice under ``reserved``) at every event, and the ranks are strict priorities within the
+  pool in the max-min filling: rank 0 gets all it can use, the next rank of the same pool
+  what is left, while wired links stay max-min fair to the transfers of every pool
+  (:func:`~scoutsim.network.maxmin.max_min`'s ``pools``). Where the cell's radio is not
+  what holds a pool's first transfer back but a wired link shared with other cells is, the
+  next transfer of the pool starts to fill that link only then, after the other cells'
+  transfers have grown on it: it gets less of the link than a router's per-flow fair
+  queueing would give it (exact fair queueing behind a priority scheduler needs a filling
+  in which rates also fall, which this model does not do). A rule decides
   from each transfer's bytes left, due time and *alone rate* (what it would get with its
   pool to itself: the cell's or the slice's rate, or its own radio rate in a time share,
   never above its own rate; wired links left out). In a ``time_share`` cell the rule is the
@@ -138,7 +145,7 @@ class Network:
             return done
         grant = self.cells[self.devices[slot].cell].grant_s
         if grant > 0:
-            self._waiting[id(done)] = ("grant", 0.0)
+            self._waiting[id(done)] = ("grant", float(nbytes), slot)
 
             def granted(_ev):
                 if self._waiting.pop(id(done))[0] == "grant":
@@ -157,12 +164,15 @@ class Network:
         self._reschedule()
 
     def remaining(self, done: simpy.Event) -> tuple[float, float] | None:
-        """(bytes still to send now, current rate) of a transfer; (0, inf) in its HARQ tail
-        (its bytes are sent; the tail's few ms are not counted); None while it waits for its
-        grant, or when it is not on the network."""
+        """(bytes still to send now, current rate) of a transfer; while it waits for its
+        grant, all its bytes at the rate it would get if it joined now (the grant's few ms
+        left are not counted); (0, inf) in its HARQ tail (its bytes are sent; the tail's few
+        ms are not counted); None when it is not on the network."""
         state = self._waiting.get(id(done))
         if state is not None:
-            return (0.0, math.inf) if state[0] == "tail" else None
+            if state[0] == "tail":
+                return 0.0, math.inf
+            return (state[1], self.rate_if_joined(state[2])) if state[0] == "grant" else None
         for t in self.active:
             if t.done is done:
                 return max(t.remaining - t.rate * (self.env.now - self._last), 0.0), t.rate
@@ -218,10 +228,12 @@ class Network:
 
     def rate_if_joined(self, slot: int) -> float:
         """Rate a new transfer of ``slot`` would get now (bytes/s), if nothing else changed."""
-        probe = Transfer(slot, 1.0, None)  # due never: last in a deadline order
+        # As on the shared uplink, the share by the fixed weights: an online rule would rank a
+        # probe without a due time last, and a device would read that as no rate at all.
+        probe = Transfer(slot, 1.0, None)
         self._in_flight[slot] += 1
         try:
-            return self._allocate(self.active + [probe])[-1]
+            return self._allocate(self.active + [probe], ordered=False)[-1]
         finally:
             self._in_flight[slot] -= 1
 
@@ -242,10 +254,10 @@ class Network:
         return min(fair, own * eff) if (d.own_channel or d.quality is not None) else fair
 
     # ---------------------------------------------------------------- allocation
-    def _allocate(self, flows: list[Transfer]) -> list[float]:
+    def _allocate(self, flows: list[Transfer], ordered: bool = True) -> list[float]:
         n = len(flows)
         slopes = [0.0] * n
-        ranks = cellrank.ranks(self, flows) if any(self._online) else None
+        ranks, pools = cellrank.ranks(self, flows) if ordered and any(self._online) else (None, None)
         levels = list(ranks) if ranks is not None else [0] * n
         bound = [0.0] * n  # the most each flow could get from its cell: links bind only above it
         constraints: list[tuple[float, list[tuple[int, float]]]] = []
@@ -258,7 +270,7 @@ class Network:
             eff = 1 - cell.bler
             if cell.sharing == "time_share":
                 self._time_share(c, cell, eff, flows, members, slopes, levels, bound, constraints,
-                                 ranks if self._online[c] is not None else None)
+                                 ranks if ranks is not None and self._online[c] is not None else None)
                 continue
             cap = self.cell_capacity[c] * eff
             for i in members:
@@ -290,7 +302,7 @@ class Network:
                 # it out changes no rate and saves the filling a round.
                 if sum(bound[i] for i in members) > self.links[lk]:
                     constraints.append((self.links[lk], [(i, 1.0) for i in members]))
-        return max_min(slopes, constraints, levels)
+        return max_min(slopes, constraints, levels, pools)
 
     def _time_share(self, c, cell, eff, flows, members, slopes, levels, bound, constraints, ranks=None) -> None:
         rates = {}

@@ -24,15 +24,18 @@ def alone_rate(net, slot: int) -> float:
     return min(cap, own)
 
 
-def ranks(net, flows) -> list[int]:
-    """Each flow's strict priority (0 first) from its cell's online rule (0 in cells
-    without one). A pool is a cell, or one device's slice under ``reserved``."""
+def ranks(net, flows) -> tuple[list[int], list]:
+    """Each flow's strict priority (0 first) from its cell's online rule, and its pool (a
+    cell, or one device's slice under ``reserved``), within which the priorities apply;
+    flows of cells without a rule have rank 0 and pool None."""
     out = [0] * len(flows)
+    of = [None] * len(flows)
     pools: dict[tuple[int, int], list[int]] = {}
     for i, t in enumerate(flows):
         c = net.devices[t.slot].cell
         if net._online[c] is not None:
-            pools.setdefault((c, t.slot if net.cells[c].sharing == "reserved" else -1), []).append(i)
+            of[i] = (c, t.slot if net.cells[c].sharing == "reserved" else -1)
+            pools.setdefault(of[i], []).append(i)
     now = net.env.now
     dt = now - net._last
     for (c, _), members in pools.items():
@@ -41,28 +44,39 @@ def ranks(net, flows) -> list[int]:
                                   [alone_rate(net, flows[i].slot) for i in members], now)
         for i, r in zip(members, got):
             out[i] = r
-    return out
+    return out, of
 
 
-def pool_view(net, slot: int) -> tuple[float, list[tuple[float, float]]]:
+def pool_view(net, slot: int) -> tuple[float, list[tuple[float, float, float]], float]:
     """What a new transfer of ``slot`` would compete with now, as one preemptive resource
-    for :func:`scoutsim.decisions.online.grant`: its alone rate, and each transfer of its
-    pool as (bytes still to send, due). Under ``time_share`` the resource is air time:
-    another transfer's bytes weigh as the bytes ``slot`` could send in the time that transfer
-    needs at its own rate. Wired links are left out (the grant is optimistic by them)."""
+    for :func:`scoutsim.decisions.online.grant`: the pool's capacity, each transfer of the
+    pool as (bytes still to send, due, its alone rate: whether it can still be on time is
+    judged at that rate), and the new transfer's alone rate (its limit). Under ``time_share`` the resource is air
+    time, counted in bytes at ``slot``'s own rate: another transfer's bytes weigh as the
+    bytes ``slot`` could send in the time that transfer needs at its own rate. Wired links
+    are left out (the grant is optimistic by them)."""
     d = net.devices[slot]
     cell = net.cells[d.cell]
-    dt = net.env.now - net._last
+    now = net.env.now
+    dt = now - net._last
     mine = alone_rate(net, slot)
+    time_share = cell.sharing == "time_share"
+    if time_share:
+        capacity = mine
+    else:
+        capacity = net.cell_capacity[d.cell] * (1 - cell.bler)
+        if cell.sharing == "reserved":
+            capacity *= d.weight / net._cell_weight[d.cell]
     pool = []
     for t in net.active:
         if net.devices[t.slot].cell != d.cell or (cell.sharing == "reserved" and t.slot != slot):
             continue
         left = max(t.remaining - t.rate * dt, 0.0)
-        if cell.sharing == "time_share":
-            theirs = alone_rate(net, t.slot)
-            if theirs <= 0:
-                continue  # no radio now: it holds no air time
-            left *= mine / theirs
-        pool.append((left, t.due))
-    return mine, pool
+        theirs = alone_rate(net, t.slot)
+        if theirs <= 0:
+            continue  # no radio now: it holds nothing
+        if time_share:
+            pool.append((left * mine / theirs, t.due, mine))
+        else:
+            pool.append((left, t.due, theirs))
+    return capacity, pool, mine

@@ -83,7 +83,8 @@ SUMMARY_INPUT = ("arrival_s", "group", "completed", "latency_s", "met_deadline",
 
 
 def summary_input(records: pd.DataFrame) -> pd.DataFrame:
-    return records[[c for c in SUMMARY_INPUT if c in records.columns]]
+    # A copy: a selection of columns may still share the records' column blocks.
+    return records[[c for c in SUMMARY_INPUT if c in records.columns]].copy()
 
 
 def summary_modes(scenario) -> list[str]:

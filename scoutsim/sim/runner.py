@@ -10,6 +10,7 @@ added to the parent's count, as if it had run in the parent.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import signal
 from concurrent.futures import ProcessPoolExecutor
@@ -19,6 +20,7 @@ import pandas as pd
 
 from scoutsim import plugins
 from scoutsim.config import ResolvedScenario
+from scoutsim.sim import records
 from scoutsim.sim.world import World, build_pools
 
 START_METHODS = ("fork", "spawn", "forkserver")
@@ -70,6 +72,9 @@ def init_worker(specs: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     plugins.init_worker(specs)
+    # A worker returns its replication whole, and one ended from outside could not remove a
+    # spill directory: it does not spill (scoutsim/sim/spill.py).
+    records.SPILL_ROWS = math.inf
 
 
 def _replication_in_worker(task: tuple[ResolvedScenario, int]) -> tuple[pd.DataFrame, int]:

@@ -7,14 +7,17 @@ before the replication is over. Instead, each spill sorts the records held, cuts
 into :data:`BUCKETS` ranges of agent index and pickles each piece to a temporary directory
 (pickle keeps every column's dtype exactly); at the end, the pieces of one range (and what
 is still held of it) are read, sorted and handed on, range after range. Memory then holds
-at most the spill threshold of records plus about one range: 1/BUCKETS of the replication
-when agents make similar numbers of requests.
+at most the spill threshold of records plus about one range: 1/min(agents, BUCKETS) of the
+replication when agents make similar numbers of requests. Replications run in worker
+processes do not spill (they come back whole, and a worker ended from outside could not
+remove its directory).
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Iterator
 
@@ -39,6 +42,8 @@ class SpillStore:
         """Spill a frame sorted by (agent, request)."""
         if self.dir is None:
             self.dir = Path(tempfile.mkdtemp(prefix="scoutsim-records-"))
+            # Removed at the latest when the store is collected or the interpreter exits.
+            self._cleanup = weakref.finalize(self, shutil.rmtree, self.dir, True)
         cuts = np.searchsorted(frame["agent"].to_numpy(), self.bucket_edges(), side="left")
         for b in range(BUCKETS):
             lo, hi = cuts[b], cuts[b + 1]
@@ -66,6 +71,6 @@ class SpillStore:
 
     def close(self) -> None:
         if self.dir is not None:
-            shutil.rmtree(self.dir, ignore_errors=True)
+            self._cleanup()
             self.dir = None
             self.pieces = [[] for _ in range(BUCKETS)]

@@ -122,6 +122,7 @@ def test_edf_cell_equals_edf_shared_uplink_on_random_transfers(sharing):
 
 OPTIONS = {
     "deadline": ({"allocator": "deadline"}, {}),
+    "deadline_oracle_estimate": ({"allocator": "deadline"}, {"estimator": "oracle"}),
     "joint": ({"allocator": "joint"}, {}),
     "fallback": ({}, {"policy": "adaptive+fallback"}),
     "cloud_aware_exact": ({}, {"cloud_aware": "exact"}),
@@ -206,3 +207,58 @@ def test_city_cells_gain_from_a_deadline_order_with_fallback():
     theirs = per_replication(simulate(scenario_from_dict(data, base_dir=ROOT)), "f0")
     mean, low, high = paired_ci(mine, theirs)
     assert low > 0, (mean, low, high)
+
+
+def test_joint_grant_respects_the_new_devices_own_rate():
+    # A 5 MB/s cell; the new device's radio gives it at most 2 MB/s (quality 0.4). Another
+    # device has 6 MB due at 1.3 s: EDF gives it the whole cell until 1.2 s. A new transfer
+    # due in 4 s can then send at its 2 MB/s for 2.8 s: 5.6 MB, a grant of 1.4 MB/s, and a
+    # transfer of exactly that size ends at its due time.
+    env = simpy.Environment()
+    net = Network(env, [CellSpec("c")], [DeviceSpec(0, quality=0.4), DeviceSpec(0)])
+    net.set_cell_capacity(0, 40)
+    net.set_online(0, EarliestDeadline())
+    net.send(1, 6 * MB, 1.3)
+    g = grant(net, 0, 0.0, 4.0)
+    assert g == pytest.approx(1.4 * MB, rel=1e-12)
+    done = {}
+    net.send(0, g * 4.0, 4.0).callbacks.append(lambda ev: done.__setitem__("t", env.now))
+    env.run()
+    assert done["t"] == pytest.approx(4.0, abs=1e-9)
+
+
+def test_ranks_order_a_cell_while_the_wired_link_serves_every_cell():
+    # Cell A (3 MB/s) holds a1 and a2, each at most 2 MB/s by its radio; cell B (5 MB/s)
+    # holds b; all three cross one 6 MB/s wired link. EDF in A (a1 due first): a1 takes its
+    # 2 MB/s, a2 the 1 MB/s A has left, b the 3 MB/s the wired link has left. Without an
+    # online rule A splits its 3 MB/s equally (1.5 each) and b again gets 3.
+    cells = [CellSpec("A"), CellSpec("B")]
+    devices = [DeviceSpec(0, quality=2 / 3, links=("w",)), DeviceSpec(0, quality=2 / 3, links=("w",)),
+               DeviceSpec(1, links=("w",))]
+    for online, expect in ((True, [2.0, 1.0, 3.0]), (False, [1.5, 1.5, 3.0])):
+        env = simpy.Environment()
+        net = Network(env, cells, devices, {"w": 6 * MB})
+        net.set_cell_capacity(0, 24)
+        net.set_cell_capacity(1, 40)
+        if online:
+            net.set_online(0, EarliestDeadline())
+        net.send(0, 100 * MB, 50.0)
+        net.send(1, 100 * MB, 90.0)
+        net.send(2, 100 * MB, 90.0)
+        assert [t.rate / MB for t in net.active] == pytest.approx(expect, rel=1e-12)
+
+
+def test_remaining_of_a_transfer_before_its_grant_and_in_its_harq_tail():
+    # 40 Mbps = 5 MB/s, a 0.5 s grant, bler 0.5 with a 0.2 s HARQ round trip: the tail after
+    # the fluid is 0.2 x 0.5 / 0.5 = 0.2 s. Before its grant a 2 MB transfer has all its bytes
+    # left at the rate it would get (5 x 0.5 = 2.5 MB/s); in its tail, none left.
+    env = simpy.Environment()
+    net = Network(env, [CellSpec("c", grant_s=0.5, bler=0.5, harq_rtt_s=0.2)], [DeviceSpec(0)])
+    net.set_cell_capacity(0, 40)
+    done = net.send(0, 2 * MB)
+    env.run(until=0.25)
+    assert net.remaining(done) == pytest.approx((2 * MB, 2.5 * MB))
+    env.run(until=0.5 + 0.8 + 0.1)  # fluid ends at 0.5 + 2 / 2.5 = 1.3 s
+    assert net.remaining(done) == (0.0, float("inf"))
+    env.run()
+    assert done.triggered and env.now == pytest.approx(1.5, abs=1e-9)

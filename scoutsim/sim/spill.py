@@ -31,7 +31,7 @@ class SpillStore:
     def __init__(self, agents: int):
         self.agents = max(int(agents), 1)
         self.dir: Path | None = None
-        self.pieces: list[list[Path]] = [[] for _ in range(BUCKETS)]
+        self.pieces: list[list[Path]] = []  # per agent range, once something is spilled
         self.spills = 0
 
     def bucket_edges(self) -> np.ndarray:
@@ -44,6 +44,7 @@ class SpillStore:
             self.dir = Path(tempfile.mkdtemp(prefix="scoutsim-records-"))
             # Removed at the latest when the store is collected or the interpreter exits.
             self._cleanup = weakref.finalize(self, shutil.rmtree, self.dir, True)
+            self.pieces = [[] for _ in range(BUCKETS)]
         cuts = np.searchsorted(frame["agent"].to_numpy(), self.bucket_edges(), side="left")
         for b in range(BUCKETS):
             lo, hi = cuts[b], cuts[b + 1]
@@ -73,4 +74,4 @@ class SpillStore:
         if self.dir is not None:
             self._cleanup()
             self.dir = None
-            self.pieces = [[] for _ in range(BUCKETS)]
+            self.pieces = []

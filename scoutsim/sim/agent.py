@@ -138,16 +138,15 @@ class Agent:
         """Each option's predicted arrival-to-done time: edge queue + edge compute +
         payload / estimated rate + one-way latency (+ the cloud's predicted wait, with
         ``cloud_aware``) + cloud compute (DESIGN.md)."""
-        out = []
         latency = self.latency_s
         if self.cloud_wait is not None:
             latency += self.cloud_wait.predict()
-        for (size, edge_s, cloud_s), uplink in zip(self._all_costs(q), self._uses_uplink):
-            if uplink:
-                out.append(edge_wait + edge_s + (size / rate if rate > 0 else math.inf) + latency + cloud_s)
-            else:
-                out.append(edge_wait + edge_s)
-        return out
+        costs = zip(self._all_costs(q), self._uses_uplink)
+        if rate > 0:
+            return [edge_wait + edge_s + size / rate + latency + cloud_s if uplink else edge_wait + edge_s
+                    for (size, edge_s, cloud_s), uplink in costs]
+        return [edge_wait + edge_s + math.inf + latency + cloud_s if uplink else edge_wait + edge_s
+                for (size, edge_s, cloud_s), uplink in costs]
 
     # ---------------------------------------------------------------- arrivals
     def arrivals(self, env: simpy.Environment, until: float):

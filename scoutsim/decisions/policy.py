@@ -156,10 +156,8 @@ class ExpectedF1(Policy):
     hedged = True  # the agent passes each option's time on the link (Agent._pick_hedged)
 
     def __init__(self, arg: str | None = None):
-        # ln(actual / estimate), oldest first: of every transfer, and per option of its own
-        # (a bf16 transfer lasts twice an int8 one and meets more of the others' transfers).
-        self.errors: list[float] = []
-        self.by_option: dict[int, list[float]] = {}
+        # Per option, oldest first: ln(actual / estimate) of its transfers, and its outcomes.
+        self.errors: dict[int, list[float]] = {}
         self.outcomes: dict[int, list[bool]] = {}
 
     def outcome(self, option: int, on_time: bool) -> None:
@@ -170,13 +168,13 @@ class ExpectedF1(Policy):
 
     def record(self, option: int, ratio: float) -> None:
         e = math.log(ratio)
-        for log in (self.errors, self.by_option.setdefault(option, [])):
-            if len(log) == self.WINDOW:
-                del log[0]
-            log.append(e)
+        log = self.errors.setdefault(option, [])
+        if len(log) == self.WINDOW:
+            del log[0]
+        log.append(e)
 
     @classmethod
-    def spread(cls, errors: list[float]) -> tuple[float, float]:
+    def spread(cls, errors) -> tuple[float, float]:
         """Mean and standard deviation of ``ln(actual / estimate)``: of ``errors`` when there
         are two or more, else 0 and :attr:`PRIOR_SIGMA`."""
         n = len(errors)
@@ -212,11 +210,9 @@ class ExpectedF1(Policy):
         at the estimated rate; ``edge``: its edge compute; ``fallbacks``: the options a transfer
         stopped in flight falls back to (``+fallback``), whose expected F1 a late transfer
         scores instead of 0."""
-        pooled = self.spread(self.errors)
         chances = []
         for i, s in enumerate(seconds):
-            own = self.by_option.get(i)
-            mu, sigma = self.spread(own) if own is not None and len(own) >= 2 else pooled
+            mu, sigma = self.spread(self.errors.get(i, ()))
             p = self.chance(s, transfers[i], deadline_s, mu, sigma)
             log = self.outcomes.get(i)
             if log and transfers[i] > 0 and s <= deadline_s:  # a transfer mode predicted to fit

@@ -141,9 +141,12 @@ class ExpectedF1(Policy):
     answered in a fallback mode, so a transfer mode also scores (1 - chance) x the best
     fallback's own quality x chance. Equal values go to the surer mode (a rescue by a
     fallback is itself a gamble), then to the faster. A request that no mode can make is a
-    sure miss whatever is sent: it takes the mode that holds the edge least (least edge
-    compute, then least time on the link), so that it does not make the next request late
-    (``adaptive``'s fastest mode is often ``local``, whose slow decode holds the edge longest).
+    sure miss whatever is sent: it sends the smallest payload there is (least time on the
+    link, then least edge compute; ``local`` only when nothing is sent), so that it holds the
+    edge for a prefill, not for a slow local decode that would make the next request late too
+    (``adaptive`` takes the fastest mode, often ``local``), and its transfer shows the device
+    the rate it gets (a device left the floor weight otherwise never learns that others leave
+    it capacity under work-conserving sharing).
     """
 
     WINDOW = 10  # rate errors kept, per option and in all
@@ -229,7 +232,7 @@ class ExpectedF1(Policy):
                 best, key = i, (v, p, -s)
         if best >= 0:
             return best
-        return min(range(len(seconds)), key=lambda i: (edge[i], transfers[i]))
+        return min(range(len(seconds)), key=lambda i: (transfers[i] <= 0, transfers[i], edge[i]))
 
 
 @dataclass(frozen=True)

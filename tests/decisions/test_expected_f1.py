@@ -71,12 +71,12 @@ def test_with_a_fallback_a_late_transfer_scores_the_fallback():
 
 
 def test_a_sure_miss_sends_the_smallest_payload_not_a_slow_local_answer():
-    # The edge is busy for 5.8 s more: every option is past the deadline whatever the rate.
-    # local: done at 6 s at the earliest, its decode holding the edge; int4: 6 s off the link
-    # + 1 s on it; bf16: 6 s + 4 s. adaptive takes the fastest, local;
-    # expected_f1 sends int4, the smallest payload, and holds the edge for its prefill only.
+    # The edge is busy for 5.5 s more: every option is past the deadline whatever the rate.
+    # local: 1 s of prefill and decode, 6.5 s; int4: 0.2 s of edge, 0.5 s of latency and cloud,
+    # 1 s on the link, 7.2 s; bf16: 0.1 + 0.5 + 4 s, 10.1 s. adaptive takes the fastest,
+    # local, which holds the edge 1 s; expected_f1 sends int4, the smallest payload, 0.2 s.
     p = build_policy("expected_f1")
-    seconds, transfers, edge, q = [6.0, 7.0, 10.0], [0.0, 1.0, 4.0], [6.0, 0.2, 0.1], [0.26, 0.25, 0.26]
+    seconds, transfers, edge, q = [6.5, 7.2, 10.1], [0.0, 1.0, 4.0], [1.0, 0.2, 0.1], [0.26, 0.25, 0.26]
     assert [p.chance(s, t, D, *p.spread([])) for s, t in zip(seconds, transfers)] == [0.0, 0.0, 0.0]
     assert build_policy("adaptive").pick(["local", "int4", "bf16"], seconds, q, D) == 0
     assert p.pick_hedged(seconds, transfers, edge, q, D) == 1

@@ -157,10 +157,9 @@ class Agent:
 
     def settled(self, r: "Request") -> None:
         """``r`` ended: a policy that keeps each mode's on-time record (``expected_f1``) learns
-        whether the mode it was sent in made it, without falling back."""
-        if self.hedged:
-            on_time = not r.dropped and r.fallback is None and r.done - r.arrival <= self.deadline_s + DEADLINE_SLACK_S
-            self.policy.outcome(self.options.index(r.option), on_time)
+        whether the mode it was sent in made it, without falling back (called only for such)."""
+        on_time = not r.dropped and r.fallback is None and r.done - r.arrival <= self.deadline_s + DEADLINE_SLACK_S
+        self.policy.outcome(self.options.index(r.option), on_time)
 
     # ---------------------------------------------------------------- arrivals
     def arrivals(self, env: simpy.Environment, until: float):
@@ -355,7 +354,8 @@ class Request:
         if self.dropped:
             return
         self.done = event.env.now
-        self.agent.settled(self)
+        if self.agent.hedged:
+            self.agent.settled(self)
         self.agent.world.finish(self)
 
     def expire(self, event) -> None:
@@ -379,5 +379,6 @@ class Request:
             a.cloud.waiting.remove((self.cloud_s, self.cloud_done))
         except ValueError:
             pass  # not waiting for a GPU
-        a.settled(self)
+        if a.hedged:
+            a.settled(self)
         a.world.finish(self)

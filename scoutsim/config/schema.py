@@ -205,7 +205,7 @@ class AgentGroup(Strict):
     context_tokens: Optional[int] = Field(default=None, ge=1, description="context length of every request (tokens); default: each request's oracle sample")
     context_at_cloud: bool = Field(default=True, description="scout: the cloud already holds the context text (else it travels too)")
     deadline_s: float = Field(gt=0, description="deadline from arrival to the first answer token, or the whole answer with deadline_on: answer (s)")
-    policy: str = Field(default="adaptive", description="mode choice: adaptive (best expected quality that meets the deadline) or static:<mode>")
+    policy: str = Field(default="adaptive", description="mode choice: adaptive (best expected quality that meets the deadline), expected_f1 (best quality x chance of being on time, from the device's own rate errors and on-time record) or static:<mode>; +fallback stops a late KV transfer")
     modes: list[str] = Field(default_factory=list, description="modes adaptive may pick, in the grammar bf16 | int<k> | mixed_int4 | <sel>@<r>+<precision> | scout@<r> | text | local")
     estimator: str = Field(default="harmonic", description="how the agent estimates its rate; a registered estimator")
     # Answer length for deadline_on: answer when the oracle gives none per sample.

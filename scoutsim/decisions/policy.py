@@ -21,6 +21,7 @@ suffix, so a mode argument is never cut.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from scoutsim.modes import ModeError, parse_mode
@@ -112,6 +113,126 @@ class Adaptive(Policy):
         if best >= 0:
             return best
         return min(range(len(seconds)), key=seconds.__getitem__)
+
+
+@POLICIES.register("expected_f1")
+class ExpectedF1(Policy):
+    """The mode of highest expected F1 with misses scored 0: each mode's quality times its
+    chance of being on time, worked out from what the device has seen of its own transfers.
+
+    *Model.* The rate a transfer will get is ``estimate x exp(mu + sigma Z)``, Z standard
+    normal, with ``mu`` and ``sigma`` the mean and standard deviation of ``ln(actual /
+    estimate)`` over the option's own last :attr:`WINDOW` transfers (a bf16 transfer lasts
+    twice an int8 one and meets more of the others' traffic), or over all the device's when
+    the option has fewer than two; the estimate a request was chosen with is the one
+    compared, and not the prior's (nothing seen yet: that is no prediction error). A mode
+    predicted to need ``fixed`` seconds off the link and ``t`` on it is then on time with
+    probability ``Phi((ln((D - fixed) / t) + mu) / sigma)`` (0 if ``fixed >= D``; by the point
+    prediction if ``sigma`` is 0). With fewer than two errors ``sigma`` is
+    :attr:`PRIOR_SIGMA`. ``local`` sends nothing: its chance is 1 or 0.
+    *Record.* A transfer mode predicted to fit also has its on-time record: of the last
+    :attr:`RECORD` requests sent in it, how many were on time without falling back. The chance
+    is that record shrunk towards the model's chance, which counts as :attr:`WEIGHT`
+    requests: ``(on time + WEIGHT x model) / (sent + WEIGHT)``. Rate errors alone misjudge
+    links whose rate is not the device's to predict (a deadline-first allocator slows a
+    transfer exactly when it has slack; work-conserving sharing never gives less than the
+    weighted share), and the record is what corrects them.
+    *Value.* Quality x chance; with ``+fallback`` a transfer that goes badly is stopped and
+    answered in a fallback mode, so a transfer mode also scores (1 - chance) x the best
+    fallback's own quality x chance. Equal values go to the surer mode (a rescue by a
+    fallback is itself a gamble), then to the faster. A request that no mode can make is a
+    sure miss whatever is sent: it sends the smallest payload there is (least time on the
+    link, then least edge compute; ``local`` only when nothing is sent), so that it holds the
+    edge for a prefill, not for a slow local decode that would make the next request late too
+    (``adaptive`` takes the fastest mode, often ``local``), and its transfer shows the device
+    the rate it gets (a device left the floor weight otherwise never learns that others leave
+    it capacity under work-conserving sharing).
+    """
+
+    WINDOW = 10  # rate errors kept, per option and in all
+    RECORD = 20  # on-time outcomes kept per option
+    WEIGHT = 2.0  # how many requests the model's chance counts as against the record
+    # Before two errors are known: the realised rate is within a factor of two of the
+    # estimate about two times in three (the estimate is then the prior, a share of the mean
+    # capacity that others' traffic may halve or double under work-conserving sharing).
+    PRIOR_SIGMA = math.log(2.0)
+    hedged = True  # the agent passes each option's time on the link (Agent._pick_hedged)
+
+    def __init__(self, arg: str | None = None):
+        # Per option, oldest first: ln(actual / estimate) of its transfers, and its outcomes.
+        self.errors: dict[int, list[float]] = {}
+        self.outcomes: dict[int, list[bool]] = {}
+
+    def outcome(self, option: int, on_time: bool) -> None:
+        log = self.outcomes.setdefault(option, [])
+        if len(log) == self.RECORD:
+            del log[0]
+        log.append(on_time)
+
+    def record(self, option: int, ratio: float) -> None:
+        e = math.log(ratio)
+        log = self.errors.setdefault(option, [])
+        if len(log) == self.WINDOW:
+            del log[0]
+        log.append(e)
+
+    @classmethod
+    def spread(cls, errors) -> tuple[float, float]:
+        """Mean and standard deviation of ``ln(actual / estimate)``: of ``errors`` when there
+        are two or more, else 0 and :attr:`PRIOR_SIGMA`."""
+        n = len(errors)
+        if n < 2:
+            return 0.0, cls.PRIOR_SIGMA
+        mu = sum(errors) / n
+        return mu, math.sqrt(sum((e - mu) ** 2 for e in errors) / (n - 1))
+
+    @staticmethod
+    def chance(seconds: float, transfer: float, deadline_s: float, mu: float, sigma: float) -> float:
+        """P(on time) of a mode predicted to take ``seconds``, ``transfer`` of them on the link
+        at the estimate: the realised transfer takes ``transfer / exp(mu + sigma Z)``."""
+        slack = deadline_s - (seconds - transfer)
+        if slack <= 0:
+            return 0.0
+        if transfer <= 0 or math.isinf(transfer):
+            return 1.0 if transfer <= 0 else 0.0
+        z = math.log(slack / transfer) + mu
+        if sigma == 0:
+            return 1.0 if z >= 0 else 0.0
+        return 0.5 * math.erfc(-z / (sigma * math.sqrt(2)))
+
+    def choose(self, forecasts, deadline_s):
+        # Without the split of each forecast into link and edge time, all of it is fixed.
+        return self.pick_hedged([f.seconds for f in forecasts], [0.0] * len(forecasts), [0.0] * len(forecasts),
+                                [f.quality for f in forecasts], deadline_s)
+
+    def pick(self, modes, seconds, qualities, deadline_s):
+        return self.pick_hedged(seconds, [0.0] * len(seconds), [0.0] * len(seconds), qualities, deadline_s)
+
+    def pick_hedged(self, seconds, transfers, edge, qualities, deadline_s, fallbacks=()) -> int:
+        """``seconds``: each option's predicted time; ``transfers``: the part of it on the link
+        at the estimated rate; ``edge``: its edge compute; ``fallbacks``: the options a transfer
+        stopped in flight falls back to (``+fallback``), whose expected F1 a late transfer
+        scores instead of 0."""
+        chances = []
+        for i, s in enumerate(seconds):
+            mu, sigma = self.spread(self.errors.get(i, ()))
+            p = self.chance(s, transfers[i], deadline_s, mu, sigma)
+            log = self.outcomes.get(i)
+            if log and transfers[i] > 0 and s <= deadline_s:  # a transfer mode predicted to fit
+                p = (sum(log) + self.WEIGHT * p) / (len(log) + self.WEIGHT)
+            chances.append(p)
+        best, key = -1, (0.0,)
+        for i, s in enumerate(seconds):
+            p = chances[i]
+            v = qualities[i] * p
+            if transfers[i] > 0 and p < 1:
+                v += (1 - p) * max((qualities[j] * chances[j] for j in fallbacks if j != i), default=0.0)
+            # Equal values: the surer mode (a rescue by a fallback is itself a gamble), then the faster.
+            if v > 0 and (v, p, -s) > key:
+                best, key = i, (v, p, -s)
+        if best >= 0:
+            return best
+        return min(range(len(seconds)), key=lambda i: (transfers[i] <= 0, transfers[i], edge[i]))
 
 
 @dataclass(frozen=True)

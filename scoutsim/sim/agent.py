@@ -103,6 +103,8 @@ class Agent:
         # cloud_aware: what this device predicts it will wait for the cloud's GPU
         # (scoutsim/sim/cloudwait.py), else None: the prediction leaves the queue out.
         self.cloud_wait = None
+        self.hedged = bool(getattr(policy, "hedged", False))  # expected_f1: see _pick_hedged
+        self.observed = False  # whether any transfer has been observed (estimates beyond the prior)
 
     # ---------------------------------------------------------------- costs
     def _all_costs(self, q: Question) -> list[tuple[float, float, float]]:
@@ -147,6 +149,32 @@ class Agent:
                     for (size, edge_s, cloud_s), uplink in costs]
         return [edge_wait + edge_s + math.inf + latency + cloud_s if uplink else edge_wait + edge_s
                 for (size, edge_s, cloud_s), uplink in costs]
+
+    def _pick_hedged(self, q: Question, rate: float, edge_wait: float) -> int:
+        """A policy that weighs each mode's chance of being on time (``expected_f1``) is told,
+        besides each option's predicted time, the part of it on the link and its edge compute."""
+        costs = self._all_costs(q)
+        transfers = [(size / rate if rate > 0 else math.inf) if uplink else 0.0
+                     for (size, _, _), uplink in zip(costs, self._uses_uplink)]
+        return self.policy.pick_hedged(self.predicted_seconds(q, rate, edge_wait), transfers,
+                                       [c[1] for c in costs], self._qualities, self.deadline_s,
+                                       self.fallback.indices if self.fallback is not None else ())
+
+    def observe(self, r: "Request", nbytes: float, seconds: float) -> None:
+        """A transfer of ``r`` in its first mode ended (or was stopped) after ``seconds``
+        with ``nbytes`` acknowledged: the estimator learns the rate, and a policy that weighs
+        its own errors (``expected_f1``) the ratio of that rate to the estimate the mode was
+        chosen with, unless that estimate was the prior (nothing observed yet)."""
+        if self.hedged and r.informed and r.fallback is None and seconds > 0 and nbytes > 0 and r.est_rate > 0:
+            self.policy.record(self.options.index(r.option), nbytes / seconds / r.est_rate)
+        self.observed = True
+        self.estimator.observe(nbytes, seconds)
+
+    def settled(self, r: "Request") -> None:
+        """``r`` ended: a policy that keeps each mode's on-time record (``expected_f1``) learns
+        whether the mode it was sent in made it, without falling back (called only for such)."""
+        on_time = not r.dropped and r.fallback is None and r.done - r.arrival <= self.deadline_s + DEADLINE_SLACK_S
+        self.policy.outcome(self.options.index(r.option), on_time)
 
     # ---------------------------------------------------------------- arrivals
     def arrivals(self, env: simpy.Environment, until: float):
@@ -220,8 +248,12 @@ class Agent:
         r = Request(self, number, q, env.now)
         wait = max(0.0, self.edge_free_at - r.arrival)
         r.est_rate = self.estimator.estimate()
-        k = self.policy.pick(self._names, self.predicted_seconds(q, r.est_rate, wait), self._qualities,
-                             self.deadline_s)
+        r.informed = self.observed
+        if self.hedged:
+            k = self._pick_hedged(q, r.est_rate, wait)
+        else:
+            k = self.policy.pick(self._names, self.predicted_seconds(q, r.est_rate, wait), self._qualities,
+                                 self.deadline_s)
         if self.fallback is not None and self.upgrades:
             k = self.fallback.upgrade(q, k, r.arrival, wait)
         r.option = self.options[k]
@@ -254,7 +286,7 @@ class Request:
 
     __slots__ = ("agent", "number", "question", "arrival", "est_rate", "option", "payload",
                  "tx_start", "tx_end", "done", "size", "cloud_s", "on_link", "dropped", "grace",
-                 "fallback", "wasted", "at_cloud_s")
+                 "fallback", "wasted", "at_cloud_s", "informed")
 
     def __init__(self, agent: Agent, number: int, question: Question, arrival: float):
         self.agent = agent
@@ -275,6 +307,7 @@ class Request:
         self.fallback: ModeOption | None = None  # the mode fallen back to (+fallback)
         self.wasted = 0.0  # bytes of a transfer stopped in flight
         self.at_cloud_s = 0.0
+        self.informed = False  # chosen with an estimate that had seen a transfer (Agent.observe)
 
     def send(self, event) -> None:
         if self.dropped:
@@ -313,7 +346,7 @@ class Request:
     def sent(self, event) -> None:
         a = self.agent
         self.tx_end = event.env.now
-        a.estimator.observe(self.payload, self.tx_end - self.tx_start)
+        a.observe(self, self.payload, self.tx_end - self.tx_start)
         if a.latency_s > 0:
             event.env.timeout(a.latency_s).callbacks.append(self.at_cloud)
         else:
@@ -336,6 +369,8 @@ class Request:
         if self.dropped:
             return
         self.done = event.env.now
+        if self.agent.hedged:
+            self.agent.settled(self)
         self.agent.world.finish(self)
 
     def expire(self, event) -> None:
@@ -354,9 +389,11 @@ class Request:
             sent = a.link.cancel(self.on_link)
             self.payload = self.wasted + sent  # with +fallback, the stopped first transfer's bytes too
             elapsed = event.env.now - self.tx_start
-            a.estimator.observe(sent, elapsed)  # what the device saw acknowledged
+            a.observe(self, sent, elapsed)  # what the device saw acknowledged
         try:
             a.cloud.waiting.remove((self.cloud_s, self.cloud_done))
         except ValueError:
             pass  # not waiting for a GPU
+        if a.hedged:
+            a.settled(self)
         a.world.finish(self)

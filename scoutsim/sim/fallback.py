@@ -147,7 +147,7 @@ class Fallback:
         r.payload = wasted
         r.tx_end = now
         if now > r.tx_start:
-            a.estimator.observe(wasted, now - r.tx_start)
+            a.observe(r, wasted, now - r.tx_start)
         self._run(r, k, now)
 
     def _run(self, r, k: int, now: float) -> None:

@@ -23,7 +23,12 @@ from tests.decisions.helpers import paired_ci, per_replication, run
 FOLDERS = {
     # folder: (replications, duration for the adaptive-vs-static test; same for the bound)
     "compare_policies": ((20, 600), (10, 300)),
-    "compare_allocators": ((12, 120), (4, 40)),
+    # The allocator files' own 600 s: the recommended expected_f1 learns each mode's errors and
+    # on-time record from its own transfers, in the first tens of seconds, a quarter of a 120 s
+    # run but a twentieth of the files' horizon; at 12 x 120 s the earlier deficits of 0.005
+    # F1 at 20 x 600 s went unseen. 12 replications resolve 0.005 F1 (half-widths about 0.002 on
+    # the 7Bs) in about 5 s a file.
+    "compare_allocators": ((12, 600), (4, 40)),
 }
 
 
@@ -76,23 +81,16 @@ def groups_static_vs_adaptive(path, reps, duration):
 # The policy files differ only in the policy the recommendation replaces: one case stands for
 # them all. The allocator files differ in allocator and sharing: each is its own case.
 CASES = [("compare_policies", files("compare_policies")[0])] + [("compare_allocators", p) for p in files("compare_allocators")]
-# Known shortfalls, measured at this test's 12 x 120 s and stated in the files' comments. The
-# files put whole answers under the deadline (deadline_on: answer): the edges decode 8x slower
-# than the cloud, so the 7Bs and Mistral offload although their `local` scores their bf16.
-# - equal_work_conserving, model_aware_work_conserving: on the shared link the recommended
-#   adaptive 7Bs mix bf16, int8 and local and end below always-int8 (by 0.012 [-0.019, -0.005]
-#   and 0.021 [-0.039, -0.004] F1, misses scored 0).
-# - quality_max_reserved, quality_max_work_conserving: the greedy rule serves devices in
-#   decreasing F1 per byte/s; Mistral-7B (F1 0.258) comes last, gets the floor weight and
-#   answers locally, late about 99 % of the time, where static int4 sends some requests on time
-#   (the study's "greedy starves some devices").
-# deadline_work_conserving and joint_work_conserving pass here but fall short at the files'
-# 20 x 600 s (deadline: the 7Bs -0.005 [-0.008, -0.001], Mistral -0.050 [-0.088, -0.012];
-# joint: Mistral -0.013 [-0.021, -0.005]); the reserved equal/deadline/joint/model_aware files
-# and the policy folder (adaptive +0.067 [0.058, 0.076] over static mixed_int4) pass.
-# Strict: if they start passing, the mark must go.
-SHORTFALLS = {"equal_work_conserving.yaml", "model_aware_work_conserving.yaml",
-              "quality_max_reserved.yaml", "quality_max_work_conserving.yaml"}
+# Known shortfall, measured at this test's 12 x 600 s and stated in the file's comment. In
+# quality_max_reserved the greedy rule (scoutsim/decisions/allocators.py) ranks the adaptive
+# Mistral-7B by its best feasible mode (F1 0.258 at bf16's need) and leaves it the floor weight,
+# a slice of 5e-5 Mbps; the same device with the single mode int4 ranks before the 14B and is
+# given 11.2 Mbps. Static int4 is thus compared on another allocation: with no slice to send
+# on, recommended expected_f1 answers locally when the answer is short enough (0.112 against
+# int4's 0.125, -0.012 [-0.017, -0.008]; adaptive answered locally always and was late 99 % of
+# the time, 0.009). No mode choice makes up for a slice it is not given.
+# Strict: if it starts passing, the mark must go.
+SHORTFALLS = {"quality_max_reserved.yaml"}
 
 
 def case_param(folder, path):

@@ -1,0 +1,97 @@
+"""expected_f1: the mode of highest quality x chance of being on time, worked by hand.
+
+Normal probabilities are read from scipy's normal distribution, independent of the policy's
+own erfc arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import pytest
+from scipy.stats import norm
+
+from scoutsim.decisions.policy import POLICIES, build_policy, parse_policy
+from scoutsim.sim.agent import Agent
+
+D = 5.0  # deadline, seconds
+
+
+def test_registered_and_takes_the_fallback_suffix():
+    assert "expected_f1" in POLICIES.names()
+    assert str(parse_policy("expected_f1+fallback")) == "expected_f1+fallback"
+
+
+def test_chance_of_a_transfer_before_any_error_is_known():
+    # Predicted 3 s, 1 s of it on the link: 2 s fixed, slack 3 s for the transfer. With no
+    # errors yet the log-rate is N(0, ln 2): on time when the rate is at least 1/3 of the
+    # estimate, ln(1/3) = -1.0986 -> P(Z >= -1.0986 / 0.6931) = Phi(1.585) = 0.9435.
+    p = build_policy("expected_f1")
+    assert p.chance(3.0, 1.0, D, *p.spread([])) == pytest.approx(norm.cdf(math.log(3) / math.log(2)))
+    assert p.chance(3.0, 1.0, D, *p.spread([])) == pytest.approx(0.9435, abs=1e-4)
+    # Nothing on the link (local): 1 if the prediction fits, else 0; fixed time past D: 0.
+    assert p.chance(4.0, 0.0, D, 0.0, 0.3) == 1.0
+    assert p.chance(6.0, 0.0, D, 0.0, 0.3) == 0.0
+    assert p.chance(6.5, 1.0, D, 0.0, 0.3) == 0.0
+
+
+def test_a_sure_mode_beats_a_better_but_risky_one_that_adaptive_would_take():
+    # A: quality 0.80, 1 s fixed + 2 s on the link (predicted 3 s <= 5: adaptive takes it).
+    #    Slack 4 s for 2 s: P = Phi(ln 2 / ln 2) = Phi(1) = 0.8413; value 0.6731.
+    # B: quality 0.70, 1 s fixed + 0.5 s: P = Phi(ln 8 / ln 2) = Phi(3) = 0.99865; value 0.6991.
+    p = build_policy("expected_f1")
+    seconds, transfers, edge, q = [3.0, 1.5], [2.0, 0.5], [0.2, 0.2], [0.80, 0.70]
+    assert 0.80 * norm.cdf(1) < 0.70 * norm.cdf(3)
+    assert p.pick_hedged(seconds, transfers, edge, q, D) == 1
+    assert build_policy("adaptive").pick(["A", "B"], seconds, q, D) == 0
+    # Two transfers of A seen at exp(+0.1) and exp(-0.1) times their estimates: mu 0, sigma
+    # = sd(0.1, -0.1) = 0.1414; A's P = Phi(0.6931 / 0.1414) = Phi(4.90) ~ 1: A, value 0.80.
+    p.record(0, math.exp(0.1))
+    p.record(0, math.exp(-0.1))
+    assert p.spread(p.errors[0]) == pytest.approx((0.0, math.sqrt(0.02)))
+    assert p.pick_hedged(seconds, transfers, edge, q, D) == 0
+    # Then three requests sent in A were late: A's chance is its record shrunk towards the
+    # model's ~1 counted as 2 requests: (0 + 2 x 1) / (3 + 2) = 0.4; value 0.32 < B's 0.6991.
+    for _ in range(3):
+        p.outcome(0, False)
+    assert p.pick_hedged(seconds, transfers, edge, q, D) == 1
+
+
+def test_with_a_fallback_a_late_transfer_scores_the_fallback():
+    # A as above (0.80, P = 0.8413, value alone 0.6731); L local, quality 0.70, predicted 4 s
+    # (fits: chance 1, value 0.70). Without a fallback L wins. With L as A's fallback, A is
+    # worth 0.80 x 0.8413 + (1 - 0.8413) x 0.70 = 0.7842 > 0.70.
+    p = build_policy("expected_f1")
+    seconds, transfers, edge, q = [3.0, 4.0], [2.0, 0.0], [0.2, 4.0], [0.80, 0.70]
+    assert p.pick_hedged(seconds, transfers, edge, q, D) == 1
+    assert p.pick_hedged(seconds, transfers, edge, q, D, fallbacks=[1]) == 0
+    # Equal values go to the surer mode: with L's quality 0.80 too, A is worth exactly 0.80.
+    assert p.pick_hedged(seconds, transfers, edge, [0.80, 0.80], D, fallbacks=[1]) == 1
+
+
+def test_a_sure_miss_sends_the_smallest_payload_not_a_slow_local_answer():
+    # The edge is busy for 5.5 s more: every option is past the deadline whatever the rate.
+    # local: 1 s of prefill and decode, 6.5 s; int4: 0.2 s of edge, 0.5 s of latency and cloud,
+    # 1 s on the link, 7.2 s; bf16: 0.1 + 0.5 + 4 s, 10.1 s. adaptive takes the fastest,
+    # local, which holds the edge 1 s; expected_f1 sends int4, the smallest payload, 0.2 s.
+    p = build_policy("expected_f1")
+    seconds, transfers, edge, q = [6.5, 7.2, 10.1], [0.0, 1.0, 4.0], [1.0, 0.2, 0.1], [0.26, 0.25, 0.26]
+    assert [p.chance(s, t, D, *p.spread([])) for s, t in zip(seconds, transfers)] == [0.0, 0.0, 0.0]
+    assert build_policy("adaptive").pick(["local", "int4", "bf16"], seconds, q, D) == 0
+    assert p.pick_hedged(seconds, transfers, edge, q, D) == 1
+
+
+def test_the_prior_is_not_a_prediction_error():
+    # Agent.observe hands the policy ln(actual / estimate) only for a request chosen after the
+    # device had seen a transfer: the first request's estimate is the prior.
+    policy = build_policy("expected_f1")
+    seen = []
+    fake = SimpleNamespace(hedged=True, policy=policy, options=["int8", "local"], observed=False,
+                           estimator=SimpleNamespace(observe=lambda b, s: seen.append((b, s))))
+    first = SimpleNamespace(informed=False, fallback=None, est_rate=1e6, option="int8")
+    Agent.observe(fake, first, 4e6, 1.0)  # 4 MB/s against the prior's 1 MB/s: not counted
+    assert policy.errors == {} and fake.observed and seen == [(4e6, 1.0)]
+    second = SimpleNamespace(informed=True, fallback=None, est_rate=2e6, option="int8")
+    Agent.observe(fake, second, 3e6, 1.0)  # 3 MB/s against 2 MB/s: ln 1.5
+    assert policy.errors == {0: [pytest.approx(math.log(1.5))]}

@@ -123,8 +123,8 @@ class ExpectedF1(Policy):
     *Model.* The rate a transfer will get is ``estimate x exp(mu + sigma Z)``, Z standard
     normal, with ``mu`` and ``sigma`` the mean and standard deviation of ``ln(actual /
     estimate)`` over the option's own last :attr:`WINDOW` transfers (a bf16 transfer lasts
-    twice an int8 one and meets more of the others' traffic), or over all the device's when
-    the option has fewer than two; the estimate a request was chosen with is the one
+    twice an int8 one and meets more of the others' traffic); the estimate a request was
+    chosen with is the one
     compared, and not the prior's (nothing seen yet: that is no prediction error). A mode
     predicted to need ``fixed`` seconds off the link and ``t`` on it is then on time with
     probability ``Phi((ln((D - fixed) / t) + mu) / sigma)`` (0 if ``fixed >= D``; by the point
@@ -149,7 +149,7 @@ class ExpectedF1(Policy):
     it capacity under work-conserving sharing).
     """
 
-    WINDOW = 10  # rate errors kept, per option and in all
+    WINDOW = 10  # rate errors kept per option
     RECORD = 20  # on-time outcomes kept per option
     WEIGHT = 2.0  # how many requests the model's chance counts as against the record
     # Before two errors are known: the realised rate is within a factor of two of the

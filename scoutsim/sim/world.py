@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 
 import simpy
 
@@ -163,10 +164,20 @@ class World:
         for source in self.calendars or self.agents:
             self.env.process(source.arrivals(self.env, s.duration_s))
         self.env.process(self._clock(s.duration_s, drain))
-        self.env.run(until=self._end)
-        for key in sorted(self.pending):  # still in flight at the drain limit: misses
-            self.records.add(self.pending[key])
-        return self.records.frame()
+        # A run makes no reference cycles (its garbage goes by reference counts alone:
+        # tests/test_no_cycles.py), so the cyclic collector, which would walk the objects of
+        # every device again and again, is off while it runs: with 10^5 devices it took a
+        # sixth of the run. Outputs do not depend on it.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self.env.run(until=self._end)
+            for key in sorted(self.pending):  # still in flight at the drain limit: misses
+                self.records.add(self.pending[key])
+            return self.records.frame()
+        finally:
+            if collecting:
+                gc.enable()
 
 
 def plan_demand(resolved, slot, spec, pool, compute, options, latency) -> Demand:

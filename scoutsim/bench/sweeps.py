@@ -88,29 +88,38 @@ def measure(quick: bool = False, repeats: int | None = None, ray: bool | None = 
         if use_ray and started_here:
             ray_module.shutdown()
     base = best[cases[0][0]]
+    ray_absent = None if use_ray else ("it is not installed" if not _ray_available() else "not asked for")
     return {"points": points, "grid": grid, "overrides": overrides, "repeats": repeats, "ray_start_s": ray_start_s,
+            "ray_absent": ray_absent,
             "cases": [{"case": name, "executor": executor, "workers": workers, "seconds": best[name],
                        "first_seconds": first[name], "speedup": base / best[name]}
                       for name, executor, workers in cases]}
+
+
+def report(r: dict, load: float) -> list[str]:
+    reps = r["overrides"].get("replications", "the scenario's")
+    lines = [f"sweep of {MAIN.name}: {r['points']} points ({' x '.join(g.split('=')[0] for g in r['grid'])}), "
+             f"{reps} replications each; best of {r['repeats']}, interleaved; load average {load:.2f} "
+             "(other users' jobs take cores from the workers: compare at a load well under 1)",
+             f"{'executor':30s} {'best s':>8s} {'first s':>8s} {'speed-up':>9s}"]
+    for c in r["cases"]:
+        lines.append(f"{c['case']:30s} {c['seconds']:8.2f} {c['first_seconds']:8.2f} {c['speedup']:8.2f}x")
+    if r["ray_start_s"] is not None:
+        lines.append(f"(Ray's start-up, once before the repeats: {r['ray_start_s']:.1f} s)")
+    else:
+        lines.append(f"(Ray not measured: {r['ray_absent']})")
+    for c in r["cases"][1:]:
+        verdict = "met" if c["speedup"] >= TARGET else "MISSED"
+        lines.append(f"{c['case']}: {c['speedup']:.2f}x one worker (target >= {TARGET}x; {verdict}); "
+                     "files identical to one worker's")
+    return lines
 
 
 def run(quick: bool = False) -> dict:
     import os
 
     r = measure(quick)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    reps = r["overrides"].get("replications", "the scenario's")
-    print(f"sweep of {MAIN.name}: {r['points']} points ({' x '.join(g.split('=')[0] for g in r['grid'])}), "
-          f"{reps} replications each; best of {r['repeats']}, interleaved; load average {load:.2f}")
-    print(f"{'executor':30s} {'best s':>8s} {'first s':>8s} {'speed-up':>9s}")
-    for c in r["cases"]:
-        print(f"{c['case']:30s} {c['seconds']:8.2f} {c['first_seconds']:8.2f} {c['speedup']:8.2f}x")
-    if r["ray_start_s"] is not None:
-        print(f"(Ray's start-up, once before the repeats: {r['ray_start_s']:.1f} s)")
-    else:
-        print("(Ray not measured: it is not installed)")
-    for c in r["cases"][1:]:
-        verdict = "met" if c["speedup"] >= TARGET else "MISSED"
-        print(f"{c['case']}: {c['speedup']:.2f}x one worker (target >= {TARGET}x; {verdict}); "
-              "files identical to one worker's")
+    r["load"] = os.getloadavg()[0]
+    for line in report(r, r["load"]):
+        print(line)
     return r

@@ -182,14 +182,19 @@ def test_quick_sweep_benchmark_times_each_executor_and_checks_identical_files():
     r = sweeps.measure(quick=True, ray=False)  # Ray's start-up would take longer than the sweeps
     # The quick grid: 2 rates x 2 allocators, every point run by each executor.
     assert r["points"] == 4
-    assert [(c["executor"], c["workers"]) for c in r["cases"]] == [("local", 1), ("local", 2)]
-    base = r["cases"][0]["seconds"]
+    assert [(c["executor"], c["workers"]) for c in r["cases"]] == [("local", 1), ("local", 2), ("command", 1),
+                                                                     ("command", 2)]
+    seconds = {c["case"]: c["seconds"] for c in r["cases"]}
     for c in r["cases"]:
         assert 0 < c["seconds"] <= c["first_seconds"]  # best of the repeats
-        assert c["speedup"] == pytest.approx(base / c["seconds"])
+        # Two workers against one of the same kind: in the process, or whole commands.
+        expected = seconds[c["against"]] / c["seconds"] if c["against"] else 1.0
+        assert c["speedup"] == pytest.approx(expected)
+    assert r["cases"][3]["against"] == "command, --workers 1"
     lines = sweeps.report(r, load=0.5)
     assert "(Ray not measured: not asked for)" in lines
     assert any(line.startswith("local, 2 workers: ") and "files identical" in line for line in lines)
+    assert any(line.startswith("command, --workers 2: ") for line in lines)
 
 
 def test_sweep_benchmark_fails_when_two_executors_write_different_files(monkeypatch):
@@ -209,7 +214,7 @@ def test_sweep_benchmark_fails_when_two_executors_write_different_files(monkeypa
 
     monkeypatch.setattr(sweep_module, "run_sweep", tampered)
     with pytest.raises(AssertionError, match="summary.parquet"):
-        sweeps.measure(quick=True, ray=False)
+        sweeps.measure(quick=True, ray=False, command=False)
 
 
 def test_sweep_benchmark_is_registered():

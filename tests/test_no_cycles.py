@@ -1,6 +1,7 @@
-"""A run makes no reference cycles: World.run turns Python's cyclic garbage collector off
-while it runs (it walked every device's objects again and again: a sixth of a 10^5-device
-run), which is safe only if everything a run throws away goes by reference counts alone.
+"""A run makes no reference cycles but those of requests in flight at its end: World.run
+turns Python's cyclic garbage collector off while it runs (it walked every device's objects
+again and again: about 15 % of a 10^5-device run), which is safe only if what a run throws
+away goes by reference counts.
 
 Each case runs with the collector off (as World.run has it) and then collects. The only
 cycles allowed are those of requests still in flight when the run ends (a request waiting on

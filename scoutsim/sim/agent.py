@@ -65,7 +65,7 @@ class Agent:
                  link: SharedUplink, slot: int, uplink_id: str, latency_s: float,
                  cloud: CloudQueue, arrivals_rng: np.random.Generator,
                  questions_rng: np.random.Generator, phase_rng: np.random.Generator, world,
-                 costs: dict | None = None, tables: tuple | None = None):
+                 costs: dict | None = None, tables: tuple | None = None, earlier_costs: dict | None = None):
         self.index = index
         self.group = group
         self.spec = spec
@@ -90,6 +90,9 @@ class Agent:
         # (tokens, context bytes, question bytes, answer tokens) -> per option (payload
         # bytes, edge s, cloud s); shared by the agents of a group when the world says so.
         self._costs: dict[tuple[int, int, int, int], list[tuple[float, float, float]]] = {} if costs is None else costs
+        # The same table of the run's earlier replications, with the oracle's extrapolated
+        # look-ups each entry took (World's run_costs), or None.
+        self._earlier_costs = earlier_costs
         # Per option: uses the uplink, name, mean quality; shared by a group's agents when
         # the world passes them (option_tables), as they are the same for all of them.
         self._uses_uplink, self._names, self._qualities = tables if tables is not None else option_tables(options)
@@ -107,15 +110,29 @@ class Agent:
         key = (q.tokens, q.context_bytes, q.question_bytes, q.answer_tokens)
         hit = self._costs.get(key)
         if hit is None:
-            hit = []
-            for opt in self.options:
-                mode = opt.mode
-                size = payload_bytes(self.shape, mode, q.tokens, context_bytes=q.context_bytes,
-                                     question_bytes=q.question_bytes,
-                                     context_at_cloud=self.spec.context_at_cloud)
-                hit.append((float(size), self.compute.edge_seconds(mode, q.tokens, q.answer_tokens),
-                            self.compute.cloud_seconds(mode, q.tokens, q.answer_tokens)))
-            self._costs[key] = hit
+            hit = self._costs[key] = self._work_out_costs(q, key)
+        return hit
+
+    def _work_out_costs(self, q: Question, key: tuple) -> list[tuple[float, float, float]]:
+        oracle = self.compute.oracle
+        earlier = self._earlier_costs
+        if earlier is not None:
+            known = earlier.get(key)
+            if known is not None:
+                hit, extrapolated = known
+                oracle.extrapolated += extrapolated  # the count this world's look-ups would add
+                return hit
+        before = oracle.extrapolated
+        hit = []
+        for opt in self.options:
+            mode = opt.mode
+            size = payload_bytes(self.shape, mode, q.tokens, context_bytes=q.context_bytes,
+                                 question_bytes=q.question_bytes,
+                                 context_at_cloud=self.spec.context_at_cloud)
+            hit.append((float(size), self.compute.edge_seconds(mode, q.tokens, q.answer_tokens),
+                        self.compute.cloud_seconds(mode, q.tokens, q.answer_tokens)))
+        if earlier is not None:
+            earlier[key] = (hit, oracle.extrapolated - before)
         return hit
 
     def predicted_seconds(self, q: Question, rate: float, edge_wait: float) -> list[float]:

@@ -24,8 +24,8 @@ from scoutsim.sim.world import World, build_pools
 START_METHODS = ("fork", "spawn", "forkserver")
 
 
-def run_replication(resolved: ResolvedScenario, replication: int, pools=None) -> pd.DataFrame:
-    world = World(resolved, replication, pools)
+def run_replication(resolved: ResolvedScenario, replication: int, pools=None, run_costs=None) -> pd.DataFrame:
+    world = World(resolved, replication, pools, run_costs)
     try:
         return world.run()
     finally:
@@ -58,8 +58,9 @@ def replications(resolved: ResolvedScenario, workers: int = 1, start_method: str
     n = resolved.scenario.replications
     if workers <= 1 or n == 1:
         pools = build_pools(resolved)
+        run_costs: dict = {}  # what questions cost, worked out once for all replications
         for r in range(n):
-            frame = run_replication(resolved, r, pools)
+            frame = run_replication(resolved, r, pools, run_costs)
             if done:
                 done(r)
             yield frame

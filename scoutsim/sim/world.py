@@ -38,7 +38,10 @@ from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SharedUplink, follow_c
 
 
 class World:
-    def __init__(self, resolved: ResolvedScenario, replication: int, pools: dict | None = None):
+    def __init__(self, resolved: ResolvedScenario, replication: int, pools: dict | None = None,
+                 run_costs: dict | None = None):
+        """``run_costs``: the cost tables of the run's earlier replications of ``resolved``
+        (by cost key), filled as this one goes; None for tables of this world alone."""
         s = resolved.scenario
         self.scenario = s
         self.replication = replication
@@ -71,6 +74,11 @@ class World:
         # count, arrivals, policy...) share one table: a city has a group per cell.
         tables_by_key: dict = {}
         costs = {g: tables_by_key.setdefault(cost_key(spec), {}) for g, spec in enumerate(s.agents)}
+        # What a question costs is the same in every replication; a replication that meets
+        # a question an earlier one worked out takes it from there (and counts the oracle's
+        # extrapolations as if it had looked them up itself).
+        earlier = {g: run_costs.setdefault(cost_key(spec), {}) for g, spec in enumerate(s.agents)} \
+            if run_costs is not None else {}
         groups = group_models(resolved)
         tables = [option_tables(options) for _, options in groups]
         superposed = s.arrivals == "superposed"
@@ -116,7 +124,7 @@ class World:
                     index=i, group=g, spec=spec, edge_shape=resolved.models[spec.edge_model],
                     options=options, pool=pool, compute=compute, policy=build_policy(spec.policy),
                     estimator=estimator, link=link, slot=slot, uplink_id=u.id, latency_s=latency,
-                    cloud=self.cloud, costs=costs[g], tables=tables[g],
+                    cloud=self.cloud, costs=costs[g], tables=tables[g], earlier_costs=earlier.get(g),
                     arrivals_rng=None if superposed else streams.stream(s.seed, replication, streams.ARRIVALS, i),
                     questions_rng=None if superposed else streams.stream(s.seed, replication, streams.QUESTIONS, i),
                     phase_rng=None if superposed else streams.stream(s.seed, replication, streams.PHASE, i),

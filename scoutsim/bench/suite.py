@@ -15,6 +15,8 @@ BENCHMARKS = {
     "memory": ("scoutsim.bench.memory", "peak memory per request, memory per device, output writing time"),
     "saturated": ("scoutsim.bench.saturated", "uplink cost per event, 1,000 transfers in flight against light load"),
     "city": ("scoutsim.bench.city", "10^5 devices over 1,000 cells for 60 s: wall time and peak memory"),
+    "sweep": ("scoutsim.bench.sweeps", "the README's sweep with 1 and 2 local workers and on a local Ray "
+              "instance: speed-ups, identical files"),
     "ns3": ("scoutsim.bench.validation", "flow completion times against ns-3 (needs the validation extra)"),
     "lte": ("scoutsim.bench.ltevalidation", "the cell model's upload times against ns-3's LTE uplink "
             "(part of ns3; needs the validation extra)"),

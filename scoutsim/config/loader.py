@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from scoutsim.config.checks import check_scenario
 from scoutsim.config.schema import Scenario, describe_errors
 from scoutsim.errors import UserError
 from scoutsim.physics.models import ModelBook
-from scoutsim.oraclecache import OracleCache, load_cache
+from scoutsim.oraclecache import OracleCache, load_cache, resolve_cache_dir
 
 
 @dataclass
@@ -74,7 +75,9 @@ def _read_yaml(path: Path) -> Any:
 
 
 def scenario_from_dict(data: Any, source: str = "<dict>", base_dir: Path | None = None,
-                       overrides: dict[str, Any] | None = None) -> ResolvedScenario:
+                       overrides: dict[str, Any] | None = None, oracles: dict | None = None) -> ResolvedScenario:
+    """``oracles``: caches already loaded, by directory, shared by many scenarios (a sweep's
+    points): each gets its own copy of one that is there, with its own counter."""
     if not isinstance(data, dict):
         raise UserError("expected a mapping of scenario keys at the top level", source=source)
     data = {**data, **(overrides or {})}
@@ -90,12 +93,23 @@ def scenario_from_dict(data: Any, source: str = "<dict>", base_dir: Path | None 
     except ValidationError as exc:
         raise UserError(describe_errors(exc.errors(), prefix=""), source=source) from None
     try:
-        oracle = load_cache(scenario.oracle, base)
+        oracle = _load_oracle(scenario.oracle, base, oracles)
     except UserError as exc:
         raise UserError(f"oracle: {exc}", source=source) from None
     models = ModelBook().with_cache_models(oracle.meta.get("models", {}))
     check_scenario(scenario, oracle, models, source, base)
     return ResolvedScenario(scenario, source, base, oracle, models)
+
+
+def _load_oracle(name: str, base: Path, loaded: dict | None) -> OracleCache:
+    if loaded is None:
+        return load_cache(name, base)
+    path = resolve_cache_dir(name, base)
+    if path not in loaded:
+        loaded[path] = load_cache(name, base)
+    oracle = copy.copy(loaded[path])  # the tables are read, never written; the counter is its own
+    oracle.extrapolated = 0
+    return oracle
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> ResolvedScenario:

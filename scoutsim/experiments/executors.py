@@ -1,9 +1,9 @@
 """Where grid points run: a local process pool, or Ray (a cluster or a local instance).
 
-An executor takes ``[(point_id, resolved scenario)]`` and yields each point's
-:class:`~scoutsim.experiments.point.PointResult` as it finishes, in any order. Both call the
-same pure :func:`~scoutsim.experiments.point.run_point`, so they return the same results
-for the same seeds; the driver writes them, so a crashed worker never leaves a half-written
+An executor takes ``[(point, resolved scenario)]`` and yields each point's
+:class:`~scoutsim.experiments.point.PointFiles` as it finishes, in any order. Both call the
+same pure :func:`~scoutsim.experiments.point.encode_point`, so they return the same bytes
+for the same seeds; the driver stores them, so a crashed worker never leaves a half-written
 point behind.
 
 Ray is an optional extra (``pip install 'scoutsim[distributed]'``) and is imported only
@@ -25,7 +25,7 @@ from typing import Iterable, Iterator
 
 from scoutsim import plugins
 from scoutsim.errors import UserError
-from scoutsim.experiments.point import PointResult, run_point
+from scoutsim.experiments.point import PointFiles, encode_point
 from scoutsim.raystart import import_ray
 from scoutsim.raystart import start as start_ray
 from scoutsim.sim.runner import end_pool, init_worker
@@ -33,15 +33,15 @@ from scoutsim.sim.runner import end_pool, init_worker
 EXECUTORS = ("local", "ray")
 
 
-def run_local(tasks: list, workers: int, start_method: str | None = None) -> Iterator[PointResult]:
+def run_local(tasks: list, workers: int, start_method: str | None = None) -> Iterator[PointFiles]:
     if workers <= 1 or len(tasks) <= 1:
-        for pid, resolved in tasks:
-            yield run_point(pid, resolved)
+        for point, resolved in tasks:
+            yield encode_point(point, resolved)
         return
     pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=multiprocessing.get_context(start_method),
                                initializer=init_worker, initargs=(plugins.loaded(),))
     try:
-        pending = {pool.submit(run_point, pid, resolved) for pid, resolved in tasks}
+        pending = {pool.submit(encode_point, point, resolved) for point, resolved in tasks}
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for f in done:
@@ -52,14 +52,14 @@ def run_local(tasks: list, workers: int, start_method: str | None = None) -> Ite
     pool.shutdown(wait=True)
 
 
-def _run_point_with_plugins(specs: list[str], point_id: str, resolved_pickle: bytes) -> PointResult:
+def _run_point_with_plugins(specs: list[str], point, resolved_pickle: bytes) -> PointFiles:
     # The scenario may hold plug-in classes (a channel's config block): import the plug-ins
     # before unpickling it, which Ray would otherwise do before this function runs.
     plugins.load(specs)
-    return run_point(point_id, pickle.loads(resolved_pickle))
+    return encode_point(point, pickle.loads(resolved_pickle))
 
 
-def run_ray(tasks: list, workers: int, address: str | None) -> Iterator[PointResult]:
+def run_ray(tasks: list, workers: int, address: str | None) -> Iterator[PointFiles]:
     ray = import_ray()
     started_here = start_ray(address, workers)  # the one Ray start-up, shared with oracle builds
     try:
@@ -67,7 +67,7 @@ def run_ray(tasks: list, workers: int, address: str | None) -> Iterator[PointRes
         # points are pure, so a rerun gives the same result, and the driver writes each once.
         remote = ray.remote(num_cpus=1, max_retries=2)(_run_point_with_plugins)
         specs = plugins.loaded()
-        pending = [remote.remote(specs, pid, pickle.dumps(resolved)) for pid, resolved in tasks]
+        pending = [remote.remote(specs, point, pickle.dumps(resolved)) for point, resolved in tasks]
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
             yield ray.get(done[0])
@@ -85,7 +85,7 @@ def check(name: str) -> None:
 
 
 def execute(name: str, tasks: list, workers: int, address: str | None = None,
-            start_method: str | None = None) -> Iterable[PointResult]:
+            start_method: str | None = None) -> Iterable[PointFiles]:
     check(name)
     if name == "local":
         return run_local(tasks, workers, start_method)

@@ -148,10 +148,11 @@ def resolve_points(raw: dict, source: str, base_dir: Path, axes: list[Axis], ove
     from scoutsim.config import scenario_from_dict
 
     out = []
+    oracles: dict = {}  # one load (sha256 checks, indexing) per oracle cache, not per point
     for p in points(axes):
         data = apply(raw, p)
         try:
-            resolved = scenario_from_dict(data, source, base_dir, overrides)
+            resolved = scenario_from_dict(data, source, base_dir, overrides, oracles)
         except UserError as exc:
             raise UserError(f"--grid point {p.label()}: {exc}") from None
         out.append((p, resolved))

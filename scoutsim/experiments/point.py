@@ -1,16 +1,21 @@
 """One grid point: simulate all its replications, summarise, and write it atomically.
 
 :func:`run_point` is a pure function of the resolved scenario (the seed fixes every random
-stream), so any executor, local or Ray, returns the same :class:`PointResult`. Only the
-sweep's driver writes, through :func:`write_point`, which reuses the run's all-or-nothing
-writer: a point's directory either holds all its files or does not exist. That is what
-makes a sweep resumable: a point is finished exactly when its directory is there.
+stream), so any executor, local or Ray, returns the same :class:`PointResult`.
+:func:`encode_point` runs it and encodes the point's files where it runs (a worker: the
+encoding, Parquet mostly, is then parallel too), through :func:`write_point`, the run's
+all-or-nothing writer, into a private directory; only the sweep's driver writes into the
+sweep, through :func:`store_point`: a point's directory either holds all its files or does
+not exist. That is what makes a sweep resumable: a point is finished exactly when its
+directory is there.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +37,15 @@ class PointResult:
     requests: pd.DataFrame
     summary: pd.DataFrame
     replications: pd.DataFrame  # long: replication, group, scope, metric, value
+    seconds: float
+
+
+@dataclass
+class PointFiles:
+    """A finished point as its directory's files (name -> bytes), encoded by a worker."""
+
+    point_id: str
+    files: dict[str, bytes]
     seconds: float
 
 
@@ -88,6 +102,33 @@ def write_point(points_dir: Path, point, resolved, result: PointResult) -> Path:
             indent=2) + "\n")
 
     return write_results(points_dir / point.id, resolved, result.requests, result.summary, meta, extras)
+
+
+def encode_point(point, resolved) -> PointFiles:
+    """Run a point and encode its files: the same bytes :func:`write_point` writes, since it
+    is what writes them (into a private directory, read back)."""
+    result = run_point(point.id, resolved)
+    with tempfile.TemporaryDirectory(prefix="scoutsim-point-") as tmp:
+        written = write_point(Path(tmp), point, resolved, result)
+        files = {f.name: f.read_bytes() for f in sorted(written.iterdir())}
+    return PointFiles(point.id, files, result.seconds)
+
+
+def store_point(points_dir: Path, encoded: PointFiles) -> Path:
+    """Write an encoded point into the sweep in one rename (all or nothing)."""
+    out_dir = points_dir / encoded.point_id
+    points_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=points_dir))  # a leftover a resume clears
+    try:
+        for name, data in encoded.files.items():
+            (tmp / name).write_bytes(data)
+        if out_dir.exists():  # an unfinished directory (a file missing): replaced whole
+            shutil.rmtree(out_dir)
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
 
 
 def is_finished(point_dir: Path) -> bool:

@@ -28,7 +28,7 @@ import pandas as pd
 from scoutsim.errors import UserError
 from scoutsim.experiments import grid as gridmod
 from scoutsim.experiments.executors import check as check_executor, execute
-from scoutsim.experiments.point import is_finished, write_point
+from scoutsim.experiments.point import is_finished, store_point
 from scoutsim.commands.progress import progress_bar
 from scoutsim.experiments.tables import (compared_keys, finished_points, paired_table, summary_table,
                                          write_atomic)
@@ -131,13 +131,11 @@ def run_sweep(scenario: str | Path, grid: list[str], out: str | Path, *, executo
     points_dir = out / "points"
     _clear_leftovers(points_dir)
     todo = [(p, r) for p, r in resolved if not is_finished(points_dir / p.id)]
-    by_id = {p.id: (p, r) for p, r in todo}
     # Points found finished on resume start the bar; tqdm's rate and time left count only
     # the points run now.
     with progress_bar(len(resolved), "points", not progress, initial=len(resolved) - len(todo), stream=stream) as bar:
-        for result in execute(executor, [(p.id, r) for p, r in todo], workers, address, start_method):
-            point, res = by_id[result.point_id]
-            write_point(points_dir, point, res, result)
+        for encoded in execute(executor, todo, workers, address, start_method):
+            store_point(points_dir, encoded)
             bar.update(1)
     keys, summary, paired = assemble(out)
     return SweepResult(out, keys, summary, paired, len(todo), len(resolved) - len(todo))

@@ -20,7 +20,7 @@ import pandas as pd
 
 from scoutsim.experiments.point import POINT_FILE, REPLICATIONS_FILE, SUMMARY_FILE, is_finished
 from scoutsim.intervals import t_interval
-from scoutsim.results.summary import SUMMARY_COLUMNS, scope_names
+from scoutsim.results.summary import SUMMARY_COLUMNS
 
 COMPARED_LEAVES = ("allocator", "policy", "sharing", "estimator")
 PAIRED_COLUMNS = ["key", "value", "baseline", "scope", "group", "metric", "mean", "ci95_low", "ci95_high",
@@ -48,13 +48,10 @@ def finished_points(points_dir: Path) -> list[dict]:
 
 
 def _groups(point_dir: Path) -> dict[str, int]:
-    import yaml
-
-    import scoutsim.network.channels.trace_pool  # noqa: F401  (registers trace_pool, which core does not import)
-    from scoutsim.config.schema import Scenario
-
-    scenario = Scenario.model_validate(yaml.safe_load((point_dir / "scenario.yaml").read_text()))
-    return {name: g for g, name in enumerate(scope_names(scenario))} | {"all": -1}
+    """Scope name -> group index, as the point's replication table pairs them (groups in
+    order, then ``all`` = -1: a later name wins, as in ``scope_names``' order)."""
+    pairs = pd.read_parquet(point_dir / REPLICATIONS_FILE, columns=["group", "scope"])
+    return dict(zip(pairs["scope"], pairs["group"].astype(int)))
 
 
 def summary_table(done: list[dict], keys: list[str]) -> pd.DataFrame:

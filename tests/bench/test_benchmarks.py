@@ -174,3 +174,48 @@ def test_benchmark_scripts_run_as_plain_scripts():
     res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "scaling.py"), "--help"],
                          capture_output=True, text=True, cwd="/", timeout=120)
     assert res.returncode == 0 and "--quick" in res.stdout
+
+
+def test_quick_sweep_benchmark_times_each_executor_and_checks_identical_files():
+    from scoutsim.bench import sweeps
+
+    r = sweeps.measure(quick=True, ray=False)  # Ray's start-up would take longer than the sweeps
+    # The quick grid: 2 rates x 2 allocators, every point run by each executor.
+    assert r["points"] == 4
+    assert [(c["executor"], c["workers"]) for c in r["cases"]] == [("local", 1), ("local", 2), ("command", 1),
+                                                                     ("command", 2)]
+    seconds = {c["case"]: c["seconds"] for c in r["cases"]}
+    for c in r["cases"]:
+        assert 0 < c["seconds"] <= c["first_seconds"]  # best of the repeats
+        # Two workers against one of the same kind: in the process, or whole commands.
+        expected = seconds[c["against"]] / c["seconds"] if c["against"] else 1.0
+        assert c["speedup"] == pytest.approx(expected)
+    assert r["cases"][3]["against"] == "command, --workers 1"
+    lines = sweeps.report(r, load=0.5)
+    assert "(Ray not measured: not asked for)" in lines
+    assert any(line.startswith("local, 2 workers: ") and "files identical" in line for line in lines)
+    assert any(line.startswith("command, --workers 2: ") for line in lines)
+
+
+def test_sweep_benchmark_fails_when_two_executors_write_different_files(monkeypatch):
+    # The identity check can fail: a sweep whose second run writes other bytes is refused.
+    from scoutsim.bench import sweeps
+    from scoutsim.experiments import sweep as sweep_module
+
+    real = sweep_module.run_sweep
+    calls = []
+
+    def tampered(*args, **kwargs):
+        result = real(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == 2:
+            (result.out / "summary.parquet").write_bytes(b"other bytes")
+        return result
+
+    monkeypatch.setattr(sweep_module, "run_sweep", tampered)
+    with pytest.raises(AssertionError, match="summary.parquet"):
+        sweeps.measure(quick=True, ray=False, command=False)
+
+
+def test_sweep_benchmark_is_registered():
+    assert suite.BENCHMARKS["sweep"][0] == "scoutsim.bench.sweeps"

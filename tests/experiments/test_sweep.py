@@ -136,13 +136,15 @@ def test_progress_bar_counts_points_and_time_left(small_scenario, tmp_path, monk
     from scoutsim.commands import progress
 
     monkeypatch.setattr(progress, "DELAY_S", 0.0)  # drawn at once (a real sweep waits 3 s)
+    # Redrawn at every point: by default tqdm redraws at most every 0.1 s, which these two
+    # points, a few hundredths of a second each, may both finish within.
+    monkeypatch.setattr(progress, "MININTERVAL_S", 0.0)
     stream = io.StringIO()
     run_sweep(small_scenario, ["agents.0.deadline_s=2,5"], tmp_path / "bar", overrides={"replications": 2,
               "duration_s": 20}, stream=stream)
     text = stream.getvalue()
-    # tqdm's bar: "points: 100%|###| 2/2 [elapsed<left, rate]". It redraws at most every
-    # 0.1 s, so a fast sweep may skip the "1/2" frame; the start and the end are always drawn.
-    assert "0/2" in text and "2/2" in text and "<" in text and "points" in text
+    # tqdm's bar: "points: 100%|###| 2/2 [elapsed<left, rate]", one frame per point.
+    assert "0/2" in text and "1/2" in text and "2/2" in text and "<" in text and "points" in text
 
 
 def test_cli_sweep_prints_table(small_scenario, tmp_path):

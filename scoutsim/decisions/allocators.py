@@ -8,7 +8,9 @@ ratios of weights matter.
 
 Allocators are planning-time rules, computed once per replication from each agent's
 :class:`Demand` (its modes' payloads at its typical context length, fixed compute and
-latency times, expected qualities) and the channel's long-run mean capacity, except the
+latency times, expected qualities; the modes it can send, its group's ``modes``, whatever its
+policy sends: a network knows devices, not their policies, and a policy changed for a
+comparison keeps the allocation) and the channel's long-run mean capacity, except the
 online ones (``deadline``, ``joint``): they hold equal weights (each agent's slice under
 ``reserved``) and hand the uplink a rule from :mod:`.online` that re-weighs the transfers
 in flight at every event.

@@ -41,7 +41,7 @@ def wired_latency(s, spec) -> float:
     return Topology(wired_links(s)).path(spec.uplink, s.cloud_of(spec).id)[1]
 
 
-def build_cells(world, resolved, specs, pools, groups, costs, plan_demand) -> None:
+def build_cells(world, resolved, specs, pools, groups, costs, plan_demand, planning_options) -> None:
     s = resolved.scenario
     env = world.env
     rep = world.replication
@@ -68,7 +68,8 @@ def build_cells(world, resolved, specs, pools, groups, costs, plan_demand) -> No
             links, wired_s = topo.path(u.id, site) if topo is not None else ((), 0.0)
             latency = u.latency_ms / 1000.0 + wired_s
             built.append((slot, i, g, spec, site, links, latency))
-        demands = [plan_demand(resolved, slot, spec, pools[g], *groups[g], latency)
+        demands = [plan_demand(resolved, slot, spec, pools[g], groups[g][0],
+                               planning_options(resolved, spec, groups[g][1]), latency)
                    for slot, i, g, spec, site, links, latency in built]
         allocator = build_allocator(u.allocator)
         if allocator.online is not None:

@@ -77,7 +77,7 @@ class World:
         tables = [option_tables(options) for _, options in groups]
         superposed = s.arrivals == "superposed"
         if s.uses_cell_model:  # per-device radio, schedulers, topology: scoutsim/sim/cells.py
-            build_cells(self, resolved, specs, pools, groups, costs, plan_demand)
+            build_cells(self, resolved, specs, pools, groups, costs, plan_demand, planning_options)
         on_uplink: dict[str, list] = {u.id: [] for u in s.uplinks}
         for i, g, spec in specs:
             on_uplink[spec.uplink].append((i, g, spec))
@@ -92,7 +92,8 @@ class World:
             planned = {}
             for slot, i, g, spec, pool, compute, options in built:
                 if g not in planned:
-                    planned[g] = plan_demand(resolved, slot, spec, pool, compute, options, latency)
+                    planned[g] = plan_demand(resolved, slot, spec, pool, compute,
+                                             planning_options(resolved, spec, options), latency)
             demands = [dataclasses.replace(planned[g], agent=slot) for slot, i, g, *_ in built]
             allocator = build_allocator(u.allocator)
             weights = allocator.weights(demands, mean_bps)
@@ -197,6 +198,36 @@ def plan_demand(resolved, slot, spec, pool, compute, options, latency) -> Demand
             fixed += latency + compute.cloud_seconds(opt.mode, q.tokens, q.answer_tokens)
         opts.append(Option(opt.name, float(size), fixed, opt.quality.mean))
     return Demand(slot, float(kv_bytes(shape, parse_mode("bf16"), q.tokens)), spec.deadline_s, tuple(opts))
+
+
+def planning_options(resolved: ResolvedScenario, spec, options: list[ModeOption]) -> list[ModeOption]:
+    """The modes an allocator plans a group's weight from: those of its ``modes`` list that
+    the oracle and its models can serve, whatever its policy sends, then any other mode its
+    policy sends. A network allocates to devices, which it knows by what they can send, not
+    by their policies: so a group whose policy is changed for a comparison (a static mode
+    against adaptive) keeps the weight the other policies got, and policy comparisons stay
+    paired. (For ``adaptive`` the two lists are the same.)"""
+    known = {o.name: o for o in options}
+    oracle = resolved.oracle
+    edge_model, cloud_model = resolved.models[spec.edge_model], resolved.models[spec.cloud_model]
+    edge = Site(spec.edge_slowdown, spec.edge_prefill_tokens_per_s)
+    site = resolved.scenario.cloud_of(spec)
+    cloud = Site(site.slowdown, site.prefill_tokens_per_s)
+    whole = resolved.scenario.deadline_on == "answer"
+    out = []
+    for m in spec.modes:
+        if m in known:
+            out.append(known.pop(m))
+            continue
+        mode = parse_mode(m)
+        servable = oracle.has_entry(spec.edge_model, spec.cloud_model, m) \
+            and (not mode.mixed or edge_model.protected_layers) \
+            and (mode.kind != "scout" or cloud_model.family == edge_model.family) \
+            and all(oracle.has_timing(model, op)
+                    for model, op in ComputeModel.required(mode, spec.edge_model, spec.cloud_model, edge, cloud, whole))
+        if servable:
+            out.append(ModeOption(m, mode, oracle.draws(spec.edge_model, spec.cloud_model, m)))
+    return out + list(known.values())
 
 
 def break_even_mbps(resolved: ResolvedScenario) -> dict[str, dict[str, float | None]]:

@@ -69,20 +69,17 @@ def grant(link, slot: int, now: float, horizon: float) -> float:
     ``horizon`` seconds from now: ``b / horizon`` with ``b`` the most bytes EDF can still fit
     by then without making a feasible transfer in flight late (0 when none fit).
 
-    ``link.pool_view(slot)`` gives the pool's capacity and its transfers as (bytes left,
-    due) or (bytes left, due, the rate at which it is judged able to be on time; default the
-    capacity), and may give a third number, the new transfer's own rate limit (a device's
-    radio in a cell): the new
-    transfer then sends at most that rate, and only while the feasible transfers due before
-    it do not hold the pool (assumed to use all of it: the grant is pessimistic where they
-    are held back below the pool's capacity)."""
+    ``link.pool_view(slot)`` gives the pool's capacity, its transfers as (bytes left, due,
+    the rate at which it is judged able to be on time), and the new transfer's own rate
+    limit (a device's radio in a cell). Below the pool's capacity, that limit caps the new
+    transfer, which sends only while the feasible transfers due before it do not hold the
+    pool (assumed to use all of it: the grant is pessimistic where they are held back below
+    the pool's capacity)."""
     if horizon <= 0:
         return 0.0
-    view = link.pool_view(slot)
-    capacity, pool = view[0], view[1]
+    capacity, pool, own = link.pool_view(slot)
     due_new = now + horizon
-    feasible = sorted((item[1], item[0]) for item in pool
-                      if _feasible(item[0], item[1], now, item[2] if len(item) > 2 else capacity))
+    feasible = sorted((due, left) for left, due, alone in pool if _feasible(left, due, now, alone))
     before = sum(left for due, left in feasible if due <= due_new)
     room = capacity * horizon - before
     cumulative = before
@@ -90,7 +87,6 @@ def grant(link, slot: int, now: float, horizon: float) -> float:
         if due > due_new:
             cumulative += left
             room = min(room, capacity * (due - now) - cumulative)
-    own = view[2] if len(view) > 2 else capacity
     if own < capacity:
         room = min(room, own * (horizon - before / capacity) if capacity > 0 else 0.0)
     return max(room, 0.0) / horizon

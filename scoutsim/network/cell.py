@@ -178,7 +178,7 @@ class Network:
                 return max(t.remaining - t.rate * (self.env.now - self._last), 0.0), t.rate
         return None
 
-    def pool_view(self, slot: int) -> tuple[float, list[tuple[float, float]]]:
+    def pool_view(self, slot: int) -> tuple[float, list[tuple[float, float, float]], float]:
         """What a new transfer of ``slot`` competes with now, for the ``joint`` grant
         (:func:`scoutsim.network.cellrank.pool_view`)."""
         return cellrank.pool_view(self, slot)

@@ -11,17 +11,21 @@ radio rate (an online rule gives the air time to one transfer at a time). All af
 from __future__ import annotations
 
 
-def alone_rate(net, slot: int) -> float:
+def pool_capacity(net, slot: int) -> float:
+    """The capacity of ``slot``'s pool outside ``time_share``: its cell's rate, or its slice
+    under ``reserved``, after HARQ."""
     d = net.devices[slot]
     cell = net.cells[d.cell]
-    eff = 1 - cell.bler
-    own = net.own_rate(slot) * eff
-    if cell.sharing == "time_share":
-        return own
-    cap = net.cell_capacity[d.cell] * eff
+    cap = net.cell_capacity[d.cell] * (1 - cell.bler)
     if cell.sharing == "reserved":
         cap *= d.weight / net._cell_weight[d.cell]
-    return min(cap, own)
+    return cap
+
+
+def alone_rate(net, slot: int) -> float:
+    cell = net.cells[net.devices[slot].cell]
+    own = net.own_rate(slot) * (1 - cell.bler)
+    return own if cell.sharing == "time_share" else min(pool_capacity(net, slot), own)
 
 
 def ranks(net, flows) -> tuple[list[int], list]:
@@ -51,22 +55,17 @@ def pool_view(net, slot: int) -> tuple[float, list[tuple[float, float, float]], 
     """What a new transfer of ``slot`` would compete with now, as one preemptive resource
     for :func:`scoutsim.decisions.online.grant`: the pool's capacity, each transfer of the
     pool as (bytes still to send, due, its alone rate: whether it can still be on time is
-    judged at that rate), and the new transfer's alone rate (its limit). Under ``time_share`` the resource is air
-    time, counted in bytes at ``slot``'s own rate: another transfer's bytes weigh as the
-    bytes ``slot`` could send in the time that transfer needs at its own rate. Wired links
-    are left out (the grant is optimistic by them)."""
+    judged at that rate), and the new transfer's alone rate (its limit). Under
+    ``time_share`` the resource is air time, counted in bytes at ``slot``'s own rate:
+    another transfer's bytes weigh as the bytes ``slot`` could send in the time that transfer
+    needs at its own rate. Wired links are left out (the grant is optimistic by them)."""
     d = net.devices[slot]
     cell = net.cells[d.cell]
     now = net.env.now
     dt = now - net._last
     mine = alone_rate(net, slot)
     time_share = cell.sharing == "time_share"
-    if time_share:
-        capacity = mine
-    else:
-        capacity = net.cell_capacity[d.cell] * (1 - cell.bler)
-        if cell.sharing == "reserved":
-            capacity *= d.weight / net._cell_weight[d.cell]
+    capacity = mine if time_share else pool_capacity(net, slot)
     pool = []
     for t in net.active:
         if net.devices[t.slot].cell != d.cell or (cell.sharing == "reserved" and t.slot != slot):

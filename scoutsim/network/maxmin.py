@@ -40,29 +40,21 @@ def max_min(slopes: Sequence[float], constraints: Sequence[tuple[float, Sequence
     n = len(slopes)
     x = [0.0] * n
     resid = [max(cap, 0.0) for cap, _ in constraints]
-    if pools is None:
-        by_level: dict[int, list[int]] = {}
-        for f in range(n):
-            if slopes[f] > 0:
-                by_level.setdefault(levels[f] if levels is not None else 0, []).append(f)
-        for level in sorted(by_level):
-            _fill(set(by_level[level]), slopes, constraints, resid, x)
-        return x
+    pool_of = pools if pools is not None else [None] * n  # global levels: one pool
     # Per pool, its levels in order; each pool's lowest level grows first.
     queues: dict = {}
     for f in range(n):
         if slopes[f] > 0:
-            queues.setdefault(pools[f], {}).setdefault(levels[f] if levels is not None else 0, []).append(f)
+            queues.setdefault(pool_of[f], {}).setdefault(levels[f] if levels is not None else 0, []).append(f)
     waiting = {p: [by[k] for k in sorted(by)] for p, by in queues.items()}
     live: set[int] = set()
     for p in waiting:
         live.update(waiting[p].pop(0))
 
     def next_levels(frozen: set[int]) -> list[int]:
-        pools_done = {pools[f] for f in frozen}
         grown = []
-        for p in pools_done:
-            if waiting[p] and not any(pools[f] == p for f in live):
+        for p in {pool_of[f] for f in frozen}:
+            if waiting[p] and not any(pool_of[f] == p for f in live):
                 grown.extend(waiting[p].pop(0))
         return grown
 
@@ -70,7 +62,7 @@ def max_min(slopes: Sequence[float], constraints: Sequence[tuple[float, Sequence
     return x
 
 
-def _fill(live: set[int], slopes, constraints, resid, x, next_levels=None) -> None:
+def _fill(live: set[int], slopes, constraints, resid, x, next_levels) -> None:
     """Progressive filling of the ``live`` flows until each is frozen; ``next_levels(frozen)``
     names flows that start to grow once the flows ``frozen`` in a round are."""
     while live:
@@ -104,5 +96,5 @@ def _fill(live: set[int], slopes, constraints, resid, x, next_levels=None) -> No
                         live.discard(f)
             else:
                 resid[k] -= best * load
-        if next_levels is not None and frozen:
+        if frozen:
             live.update(next_levels(frozen))

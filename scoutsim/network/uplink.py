@@ -128,14 +128,16 @@ class SharedUplink:
                 return max(t.remaining - t.rate * (self.env.now - self._last), 0.0), t.rate
         return None
 
-    def pool_view(self, slot: int) -> tuple[float, list[tuple[float, float]]]:
-        """What a new transfer of ``slot`` would compete with now: its pool's capacity (the
-        link's under ``work_conserving``, the agent's slice under ``reserved``) and each
-        transfer of that pool as (bytes still to send, due)."""
+    def pool_view(self, slot: int) -> tuple[float, list[tuple[float, float, float]], float]:
+        """What a new transfer of ``slot`` would compete with now, for
+        :func:`scoutsim.decisions.online.grant`: its pool's capacity (the link's under
+        ``work_conserving``, the agent's slice under ``reserved``), each transfer of that pool
+        as (bytes still to send, due, the rate it would get alone: the pool's), and the new
+        transfer's own limit (the pool's: nothing else limits it here)."""
         dt = self.env.now - self._last
         pool = [t for t in self.active if not self.reserved or t.slot == slot]
         capacity = self.capacity * (self.weights[slot] / self.total_weight if self.reserved else 1.0)
-        return capacity, [(max(t.remaining - t.rate * dt, 0.0), t.due) for t in pool]
+        return capacity, [(max(t.remaining - t.rate * dt, 0.0), t.due, capacity) for t in pool], capacity
 
     def _ramp(self, slot: int, nbytes: float, done: simpy.Event, due: float = math.inf) -> None:
         # Flows still in their ramp count towards the share a new one expects: flows that

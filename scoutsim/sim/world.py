@@ -22,6 +22,7 @@ from scoutsim.network.channels import build_channel
 from scoutsim.sim.cloud import CloudQueue
 from scoutsim.physics.compute import ComputeModel, Site
 from scoutsim.config import ResolvedScenario, scope_names
+from scoutsim.config.checks import mode_problem
 from scoutsim.modes import parse_mode
 from scoutsim.physics.payload import kv_bytes, payload_bytes
 from scoutsim.decisions.policy import build_policy
@@ -202,31 +203,19 @@ def plan_demand(resolved, slot, spec, pool, compute, options, latency) -> Demand
 
 def planning_options(resolved: ResolvedScenario, spec, options: list[ModeOption]) -> list[ModeOption]:
     """The modes an allocator plans a group's weight from: those of its ``modes`` list that
-    the oracle and its models can serve, whatever its policy sends, then any other mode its
-    policy sends. A network allocates to devices, which it knows by what they can send, not
-    by their policies: so a group whose policy is changed for a comparison (a static mode
-    against adaptive) keeps the weight the other policies got, and policy comparisons stay
-    paired. (For ``adaptive`` the two lists are the same.)"""
+    the oracle and its models can serve (:func:`scoutsim.config.checks.mode_problem`),
+    whatever its policy sends, then any other mode its policy sends. A network allocates to
+    devices, which it knows by what they can send, not by their policies: so a group whose
+    policy is changed for a comparison (a static mode against adaptive) keeps the weight the
+    other policies got, and policy comparisons stay paired. (For ``adaptive`` the two lists
+    are the same.)"""
     known = {o.name: o for o in options}
-    oracle = resolved.oracle
-    edge_model, cloud_model = resolved.models[spec.edge_model], resolved.models[spec.cloud_model]
-    edge = Site(spec.edge_slowdown, spec.edge_prefill_tokens_per_s)
-    site = resolved.scenario.cloud_of(spec)
-    cloud = Site(site.slowdown, site.prefill_tokens_per_s)
-    whole = resolved.scenario.deadline_on == "answer"
     out = []
     for m in spec.modes:
         if m in known:
             out.append(known.pop(m))
-            continue
-        mode = parse_mode(m)
-        servable = oracle.has_entry(spec.edge_model, spec.cloud_model, m) \
-            and (not mode.mixed or edge_model.protected_layers) \
-            and (mode.kind != "scout" or cloud_model.family == edge_model.family) \
-            and all(oracle.has_timing(model, op)
-                    for model, op in ComputeModel.required(mode, spec.edge_model, spec.cloud_model, edge, cloud, whole))
-        if servable:
-            out.append(ModeOption(m, mode, oracle.draws(spec.edge_model, spec.cloud_model, m)))
+        elif mode_problem(spec, m, resolved.oracle, resolved.models, resolved.scenario) is None:
+            out.append(ModeOption(m, parse_mode(m), resolved.oracle.draws(spec.edge_model, spec.cloud_model, m)))
     return out + list(known.values())
 
 

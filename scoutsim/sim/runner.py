@@ -89,12 +89,9 @@ def replications(resolved: ResolvedScenario, workers: int = 1, start_method: str
     """Each replication's records, in replication order; ``done(r)`` after each one."""
     n = resolved.scenario.replications
     if workers <= 1 or n == 1:
-        pools = build_pools(resolved)
-        for r in range(n):
-            frame = run_replication(resolved, r, pools)
-            if done:
-                done(r)
-            yield frame
+        for parts in replication_parts(resolved, done=done):
+            frames = list(parts)
+            yield frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
         return
     # A process pool that reports a worker killed from outside (BrokenProcessPool) rather
     # than waiting for it forever.

@@ -116,19 +116,18 @@ def encode_point(point, resolved) -> PointFiles:
 
 def store_point(points_dir: Path, encoded: PointFiles) -> Path:
     """Write an encoded point into the sweep in one rename (all or nothing)."""
+    from scoutsim.results.output import swap_in
+
     out_dir = points_dir / encoded.point_id
     points_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=points_dir))  # a leftover a resume clears
     try:
         for name, data in encoded.files.items():
             (tmp / name).write_bytes(data)
-        if out_dir.exists():  # an unfinished directory (a file missing): replaced whole
-            shutil.rmtree(out_dir)
-        tmp.rename(out_dir)
+        return swap_in(tmp, out_dir)  # an unfinished directory there (a file missing) goes
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return out_dir
 
 
 def is_finished(point_dir: Path) -> bool:

@@ -61,6 +61,20 @@ def run_meta(resolved: ResolvedScenario, extra: dict | None = None) -> dict:
     }
 
 
+def swap_in(tmp: Path, out_dir: Path) -> Path:
+    """Put the finished directory ``tmp`` (beside ``out_dir``) in ``out_dir``'s place by
+    renames, so that ``out_dir`` is never half-written; what was there goes."""
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        out_dir.rename(old)
+        tmp.rename(out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(out_dir)
+    return out_dir
+
+
 class RunWriter:
     """``with RunWriter(out) as w: w.add(records)...; w.commit(...)``: all or nothing."""
 
@@ -82,15 +96,7 @@ class RunWriter:
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True, default=str) + "\n")
         if plots is not None:
             plots(tmp)
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            out_dir.rename(old)
-            tmp.rename(out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out_dir)
-        return out_dir
+        return swap_in(tmp, out_dir)
 
     def discard(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)

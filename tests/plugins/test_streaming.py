@@ -8,6 +8,7 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
 from scoutsim.results import requestsfile
 from scoutsim.results.requestsfile import RequestsWriter
@@ -64,8 +65,14 @@ def test_row_groups_match_whole_table_write(tmp_path, monkeypatch):
     assert [f.metadata.row_group(i).num_rows for i in range(f.num_row_groups)] == [1000, 1000, 1000, 1000, 101]
 
 
-def test_default_row_group_gives_to_parquet_bytes(tmp_path):
-    parts = [_table(n, i) for i, n in enumerate([300, 500])]
+# Parts written with the default row group give DataFrame.to_parquet's bytes for the whole
+# table. The second case has 200,000 distinct floats: a dictionary larger than pyarrow's 1 MB
+# page limit, so the writer falls back from dictionary to plain encoding part-way, and where it
+# does so must not depend on how the rows were cut into parts (a replication spilled by agent
+# range arrives in many).
+@pytest.mark.parametrize("sizes", [[300, 500], [70_000, 1, 60_000, 69_999]], ids=["small", "past_dictionary_limit"])
+def test_default_row_group_gives_to_parquet_bytes(tmp_path, sizes):
+    parts = [_table(n, i) for i, n in enumerate(sizes)]
     pd.concat(parts, ignore_index=True).to_parquet(tmp_path / "a.parquet", index=False)
     w = RequestsWriter(tmp_path / "b.parquet")
     for part in parts:
@@ -80,17 +87,3 @@ def test_no_records_gives_an_empty_table_with_the_columns(tmp_path):
     w.close()
     back = pd.read_parquet(tmp_path / "e.parquet")
     assert list(back.columns) == ["replication", "x", "mode"] and len(back) == 0
-
-
-def test_parts_give_to_parquet_bytes_past_the_dictionary_limit(tmp_path):
-    # 200,000 distinct floats make a dictionary larger than pyarrow's 1 MB page limit, so
-    # the writer falls back from dictionary to plain encoding part-way; where it does so
-    # must not depend on how the rows were cut into parts (a replication spilled by agent
-    # range arrives in many).
-    parts = [_table(n, i) for i, n in enumerate([70_000, 1, 60_000, 69_999])]
-    pd.concat(parts, ignore_index=True).to_parquet(tmp_path / "a.parquet", index=False)
-    w = RequestsWriter(tmp_path / "b.parquet")
-    for part in parts:
-        w.add(part)
-    w.close()
-    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()

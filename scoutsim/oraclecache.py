@@ -1,6 +1,6 @@
 """Reading oracle caches: the one door between the oracle and the simulator.
 
-An oracle cache is a directory (DESIGN.md, "Oracle cache") with ``meta.json``,
+An oracle cache is a directory (docs/oracle.md) with ``meta.json``,
 ``quality.parquet`` and ``timings.parquet``. The oracle builder writes it; the simulator
 reads it here and nowhere else. Both halves share the constants below.
 

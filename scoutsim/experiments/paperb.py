@@ -1,4 +1,4 @@
-"""``reproduce paper-b``: the study's simulation (RESEARCH.md s4) as it was run, then relaxed.
+"""``reproduce paper-b``: the study's simulation (docs/study.md) as it was run, then relaxed.
 
 Every experiment runs under the ``paper`` profile (the scenario files in scenarios/paper_b/,
 see :mod:`.paperb_profile`) and under each relaxation of one of its assumptions; each
@@ -45,7 +45,7 @@ MODE_ARMS = ("adaptive", "static:bf16", "static:int8", "static:mixed_int4", "sta
 ARMS_1S = ("adaptive", "static:int8", "static:mixed_int4", "static:int4", "static:scout@0.5")
 ALLOCATOR_ARMS = ("equal", "model_aware", "quality_max")
 QUICK = {"replications": 5, "duration_s": 600.0}
-STUDY_LOCAL_PCT = 75.0  # RESEARCH.md s4 mode table; the cache's local = bf16 (meta.json notes.local)
+STUDY_LOCAL_PCT = 75.0  # the study's mode table (docs/study.md); the cache's local = bf16 (meta.json notes.local)
 SHARES = ("on_time", "rounds_all_on_time", "fallback")  # metrics that are a share of requests or rounds
 
 

@@ -17,7 +17,7 @@ Sharing rules, with ``w_a`` the weight the allocator gave agent ``a``:
 One object keeps every transfer's remaining bytes. After each event it recomputes the
 rates and schedules a single timeout for the earliest finish; a version counter makes any
 earlier timeout stale, because SimPy cannot cancel a timeout. This costs O(transfers in
-flight) per event and no SimPy process per transfer (ANCHORS.md measured this idiom at
+flight) per event and no SimPy process per transfer (docs/models/uplink.md: this idiom measured at
 1.4-19x the throughput of interrupting per-flow processes).
 
 With ``tcp`` (a :class:`scoutsim.network.tcp.TcpModel`) the uplink adds what TCP does and a fluid

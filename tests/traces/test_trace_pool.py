@@ -86,10 +86,10 @@ def test_missing_real_trace_names_the_exact_import_command(tmp_path, monkeypatch
     # Paths in a scenario are relative to its folder; the command is for the user's shell.
     monkeypatch.chdir(tmp_path)
     cfg = _config(runs=[{"path": "../traces/real/umn_run69.csv", "format": "umn",
-                         "source": "../../shared/traces/umn-sigcomm21-5g-wild-uplink/merged-logs/S20UPM-run69.csv"}])
+                         "source": "../DATA/umn-sigcomm21-5g-wild-uplink/merged-logs/S20UPM-run69.csv"}])
     with pytest.raises(UserError) as info:
         TracePoolChannel.check(cfg, tmp_path / "scenarios")
-    assert ("python -m scoutsim traces import umn ../shared/traces/umn-sigcomm21-5g-wild-uplink/"
+    assert ("python -m scoutsim traces import umn DATA/umn-sigcomm21-5g-wild-uplink/"
             "merged-logs/S20UPM-run69.csv --out traces/real/umn_run69.csv") in str(info.value)
     assert "channel.runs[0]" in str(info.value)
 

@@ -31,6 +31,7 @@ COMMANDS = {
     "bench": "performance benchmarks",
     "bound": "the clairvoyant optimum of a small scenario, and each policy's gap to it",
     "schema": "print the scenario format (JSON Schema, or the Markdown reference)",
+    "examples": "copy the shipped scenarios into a folder for editing",
 }
 
 

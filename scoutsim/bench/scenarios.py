@@ -17,10 +17,11 @@ from pathlib import Path
 import yaml
 
 from scoutsim.config import ResolvedScenario, scenario_from_dict
+from scoutsim import shipped
 from scoutsim.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[2]
-MAIN = ROOT / "scenarios" / "8agents_100mbps.yaml"
+MAIN = shipped.folder("scenarios") / "8agents_100mbps.yaml"
 # The identity cases are built from the main scenario as it stood before issue #10 gave it
 # answer-length decode (a frozen copy), so that saved references stay comparable.
 IDENTITY_BASE = ROOT / "benchmarks" / "identity_main.yaml"
@@ -28,7 +29,7 @@ IDENTITY_BASE = ROOT / "benchmarks" / "identity_main.yaml"
 
 def main_dict() -> dict:
     if not MAIN.is_file():
-        raise UserError(f"the main scenario {MAIN} is missing; run the benchmarks from a scoutsim checkout")
+        raise UserError(f"the main scenario {MAIN} is missing: this scoutsim was installed without its shipped scenarios")
     return yaml.safe_load(MAIN.read_text())
 
 

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 import scoutsim.network.channels.trace_pool  # noqa: F401  (registers the trace_pool channel kind)
+from scoutsim import shipped
 from scoutsim.errors import UserError
 from scoutsim.experiments.paperb_profile import VARIANTS, Relaxation, grid_changes
 from scoutsim.experiments.sweep import read_raw, run_sweep
@@ -39,7 +40,7 @@ from scoutsim.experiments.tables import finished_points
 from scoutsim.experiments.verdicts import Interval, share_interval
 from scoutsim.intervals import t_interval
 
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "paper_b"
+SCENARIO_DIR = shipped.folder("scenarios") / "paper_b"
 MODE_ARMS = ("adaptive", "static:bf16", "static:int8", "static:mixed_int4", "static:int4",
              "static:scout@0.5", "static:local")
 ARMS_1S = ("adaptive", "static:int8", "static:mixed_int4", "static:int4", "static:scout@0.5")

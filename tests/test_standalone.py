@@ -55,3 +55,28 @@ def test_the_pattern_catches_each_kind_of_outside_reference():
         assert OUTSIDE.search(line), line
     assert not OUTSIDE.search("the study's mode table (docs/study.md, n = 50)")
 
+
+
+DOCS = ROOT / "docs"
+SECTIONS = ["## Description", "## Scope and limitations", "## Validation", "## References"]
+LINK = re.compile(r"\]\(([^)#\s]+\.md)(?:#[^)]*)?\)")
+
+
+def test_every_model_page_has_the_four_sections_in_order():
+    pages = sorted((DOCS / "models").glob("*.md"))
+    assert len(pages) >= 9  # payload, compute, uplink, virtual_time, topology, channels, estimators, ...
+    for page in pages:
+        headings = [line.strip() for line in page.read_text().splitlines() if line.startswith("## ")]
+        assert headings == SECTIONS, f"{page.relative_to(ROOT)}: {headings}"
+
+
+def test_the_index_lists_every_page_and_every_link_is_a_page_of_the_index():
+    index = (DOCS / "README.md").read_text()
+    listed = {(DOCS / target).resolve() for target in LINK.findall(index)}
+    on_disk = {p.resolve() for p in DOCS.rglob("*.md")} - {(DOCS / "README.md").resolve()}
+    assert on_disk <= listed, sorted(str(p.relative_to(ROOT)) for p in on_disk - listed)
+    for page in on_disk | {(ROOT / "README.md").resolve()}:
+        for target in LINK.findall(page.read_text()):
+            resolved = (page.parent / target).resolve()
+            # A page another part of the project writes may not exist yet, but it must be planned.
+            assert resolved.is_file() or resolved in listed, f"{page.relative_to(ROOT)} links {target}"

@@ -6,6 +6,7 @@ import itertools
 from pathlib import Path
 
 import numpy as np
+import pydantic
 import pytest
 
 from scoutsim.network.channels.trace_pool import TracePoolChannel
@@ -95,11 +96,11 @@ def test_missing_real_trace_names_the_exact_import_command(tmp_path, monkeypatch
 
 
 def test_config_validation():
-    with pytest.raises(Exception, match="devices"):
+    with pytest.raises(pydantic.ValidationError, match="devices"):
         _config(runs=["a.csv"], per="device")
-    with pytest.raises(Exception, match="unknown trace format"):
+    with pytest.raises(pydantic.ValidationError, match="unknown trace format"):
         _config(runs=[{"path": "a.csv", "format": "csv", "source": "x"}])
-    with pytest.raises(Exception, match="both format and source"):
+    with pytest.raises(pydantic.ValidationError, match="both format and source"):
         _config(runs=[{"path": "a.csv", "format": "umn"}])
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError, match=r"colour\n\s+Extra inputs are not permitted"):
         _config(runs=["a.csv"], colour="red")

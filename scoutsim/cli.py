@@ -17,6 +17,7 @@ import argparse
 import importlib
 import signal
 import sys
+from typing import NoReturn
 
 from scoutsim import __version__
 from scoutsim.errors import UserError
@@ -36,7 +37,7 @@ COMMANDS = {
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:
+    def error(self, message: str) -> NoReturn:
         # Bad flags are bad input too: usage, one message, exit 2 (argparse's convention).
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")

@@ -83,7 +83,7 @@ def check(directory: Path, scratch: Path, only: list[str] | None = None,
           rtol: float = 0.0) -> dict[str, tuple[bool, list[str]]]:
     """Per scenario: (equal, notes): equal when identical, or within ``rtol``; notes say what differs."""
     scratch.mkdir(parents=True, exist_ok=True)
-    report = {}
+    report: dict[str, tuple[bool, list[str]]] = {}
     for name, data in identity_cases().items():
         if only and name not in only:
             continue

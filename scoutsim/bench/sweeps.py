@@ -73,7 +73,7 @@ def measure(quick: bool = False, repeats: int | None = None, ray: bool | None = 
         cases += [("command, --workers 1", "command", 1, None),
                   ("command, --workers 2", "command", 2, "command, --workers 1")]
     best = {c[0]: float("inf") for c in cases}
-    first = {}
+    first: dict[str, float] = {}
     reference, points = None, 0
     scratch = Path(tempfile.mkdtemp(prefix="scoutsim-bench-sweep-"))
     try:

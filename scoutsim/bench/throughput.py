@@ -33,6 +33,7 @@ def measure(quick: bool = False, repeats: int | None = None) -> dict:
         sim_best = min(sim_best, time.perf_counter() - start)
         events = needed_events(requests, latency)
         floor_best = min(floor_best, timeout_cost(events, repeats=1))
+    assert requests is not None  # repeats >= 1
     n = len(requests)
     per_request = sim_best / n
     floor_per_request = floor_best * events / n

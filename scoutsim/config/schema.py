@@ -7,7 +7,7 @@ channel brings its own keys without changes here.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal, Mapping, Optional, Sequence, Union
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator, model_validator
 
@@ -30,7 +30,7 @@ def key_path(loc: tuple, prefix: str = "") -> str:
     return out
 
 
-def describe_errors(errors: list[dict], prefix: str) -> str:
+def describe_errors(errors: Sequence[Mapping[str, Any]], prefix: str) -> str:
     lines = []
     for err in errors:
         msg = err["msg"].removeprefix("Value error, ")

@@ -6,7 +6,7 @@ identity scenarios (:func:`scoutsim.bench.scenarios.identity_cases`) and writes 
 where the bytes differ, every column exactly (NaN equal to NaN), naming what differs.
 
 With ``rtol`` > 0, float columns may differ by that much relative (the virtual-time uplink
-of issue 13 computes the same finish times by other float arithmetic, so they move in the
+computes the same finish times by other float arithmetic, so they move in the
 last bits); every other column must still be equal, and the largest relative difference of
 each float column is reported either way.
 """

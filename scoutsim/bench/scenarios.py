@@ -22,7 +22,7 @@ from scoutsim.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = shipped.folder("scenarios") / "8agents_100mbps.yaml"
-# The identity cases are built from the main scenario as it stood before issue #10 gave it
+# The identity cases are built from the main scenario as it stood before it had
 # answer-length decode (a frozen copy), so that saved references stay comparable.
 IDENTITY_BASE = ROOT / "benchmarks" / "identity_main.yaml"
 
@@ -34,7 +34,7 @@ def main_dict() -> dict:
 
 
 def identity_base() -> dict:
-    """The main scenario as it stood before issue #10 (see IDENTITY_BASE)."""
+    """The main scenario as it stood before answer-length decode (see IDENTITY_BASE)."""
     return yaml.safe_load(IDENTITY_BASE.read_text())
 
 
@@ -96,7 +96,7 @@ def city(devices: int, cells: int, duration_s: float) -> dict:
     cloud GPU per cell, superposed arrivals.
 
     Each cell is an independent uplink of the existing kind (``SharedUplink`` /
-    ``VirtualTimeUplink``); a cell/topology model shared between cells (issue 9) is not
+    ``VirtualTimeUplink``); a cell/topology model shared between cells is not
     used here.
     """
     per_link_rate = 8 * 0.2

@@ -3,7 +3,7 @@ two local workers and (when Ray is importable) two CPUs of a local Ray instance,
 one run and interleaved (one of each, then again; the best of each), with its tables
 checked identical.
 
-Target (issue 13): two workers at least 1.8x faster than one, locally and on Ray. What is
+Target: two workers at least 1.8x faster than one, locally and on Ray. What is
 timed is :func:`~scoutsim.experiments.sweep.run_sweep` from the scenario file to the tidy
 tables on disk (resolving every point, the pool's start, the runs, the points' files, the
 tables); not the interpreter's start and imports, the same for every executor. The Ray

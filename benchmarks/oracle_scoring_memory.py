@@ -80,7 +80,7 @@ def _child(method: str, tokens: int, dtype: str) -> dict:
     t.join()
     peak[0] = max(peak[0], proc.memory_info().rss)
     return {"method": method, "tokens": tokens, "peak_extra_bytes": peak[0] - base, "seconds": seconds,
-            "q2c_sum": float(q2c.sum()), "h2o_sum": float(h2o.sum())}
+            "q2c_sum": float(q2c.sum()), "snapkv_sum": float(snap.sum()), "h2o_sum": float(h2o.sum())}
 
 
 def main() -> int:

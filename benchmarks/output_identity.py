@@ -8,11 +8,11 @@ Exit status 1 when any scenario's requests.parquet differs (the differing column
 printed; with --rtol, float columns within that relative tolerance pass, with their largest
 relative difference printed). See scoutsim/bench/identity.py.
 
-Reference story: /work/golden0 was saved before issue 13. Issue 13's virtual-time uplink
+Reference story: the virtual-time uplink (scoutsim/network/vtime.py)
 computes the same finish times by other float arithmetic, so tx_end_s, done_s, latency_s
 and est_rate_mbps moved in their last bits (largest relative difference about 1e-14); every
 other column (modes chosen, payloads, deadlines met) is unchanged. Against a reference
-saved before issue 13, check with --rtol 1e-9; save a new reference after it.
+saved before it, check with --rtol 1e-9; save a new reference after it.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ The oracle half (:mod:`.oracle`) imports only the foundation and the door.
 Old flat import paths (``scoutsim.uplink``...) still resolve for one release (:mod:`._moved`).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from scoutsim import _moved
 

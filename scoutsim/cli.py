@@ -17,6 +17,7 @@ import argparse
 import importlib
 import signal
 import sys
+from typing import NoReturn
 
 from scoutsim import __version__
 from scoutsim.errors import UserError
@@ -31,11 +32,12 @@ COMMANDS = {
     "bench": "performance benchmarks",
     "bound": "the clairvoyant optimum of a small scenario, and each policy's gap to it",
     "schema": "print the scenario format (JSON Schema, or the Markdown reference)",
+    "examples": "copy the shipped scenarios into a folder for editing",
 }
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:
+    def error(self, message: str) -> NoReturn:
         # Bad flags are bad input too: usage, one message, exit 2 (argparse's convention).
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")

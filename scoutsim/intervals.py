@@ -19,7 +19,7 @@ intervals never leave their range: a bootstrap interval is made of resampled mea
 inside the data's range; Wilson's interval lies in [0, 1] by construction; the replication
 interval is intersected with [0, 1], which cannot lower its coverage because the true mean
 of proportions lies in [0, 1]. The symmetric t interval of a bounded mean near 0 or 1 is
-what gave ``[-0.003, 0.020]`` for an INT2 F1 (issue #11), hence the bootstrap.
+what gave ``[-0.003, 0.020]`` for an INT2 F1 of a measured cache, hence the bootstrap.
 
 Randomness: the bootstrap draws from ``numpy.random.default_rng(SeedSequence(seed))``, so
 the same data and seed give the same interval.

@@ -1,4 +1,4 @@
-"""The transmission-mode grammar (a DESIGN.md contract).
+"""The transmission-mode grammar (a contract: docs/models/payload.md).
 
 ::
 

@@ -1,6 +1,6 @@
 """Reading oracle caches: the one door between the oracle and the simulator.
 
-An oracle cache is a directory (DESIGN.md, "Oracle cache") with ``meta.json``,
+An oracle cache is a directory (docs/oracle.md) with ``meta.json``,
 ``quality.parquet`` and ``timings.parquet``. The oracle builder writes it; the simulator
 reads it here and nowhere else. Both halves share the constants below.
 
@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scoutsim import shipped
 from scoutsim.digest import file_sha256  # noqa: F401  (the builder's door to it)
 from scoutsim.errors import CacheError
 from scoutsim.modes import ModeError, canonical
@@ -41,12 +42,12 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 def resolve_cache_dir(name_or_path: str, base: Path | None = None) -> Path:
     """A path as given, else ``oracle_cache/<name>`` beside the scenario, the working
-    directory, or the scoutsim checkout."""
+    directory, or the shipped caches (the checkout's or the wheel's)."""
     candidates = [Path(name_or_path)]
     if base is not None:
         candidates += [base / name_or_path, base / "oracle_cache" / name_or_path,
                        base.parent / "oracle_cache" / name_or_path]
-    candidates += [Path.cwd() / "oracle_cache" / name_or_path, PACKAGE_ROOT / "oracle_cache" / name_or_path]
+    candidates += [Path.cwd() / "oracle_cache" / name_or_path, shipped.folder("oracle_cache") / name_or_path]
     for c in candidates:
         if (c / "meta.json").is_file():
             return c.resolve()

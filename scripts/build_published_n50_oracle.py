@@ -1,16 +1,16 @@
 """Write ``oracle_cache/published-squad-v2-n50``: the study's n = 50 mode table as an oracle cache.
 
-The study's simulation (RESEARCH.md section 4) scored its modes with its n = 50 mode table
+The study's simulation (docs/study.md) scored its modes with its n = 50 mode table
 (Qwen2.5-7B edge, 170-token SQuAD v2 contexts, quality as % of full KV): BF16 100 %, INT8
 99.6 %, mixed INT4 107 %, INT4 96.2 %, scout 81-110 %, local 75 %. ``published-squad-v2``
 holds the n = 200 figures instead (INT4 68.7 %, mixed INT4 93.6 %); ``reproduce paper-b``
 runs the study's experiment on this cache and relaxes it to that one.
 
-Every number is quoted from ../shared/RESEARCH.md or derived from one by the formula given
+Every number is quoted from docs/study.md or derived from one by the formula given
 beside it. Percentages become F1 as ``full-KV F1 x percentage``, so quality as % of full KV
 (the study's unit) comes back exactly. Means only (``sample_id = -1``), each with its ``n``.
 
-Consistency rule shared with ``published-squad-v2`` (DESIGN.md): ``local`` is the edge model
+Consistency rule shared with ``published-squad-v2`` (docs/models/payload.md, modes): ``local`` is the edge model
 answering from its own full KV, so its F1 equals ``bf16``'s. The study's "local 75 %" is not
 an oracle entry: it is kept in ``meta.json`` under ``notes.local`` (``study_pct: 75``), and
 ``reproduce paper-b`` quotes it, labelled as the study's number, where it judges that claim.
@@ -38,7 +38,7 @@ from scoutsim.physics.models import BUILTIN_MODELS  # noqa: E402
 NAME = "published-squad-v2-n50"
 Q7, Q14, MIS = n200.Q7, n200.Q14, n200.MIS
 F7, F14, FMIS = n200.F7, n200.F14, n200.FMIS
-TABLE = "the study's mode table (RESEARCH.md s4, n = 50)"
+TABLE = "the study's mode table (docs/study.md, n = 50)"
 STUDY_LOCAL_PCT = 75.0
 
 # (edge, cloud, mode, f1, n, source)
@@ -73,7 +73,7 @@ ABSENT = {
 
 NOTES = {
     "local": {"study_pct": STUDY_LOCAL_PCT,
-              "text": "the study's mode table gives local at 75 % of full KV (RESEARCH.md s4, and s2: 'about "
+              "text": "the study's mode table gives local at 75 % of full KV (docs/study.md: 'about "
                       "75 % of the cloud's quality'). The edge model answering from its own full KV scores what "
                       "bf16 scores, so the cache's local entry equals bf16; the 75 % (probably the edge model "
                       "against the cloud model's quality) is kept here as the study's number."},

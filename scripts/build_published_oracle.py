@@ -1,10 +1,10 @@
 """Write ``oracle_cache/published-squad-v2``: the study's published figures as an oracle cache.
 
-Every number below is quoted from ../shared/RESEARCH.md (the study's own measurements) or
+Every number below is quoted from docs/study.md (the study's own measurements) or
 derived from one by a formula stated beside it. The cache holds means only
 (``sample_id = -1``), each with its sample size ``n``; the simulator then scores every
 request of a mode with that mean. Text statistics (bytes per token, question and answer
-sizes) are measured from the real SQuAD v2 dev subset in ../shared/data.
+sizes) are measured from the real SQuAD v2 dev set (https://rajpurkar.github.io/SQuAD-explorer/).
 
 Usage: python scripts/build_published_oracle.py [--out DIR] [--data PATH]
 """
@@ -28,12 +28,12 @@ from scoutsim.oraclecache import file_sha256  # noqa: E402
 
 NAME = "published-squad-v2"
 SOURCE = ("Task-Aware KV-Cache Compression; Scout: Bandwidth-Adaptive KV-Cache Transport "
-          "(papers in preparation), as summarised in scoutsim's shared/RESEARCH.md sections 2-4")
-MEAN_CONTEXT_TOKENS = 170  # RESEARCH.md section 1: "SQuAD v2 contexts average about 170 tokens"
+          "(papers in preparation), as summarised in scoutsim's docs/study.md")
+MEAN_CONTEXT_TOKENS = 170  # docs/study.md: "SQuAD v2 contexts average about 170 tokens"
 
 F7, F14, F14_ALT, F3, FMIS = 0.776, 0.803, 0.898, 0.770, 0.258
 Q7, Q14, MIS, Q3 = "qwen2.5-7b", "qwen2.5-14b", "mistral-7b", "qwen2.5-3b"
-N200 = "n = 200 unified run (RESEARCH.md s3)"
+N200 = "n = 200 unified run (docs/study.md)"
 
 # (edge, cloud, mode, f1, n, how the figure was obtained)
 QUALITY = [
@@ -46,7 +46,7 @@ QUALITY = [
     (Q7, Q14, "scout@0.5", 0.541 + 0.047, 200, "cloud-own Q2C 0.541 + 0.047 (s3, n = 200; not significant)"),
     (Q7, Q14, "scout@0.25", 0.368 + 0.059, 200, "cloud-own Q2C 0.368 + 0.059 (s3, n = 200; not significant)"),
     (Q7, Q14, "local", F7, 200, "the 7B answering on the edge is the bf16 model on its own full cache, "
-     "so it scores bf16's 0.776 (DESIGN.md modes); the study's 'local 75 %' (n = 50) is kept in "
+     "so it scores bf16's 0.776 (docs/models/payload.md, modes); the study's 'local 75 %' (n = 50) is kept in "
      "meta.json figure_choices"),
     (Q7, Q14, "text", F14, 50, "the cloud prefills the text itself: Qwen2.5-14B full-KV F1 0.803 "
      "(the batch the scout comparison used, n = 50; another batch gave 0.898)"),
@@ -83,10 +83,10 @@ FIGURE_CHOICES = {
     "qwen2.5-7b / qwen2.5-14b / local": {
         "uses": F7,
         "why": "local is the edge model answering from its own full KV cache: the same model, cache and "
-               "decoder as bf16, so both must score the same (DESIGN.md 'Modes'; a test checks every shipped "
+               "decoder as bf16, so both must score the same (docs/models/payload.md, 'Modes'; a test checks every shipped "
                "cache for such equalities, scoutsim/oracle/consistency.py)",
         "study_figure": round(F7 * 0.75, 6),
-        "study_source": "the study's mode table: local 75 % of full KV (RESEARCH.md s4, n = 50), i.e. "
+        "study_source": "the study's mode table: local 75 % of full KV (docs/study.md, n = 50), i.e. "
                         "0.776 x 0.75; measured in another batch with another prompt than the 0.776",
     },
 }
@@ -199,7 +199,7 @@ def main(build_cache=None, name: str = NAME, doc: str = __doc__) -> None:
     ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=ROOT / "oracle_cache" / name)
     ap.add_argument("--data", type=Path, help="a SQuAD v2 dev set JSON (its text statistics go into meta.json)",
-                    default=ROOT.parent / "shared" / "data" / "squad_v2_dev_cs224n_split" / "dev-v2.0.json")
+                    default=ROOT / "tests" / "fixtures" / "data" / "squad_v2_dev_cs224n_split" / "dev-v2.0.json")
     args = ap.parse_args()
     (build_cache or build)(args.out, args.data)
     print(f"wrote {args.out}")

@@ -1,5 +1,5 @@
 """Add what the shipped measured caches' builds did not record to their ``meta.json``, and
-regenerate every shipped cache's README from its ``meta.json`` (issue #11).
+regenerate every shipped cache's README from its ``meta.json``.
 
 The data files are not touched: per-sample F1 and timings stay the measured values, and
 the sha256 entries are recomputed by the oracle's one meta writer (``writer.write_meta``),

@@ -69,7 +69,7 @@ def test_bootstrap_of_constant_values_is_the_point(value):
 
 
 def test_bootstrap_stays_in_range_where_t_leaves_it():
-    # The INT2 shape of issue #11: mostly zeros, one partial answer.
+    # The INT2 shape of the measured caches: mostly zeros, one partial answer.
     f1 = np.zeros(45)
     f1[7] = 0.4
     t = intervals.t_interval(f1)

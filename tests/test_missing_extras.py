@@ -8,8 +8,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
-
 from scoutsim.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -78,9 +78,7 @@ def test_published_cache_rebuilds_identically(tmp_path):
     import subprocess
     import sys
 
-    data = ROOT.parent / "shared" / "data" / "squad_v2_dev_cs224n_split" / "dev-v2.0.json"
-    if not data.is_file():
-        pytest.skip("../shared/data is not beside this checkout")
+    data = ROOT / "tests" / "fixtures" / "data" / "squad_v2_dev_cs224n_split" / "dev-v2.0.json"
     out = tmp_path / "rebuilt"
     subprocess.run([sys.executable, str(ROOT / "scripts" / "build_published_oracle.py"), "--out", str(out),
                     "--data", str(data)], check=True, capture_output=True)

@@ -24,7 +24,7 @@ def kv(n, bits, layers=28):
 
 EXPECTED = {
     170: {
-        "bf16": HEADER + 9_748_480,  # RESEARCH.md: 9.7 MB
+        "bf16": HEADER + 9_748_480,  # the study: 9.7 MB (docs/study.md)
         "int8": HEADER + 4_874_240 + 76_160,
         "int4": HEADER + 2_437_120 + 76_160,
         "int3": HEADER + 1_827_840 + 76_160,
@@ -40,7 +40,7 @@ EXPECTED = {
         "local": 0,
     },
     1024: {
-        "bf16": HEADER + 58_720_256,  # RESEARCH.md: 58.7 MB
+        "bf16": HEADER + 58_720_256,  # the study: 58.7 MB
         "int8": HEADER + 29_360_128 + 458_752,
         "int4": HEADER + 14_680_064 + 458_752,
         "mixed_int4": HEADER + 2 * 4 * 1024 * 128 * 2 + 27 * 2 * 4 * 1024 * 128 // 2 + 27 * 2 * 4 * 1024 * 2,
@@ -69,7 +69,7 @@ def test_scout_without_context_at_cloud_sends_the_text_too():
 
 
 def test_study_sizes_in_megabytes():
-    # RESEARCH.md section 1: KV at 1024 tokens, BF16 (headers aside).
+    # The study's table (docs/models/payload.md): KV at 1024 tokens, BF16 (headers aside).
     for name, mb in [("qwen2.5-3b", 37.7), ("qwen2.5-14b", 201.3), ("mistral-7b", 134.2),
                      ("phi-3.5-mini", 402.7), ("pythia-2.8b", 335.5)]:
         got = payload_bytes(BUILTIN_MODELS[name], parse_mode("bf16"), 1024, context_bytes=0, question_bytes=0)
@@ -77,7 +77,7 @@ def test_study_sizes_in_megabytes():
 
 
 def test_mixed_int4_is_27_7_percent_of_bf16_without_scales():
-    # RESEARCH.md: (1x16 + 27x4)/28 = 4.43 bits, 27.7 % of BF16 (scales aside).
+    # The study: (1x16 + 27x4)/28 = 4.43 bits, 27.7 % of BF16 (scales aside).
     bits = (1 * 16 + 27 * 4) / 28
     assert bits / 16 == pytest.approx(0.277, abs=0.001)
     shape = BUILTIN_MODELS["qwen2.5-7b"]

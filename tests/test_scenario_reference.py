@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import jsonschema
+import pydantic
 import pytest
 import yaml
 
@@ -52,18 +53,25 @@ def test_json_schema_accepts_shipped_scenarios(path):
     jsonschema.validate(yaml.safe_load(path.read_text()), json_schema())
 
 
-@pytest.mark.parametrize("edit", [
-    lambda d: d.update(bogus=1),                                         # unknown top-level key
-    lambda d: d["uplinks"][0]["channel"].update(kind="wavelet"),         # unregistered kind
-    lambda d: d["uplinks"][0]["channel"].update(mbps_typo=3),            # key of no kind
-    lambda d: d["agents"][0].update(deadline_s=-1),                      # bound
-    lambda d: d["agents"][0]["arrival"].update(kind="bursty"),
-    lambda d: d.pop("oracle"),                                           # required key
+# Each edit, and where both validators must say the problem is: the schema's path of the
+# offending value, and pydantic's error naming that key with what was wrong.
+@pytest.mark.parametrize("edit,path,pydantic_says", [
+    (lambda d: d.update(bogus=1), [], r"bogus\n\s+Extra inputs are not permitted"),     # unknown top-level key
+    (lambda d: d["uplinks"][0]["channel"].update(kind="wavelet"),                      # unregistered kind
+     ["uplinks", 0, "channel"], r"uplinks\.0\.channel\n.*unknown channel kind 'wavelet'"),
+    (lambda d: d["uplinks"][0]["channel"].update(mbps_typo=3),                         # key of no kind
+     ["uplinks", 0, "channel"], r"uplinks\.0\.channel\n.*mbps_typo: unknown key"),
+    (lambda d: d["agents"][0].update(deadline_s=-1),                                   # bound
+     ["agents", 0, "deadline_s"], r"agents\.0\.deadline_s\n\s+Input should be greater than 0"),
+    (lambda d: d["agents"][0]["arrival"].update(kind="bursty"),
+     ["agents", 0, "arrival"], r"agents\.0\.arrival\n.*'bursty'"),
+    (lambda d: d.pop("oracle"), [], r"oracle\n\s+Field required"),                     # required key
 ])
-def test_json_schema_rejects_what_the_simulator_rejects(edit):
+def test_json_schema_rejects_what_the_simulator_rejects(edit, path, pydantic_says):
     data = yaml.safe_load((ROOT / "scenarios" / "8agents_100mbps.yaml").read_text())
     edit(data)
-    with pytest.raises(jsonschema.ValidationError):
+    with pytest.raises(jsonschema.ValidationError) as info:
         jsonschema.validate(data, json_schema())
-    with pytest.raises(Exception):
+    assert list(info.value.absolute_path) == path
+    with pytest.raises(pydantic.ValidationError, match=pydantic_says):
         Scenario.model_validate(data)

@@ -1,12 +1,12 @@
 """A city in one run: 10^5 devices over 1,000 cells for 60 simulated seconds.
 
 The scenario (:func:`scoutsim.bench.scenarios.city`) puts the main scenario's device mix
-and per-cell load on every cell; each cell is its own uplink (the cell/topology model of
-issue 9 is not used), with superposed arrivals. It runs in a fresh process so that its peak
+and per-cell load on every cell; each cell is its own uplink (the cell/topology model is
+not used), with superposed arrivals. It runs in a fresh process so that its peak
 resident memory (``ru_maxrss``) is its own: building the world, running it and building
 the request table, with the interpreter and libraries (about 150 MB of it is the imports).
 
-Target (issue 13): peak memory <= 1 GB; its requests/s reported.
+Target: peak memory <= 1 GB; its requests/s reported.
 """
 
 from __future__ import annotations

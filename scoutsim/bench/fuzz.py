@@ -35,9 +35,9 @@ import numpy as np
 import pandas as pd
 
 from scoutsim.bench.fuzz_inputs import KINDS, STRATEGIES, Case
-from scoutsim.oraclecache import PACKAGE_ROOT
+from scoutsim import shipped
 
-SHIPPED_ORACLE = PACKAGE_ROOT / "oracle_cache" / "published-squad-v2"
+SHIPPED_ORACLE = shipped.folder("oracle_cache") / "published-squad-v2"
 CASE_LIMIT_S = 30  # runs of up to HEAVY_WORK take a few seconds; longer is a hang
 HEAVY_WORK = 2 * 10**4  # expected requests + agents over all replications
 REQUEST_COLUMNS = ["replication", "agent", "request", "edge_model", "cloud_model", "uplink", "arrival_s", "mode",

@@ -9,7 +9,6 @@ simulated time) so that a mutation that happens to be valid runs in milliseconds
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 import math

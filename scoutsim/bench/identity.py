@@ -6,7 +6,7 @@ identity scenarios (:func:`scoutsim.bench.scenarios.identity_cases`) and writes 
 where the bytes differ, every column exactly (NaN equal to NaN), naming what differs.
 
 With ``rtol`` > 0, float columns may differ by that much relative (the virtual-time uplink
-of issue 13 computes the same finish times by other float arithmetic, so they move in the
+computes the same finish times by other float arithmetic, so they move in the
 last bits); every other column must still be equal, and the largest relative difference of
 each float column is reported either way.
 """
@@ -83,7 +83,7 @@ def check(directory: Path, scratch: Path, only: list[str] | None = None,
           rtol: float = 0.0) -> dict[str, tuple[bool, list[str]]]:
     """Per scenario: (equal, notes): equal when identical, or within ``rtol``; notes say what differs."""
     scratch.mkdir(parents=True, exist_ok=True)
-    report = {}
+    report: dict[str, tuple[bool, list[str]]] = {}
     for name, data in identity_cases().items():
         if only and name not in only:
             continue

@@ -9,7 +9,7 @@ Output: ``write_results`` (requests.parquet, summary.csv, scenario.yaml, meta.js
 plots apart) against the simulation that produced the table, in the same run.
 
 State per device: what the world holds per device in the city scenario at 10^5 devices
-(:func:`scoutsim.bench.scenarios.city`, superposed arrivals; issue 13 target: under 2 kB),
+(:func:`scoutsim.bench.scenarios.city`, superposed arrivals; target: under 2 kB),
 once built and after a 60 s run with its request records dropped.
 """
 
@@ -41,7 +41,7 @@ def memory(quick: bool = False) -> list[dict]:
     return [peak_per_request(main), peak_per_request(big)]
 
 
-DEVICE_TARGET = 2000  # bytes of state per device (issue 13)
+DEVICE_TARGET = 2000  # bytes of state per device
 
 
 def device_state(devices: int, cells: int | None = None, duration_s: float = 60.0) -> dict:

@@ -9,7 +9,7 @@ per event (wall time of the run over the uplink's events: finishes plus capacity
 is measured for ``n`` = 4 (light load) and ``n`` = 1,000 (saturated), for both models:
 the general O(n) one (:class:`SharedUplink`) and virtual time (:class:`VirtualTimeUplink`).
 
-Target (issue 13): with virtual time, the saturated cost per event within 2x the light one.
+Target: with virtual time, the saturated cost per event within 2x the light one.
 """
 
 from __future__ import annotations

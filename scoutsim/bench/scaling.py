@@ -9,12 +9,12 @@ per request against the 8-agent case's, measured in the same run.
 
 SimPy's own cost per event grows with the number of pending events (its queue is a binary
 heap). With per-device arrivals every agent has its next arrival pending; with superposed
-arrivals (issue 13, :mod:`scoutsim.sim.arrivals`, what this benchmark runs) each agent
+arrivals (:mod:`scoutsim.sim.arrivals`, what this benchmark runs) each agent
 group has one. The floor of each size is measured too: as many plain timeout loops as
 there are arrival sources pending (:mod:`scoutsim.bench.floor`). Cost over floor is then the
 share of the cost that is scoutsim's own.
 
-Target (issue 13): the cost per request at 10^5 agents within 1.3x the cost at 8.
+Target: the cost per request at 10^5 agents within 1.3x the cost at 8.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from scoutsim.sim.world import World, build_pools
 
 AGENTS = (8, 64, 512, 4096, 10_000, 100_000)
 UPLINKS = (1, 100)
-FLAT = 1.3  # the largest run cost per request, relative to 8 agents, still called flat (issue 13)
+FLAT = 1.3  # the largest run cost per request, relative to 8 agents, still called flat
 MOST_REQUESTS = 200_000  # at 10^5 agents, 2 requests each: the run, not the build, is timed
 
 

@@ -17,23 +17,24 @@ from pathlib import Path
 import yaml
 
 from scoutsim.config import ResolvedScenario, scenario_from_dict
+from scoutsim import shipped
 from scoutsim.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[2]
-MAIN = ROOT / "scenarios" / "8agents_100mbps.yaml"
-# The identity cases are built from the main scenario as it stood before issue #10 gave it
+MAIN = shipped.folder("scenarios") / "8agents_100mbps.yaml"
+# The identity cases are built from the main scenario as it stood before it had
 # answer-length decode (a frozen copy), so that saved references stay comparable.
 IDENTITY_BASE = ROOT / "benchmarks" / "identity_main.yaml"
 
 
 def main_dict() -> dict:
     if not MAIN.is_file():
-        raise UserError(f"the main scenario {MAIN} is missing; run the benchmarks from a scoutsim checkout")
+        raise UserError(f"the main scenario {MAIN} is missing: this scoutsim was installed without its shipped scenarios")
     return yaml.safe_load(MAIN.read_text())
 
 
 def identity_base() -> dict:
-    """The main scenario as it stood before issue #10 (see IDENTITY_BASE)."""
+    """The main scenario as it stood before answer-length decode (see IDENTITY_BASE)."""
     return yaml.safe_load(IDENTITY_BASE.read_text())
 
 
@@ -95,7 +96,7 @@ def city(devices: int, cells: int, duration_s: float) -> dict:
     cloud GPU per cell, superposed arrivals.
 
     Each cell is an independent uplink of the existing kind (``SharedUplink`` /
-    ``VirtualTimeUplink``); a cell/topology model shared between cells (issue 9) is not
+    ``VirtualTimeUplink``); a cell/topology model shared between cells is not
     used here.
     """
     per_link_rate = 8 * 0.2

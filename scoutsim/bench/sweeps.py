@@ -3,7 +3,7 @@ two local workers and (when Ray is importable) two CPUs of a local Ray instance,
 one run and interleaved (one of each, then again; the best of each), with its tables
 checked identical.
 
-Target (issue 13): two workers at least 1.8x faster than one, locally and on Ray. What is
+Target: two workers at least 1.8x faster than one, locally and on Ray. What is
 timed is :func:`~scoutsim.experiments.sweep.run_sweep` from the scenario file to the tidy
 tables on disk (resolving every point, the pool's start, the runs, the points' files, the
 tables); not the interpreter's start and imports, the same for every executor. The Ray
@@ -73,7 +73,7 @@ def measure(quick: bool = False, repeats: int | None = None, ray: bool | None = 
         cases += [("command, --workers 1", "command", 1, None),
                   ("command, --workers 2", "command", 2, "command, --workers 1")]
     best = {c[0]: float("inf") for c in cases}
-    first = {}
+    first: dict[str, float] = {}
     reference, points = None, 0
     scratch = Path(tempfile.mkdtemp(prefix="scoutsim-bench-sweep-"))
     try:

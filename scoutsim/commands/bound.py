@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scoutsim.config import load_scenario
 from scoutsim.errors import UserError
+from scoutsim.shipped import scenario_argument
 
 
 def register(sub) -> None:
@@ -15,7 +16,9 @@ def register(sub) -> None:
                        "--against scenario and print each one's F1 (misses scored 0) and its gap to the "
                        "bound, paired by replication, with 95 %% confidence intervals. Meant for small "
                        "instances: use --duration and --replications to keep the program small.")
-    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("scenario", type=scenario_argument,
+                   help="scenario YAML file, or the name of a shipped scenario "
+                        "(e.g. 8agents_100mbps; `scoutsim examples --list` lists them)")
     p.add_argument("--against", nargs="*", default=[], metavar="SCENARIO",
                    help="more scenarios that differ from SCENARIO only in allocator, sharing, policy or "
                    "estimator (the same arrivals, questions, channel and modes)")

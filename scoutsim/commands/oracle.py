@@ -17,7 +17,7 @@ example (the real CPU pair, 50 SQuAD v2 questions):
   python -m scoutsim oracle build --name qwen2.5-coder-0.5b-1.5b-squad-v2 \\
       --edge qwen2.5-coder-0.5b=~/.cache/scoutsim/models/qwen2.5-coder-0.5b \\
       --cloud qwen2.5-coder-1.5b=~/.cache/scoutsim/models/qwen2.5-coder-1.5b \\
-      --dataset ../shared/data/squad_v2_dev_cs224n_split/dev-v2.0.json --samples 50 --seed 0
+      --dataset data/dev-v2.0.json --samples 50 --seed 0
 
 Interrupted builds resume: run the same command again. Raising --samples extends a
 finished cache with more questions of the same seeded order. Add --executor ray to spread
@@ -61,7 +61,7 @@ def register(subparsers) -> None:
     b.add_argument("--include-unanswerable", action="store_true",
                    help="also draw SQuAD v2 unanswerable questions (default: answerable only)")
     b.add_argument("--modes", type=_list, default=None,
-                   help="comma-separated modes (DESIGN.md grammar); default: bf16, int8, int4, int3, int2, "
+                   help="comma-separated modes (the mode grammar, docs/models/payload.md); default: bf16, int8, int4, int3, int2, "
                         "mixed_int4, q2c/snapkv/h2o/random@0.25/0.5/0.75+bf16, scout@0.25/0.5/0.75, text, local")
     b.add_argument("--cloud-modes", type=_list, default=None,
                    help="KV modes also run with the cloud model as its own edge (baselines for scout); "

@@ -16,7 +16,7 @@ def register(sub) -> None:
                        "scenarios/paper_b/) with replications and 95 % CIs, print each table with the study's "
                        "numbers beside it, state which of its conclusions hold, and, relaxing one assumption at "
                        "a time (poisson, n200, compute, work_cons, backlog, harmonic), which survive each. "
-                       "paper-b: RESEARCH.md section 4. Interrupted runs resume.")
+                       "paper-b: the study's simulation (docs/study.md). Interrupted runs resume.")
     p.add_argument("target", help=f"what to reproduce: {', '.join(TARGETS)}")
     p.add_argument("--quick", action="store_true",
                    help="5 replications x 600 s instead of the scenarios' 20 x 600 s (a smoke run for CI; "

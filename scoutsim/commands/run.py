@@ -11,6 +11,7 @@ from scoutsim.commands.progress import progress_bar
 from scoutsim.config import load_scenario
 from scoutsim.errors import UserError
 from scoutsim.sim.runner import START_METHODS
+from scoutsim.shipped import scenario_argument
 
 
 def register(sub) -> None:
@@ -18,7 +19,9 @@ def register(sub) -> None:
                        description="Simulate SCENARIO's replications, print a summary table with 95 % "
                        "confidence intervals, and write requests.parquet, summary.csv, scenario.yaml "
                        "(resolved), meta.json and PNG plots into the output directory.")
-    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("scenario", type=scenario_argument,
+                   help="scenario YAML file, or the name of a shipped scenario "
+                        "(e.g. 8agents_100mbps; `scoutsim examples --list` lists them)")
     p.add_argument("--out", help="output directory (default: results/<scenario name>/)")
     p.add_argument("--replications", type=int, help="override the scenario's replications (>= 1)")
     p.add_argument("--seed", type=int, help="override the scenario's root seed (>= 0)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scoutsim.commands import plugins
 from scoutsim.errors import UserError
+from scoutsim.shipped import scenario_argument
 
 
 def register(sub) -> None:
@@ -16,7 +17,9 @@ def register(sub) -> None:
                        "with 95 % CIs and the grid values as columns) and OUT/paired.parquet (paired "
                        "differences between compared allocators or policies). Rerunning the same command "
                        "resumes an interrupted sweep.")
-    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("scenario", type=scenario_argument,
+                   help="scenario YAML file, or the name of a shipped scenario "
+                        "(e.g. 8agents_100mbps; `scoutsim examples --list` lists them)")
     p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...",
                    help="a key path and its values; repeat for a cross product")
     p.add_argument("--out", help="sweep directory (default: results/<scenario name>-sweep/)")

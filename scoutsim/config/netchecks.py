@@ -1,4 +1,4 @@
-"""Checks of the cell and network keys (DESIGN.md, "The cell and the network") that need
+"""Checks of the cell and network keys (docs/models/cell.md, docs/models/topology.md) that need
 more than one block: cloud sites named by agents, paths from cells to their clouds,
 agents' own channels. Each failure names the key path."""
 

@@ -1,4 +1,4 @@
-"""Pydantic models of the scenario contract (DESIGN.md, "Scenario YAML").
+"""Pydantic models of the scenario contract (docs/scenarios.md).
 
 Unknown keys are errors everywhere (``extra="forbid"``). Channel blocks are validated by the
 config model that each registered channel kind declares (``Channel.Config``), so a plug-in
@@ -7,7 +7,7 @@ channel brings its own keys without changes here.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal, Mapping, Optional, Sequence, Union
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator, model_validator
 
@@ -30,7 +30,7 @@ def key_path(loc: tuple, prefix: str = "") -> str:
     return out
 
 
-def describe_errors(errors: list[dict], prefix: str) -> str:
+def describe_errors(errors: Sequence[Mapping[str, Any]], prefix: str) -> str:
     lines = []
     for err in errors:
         msg = err["msg"].removeprefix("Value error, ")
@@ -125,7 +125,7 @@ class Uplink(Strict):
     sharing: Literal["work_conserving", "reserved", "time_share"] = Field(default="work_conserving", description="work_conserving: C(t) split among transfers in flight by weight; reserved: each agent owns C(t) w_i / sum(w) over all agents (slicing); time_share: the cell shares time among devices with data, each at its own rate (scheduler)")
     latency_ms: float = Field(default=0.0, ge=0, description="one-way latency added after a transfer's last byte (ms)")
     tcp: Optional[Tcp] = Field(default=None, description="TCP corrections to the fluid model; absent: plain fluid sharing")
-    # The cell model (DESIGN.md, "The cell and the network"; scoutsim/network/cell.py).
+    # The cell model (docs/models/cell.md; scoutsim/network/cell.py).
     scheduler: Optional[str] = Field(default=None, description="time_share only: rr | weighted | max_rate | pf (a registered scheduler); default rr")
     grant_delay_ms: Optional[float] = Field(default=None, ge=0, description="scheduling request to first uplink grant, waited before a transfer's first byte (ms)")
     bler: Optional[float] = Field(default=None, ge=0, lt=1, description="target block error rate of link adaptation: rates x (1 - bler), and HARQ delay harq_rtt_ms x bler / (1 - bler) on the last block")

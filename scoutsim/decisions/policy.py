@@ -6,7 +6,7 @@ and expected quality (the oracle's mean F1 for the mode), and returns one mode.
 
 * ``static:<mode>`` always sends that mode.
 * ``adaptive`` takes the highest expected quality among the modes predicted to meet the
-  deadline (ties: the faster); when none is, the fastest (DESIGN.md). The cloud's queue is
+  deadline (ties: the faster); when none is, the fastest (docs/models/policies.md). The cloud's queue is
   not known to the agent and is not part of the prediction.
 
 Policies register by name in ``POLICIES`` (plug-ins too, see :mod:`scoutsim.plugins`). A
@@ -29,7 +29,7 @@ from scoutsim.registry import Registry
 
 POLICIES: Registry[type] = Registry("policy")
 SUFFIXES: Registry[object] = Registry("policy suffix")
-# The contract's one suffix (DESIGN.md, "Decisions"): the agent watches a KV transfer in
+# The contract's one suffix (docs/models/policies.md): the agent watches a KV transfer in
 # flight and stops it when it can no longer be on time (scoutsim.sim.fallback); the choice
 # of mode itself is the base policy's.
 SUFFIXES.register("fallback")("stop a transfer that can no longer meet its deadline and fall back "

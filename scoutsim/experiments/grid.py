@@ -88,7 +88,7 @@ def set_path(data: dict, key: str, value: Any) -> None:
     """Set ``key`` (dotted path) in ``data`` in place; intermediate keys must exist."""
     parts = key.split(".")
     node: Any = data
-    walked = []
+    walked: list[str] = []
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         here = ".".join(walked) or "the top level"

@@ -1,4 +1,4 @@
-"""``reproduce paper-b``: the study's simulation (RESEARCH.md s4) as it was run, then relaxed.
+"""``reproduce paper-b``: the study's simulation (docs/study.md) as it was run, then relaxed.
 
 Every experiment runs under the ``paper`` profile (the scenario files in scenarios/paper_b/,
 see :mod:`.paperb_profile`) and under each relaxation of one of its assumptions; each
@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 import scoutsim.network.channels.trace_pool  # noqa: F401  (registers the trace_pool channel kind)
+from scoutsim import shipped
 from scoutsim.errors import UserError
 from scoutsim.experiments.paperb_profile import VARIANTS, Relaxation, grid_changes
 from scoutsim.experiments.sweep import read_raw, run_sweep
@@ -39,13 +40,13 @@ from scoutsim.experiments.tables import finished_points
 from scoutsim.experiments.verdicts import Interval, share_interval
 from scoutsim.intervals import t_interval
 
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "paper_b"
+SCENARIO_DIR = shipped.folder("scenarios") / "paper_b"
 MODE_ARMS = ("adaptive", "static:bf16", "static:int8", "static:mixed_int4", "static:int4",
              "static:scout@0.5", "static:local")
 ARMS_1S = ("adaptive", "static:int8", "static:mixed_int4", "static:int4", "static:scout@0.5")
 ALLOCATOR_ARMS = ("equal", "model_aware", "quality_max")
 QUICK = {"replications": 5, "duration_s": 600.0}
-STUDY_LOCAL_PCT = 75.0  # RESEARCH.md s4 mode table; the cache's local = bf16 (meta.json notes.local)
+STUDY_LOCAL_PCT = 75.0  # the study's mode table (docs/study.md); the cache's local = bf16 (meta.json notes.local)
 SHARES = ("on_time", "rounds_all_on_time", "fallback")  # metrics that are a share of requests or rounds
 
 

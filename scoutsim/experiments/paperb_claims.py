@@ -1,4 +1,4 @@
-"""The study's conclusions (RESEARCH.md s4) as tests on the rerun's intervals.
+"""The study's conclusions (docs/study.md) as tests on the rerun's intervals.
 
 Each claim names the study's own figure and a test from :mod:`.verdicts`, and is judged
 under every variant (the ``paper`` profile and each relaxation). Claims the study made come
@@ -169,10 +169,10 @@ CLAIMS = (
     Claim("markov_1s", "at 1 s, scout alone is on time more often than adaptive (a fallback would help)",
           "implied by the reviewers' point", paired("static:scout@0.5", "adaptive", "on_time", positive), True),
     Claim("two_50", "N = 2: model-aware has all devices on time in 100 % of rounds",
-          "implied (no N = 2 figures in RESEARCH.md)", level("model_aware", "rounds_all_on_time", at_least, 0.99),
+          "implied (the study reports no N = 2 figures)", level("model_aware", "rounds_all_on_time", at_least, 0.99),
           True),
     Claim("two_50", "N = 2: equal split has all devices on time in 100 % of rounds too (the link is not short)",
-          "implied (no N = 2 figures in RESEARCH.md)", level("equal", "rounds_all_on_time", at_least, 0.99), True),
+          "implied (the study reports no N = 2 figures)", level("equal", "rounds_all_on_time", at_least, 0.99), True),
 )
 
 

@@ -59,7 +59,7 @@ RELAXATIONS = (
                lambda raw: _per_agent(raw, "estimator", lambda a: "harmonic")),
 )
 VARIANTS = (PAPER, *RELAXATIONS)
-NOT_YET = {"link quality": "per-device link quality needs the cell model (DESIGN.md 'The cell and the network'), "
+NOT_YET = {"link quality": "per-device link quality needs the cell model (docs/models/cell.md), "
                            "not in this tree yet: no column"}
 
 # (setting, value chosen, why)
@@ -78,7 +78,7 @@ UNPUBLISHED = (
      "the study's rounds are independent; not stated how"),
     ("rate estimate", "exact current rate (estimator: oracle)", "the protocol's T(m, B(t)) uses the current B(t)"),
     ("8-device mix", "4x Qwen2.5-7B, 2x Mistral-7B, 2x Qwen2.5-14B", "not stated; doubles the 4-device mix"),
-    ("N = 2 setting", "Qwen2.5-7B + Qwen2.5-14B on 50 Mbps", "RESEARCH.md has no N = 2 setting or figures"),
+    ("N = 2 setting", "Qwen2.5-7B + Qwen2.5-14B on 50 Mbps", "the study reports no N = 2 setting or figures"),
     ("quality-max rule", "greedy by quality per needed bandwidth at the mean rate "
      "(scoutsim/decisions/allocators.py QualityMax)", "the study says 'quality-maximizing greedy' only"),
     ("adaptive's modes", "KV modes, plus scout@0.5 as a fallback in the 5 s mode tables; KV only at 1 s",

@@ -125,7 +125,7 @@ def reproduce(out: Path, *, quick: bool, workers: int, progress: bool = True) ->
     mode = (f"quick mode: {QUICK['replications']} replications x {QUICK['duration_s']:g} s per setting"
             if quick else "full mode: each scenario's replications and duration")
     text = "\n".join([
-        "Reproducing paper B (RESEARCH.md s4): the study's experiment as it was run (the `paper` profile: "
+        "Reproducing paper B (docs/study.md): the study's experiment as it was run (the `paper` profile: "
         "synchronised rounds, the n = 50 quality table, a transmission-only deadline, reserved slices, requests "
         "dropped at their deadline, the exact current rate), rerun with 95 % confidence intervals, then one "
         f"assumption relaxed at a time ({mode}). Quality is each device's F1 as % of its own full-KV F1.",

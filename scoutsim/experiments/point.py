@@ -57,7 +57,7 @@ def replication_table(requests: pd.DataFrame, scenario) -> pd.DataFrame:
     """
     names = scope_names(scenario)
     modes = sorted(set(m for g in scenario.agents for m in g.candidate_modes))
-    rows = []
+    rows: list[tuple[int, int, str, str, float]] = []  # REP_COLUMNS
     scopes = [(g, names[g], requests["group"] == g) for g in range(len(names))] + [(-1, "all", None)]
     for g, name, mask in scopes:
         part = requests if mask is None else requests[mask]

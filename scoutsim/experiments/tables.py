@@ -37,7 +37,7 @@ def grid_column(values: list):
 
 
 def finished_points(points_dir: Path) -> list[dict]:
-    out = []
+    out: list[dict] = []
     if not points_dir.is_dir():
         return out
     for d in sorted(points_dir.iterdir()):

@@ -2,7 +2,7 @@
 
 For an agent group of a scenario, at a rate ``B`` the device has to itself and a prompt of
 ``n`` tokens, every candidate mode's completion time is what the adaptive policy predicts
-(DESIGN.md, "Time model"): edge compute + payload bytes / B + one-way latency + cloud
+(docs/models/compute.md): edge compute + payload bytes / B + one-way latency + cloud
 compute, with payloads from :mod:`scoutsim.physics.payload` (model shapes) and compute times from
 :mod:`scoutsim.physics.compute` (the oracle's measured timings, scaled by each site's slowdown).
 The best mode is the highest oracle quality (mean F1) among those within the deadline,

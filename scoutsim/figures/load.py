@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -22,7 +23,7 @@ RUN_FILES = ("requests.parquet", "summary.csv", "scenario.yaml", "meta.json")
 @dataclass
 class Run:
     path: Path
-    scenario: object  # scoutsim.config.schema.Scenario
+    scenario: Any  # scoutsim.config.schema.Scenario (imported lazily: plotting needs no config at import)
     meta: dict
     _requests: pd.DataFrame | None = field(default=None, repr=False)
 

@@ -1,7 +1,6 @@
 """Cells with per-device radio links, wired links behind them: an exact fluid network.
 
-The general case of :class:`scoutsim.network.uplink.SharedUplink` (DESIGN.md, "The cell and
-the network"), with the same interface to the agents (``send``, ``cancel``,
+The general case of :class:`scoutsim.network.uplink.SharedUplink` (docs/models/cell.md), with the same interface to the agents (``send``, ``cancel``,
 ``rate_if_joined``, ``fair_share``, ``bytes_sent``, ``busy_time``); a slot is a device.
 
 * Every device has its own rate ``r_i(t)``: ``link_quality`` times its cell's reference

@@ -17,7 +17,7 @@ Sharing rules, with ``w_a`` the weight the allocator gave agent ``a``:
 One object keeps every transfer's remaining bytes. After each event it recomputes the
 rates and schedules a single timeout for the earliest finish; a version counter makes any
 earlier timeout stale, because SimPy cannot cancel a timeout. This costs O(transfers in
-flight) per event and no SimPy process per transfer (ANCHORS.md measured this idiom at
+flight) per event and no SimPy process per transfer (docs/models/uplink.md: this idiom measured at
 1.4-19x the throughput of interrupting per-flow processes).
 
 With ``tcp`` (a :class:`scoutsim.network.tcp.TcpModel`) the uplink adds what TCP does and a fluid
@@ -32,7 +32,7 @@ Units: capacity in bytes per second (1 Mbps = 125,000 bytes/s), sizes in bytes.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import simpy
 
@@ -95,7 +95,7 @@ class SharedUplink:
         self.busy_time = 0.0  # time with at least one transfer in flight and C > 0
         # An online allocator's rule (scoutsim/decisions/online.py), or None: the fixed
         # weights above decide alone, by the code path they always took.
-        self.online = None
+        self.online: Any = None
 
     # ---------------------------------------------------------------- public
     def send(self, slot: int, nbytes: float, due: float = math.inf) -> simpy.Event:
@@ -145,6 +145,7 @@ class SharedUplink:
         w = self.weights[slot]
         share = self._share(slot, self._active_weight + self._ramping_weight,
                             self._in_flight[slot] + self._ramping[slot])
+        assert self.tcp is not None  # only send() with a TCP model ramps
         delay, fluid = self.tcp.ramp(nbytes, share)
         self._ramping[slot] += 1
         self._ramping_weight += w

@@ -1,7 +1,7 @@
 """The oracle: real transformers models run once per transmission mode, cached.
 
 The simulator never runs a model; it samples the oracle cache this package writes
-(DESIGN.md, "Oracle cache"). A build, module by module:
+(docs/oracle.md). A build, module by module:
 
 - ``data``: SQuAD v2 / HotpotQA / JSONL readers, seeded draws that extend by prefix;
 - ``modelio``: models from a local directory or GGUF file only (never a hub);

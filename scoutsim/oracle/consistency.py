@@ -1,6 +1,6 @@
 """Rows of an oracle cache that are equal by construction must be equal in the cache.
 
-By DESIGN.md ("Modes"), several (edge, cloud, mode) keys name the same computation:
+By the mode grammar (docs/models/payload.md), several (edge, cloud, mode) keys name the same computation:
 
 1. ``local`` is the edge model answering from its own full cache, which is ``bf16``: the
    edge model decoding its own unmodified KV (the cloud only receives it).

@@ -2,7 +2,7 @@
 
 Qwen2.5-Coder-0.5B-Instruct (edge) and Qwen2.5-Coder-1.5B-Instruct (cloud, Q4_K_M) are
 published as GGUF files cut into chunks and spread over PyPI "data wheels"
-(RESEARCH.md section 6). They are test and example fixtures, never runtime dependencies
+(docs/oracle.md). They are test and example fixtures, never runtime dependencies
 of scoutsim, so nothing here is imported by the builder itself.
 
 Steps, each cached under ``~/.cache/scoutsim`` (or ``$SCOUTSIM_CACHE``) so that a second

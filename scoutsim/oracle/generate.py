@@ -1,7 +1,7 @@
 """The one generation path every mode uses: greedy decoding from a prefilled cache.
 
 Why one path: the study found a manual loop with a mask scoring 0.626 where
-``model.generate`` with the same mask scored 0.527 (RESEARCH.md section 5). Comparing
+``model.generate`` with the same mask scored 0.527 (docs/oracle.md). Comparing
 modes through different decoders measures the decoders. So every mode -- full KV,
 quantized, selected, scout, text, local -- goes through :func:`greedy`.
 

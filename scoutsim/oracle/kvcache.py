@@ -1,6 +1,6 @@
 """Reading and rewriting a transformers KV cache through its public API.
 
-transformers 5.x's ``DynamicCache`` is not subscriptable (RESEARCH.md section 5): its
+transformers 5.x's ``DynamicCache`` is not subscriptable (docs/oracle.md): its
 layers are ``cache.layers[i].keys`` / ``.values``. Older releases kept ``key_cache`` and
 ``value_cache`` lists. Everything else in the oracle touches caches only through these
 helpers, so a change of API is a change here.

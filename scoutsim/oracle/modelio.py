@@ -106,7 +106,7 @@ def model_files(path: Path) -> dict[str, str]:
 
 
 def describe(m: LoadedModel, files: dict[str, str] | None = None) -> dict:
-    """The cache's ``models`` entry (DESIGN.md contract keys, plus provenance)."""
+    """The cache's ``models`` entry (contract keys, docs/oracle.md, plus provenance)."""
     from scoutsim.oracle import identity
 
     c = m.config

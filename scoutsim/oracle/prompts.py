@@ -4,7 +4,7 @@ Selection (Q2C, SnapKV, H2O, random) may only drop *context* tokens and Q2C read
 attention *from question tokens*. A chat model's prompt wraps both in template tokens
 (``<|im_start|>system ... <|im_start|>user ...``), so the spans must be located on the
 token ids that the model actually sees, not guessed from the raw strings: a selection
-computed over the whole prompt silently drops template tokens (RESEARCH.md section 5).
+computed over the whole prompt silently drops template tokens (docs/oracle.md).
 
 The prompt is rendered as text (with the model's chat template when it has one), then
 tokenised once with character offsets; the context span is every token whose characters

@@ -1,6 +1,6 @@
 """INTk quantization of KV tensors, mixed precision, and the bottleneck-layer diagnostic.
 
-Symmetric absmax (RESEARCH.md section 2): for a group of values ``x``::
+Symmetric absmax (docs/models/payload.md): for a group of values ``x``::
 
     qmax  = 2^(k-1) - 1
     scale = max|x| / qmax

@@ -1,6 +1,6 @@
 """One sample, every mode: what each transmission mode would answer, and its F1.
 
-For an (edge, cloud) pair and one question (DESIGN.md "Modes"):
+For an (edge, cloud) pair and one question (docs/models/payload.md):
 
 - **KV modes** (``bf16``, ``intK``, ``mixed_int4``, ``<sel>@<r>+<precision>``): the edge
   prefills the prompt without its last token; that cache is selected (a mask over context

@@ -1,6 +1,6 @@
 """Token selection scores without materialising attention maps, and the masks they give.
 
-The scores (RESEARCH.md section 2), with ``A[l, h, i, j]`` the softmax attention of query
+The scores (docs/oracle.md), with ``A[l, h, i, j]`` the softmax attention of query
 position ``i`` on key position ``j`` in layer ``l``, head ``h``:
 
 - **Q2C** (last layer): ``s_j = sum_h sum_{i in question} A[L-1, h, i, j]``;

@@ -5,7 +5,7 @@ vector of ``head_dim`` elements, so its size is::
 
     2 (K and V) x layers x kv_heads x tokens x head_dim x bytes_per_element
 
-The built-in shapes are those of RESEARCH.md section 1, read from each model's Hugging Face
+The built-in shapes are those of the study's table (docs/models/payload.md), read from each model's Hugging Face
 config. An oracle cache's ``meta.json`` may add models (its ``models`` block has the same
 fields); :func:`ModelBook.with_cache_models` merges them in.
 """

@@ -62,4 +62,5 @@ class RequestsWriter:
         if self._writer is None:
             empty = self._empty if self._empty is not None else pd.DataFrame()
             self._write(pa.Table.from_pandas(empty, preserve_index=False))
+        assert self._writer is not None  # _write made it
         self._writer.close()

@@ -2,7 +2,7 @@
 
 Each metric is computed once per replication, per agent group and over all agents; the
 summary reports the mean of those per-replication values and a 95 % interval across
-replications (ANCHORS.md: intervals over per-replication means, not pooled requests), from
+replications (docs/models/statistics.md: intervals over per-replication means, not pooled requests), from
 :mod:`scoutsim.intervals`: for metrics bounded by [0, 1] (shares and F1 means) the Student-t
 interval intersected with [0, 1], so no interval leaves the metric's range; for the others
 (counts, latencies, bytes) the Student-t interval. With one replication the interval is

@@ -139,7 +139,7 @@ class Agent:
     def predicted_seconds(self, q: Question, rate: float, edge_wait: float) -> list[float]:
         """Each option's predicted arrival-to-done time: edge queue + edge compute +
         payload / estimated rate + one-way latency (+ the cloud's predicted wait, with
-        ``cloud_aware``) + cloud compute (DESIGN.md)."""
+        ``cloud_aware``) + cloud compute (docs/models/compute.md)."""
         latency = self.latency_s
         if self.cloud_wait is not None:
             latency += self.cloud_wait.predict()

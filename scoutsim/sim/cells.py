@@ -1,4 +1,4 @@
-"""Building a world on the cell model (DESIGN.md, "The cell and the network").
+"""Building a world on the cell model (docs/models/cell.md).
 
 Used instead of the shared uplinks when a scenario gives any of the cell and network keys
 (:attr:`scoutsim.config.schema.Scenario.uses_cell_model`); without them the world keeps the

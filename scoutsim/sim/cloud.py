@@ -34,7 +34,7 @@ class CloudQueue:
         """The exact time a job entering now would wait for a GPU (FIFO, known service
         times): replay the servers' free instants through the jobs already waiting."""
         now = self.env.now
-        free = sorted(self.ends)
+        free = sorted(self.ends or [])  # None: no job has entered yet, every GPU is free
         free = [now] * (self.gpus - len(free)) + free
         for seconds, _ in self.waiting:
             start = max(free.pop(0), now)

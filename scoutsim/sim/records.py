@@ -1,4 +1,4 @@
-"""Request records: one row per request, the DESIGN.md ``requests.parquet`` contract.
+"""Request records: one row per request, the ``requests.parquet`` contract (docs/models/outputs.md).
 
 Contract columns come first, in contract order; scoutsim adds ``group``, ``em``,
 ``context_tokens``, ``est_rate_mbps`` (the estimate the mode was chosen with) and
@@ -45,7 +45,7 @@ _AGENT, _REQUEST = COLUMNS.index("agent"), COLUMNS.index("request")  # the rows'
 DEADLINE_SLACK_S = 1e-9
 
 
-# Columns of the cell model, present only when a scenario uses its keys (DESIGN.md): the
+# Columns of the cell model, present only when a scenario uses its keys (docs/models/cell.md): the
 # cloud site, the links crossed ("cell>link>..."), the uplink grant delay paid.
 OPTIONAL_COLUMNS = {"cloud": "str", "path": "str", "grant_s": "float64"}
 

@@ -74,7 +74,7 @@ def init_worker(specs: list[str]) -> None:
     plugins.init_worker(specs)
     # A worker returns its replication whole, and one ended from outside could not remove a
     # spill directory: it does not spill (scoutsim/sim/spill.py).
-    records.SPILL_ROWS = math.inf
+    records.SPILL_ROWS = math.inf  # type: ignore[assignment]  # an int threshold; infinity: never
 
 
 def _replication_in_worker(task: tuple[ResolvedScenario, int]) -> tuple[pd.DataFrame, int]:

@@ -172,7 +172,7 @@ def compare(fit: MarkovFit, max_lag: int | None = None) -> dict:
     grid = np.unique(np.concatenate([series, s]))
     ecdf = np.searchsorted(np.sort(series), grid, side="right") / len(series)
     ccdf = np.array([pi[s <= g].sum() for g in grid])
-    rows = {
+    rows: dict[str, tuple[float | None, float | None]] = {
         "mean": (float(series.mean()), float(pi @ s)),
         "median": (float(np.median(series)), _discrete_quantile(s, pi, 0.5)),
         "p5": (float(np.quantile(series, 0.05)), _discrete_quantile(s, pi, 0.05)),

@@ -64,7 +64,7 @@ def test_cloud_queue_needs_a_gpu():
 
 
 def reference_adaptive(forecasts, deadline_s):
-    """The adaptive rule as first written (DESIGN.md): best quality among the modes that
+    """The adaptive rule as first written (docs/models/policies.md): best quality among the modes that
     meet the deadline, ties to the faster; else the fastest."""
     best = -1
     for i, f in enumerate(forecasts):

@@ -101,7 +101,7 @@ def test_scenario_tcp_block_reaches_the_uplink():
     from scoutsim.bench.scenarios import identity_base, resolve
     from scoutsim.sim.world import World
 
-    # The first-token main scenario of before issue #10: its agents' first transfers do not
+    # The main scenario as it was with a first-token deadline: its agents' first transfers do not
     # overlap differently with and without TCP, which the comparison below relies on.
     data = dict(identity_base(), replications=1, duration_s=60)
     # Without local: on the corrected published cache local scores bf16's F1 with no bytes to

@@ -1,4 +1,4 @@
-"""The main scenario shows the real trade-off (issue #10, item 1).
+"""The main scenario shows the real trade-off (what README.md says of it).
 
 With whole answers under the deadline and an edge that decodes 8x slower than the cloud,
 local answers are on time only when they are short, so every group sends a real share of

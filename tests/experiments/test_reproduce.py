@@ -38,7 +38,7 @@ def mixed_int4_7b() -> int:
 
 
 BYTES_PER_MBPS = 1e6 / 8
-# The study's n = 50 mode table (RESEARCH.md s4) and s3's n = 50 INT4 figures, % of full KV.
+# The study's n = 50 mode table (docs/study.md) and its n = 50 INT4 figures, % of full KV.
 TABLE = {"qwen2.5-7b": {"mixed_int4": 107.0, "int4": 96.2}, "mistral-7b": {"int4": 98.6},
          "qwen2.5-14b": {"int4": 98.5}}
 

@@ -53,7 +53,7 @@ def test_cache_is_readable_and_complete(reference_build):
     assert set(cache.timings["op"]) >= {"prefill", "quantize", "dequantize", "select", "decode_token"}
     assert set(cache.timings["model"]) == {"tiny-edge", "tiny-cloud"}
     assert "template_sha256" in meta["prompt"] and meta["device"]["type"] == "cpu"
-    # issue #11: the machine and what the weights are
+    # the machine and what the weights are
     hw = meta["hardware"]
     assert hw["machine_class"] == "cpu" and hw["recorded_at_build"] is True and hw["cpu_model"]
     assert len(hw["load_average_1_5_15"]) == 3 and hw["torch_threads"] == 1 and hw["torch_cpu_capability"]

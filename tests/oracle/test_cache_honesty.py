@@ -1,4 +1,4 @@
-"""Issue #11 on the shipped caches and on caches built here (no torch needed)."""
+"""Shipped caches and caches built here say what they are: machine, weights, honest intervals (no torch needed)."""
 
 import json
 import re

@@ -7,7 +7,8 @@ import pytest
 from scoutsim.errors import UserError
 from scoutsim.oracle import data, scoring
 
-SHARED = data.Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+# Real QA files shipped with the tests (tests/fixtures/data/README.md: sources, CC BY-SA 4.0).
+REAL = data.Path(__file__).resolve().parents[1] / "fixtures" / "data"
 
 
 def test_f1_by_hand():
@@ -93,11 +94,9 @@ def test_fixture_file_is_readable_and_answerable():
     assert all(any(a in s.context for a in s.answers) for s in samples)
 
 
-@pytest.mark.skipif(not (SHARED / "squad_v2_dev_cs224n_split" / "dev-v2.0.json").is_file(),
-                    reason="../shared/data not beside the checkout")
 def test_real_subsets_parse():
-    squad = data.read_dataset(SHARED / "squad_v2_dev_cs224n_split" / "dev-v2.0.json")
-    # SOURCE.md: 2,910 answerable questions in 16 articles
+    squad = data.read_dataset(REAL / "squad_v2_dev_cs224n_split" / "dev-v2.0.json")
+    # the data set's counts (tests/fixtures/data/README.md): 2,910 answerable questions in 16 articles
     assert sum(s.answerable for s in squad) == 2910
-    hotpot = data.read_dataset(SHARED / "hotpotqa_dev_distractor" / "hotpot_dev_distractor_v1_100.json")
-    assert len(hotpot) == 103  # SOURCE.md: 103 records despite the file name
+    hotpot = data.read_dataset(REAL / "hotpotqa_dev_distractor" / "hotpot_dev_distractor_v1_100.json")
+    assert len(hotpot) == 103  # 103 records (tests/fixtures/data/README.md) despite the file name

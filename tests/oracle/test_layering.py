@@ -1,4 +1,4 @@
-"""Issue #14 for the oracle half: no import cycles, and only foundation modules imported."""
+"""The layer rules for the oracle half: no import cycles, and only foundation modules imported."""
 
 import ast
 from pathlib import Path

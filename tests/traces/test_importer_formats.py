@@ -1,7 +1,7 @@
 """Every measured-trace importer on a tiny committed fixture of its format
 (tests/fixtures/traces/, made-up values): the expected series is worked out by hand from
 the importer's documented cleaning rules, so these tests run on any checkout. The same
-importers on the real data sets (when ../shared is present) are in test_importers_real.py.
+importers on the real data sets (when SCOUTSIM_SHARED_TRACES points at them) are in test_importers_real.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every importer, run on the real files (../shared/traces, when present), reproduces the figures
+"""Every importer, run on the real files (SCOUTSIM_SHARED_TRACES, when present), reproduces the figures
 its SOURCE.md publishes. The same importers on committed fixtures: test_importer_formats.py.
 
 Statistics are pooled over samples per group, exactly as the SOURCE.md tables say they

@@ -1,9 +1,9 @@
 """The shipped Lumos5G runs (traces/lumos5g/) and the scenario that replays them work from
-the repository alone: no ../shared, no import step.
+the repository alone: nothing beside the checkout, no import step.
 
 Expected counts come from the data set's own description (Lumos5G v1.0 has 121 5G runs,
-75 walking and 46 driving, 70,983 one-second samples in all: ../shared/traces/lumos5g/
-SOURCE.md), not from the importer's output.
+75 walking and 46 driving, 70,983 one-second samples in all: the data set's README and
+the SIGCOMM'21 artifact's per-run files, see traces/lumos5g/README.md), not from the importer's output.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def test_every_file_the_scenario_needs_is_tracked():
 
 def test_scenario_runs_from_the_shipped_files_alone(tmp_path, capsys):
     # A tree holding only what the scenario names, so that nothing beside the checkout
-    # (../shared, traces/real) can make it pass.
+    # (measured data sets, traces/real) can make it pass.
     for rel in ("scenarios/lumos5g.yaml", "traces/lumos5g", "oracle_cache/published-squad-v2"):
         src, dst = REPO / rel, tmp_path / "repo" / rel
         dst.parent.mkdir(parents=True, exist_ok=True)

@@ -32,7 +32,7 @@ def test_real_trace_scenario_without_imports_names_each_command(tmp_path, monkey
     assert "Traceback" not in err and err.startswith("scoutsim: error: scenarios/umn_uplink.yaml")
     for run, source in (("69", "S20UPM-run69"), ("196", "S20UPM-run196"),
                         ("199", "S20UPM-run199"), ("15656", "ELDERBERRY_374-run15656")):
-        assert (f"python -m scoutsim traces import umn ../shared/traces/umn-sigcomm21-5g-wild-uplink/"
+        assert (f"python -m scoutsim traces import umn DATA/umn-sigcomm21-5g-wild-uplink/"
                 f"merged-logs/{source}.csv --out traces/real/umn_run{run}.csv") in err
     assert not (tmp_path / "results").exists()
 

@@ -6,6 +6,7 @@ import itertools
 from pathlib import Path
 
 import numpy as np
+import pydantic
 import pytest
 
 from scoutsim.network.channels.trace_pool import TracePoolChannel
@@ -86,20 +87,20 @@ def test_missing_real_trace_names_the_exact_import_command(tmp_path, monkeypatch
     # Paths in a scenario are relative to its folder; the command is for the user's shell.
     monkeypatch.chdir(tmp_path)
     cfg = _config(runs=[{"path": "../traces/real/umn_run69.csv", "format": "umn",
-                         "source": "../../shared/traces/umn-sigcomm21-5g-wild-uplink/merged-logs/S20UPM-run69.csv"}])
+                         "source": "../DATA/umn-sigcomm21-5g-wild-uplink/merged-logs/S20UPM-run69.csv"}])
     with pytest.raises(UserError) as info:
         TracePoolChannel.check(cfg, tmp_path / "scenarios")
-    assert ("python -m scoutsim traces import umn ../shared/traces/umn-sigcomm21-5g-wild-uplink/"
+    assert ("python -m scoutsim traces import umn DATA/umn-sigcomm21-5g-wild-uplink/"
             "merged-logs/S20UPM-run69.csv --out traces/real/umn_run69.csv") in str(info.value)
     assert "channel.runs[0]" in str(info.value)
 
 
 def test_config_validation():
-    with pytest.raises(Exception, match="devices"):
+    with pytest.raises(pydantic.ValidationError, match="devices"):
         _config(runs=["a.csv"], per="device")
-    with pytest.raises(Exception, match="unknown trace format"):
+    with pytest.raises(pydantic.ValidationError, match="unknown trace format"):
         _config(runs=[{"path": "a.csv", "format": "csv", "source": "x"}])
-    with pytest.raises(Exception, match="both format and source"):
+    with pytest.raises(pydantic.ValidationError, match="both format and source"):
         _config(runs=[{"path": "a.csv", "format": "umn"}])
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError, match=r"colour\n\s+Extra inputs are not permitted"):
         _config(runs=["a.csv"], colour="red")

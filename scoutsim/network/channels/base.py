@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -13,6 +13,8 @@ class ChannelConfig(BaseModel):
     """Base of every channel kind's scenario block: unknown keys are errors."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # NaN passes bounds
+    if TYPE_CHECKING:
+        kind: str  # every kind's Config declares its own literal
 
 
 class Channel:
@@ -22,6 +24,10 @@ class Channel:
 
     Config: type[ChannelConfig]
 
+    @classmethod
+    def from_config(cls, config: Any, base_dir: Path, rng: np.random.Generator) -> Channel:
+        raise NotImplementedError
+
     def changes(self) -> Iterator[tuple[float, float]]:
         raise NotImplementedError
 
@@ -30,7 +36,7 @@ class Channel:
         raise NotImplementedError
 
 
-CHANNELS: Registry[type] = Registry("channel kind")
+CHANNELS: Registry[type[Channel]] = Registry("channel kind")
 
 
 def build_channel(config: Any, base_dir: Path, rng: np.random.Generator) -> Channel:

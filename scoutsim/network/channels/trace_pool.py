@@ -97,8 +97,8 @@ def pool_files(config: Any, base_dir: Path, *, source: str | None = None) -> lis
         except UserError as exc:
             missing.append((f"channel.runs[{i}]", exc))
     if len(missing) == 1:
-        where, exc = missing[0]
-        raise UserError(exc.detail, source=source, where=where)
+        where, problem = missing[0]
+        raise UserError(problem.detail, source=source, where=where)
     if missing:
         # Every missing run in one message, so the user can import them all in one go.
         lines = "\n".join(f"  {where}: {exc.detail}" for where, exc in missing)
@@ -218,7 +218,7 @@ class TracePoolChannel(Channel):
     def changes(self) -> Iterator[tuple[float, float]]:
         streams = [part.changes() for part in self.parts]
         current = []
-        heap: list[tuple[float, int]] = []
+        heap: list[tuple[float, int, float]] = []  # (time, part, rate)
         for i, s in enumerate(streams):
             t0, v0 = next(s)
             current.append(v0)

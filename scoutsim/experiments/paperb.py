@@ -1,4 +1,4 @@
-"""``reproduce paper-b``: the study's simulation (RESEARCH.md s4) as it was run, then relaxed.
+"""``reproduce paper-b``: the study's simulation (docs/study.md) as it was run, then relaxed.
 
 Every experiment runs under the ``paper`` profile (the scenario files in scenarios/paper_b/,
 see :mod:`.paperb_profile`) and under each relaxation of one of its assumptions; each
@@ -16,8 +16,10 @@ no round all on time); the same with misses scored 0; ``local`` scores the study
 quoted (:data:`STUDY_LOCAL_PCT`). Also the total of those percentages over devices (the
 study's "total quality"), the share of requests on time, of rounds with every device on
 time, and of requests sent as scout (adaptive's fallback).
-Shares get Wilson intervals over the pooled requests or rounds (:func:`.verdicts.share_interval`);
-means and paired differences Student-t intervals across replications (same seeds in every arm).
+Every interval is over replications, the independent units: shares get the Student-t interval
+of the per-replication shares, cut at [0, 1] (:func:`.verdicts.share_interval`; pooling the
+requests as if independent is too narrow on a correlated channel); means and paired
+differences Student-t intervals across replications (same seeds in every arm).
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ import pandas as pd
 
 import scoutsim.network.channels.trace_pool  # noqa: F401  (registers the trace_pool channel kind)
 from scoutsim.errors import UserError
-from scoutsim.experiments.paperb_profile import VARIANTS, Relaxation, grid_changes
+from scoutsim.experiments.paperb_profile import (CAPACITY_JITTER, INFERRED_CHAIN, UPLINK_SCALED, VARIANTS, Relaxation,
+                                                 grid_changes)
 from scoutsim.experiments.sweep import read_raw, run_sweep
 from scoutsim.experiments.tables import finished_points
 from scoutsim.experiments.verdicts import Interval, share_interval
@@ -45,7 +48,7 @@ MODE_ARMS = ("adaptive", "static:bf16", "static:int8", "static:mixed_int4", "sta
 ARMS_1S = ("adaptive", "static:int8", "static:mixed_int4", "static:int4", "static:scout@0.5")
 ALLOCATOR_ARMS = ("equal", "model_aware", "quality_max")
 QUICK = {"replications": 5, "duration_s": 600.0}
-STUDY_LOCAL_PCT = 75.0  # RESEARCH.md s4 mode table; the cache's local = bf16 (meta.json notes.local)
+STUDY_LOCAL_PCT = 75.0  # the study's mode table (docs/study.md); the cache's local = bf16 (meta.json notes.local)
 SHARES = ("on_time", "rounds_all_on_time", "fallback")  # metrics that are a share of requests or rounds
 
 
@@ -57,6 +60,7 @@ class Experiment:
     arm_key: str
     arms: tuple[str, ...]
     fixed: dict[str, Any] = field(default_factory=dict)  # key path -> value, on top of the file
+    sensitivities: tuple[Relaxation, ...] = ()  # variants run on this experiment only, under the paper profile
 
     @property
     def multi(self) -> bool:
@@ -65,19 +69,23 @@ class Experiment:
 
 EXPERIMENTS = (
     Experiment("markov", "markov_modes.yaml", "Adaptive vs static modes, six-state Markov channel, "
-               "1x Qwen2.5-7B -> Qwen2.5-14B, 5 s deadline", "agents.0.policy", MODE_ARMS),
+               "1x Qwen2.5-7B -> Qwen2.5-14B, 5 s deadline", "agents.0.policy", MODE_ARMS,
+               sensitivities=(INFERRED_CHAIN,)),
     Experiment("markov_1s", "markov_modes.yaml", "The same at a 1 s deadline (rounds every 1 s), adaptive "
                "over KV modes only", "agents.0.policy", ARMS_1S,
                {"agents.0.deadline_s": 1.0, "agents.0.arrival": {"kind": "periodic", "period_s": 1.0, "offset_s": 0},
-                "agents.0.modes": ["bf16", "int8", "mixed_int4", "int4"]}),
+                "agents.0.modes": ["bf16", "int8", "mixed_int4", "int4"]}, (INFERRED_CHAIN,)),
     Experiment("lumos5g", "lumos5g_modes.yaml", "Adaptive vs static modes, replayed Lumos5G runs, "
-               "1x Qwen2.5-7B -> Qwen2.5-14B, 5 s deadline", "agents.0.policy", MODE_ARMS),
+               "1x Qwen2.5-7B -> Qwen2.5-14B, 5 s deadline", "agents.0.policy", MODE_ARMS,
+               sensitivities=(UPLINK_SCALED,)),
     Experiment("two_50", "two_devices_50mbps.yaml", "Allocators, N = 2: Qwen2.5-7B + Qwen2.5-14B on 50 Mbps, "
                "5 s deadline", "uplinks.0.allocator", ALLOCATOR_ARMS),
     Experiment("four_50", "four_devices_50mbps.yaml", "Allocators, N = 4: 2x Qwen2.5-7B + Mistral-7B + "
-               "Qwen2.5-14B on 50 Mbps, 5 s deadline", "uplinks.0.allocator", ALLOCATOR_ARMS),
+               "Qwen2.5-14B on 50 Mbps, 5 s deadline", "uplinks.0.allocator", ALLOCATOR_ARMS,
+               sensitivities=CAPACITY_JITTER),
     Experiment("eight_100", "eight_devices_100mbps.yaml", "Allocators, N = 8: 4x Qwen2.5-7B + 2x Mistral-7B + "
-               "2x Qwen2.5-14B on 100 Mbps, 5 s deadline", "uplinks.0.allocator", ALLOCATOR_ARMS),
+               "2x Qwen2.5-14B on 100 Mbps, 5 s deadline", "uplinks.0.allocator", ALLOCATOR_ARMS,
+               sensitivities=CAPACITY_JITTER),
 )
 
 
@@ -138,8 +146,7 @@ class Results:
     def ci(self, exp: str, variant: str, arm: str, metric: str) -> Interval:
         f = self._frame(exp, variant, arm, metric).dropna(subset=["value"])
         if metric in SHARES:
-            k = float(np.round(f["value"] * f["count"]).sum())
-            return share_interval(k, float(f["count"].sum()), len(f))
+            return share_interval(f["value"].to_numpy())
         t = t_interval(f["value"].to_numpy())
         return Interval(t.estimate, t.low, t.high, len(f))
 
@@ -154,7 +161,7 @@ class Results:
         rows = []
         for key in self._index:
             ci = self.ci(*key)
-            method = "wilson, pooled" if key[3] in SHARES else "student-t, replications"
+            method = "student-t, replications, within [0, 1]" if key[3] in SHARES else "student-t, replications"
             rows.append((*key, ci.mean, ci.low, ci.high, (ci.high - ci.low) / 2, ci.n, method))
         return pd.DataFrame(rows, columns=self.KEYS + ["mean", "ci95_low", "ci95_high", "ci95_half",
                                                        "replications", "interval"])
@@ -176,9 +183,10 @@ def _missing_traces(path: Path) -> str | None:
 
 def run_experiments(out: Path, *, quick: bool, workers: int, progress: bool = True,
                     only: tuple[str, ...] | None = None, variants: tuple[Relaxation, ...] = VARIANTS,
-                    overrides: dict | None = None) -> Results:
-    """Run (or resume) every experiment under every variant; ``overrides`` (top-level scenario
-    keys) replace the quick mode's replications and duration."""
+                    overrides: dict | None = None, sensitivities: bool = True) -> Results:
+    """Run (or resume) every experiment under every variant, and its own sensitivities unless
+    ``sensitivities`` is false; ``overrides`` (top-level scenario keys) replace the quick
+    mode's replications and duration."""
     from scoutsim.config import load_scenario
 
     overrides = dict(overrides) if overrides is not None else (dict(QUICK) if quick else {})
@@ -192,7 +200,7 @@ def run_experiments(out: Path, *, quick: bool, workers: int, progress: bool = Tr
             not_run[exp.name] = why
             continue
         raw = read_raw(path)[0]
-        for variant in variants:
+        for variant in (*variants, *(exp.sensitivities if sensitivities else ())):
             changes = grid_changes(raw, exp.fixed, variant)
             grid = [f"{exp.arm_key}={','.join(exp.arms)}", *[f"{k}={json.dumps(v)}" for k, v in changes.items()]]
             sweep_dir = out / exp.name / variant.name

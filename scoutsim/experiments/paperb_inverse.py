@@ -23,21 +23,11 @@ import numpy as np
 from scipy.optimize import brentq
 
 from scoutsim.errors import UserError
+from scoutsim.network.channels.markov import birth_death
 from scoutsim.traces.stats import stationary
 
 STUDY_INT8_ON_TIME = 0.883  # static INT8, 5 s deadline
 STUDY_INT4_1S_ON_TIME = 0.749  # INT4 (and adaptive over KV modes), 1 s deadline
-
-
-def birth_death(up: float, down: float, levels: int) -> np.ndarray:
-    p = np.zeros((levels, levels))
-    for i in range(levels):
-        if i > 0:
-            p[i, i - 1] = down
-        if i < levels - 1:
-            p[i, i + 1] = up
-        p[i, i] = 1.0 - p[i].sum()
-    return p
 
 
 def one_step_on_time(transition: np.ndarray, states_mbps, need_mbps: float) -> float:

@@ -8,9 +8,9 @@ import itertools
 import numpy as np
 import pytest
 
-from scoutsim.experiments.paperb_inverse import birth_death, fit_chain, miss_share, one_step_on_time
+from scoutsim.experiments.paperb_inverse import fit_chain, miss_share, one_step_on_time
 from scoutsim.experiments.paperb_profile import INT4_MBIT, INT8_MBIT
-from scoutsim.network.channels.markov import STUDY_STATES_MBPS
+from scoutsim.network.channels.markov import STUDY_STATES_MBPS, birth_death
 
 STATES = list(STUDY_STATES_MBPS)
 

@@ -76,11 +76,13 @@ class Relaxation:
     name: str
     text: str
     change: Callable[[dict], dict[str, Any]]  # raw scenario -> {key path: value}
+    rounds: bool = True  # whether requests still come in synchronised rounds
 
 
 PAPER = Relaxation("paper", "the study's experiment as run", lambda raw: {})
 RELAXATIONS = (
-    Relaxation("poisson", "Poisson arrivals at the same mean rate instead of synchronised rounds", _poisson),
+    Relaxation("poisson", "Poisson arrivals at the same mean rate instead of synchronised rounds", _poisson,
+               rounds=False),
     Relaxation("n200", f"the n = 200 quality figures ({N200_ORACLE}) instead of the n = 50 table",
                lambda raw: {"oracle": N200_ORACLE}),
     Relaxation("compute", "edge and cloud compute at the study's measured GPU timings count in the deadline",

@@ -10,7 +10,7 @@ from scoutsim.experiments.paperb import EXPERIMENTS, QUICK, SHARES, Results, run
 from scoutsim.experiments.paperb_claims import CLAIMS, CLASSES, EVIDENCE, PCT, PTS, judge_all
 from scoutsim.experiments.paperb_profile import (CAPACITY_JITTER, INFERRED_CHAIN, NOT_MODELLED, PAPER, RELAXATIONS,
                                                  UNPUBLISHED, UPLINK_SCALED, VARIANTS)
-from scoutsim.experiments.verdicts import FAILS, HOLDS, NOT_RUN, UNSURE
+from scoutsim.experiments.verdicts import FAILS, HOLDS, NOT_COMPARABLE, NOT_RUN, UNSURE
 
 COLUMNS_SINGLE = (("on_time", "on time", PCT), ("quality_pct", "quality of mode sent, % of full KV", PTS),
                   ("quality_on_time_pct", "quality, misses = 0", PTS), ("fallback", "sent as scout", PCT))
@@ -18,7 +18,7 @@ COLUMNS_MULTI = (("rounds_all_on_time", "rounds all on time", PCT), ("on_time", 
                  ("total_quality_pct", "total quality, sum of %", PTS),
                  ("total_quality_on_time_pct", "total, misses = 0", PTS))
 DIFFERS = {(c.experiment, c.text): (c.differs, c.note) for c in CLAIMS if c.differs or c.note}
-SHORT = {HOLDS: "holds", FAILS: "FAILS", UNSURE: "?", NOT_RUN: "not run"}
+SHORT = {HOLDS: "holds", FAILS: "FAILS", UNSURE: "?", NOT_COMPARABLE: "n/a", NOT_RUN: "not run"}
 
 
 def _grid(cells: list[list[str]]) -> list[str]:
@@ -103,8 +103,8 @@ def format_sensitivities(claims: pd.DataFrame) -> str:
     if jit.empty:
         return "\n".join(out)
     out.append("\nCapacity jitter: the allocator claims with the link's capacity at 0.98, 0.985, ..., 1.02 times the "
-               "study's (9 points, verdicts listed from -2 % to +2 %). A verdict that changes within +-2 % rests on an exact boundary (an allocation "
-               "that grants exactly what a mode needs): FRAGILE.")
+               "study's (9 points, verdicts listed from -2 % to +2 %). A verdict that changes within +-2 % rests on "
+               "an exact boundary (an allocation that grants exactly what a mode needs): FRAGILE.")
     part = claims[claims["variant"].isin(names) & claims["experiment"].isin(set(jit["experiment"]))]
     for (exp, claim), g in part.groupby(["experiment", "claim"], sort=False):
         verdicts = g.set_index("variant")["verdict"].reindex(names)
@@ -131,12 +131,15 @@ def format_ablation(wide: pd.DataFrame) -> str:
     out = ["\nAssumption ablation: each column relaxes one assumption of the `paper` profile; each cell is the "
            "claim's verdict there.", *[f"  {r.name:<10} {r.text}" for r in RELAXATIONS],
            *[f"  ({k}: {v})" for k, v in NOT_MODELLED.items()],
-           "  Under poisson a 'round' is a window of one deadline from t = 0 (the requests that arrived in it). "
+           "  Claims about rounds are n/a (not comparable) under poisson: there are no synchronised rounds. Under "
+           "work_cons the exact-rate estimator reads the rate at the instant a device decides, before the round's "
+           "other requests (arriving at the same instant) share the link, so devices pick modes the link cannot "
+           "carry for all: the allocator claims' failures there are partly that artefact. "
            "'depends on' names the relaxations that change the paper profile's verdict."]
     cells = [["#", "claim", PAPER.name, *relax, "depends on"]]
     for i, r in wide.iterrows():
         base = r[PAPER.name]
-        hangs = [v for v in relax if r[v] != base]
+        hangs = [v for v in relax if r[v] not in (base, NOT_COMPARABLE)]
         if hangs:
             dep = ", ".join(hangs)
         else:
@@ -175,8 +178,8 @@ def reproduce(out: Path, *, quick: bool, workers: int, progress: bool = True) ->
     mode = (f"quick mode: {QUICK['replications']} replications x {QUICK['duration_s']:g} s per setting"
             if quick else "full mode: each scenario's replications and duration")
     text = "\n".join([
-        "Reproducing paper B (the study's simulation section): the study's experiment as it was run (the `paper` profile: "
-        "synchronised rounds, the n = 50 quality table, a transmission-only deadline, reserved slices, requests "
+        "Reproducing paper B (the study's simulation section, docs/study.md): the study's experiment as it was "
+        "run (the `paper` profile: synchronised rounds, the n = 50 quality table, a transmission-only deadline, reserved slices, requests "
         "dropped at their deadline, the exact current rate), rerun with 95 % confidence intervals, then one "
         f"assumption relaxed at a time ({mode}). Quality is each device's F1 as % of its own full-KV F1.",
         format_settings(),

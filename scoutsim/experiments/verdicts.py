@@ -25,6 +25,7 @@ HOLDS = "holds"
 FAILS = "does not hold"
 UNSURE = "inconclusive"
 NOT_RUN = "not run"  # the experiment could not run here (e.g. its traces are not imported)
+NOT_COMPARABLE = "not comparable"  # the variant lacks what the claim is about (rounds under Poisson arrivals)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,11 @@ oracle: published-squad-v2-n50
 deadline_on: first_token
 uplinks:
   - id: cell0
-    channel: {{kind: markov, states_mbps: [10, 50], step_s: 1.0, transition: [[{STAY}, {1 - STAY:.2f}], [{1 - STAY:.2f}, {STAY}]]}}
+    channel:
+      kind: markov
+      states_mbps: [10, 50]
+      step_s: 1.0
+      transition: [[{STAY}, {1 - STAY:.2f}], [{1 - STAY:.2f}, {STAY}]]
     allocator: equal
     sharing: reserved
     latency_ms: 0

@@ -134,6 +134,8 @@ LUMOS_WHY = (
     "Lumos5G measured the downlink; the study's uplink runs, and how it scaled them, are unpublished (here: "
     "the shipped downlink runs at their own rates, mean 523 Mbps; see the uplink-scaled sensitivity); the "
     "exact-rate estimator knows the rate when a transfer starts, not its drops during it")
+LUMOS_CAVEAT = ("caveat: the shipped Lumos5G runs measured the downlink and are used here as the uplink (mean "
+                "523 Mbps); the uplink_x0.1 sensitivity scales them to uplink-like levels")
 INT8_TWICE = ("the study printed two on-time shares for static INT8 on its Markov channel (88.3 % and, in a "
               "later comparison, 59 %); one chain cannot give both, so at most one of the two can hold")
 SAME_SHARE = 0.02  # "equal" on-time shares: within 2 points

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from scoutsim.experiments.paperb import EXPERIMENTS, QUICK, SHARES, Results, run_experiments
-from scoutsim.experiments.paperb_claims import CLAIMS, CLASSES, EVIDENCE, PCT, PTS, judge_all
+from scoutsim.experiments.paperb_claims import CLAIMS, CLASSES, EVIDENCE, LUMOS_CAVEAT, PCT, PTS, judge_all
 from scoutsim.experiments.paperb_profile import (CAPACITY_JITTER, INFERRED_CHAIN, NOT_MODELLED, PAPER, RELAXATIONS,
                                                  UNPUBLISHED, UPLINK_SCALED, VARIANTS)
 from scoutsim.experiments.verdicts import FAILS, HOLDS, NOT_COMPARABLE, NOT_RUN, UNSURE
@@ -72,6 +72,8 @@ def format_claims(claims: pd.DataFrame, variant: str = PAPER.name) -> str:
                 out.append(f"    why it differs: {why}")
             if note and variant == PAPER.name:
                 out.append(f"    the numbers: {note}")
+            if r["experiment"] == "lumos5g":
+                out.append(f"    {LUMOS_CAVEAT}")
     out.append(f"\nSummary ({variant}), the study's own claims by class:")
     mine = here[here["source"] == "study"]
     for kind in CLASSES:

@@ -171,6 +171,20 @@ def test_ablation_has_a_column_per_relaxation_and_a_row_per_claim(quick):
         assert setting in report
 
 
+def test_report_states_the_rule_and_counts_only_evidence_as_reproduced(quick):
+    """Every claim carries one of the three classes; the report states the verdict rule and
+    counts the study's claims class by class, from the same verdicts as claims.csv."""
+    out, stdout = quick
+    claims = pd.read_csv(out / "claims.csv")
+    assert set(claims["class"]) == {"input", "arithmetic", "evidence"}
+    assert {c.kind for c in CLAIMS} == {"input", "arithmetic", "evidence"}
+    assert "Verdict rule" in stdout and "widened on both sides by the claim's rounding tolerance" in stdout
+    paper = claims[(claims["variant"] == "paper") & (claims["source"] == "study")]
+    evidence = paper[paper["class"] == "evidence"]["verdict"].value_counts()
+    line = next(x for x in stdout.splitlines() if x.strip().startswith("evidence (counts as reproduced)"))
+    assert f"{evidence.get('holds', 0)} holds" in line and f"{evidence.get('does not hold', 0)} does not hold" in line
+
+
 def test_every_table_and_interval_stays_in_range(quick):
     out, _ = quick
     tables = pd.read_csv(out / "tables.csv")

@@ -124,8 +124,9 @@ QUALITY_MAX_WHY = (
     "deadline, so its verdicts sit on ties: at N = 8 it keeps every device on time at exactly 100 Mbps and "
     "starves one (0 % of rounds all on time) at 1 % less (see the capacity jitter); neither is the study's 5 %")
 CHAIN_INT8 = (
-    "INT8 (4.7 MB, 37.6 Mbit) misses a 5 s deadline only when the five 1 s steps add up to under 37.6 Mbit: "
-    "three or more seconds at 5 Mbps and the rest at 10; how often that happens is set by the unpublished "
+    "INT8 (4.95 MB, 39.6 Mbit; the study's 4.7 MB, 37.6 Mbit, misses on the same paths) misses a 5 s deadline "
+    "only when the five 1 s steps carry less: three or more seconds at 5 Mbps and the rest at 10; how often "
+    "that happens is set by the unpublished "
     "transition probabilities (here a birth-death chain, stay 0.8; see the inferred-chain sensitivity)")
 CHAIN_1S = (
     "at 1 s mixed INT4 (2.6 MB) and INT4 (2.3 MB) fit only from 25 Mbps up: 4 of the 6 states, 66.7 % of the "

@@ -14,9 +14,12 @@ def register(sub) -> None:
     p = sub.add_parser("reproduce", help="rerun the study's settings and say which conclusions hold",
                        description="Rerun a study's experiment as it was run (the `paper` profile: "
                        "scenarios/paper_b/) with replications and 95 % CIs, print each table with the study's "
-                       "numbers beside it, state which of its conclusions hold, and, relaxing one assumption at "
-                       "a time (poisson, n200, compute, work_cons, backlog, harmonic), which survive each. "
-                       "paper-b: the study's simulation (docs/study.md). Interrupted runs resume.")
+                       "numbers beside it, class each claim (input, arithmetic, evidence: only evidence counts as "
+                       "reproduced), judge it by one rule that can fail, and, relaxing one assumption at a time "
+                       "(poisson, n200, compute, latency, work_cons, backlog, harmonic), say which survive each; "
+                       "then the sensitivities (an inferred Markov chain, Lumos5G scaled to uplink levels, the "
+                       "link capacity jittered by +-2 %). "
+                       "paper-b: the study of docs/study.md. Interrupted runs resume.")
     p.add_argument("target", help=f"what to reproduce: {', '.join(TARGETS)}")
     p.add_argument("--quick", action="store_true",
                    help="5 replications x 600 s instead of the scenarios' 20 x 600 s (a smoke run for CI; "

@@ -6,7 +6,8 @@
 * :mod:`.sweep` ties them together: manifest, resume, progress, the tidy tables.
 * :mod:`.tables` turns finished points into the summary and paired-difference tables.
 * :mod:`.paperb` reruns the study's experiment as it was run (:mod:`.paperb_profile`: the
-  ``paper`` profile, its unpublished settings and its relaxations); :mod:`.paperb_claims`
-  judges its conclusions from the CIs; :mod:`.paperb_report` writes the tables, the
-  assumption ablation and report.md.
+  ``paper`` profile, its unpublished settings, its relaxations and sensitivities);
+  :mod:`.paperb_claims` classes its conclusions (input, arithmetic, evidence) and judges them
+  from the CIs by :mod:`.verdicts`' rule; :mod:`.paperb_inverse` fits the inferred Markov
+  chain; :mod:`.paperb_report` writes the tables, the assumption ablation and report.md.
 """

@@ -16,8 +16,10 @@ no round all on time); the same with misses scored 0; ``local`` scores the study
 quoted (:data:`STUDY_LOCAL_PCT`). Also the total of those percentages over devices (the
 study's "total quality"), the share of requests on time, of rounds with every device on
 time, and of requests sent as scout (adaptive's fallback).
-Shares get Wilson intervals over the pooled requests or rounds (:func:`.verdicts.share_interval`);
-means and paired differences Student-t intervals across replications (same seeds in every arm).
+Every interval is over replications, the independent units: shares get the Student-t interval
+of the per-replication shares, cut at [0, 1] (:func:`.verdicts.share_interval`; pooling the
+requests as if independent is too narrow on a correlated channel); means and paired
+differences Student-t intervals across replications (same seeds in every arm).
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ import pandas as pd
 import scoutsim.network.channels.trace_pool  # noqa: F401  (registers the trace_pool channel kind)
 from scoutsim import shipped
 from scoutsim.errors import UserError
-from scoutsim.experiments.paperb_profile import VARIANTS, Relaxation, grid_changes
+from scoutsim.experiments.paperb_profile import (CAPACITY_JITTER, INFERRED_CHAIN, UPLINK_SCALED, VARIANTS, Relaxation,
+                                                 grid_changes)
 from scoutsim.experiments.sweep import read_raw, run_sweep
 from scoutsim.experiments.tables import finished_points
 from scoutsim.experiments.verdicts import Interval, share_interval
@@ -58,6 +61,7 @@ class Experiment:
     arm_key: str
     arms: tuple[str, ...]
     fixed: dict[str, Any] = field(default_factory=dict)  # key path -> value, on top of the file
+    sensitivities: tuple[Relaxation, ...] = ()  # variants run on this experiment only, under the paper profile
 
     @property
     def multi(self) -> bool:
@@ -66,19 +70,23 @@ class Experiment:
 
 EXPERIMENTS = (
     Experiment("markov", "markov_modes.yaml", "Adaptive vs static modes, six-state Markov channel, "
-               "1x Qwen2.5-7B -> Qwen2.5-14B, 5 s deadline", "agents.0.policy", MODE_ARMS),
+               "1x Qwen2.5-7B -> Qwen2.5-14B, 5 s deadline", "agents.0.policy", MODE_ARMS,
+               sensitivities=(INFERRED_CHAIN,)),
     Experiment("markov_1s", "markov_modes.yaml", "The same at a 1 s deadline (rounds every 1 s), adaptive "
                "over KV modes only", "agents.0.policy", ARMS_1S,
                {"agents.0.deadline_s": 1.0, "agents.0.arrival": {"kind": "periodic", "period_s": 1.0, "offset_s": 0},
-                "agents.0.modes": ["bf16", "int8", "mixed_int4", "int4"]}),
+                "agents.0.modes": ["bf16", "int8", "mixed_int4", "int4"]}, (INFERRED_CHAIN,)),
     Experiment("lumos5g", "lumos5g_modes.yaml", "Adaptive vs static modes, replayed Lumos5G runs, "
-               "1x Qwen2.5-7B -> Qwen2.5-14B, 5 s deadline", "agents.0.policy", MODE_ARMS),
+               "1x Qwen2.5-7B -> Qwen2.5-14B, 5 s deadline", "agents.0.policy", MODE_ARMS,
+               sensitivities=(UPLINK_SCALED,)),
     Experiment("two_50", "two_devices_50mbps.yaml", "Allocators, N = 2: Qwen2.5-7B + Qwen2.5-14B on 50 Mbps, "
                "5 s deadline", "uplinks.0.allocator", ALLOCATOR_ARMS),
     Experiment("four_50", "four_devices_50mbps.yaml", "Allocators, N = 4: 2x Qwen2.5-7B + Mistral-7B + "
-               "Qwen2.5-14B on 50 Mbps, 5 s deadline", "uplinks.0.allocator", ALLOCATOR_ARMS),
+               "Qwen2.5-14B on 50 Mbps, 5 s deadline", "uplinks.0.allocator", ALLOCATOR_ARMS,
+               sensitivities=CAPACITY_JITTER),
     Experiment("eight_100", "eight_devices_100mbps.yaml", "Allocators, N = 8: 4x Qwen2.5-7B + 2x Mistral-7B + "
-               "2x Qwen2.5-14B on 100 Mbps, 5 s deadline", "uplinks.0.allocator", ALLOCATOR_ARMS),
+               "2x Qwen2.5-14B on 100 Mbps, 5 s deadline", "uplinks.0.allocator", ALLOCATOR_ARMS,
+               sensitivities=CAPACITY_JITTER),
 )
 
 
@@ -139,8 +147,7 @@ class Results:
     def ci(self, exp: str, variant: str, arm: str, metric: str) -> Interval:
         f = self._frame(exp, variant, arm, metric).dropna(subset=["value"])
         if metric in SHARES:
-            k = float(np.round(f["value"] * f["count"]).sum())
-            return share_interval(k, float(f["count"].sum()), len(f))
+            return share_interval(f["value"].to_numpy())
         t = t_interval(f["value"].to_numpy())
         return Interval(t.estimate, t.low, t.high, len(f))
 
@@ -155,7 +162,7 @@ class Results:
         rows = []
         for key in self._index:
             ci = self.ci(*key)
-            method = "wilson, pooled" if key[3] in SHARES else "student-t, replications"
+            method = "student-t, replications, within [0, 1]" if key[3] in SHARES else "student-t, replications"
             rows.append((*key, ci.mean, ci.low, ci.high, (ci.high - ci.low) / 2, ci.n, method))
         return pd.DataFrame(rows, columns=self.KEYS + ["mean", "ci95_low", "ci95_high", "ci95_half",
                                                        "replications", "interval"])
@@ -177,9 +184,10 @@ def _missing_traces(path: Path) -> str | None:
 
 def run_experiments(out: Path, *, quick: bool, workers: int, progress: bool = True,
                     only: tuple[str, ...] | None = None, variants: tuple[Relaxation, ...] = VARIANTS,
-                    overrides: dict | None = None) -> Results:
-    """Run (or resume) every experiment under every variant; ``overrides`` (top-level scenario
-    keys) replace the quick mode's replications and duration."""
+                    overrides: dict | None = None, sensitivities: bool = True) -> Results:
+    """Run (or resume) every experiment under every variant, and its own sensitivities unless
+    ``sensitivities`` is false; ``overrides`` (top-level scenario keys) replace the quick
+    mode's replications and duration."""
     from scoutsim.config import load_scenario
 
     overrides = dict(overrides) if overrides is not None else (dict(QUICK) if quick else {})
@@ -193,7 +201,7 @@ def run_experiments(out: Path, *, quick: bool, workers: int, progress: bool = Tr
             not_run[exp.name] = why
             continue
         raw = read_raw(path)[0]
-        for variant in variants:
+        for variant in (*variants, *(exp.sensitivities if sensitivities else ())):
             changes = grid_changes(raw, exp.fixed, variant)
             grid = [f"{exp.arm_key}={','.join(exp.arms)}", *[f"{k}={json.dumps(v)}" for k, v in changes.items()]]
             sweep_dir = out / exp.name / variant.name

@@ -1,7 +1,10 @@
 """Judging a published claim against a confidence interval.
 
-Every test returns one of three verdicts, decided by where the whole 95 % interval lies,
-never by the point estimate alone:
+A numeric claim (the study printed a number) is judged by :func:`covers`: it holds when the
+study's number lies inside the rerun's 95 % interval across replications, widened by the
+claim's rounding tolerance, and does not hold otherwise. A qualitative claim (one arm above
+another, two about equal) is judged by where the whole interval of the paired difference
+lies, never by the point estimate alone:
 
 * ``holds``: the interval lies inside the region the claim asserts;
 * ``does not hold``: the interval lies entirely outside it;
@@ -16,12 +19,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import stats
+from scoutsim.intervals import replication_proportion_interval
 
 HOLDS = "holds"
 FAILS = "does not hold"
 UNSURE = "inconclusive"
 NOT_RUN = "not run"  # the experiment could not run here (e.g. its traces are not imported)
+NOT_COMPARABLE = "not comparable"  # the variant lacks what the claim is about (rounds under Poisson arrivals)
 
 
 @dataclass(frozen=True)
@@ -44,41 +48,24 @@ class Interval:
         return f"{m:.{digits}f}{unit} [{self.low * scale:.{digits}f}, {self.high * scale:.{digits}f}]"
 
 
-def share_interval(k: float, n: float, replications: int) -> Interval:
-    """A share of ``k`` successes in ``n`` trials (requests or rounds pooled over
-    replications) with its Wilson 95 % interval, which never leaves [0, 1]; ``n = 0`` gives
-    an undefined one. Pooling treats the trials as independent; under a correlated channel
-    the interval is optimistic (the replications' spread is the honest one). One helper, so
-    that scoutsim.intervals can replace it."""
-    if n <= 0:
-        return Interval(math.nan, math.nan, math.nan, replications)
-    ci = stats.binomtest(int(round(k)), int(round(n))).proportion_ci(confidence_level=0.95, method="wilson")
-    return Interval(k / n, float(ci.low), float(ci.high), replications)
+def share_interval(per_replication) -> Interval:
+    """The mean of per-replication shares (on time, rounds all on time, sent as scout) with
+    the Student-t 95 % interval across replications, intersected with [0, 1].
+
+    Replications are the independent units: requests within one share a channel path and
+    are correlated, so a Wilson interval over the pooled requests treats thousands of
+    correlated trials as independent and comes out too narrow (docs/models/statistics.md)."""
+    ci = replication_proportion_interval(per_replication)
+    return Interval(ci.estimate, ci.low, ci.high, ci.n)
 
 
-def near(ci: Interval, value: float, margin: float) -> str:
-    """About ``value``: the interval lies inside [value - margin, value + margin]."""
+def covers(ci: Interval, value: float, tolerance: float) -> str:
+    """The verdict rule for a numeric claim: it holds when the study's ``value`` lies inside
+    the rerun's interval widened on both sides by ``tolerance`` (the study's rounding), and
+    does not hold otherwise; an undefined interval (one replication) is inconclusive."""
     if not ci.defined:
         return UNSURE
-    if value - margin <= ci.low and ci.high <= value + margin:
-        return HOLDS
-    return FAILS if ci.low > value + margin or ci.high < value - margin else UNSURE
-
-
-def at_least(ci: Interval, threshold: float) -> str:
-    if not ci.defined:
-        return UNSURE
-    if ci.low >= threshold:
-        return HOLDS
-    return FAILS if ci.high < threshold else UNSURE
-
-
-def at_most(ci: Interval, threshold: float) -> str:
-    if not ci.defined:
-        return UNSURE
-    if ci.high <= threshold:
-        return HOLDS
-    return FAILS if ci.low > threshold else UNSURE
+    return HOLDS if ci.low - tolerance <= value <= ci.high + tolerance else FAILS
 
 
 def positive(diff: Interval) -> str:

@@ -27,18 +27,24 @@ STUDY_STATES_MBPS = (5.0, 10.0, 25.0, 50.0, 100.0, 200.0)
 DEFAULT_STAY = 0.8
 
 
+def birth_death(up: float, down: float, k: int) -> np.ndarray:
+    """A chain over ``k`` levels that moves one level up with probability ``up``, one down with
+    ``down``, and stays otherwise (a blocked move at either end stays too)."""
+    p = np.zeros((k, k))
+    for i in range(k):
+        if i > 0:
+            p[i, i - 1] = down
+        if i < k - 1:
+            p[i, i + 1] = up
+        p[i, i] = 1.0 - p[i].sum()
+    return p
+
+
 def default_transition(k: int) -> np.ndarray:
     if k == 1:
         return np.ones((1, 1))
-    p = np.zeros((k, k))
     move = (1.0 - DEFAULT_STAY) / 2.0
-    for i in range(k):
-        if i > 0:
-            p[i, i - 1] = move
-        if i < k - 1:
-            p[i, i + 1] = move
-        p[i, i] = 1.0 - p[i].sum()
-    return p
+    return birth_death(move, move, k)
 
 
 @CHANNELS.register("markov")

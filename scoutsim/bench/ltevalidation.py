@@ -131,7 +131,13 @@ def _stats(err: np.ndarray) -> str:
     return f"{np.median(a):7.1%} {np.percentile(a, 90):7.1%} {np.max(a):7.1%}"
 
 
-def run(quick: bool = False) -> dict:
+def run(quick: bool = False, family: int | None = None, seed: int = 0) -> dict:
+    """The fixed cases above; with ``family``, a random family of that many cases instead
+    (:mod:`scoutsim.bench.ltefamily`, drawn from ``seed``)."""
+    if family is not None:
+        from scoutsim.bench import ltefamily
+
+        return ltefamily.run(family_n=family, seed=seed)
     from scoutsim.bench import ltesim
 
     started = time.perf_counter()

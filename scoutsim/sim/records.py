@@ -128,7 +128,7 @@ class RecordBuffer:
 def _optional(name: str, r):
     agent = r.agent
     if name in ("grant_s", "offset_s"):  # paid by requests that used the uplink
-        return agent.grant_s if not math.isnan(r.tx_start) else 0.0
+        return getattr(agent, name) if not math.isnan(r.tx_start) else 0.0
     return getattr(agent, "cloud_id" if name == "cloud" else name)
 
 

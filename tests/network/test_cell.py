@@ -86,6 +86,16 @@ def test_bler_costs_throughput_and_a_harq_tail():
     assert f[0] == pytest.approx(1.002, abs=1e-9)
 
 
+def test_offset_waits_after_the_grant():
+    # Own rates 1 MB/s (8 Mbps), grant 10 ms, device 0's offset 40 ms more. Device 1 starts
+    # at 0.01 s alone and sends 0.04 MB by 0.05 s, when device 0 joins; rr halves both:
+    # device 1's other 0.46 MB at 0.5 MB/s end at 0.97 s, when device 0 has sent 0.46 MB;
+    # its other 0.54 MB alone at 1 MB/s end at 1.51 s.
+    f = run([ts("rr", grant_s=0.01)], [DeviceSpec(0, quality=1.0, offset_s=0.04), DeviceSpec(0, quality=1.0)],
+            [[(0, 8)]], [(0, 1 * MB, 0), (1, 0.5 * MB, 0)])
+    assert f == pytest.approx([0.97 + 0.54, 0.97], abs=1e-9)
+
+
 def test_resource_blocks_leave_the_remainder_idle():
     # 25 blocks, 2 devices: 12 each, 24/25 of the time used; own rates 40 and 40 Mbps (5 MB/s):
     # each gets 12/25 x 5 = 2.4 MB/s; 2.4 MB each end at 1 s.

@@ -19,7 +19,8 @@ A proportional fair scheduler serves, in each slot, the device with the largest
 ``R_i(x_i) / T_i``, ``T_i`` its average throughput. When the devices' fading has the same
 law relative to their own statistics, that is the device whose ``X`` is the largest of the
 ``k`` (Viswanath, Tse & Laroia, IEEE Trans. Inf. Theory 48(6), 2002; as a rule for any mix
-of devices it is CDF-based scheduling, Park, Seo & Lee, IEEE Commun. Lett. 9(6), 2005).
+of devices it is CDF-based scheduling, Park, Seo, Kwon & Lee, IEEE Trans. Commun. 53(11),
+2005).
 Each device then wins ``1/k`` of the slots, at the largest of ``k`` Exp(1) draws, with
 ``P(max > y) = 1 - (1 - exp(-y))^k``, so its rate is ``1/k`` of
 

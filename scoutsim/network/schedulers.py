@@ -44,8 +44,13 @@ def resource_block_share(n_rb: int, k: int) -> float:
     UE per TTI on all of them. Both schedulers rotate the uplink alike: PF's metric is used
     on the downlink only.
     """
-    per = max(min(MIN_BLOCKS, n_rb), n_rb // k)
+    per = blocks_per_ue(n_rb, k)
     return min(k, n_rb // per) * per / n_rb
+
+
+def blocks_per_ue(n_rb: int, k: int) -> int:
+    """Blocks a UE is granted in a TTI it is served in (:func:`resource_block_share`)."""
+    return max(min(MIN_BLOCKS, n_rb), n_rb // k)
 
 
 class Scheduler:

@@ -100,6 +100,9 @@ def run(distances, sizes, starts, scheduler: str = "rr", backhaul_mbps: float | 
     n = len(distances)
     ns.RngSeedManager.SetSeed(1)
     ns.RngSeedManager.SetRun(seed)
+    # Streams are numbered from a process-wide counter: without the reset a run's draws would
+    # depend on the runs before it in the same process.
+    ns.RngSeedManager.ResetNextStreamIndex()
     ns.Config.SetDefault("ns3::LteEnbNetDevice::UlBandwidth", ns.UintegerValue(int(resource_blocks)))
     ns.Config.SetDefault("ns3::LteRlcUm::MaxTxBufferSize", ns.UintegerValue(int(rlc_bytes)))
     lte = ns.CreateObject[ns.LteHelper]()

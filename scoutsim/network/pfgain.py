@@ -87,6 +87,6 @@ def _gain(k: int, q: float) -> float:
 
 def pf_gain(k: int, quality: float) -> float:
     """``G(k, q)`` for a device whose mean rate alone is ``quality`` of its cell's top rate
-    (rounded to 1e-4 for the cache: the gain changes by far less over such a step)."""
-    q = min(max(quality, 1e-6), 1.0)
-    return _gain(int(k), round(q, 4))
+    (rounded to 1e-4 for the cache, and taken as at least 1e-4: the gain changes by far less
+    over such a step)."""
+    return _gain(int(k), min(max(round(quality, 4), 1e-4), 1.0))

@@ -92,6 +92,16 @@ def test_mixed_devices_within_the_documented_15_percent():
     assert fluid_pf(q) == pytest.approx(measured, rel=0.15)
 
 
+@pytest.mark.parametrize("k", [2, 5, 25])
+def test_gain_stays_within_its_bounds(k):
+    # G <= min(k, 1/q) for every quality, down to a device that hardly ever gets through.
+    from scoutsim.network.pfgain import pf_gain
+
+    for q in (1e-9, 1e-4, 0.01, 0.3, 0.9, 1.0):
+        g = pf_gain(k, q)
+        assert 1.0 <= g <= min(k, 1 / max(q, 1e-4)) + 1e-12
+
+
 def test_no_fading_no_gain():
     # Without fast fading every slot is like every other: pf serves equal time shares.
     assert fluid_pf([1.0, 0.5, 0.2], fading="none") == pytest.approx([1 / 3, 0.5 / 3, 0.2 / 3], rel=1e-12)

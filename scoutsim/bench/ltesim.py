@@ -11,7 +11,9 @@ Setup (everything else is ns-3 3.44's default):
   its MCS, depends only on its distance;
 * 25 uplink resource blocks (5 MHz), ``scheduler`` ns-3's ``RrFfMacScheduler`` (round robin)
   or ``PfFfMacScheduler``; in both the uplink gives each of the ``k`` UEs with data
-  ``floor(25 / k)`` resource blocks per TTI;
+  ``max(3, floor(25 / k))`` resource blocks per TTI, at most 8 UEs per TTI, taking turns
+  (:func:`scoutsim.network.schedulers.resource_block_share`); other block counts, the RLC
+  buffer, fast fading and a stop time are arguments of :func:`run`;
 * RLC UM with its transmit buffer raised from 10 KiB to 16 MiB: with the default, a TCP
   window larger than 10 KiB overflows the UE's RLC buffer, which discards the PDCP PDUs and
   stalls TCP on the uplink;

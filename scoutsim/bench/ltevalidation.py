@@ -6,7 +6,7 @@ packet by packet with its LTE module and EPC (:mod:`scoutsim.bench.ltesim`); sco
 the same uploads through :class:`scoutsim.network.cell.Network`, twice:
 
 * the **cell model**: a ``time_share`` cell, scheduler ``rr``, ``resource_blocks: 25`` (ns-3
-  gives each of ``k`` UEs ``floor(25 / k)`` blocks per TTI), each UE with its own rate, and
+  gives each of ``k <= 8`` UEs ``floor(25 / k)`` blocks per TTI), each UE with its own rate, and
   the backhaul, where there is one, as a wired link;
 * the **naive shared-rate model** (the simulator before the cell model): one rate shared
   equally in bits by the transfers in flight (``work_conserving``), the rate being the mean

@@ -11,8 +11,9 @@ the network"), with the same interface to the agents (``send``, ``cancel``,
   faster than it). ``time_share`` splits *time*: a transfer of device ``i`` gets
   ``phi_i r_i G`` (:mod:`scoutsim.network.schedulers`), i.e. the constraint
   ``sum_i x_i / (r_i G) <= 1``. With ``resource_blocks: N`` the equal-share schedulers hand
-  out whole blocks as LTE's uplink MAC does (:func:`~scoutsim.network.schedulers.resource_block_share`): of ``k``
-  devices with data at most ``floor(N / 3)`` are served per TTI, each with
+  out whole blocks as LTE's uplink MAC does
+  (:func:`~scoutsim.network.schedulers.resource_block_share`): of ``k`` devices with data
+  at most ``floor(N / 3)`` are served per TTI, each with
   ``max(3, floor(N / k))`` blocks, taking turns, so the constraint's right side is the
   share of the blocks in use, not 1. ``G`` is 1 except for ``pf`` in a cell with
   ``fading: rayleigh`` and no ``resource_blocks`` (:mod:`scoutsim.network.pfgain`).
@@ -265,7 +266,9 @@ class Network:
         if cell.sharing == "time_share":
             n = self._cell_devices[d.cell]
             share = d.weight / self._cell_weight[d.cell] if cell.scheduler == "weighted" else 1.0 / n
-            gain = self._scheds[d.cell].gain(n, own / c_mean if c_mean > 0 else 1.0) if cell.rides_fading else 1.0
+            gain = 1.0
+            if cell.rides_fading:
+                gain = self._scheds[d.cell].gain(n, own / c_mean if c_mean > 0 else 1.0)
             return own * eff * share * gain
         fair = c_mean * eff * d.weight / self._cell_weight[d.cell]
         return min(fair, own * eff) if (d.own_channel or d.quality is not None) else fair

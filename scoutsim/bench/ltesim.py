@@ -11,7 +11,9 @@ Setup (everything else is ns-3 3.44's default):
   its MCS, depends only on its distance;
 * 25 uplink resource blocks (5 MHz), ``scheduler`` ns-3's ``RrFfMacScheduler`` (round robin)
   or ``PfFfMacScheduler``; in both the uplink gives each of the ``k`` UEs with data
-  ``floor(25 / k)`` resource blocks per TTI;
+  ``max(3, floor(25 / k))`` resource blocks per TTI, at most 8 UEs per TTI, taking turns
+  (:func:`scoutsim.network.schedulers.resource_block_share`); other block counts, the RLC
+  buffer, fast fading and a stop time are arguments of :func:`run`;
 * RLC UM with its transmit buffer raised from 10 KiB to 16 MiB: with the default, a TCP
   window larger than 10 KiB overflows the UE's RLC buffer, which discards the PDCP PDUs and
   stalls TCP on the uplink;
@@ -41,18 +43,21 @@ namespace scoutsim_lte {
 using namespace ns3;
 std::vector<double> done;
 std::vector<uint64_t> got, want;
+std::vector<bool> counted;
 uint32_t open = 0;
 void OnRx(uint32_t i, Ptr<const Packet> p, const Address &) {
   got[i] += p->GetSize();
   if (done[i] < 0 && got[i] >= want[i]) {
     done[i] = Simulator::Now().GetSeconds();
-    if (--open == 0) Simulator::Stop();  // the LTE stack ticks every TTI: stop when all are in
+    // The LTE stack ticks every TTI: stop when all the awaited flows are in.
+    if (counted[i] && --open == 0) Simulator::Stop();
   }
 }
-void Watch(Ptr<Application> sink, uint32_t i, uint64_t bytes) {
-  if (done.size() <= i) { done.resize(i + 1); got.resize(i + 1); want.resize(i + 1); }
+void Watch(Ptr<Application> sink, uint32_t i, uint64_t bytes, bool awaited) {
+  if (done.size() <= i) { done.resize(i + 1); got.resize(i + 1); want.resize(i + 1); counted.resize(i + 1); }
   if (i == 0) open = 0;
-  open++;
+  if (awaited) open++;
+  counted[i] = awaited;
   done[i] = -1; got[i] = 0; want[i] = bytes;
   sink->TraceConnectWithoutContext("Rx", MakeBoundCallback(&OnRx, i));
 }
@@ -82,13 +87,26 @@ def load():
 
 
 def run(distances, sizes, starts, scheduler: str = "rr", backhaul_mbps: float | None = None,
-        seed: int = 1) -> tuple[list[float], float]:
-    """Completion times (s) of one TCP upload per UE; returns (times, wall seconds of ns-3)."""
+        seed: int = 1, resource_blocks: int = RESOURCE_BLOCKS, rlc_bytes: int = 1 << 24,
+        fading_trace: str | None = None, stop_s: float | None = None,
+        awaited=None) -> tuple[list[float], float]:
+    """Completion times (s) of one TCP upload per UE; returns (times, wall seconds of ns-3).
+
+    ``fading_trace``: a file for ns-3's ``TraceFadingLossModel`` (:mod:`scoutsim.bench.fadingtrace`),
+    or None for no fast fading. ``stop_s``: simulated seconds after which flows still open count
+    as never completed (NaN); None: an open flow after 600 s is an error. ``awaited``: which
+    flows the run waits for (default all): the others (UEs that never got a grant alone)
+    still take part, and count as never completed if still open when the awaited are in."""
     ns = load()
     helpers = ns.cppyy.gbl.scoutsim_lte
     n = len(distances)
     ns.RngSeedManager.SetSeed(1)
     ns.RngSeedManager.SetRun(seed)
+    # Streams are numbered from a process-wide counter: without the reset a run's draws would
+    # depend on the runs before it in the same process.
+    ns.RngSeedManager.ResetNextStreamIndex()
+    ns.Config.SetDefault("ns3::LteEnbNetDevice::UlBandwidth", ns.UintegerValue(int(resource_blocks)))
+    ns.Config.SetDefault("ns3::LteRlcUm::MaxTxBufferSize", ns.UintegerValue(int(rlc_bytes)))
     lte = ns.CreateObject[ns.LteHelper]()
     epc = ns.CreateObject[ns.PointToPointEpcHelper]()
     if backhaul_mbps is not None:
@@ -98,6 +116,15 @@ def run(distances, sizes, starts, scheduler: str = "rr", backhaul_mbps: float | 
     lte.SetAttribute("PathlossModel", ns.StringValue("ns3::LogDistancePropagationLossModel"))
     lte.SetPathlossModelAttribute("Exponent", ns.DoubleValue(PATHLOSS_EXPONENT))
     lte.SetPathlossModelAttribute("ReferenceLoss", ns.DoubleValue(REFERENCE_LOSS_DB))
+    if fading_trace is not None:
+        from scoutsim.bench.fadingtrace import RB_NUM, SAMPLES, TRACE_S, WINDOW_S
+
+        lte.SetFadingModel("ns3::TraceFadingLossModel")
+        lte.SetFadingModelAttribute("TraceFilename", ns.StringValue(str(fading_trace)))
+        lte.SetFadingModelAttribute("TraceLength", ns.TimeValue(ns.Seconds(TRACE_S)))
+        lte.SetFadingModelAttribute("SamplesNum", ns.UintegerValue(SAMPLES))
+        lte.SetFadingModelAttribute("WindowSize", ns.TimeValue(ns.Seconds(WINDOW_S)))
+        lte.SetFadingModelAttribute("RbNum", ns.UintegerValue(RB_NUM))
 
     remote = ns.NodeContainer()
     remote.Create(1)
@@ -138,16 +165,17 @@ def run(distances, sizes, starts, scheduler: str = "rr", backhaul_mbps: float | 
         port = 5000 + i
         local = ns.InetSocketAddress(ns.Ipv4Address.GetAny(), port).ConvertTo()
         sink = ns.PacketSinkHelper("ns3::TcpSocketFactory", local).Install(remote.Get(0))
-        helpers.Watch(sink.Get(0), i, int(sizes[i]))
+        helpers.Watch(sink.Get(0), i, int(sizes[i]), True if awaited is None else bool(awaited[i]))
         send = ns.BulkSendHelper("ns3::TcpSocketFactory", ns.InetSocketAddress(far, port).ConvertTo())
         send.SetAttribute("MaxBytes", ns.UintegerValue(int(sizes[i])))
         send.Install(ues.Get(i)).Start(ns.Seconds(ATTACH_S + float(starts[i])))
     started = time.perf_counter()
-    ns.Simulator.Stop(ns.Seconds(600))  # a bound; the helpers stop it when all flows are in
+    # A bound; the helpers stop it when all flows are in.
+    ns.Simulator.Stop(ns.Seconds(600 if stop_s is None else ATTACH_S + stop_s))
     ns.Simulator.Run()
     wall = time.perf_counter() - started
-    fct = [helpers.Done(i) - ATTACH_S - starts[i] for i in range(n)]
+    fct = [helpers.Done(i) - ATTACH_S - starts[i] if helpers.Done(i) >= 0 else float("nan") for i in range(n)]
     ns.Simulator.Destroy()
-    if any(f < 0 for f in fct):
+    if stop_s is None and any(f != f for f in fct):
         raise RuntimeError("an ns-3 LTE flow did not complete within 600 s of simulated time")
     return fct, wall

@@ -6,7 +6,7 @@ packet by packet with its LTE module and EPC (:mod:`scoutsim.bench.ltesim`); sco
 the same uploads through :class:`scoutsim.network.cell.Network`, twice:
 
 * the **cell model**: a ``time_share`` cell, scheduler ``rr``, ``resource_blocks: 25`` (ns-3
-  gives each of ``k`` UEs ``floor(25 / k)`` blocks per TTI), each UE with its own rate, and
+  gives each of ``k <= 8`` UEs ``floor(25 / k)`` blocks per TTI), each UE with its own rate, and
   the backhaul, where there is one, as a wired link;
 * the **naive shared-rate model** (the simulator before the cell model): one rate shared
   equally in bits by the transfers in flight (``work_conserving``), the rate being the mean
@@ -131,7 +131,13 @@ def _stats(err: np.ndarray) -> str:
     return f"{np.median(a):7.1%} {np.percentile(a, 90):7.1%} {np.max(a):7.1%}"
 
 
-def run(quick: bool = False) -> dict:
+def run(quick: bool = False, family: int | None = None, seed: int = 0) -> dict:
+    """The fixed cases above; with ``family``, a random family of that many cases instead
+    (:mod:`scoutsim.bench.ltefamily`, drawn from ``seed``)."""
+    if family is not None:
+        from scoutsim.bench import ltefamily
+
+        return ltefamily.run(family_n=family, seed=seed)
     from scoutsim.bench import ltesim
 
     started = time.perf_counter()

@@ -29,7 +29,11 @@ def register(sub) -> None:
                    help="ns3: the bottleneck's queues (default deep: per-flow queues without AQM drops)")
     plugins.add_argument(p)
     p.add_argument("--n", type=int, default=1000, help="fuzz: number of cases (default 1000)")
-    p.add_argument("--seed", type=int, default=0, help="fuzz: seed of the case generator (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="fuzz and lte --family: seed of the case generator (default 0)")
+    p.add_argument("--family", type=int, default=None, metavar="N",
+                   help="lte: instead of its fixed cases, N random ones (2-25 UEs, 25/50/100 resource blocks, "
+                   "rr and pf, with and without fading; scoutsim/bench/ltefamily.py), each model calibrated "
+                   "from lone-UE ns-3 runs; ns-3's results are kept in benchmarks/data/ and reused")
     p.add_argument("--kind", action="append", choices=["scenario", "trace", "sweep", "oracle"],
                    help="fuzz: only these input kinds (repeatable; default all)")
     p.set_defaults(func=main)
@@ -71,5 +75,9 @@ def main(args) -> int:
         raise UserError('bench ns3 needs ns-3, which is not installed; install it with: '
                         'pip install "scoutsim[validation]" (it compiles for a few minutes)')
     default = [n for n in BENCHMARKS if n != "lte"]  # ns3 runs the LTE cases too
-    run(args.names or default, quick=args.quick, profile=args.profile, queue=args.queue)
+    if args.family is not None and (args.names != ["lte"] or args.family < 1):
+        raise UserError(f"--family needs the benchmark lte alone and N >= 1, got names {args.names} "
+                        f"and --family {args.family}")
+    run(args.names or default, quick=args.quick, profile=args.profile, queue=args.queue,
+        family=args.family, seed=args.seed)
     return 0

@@ -130,7 +130,8 @@ class Uplink(Strict):
     grant_delay_ms: Optional[float] = Field(default=None, ge=0, description="scheduling request to first uplink grant, waited before a transfer's first byte (ms)")
     bler: Optional[float] = Field(default=None, ge=0, lt=1, description="target block error rate of link adaptation: rates x (1 - bler), and HARQ delay harq_rtt_ms x bler / (1 - bler) on the last block")
     harq_rtt_ms: Optional[float] = Field(default=None, ge=0, description="HARQ round trip for bler's retransmissions (ms); default 8 (LTE FDD)")
-    resource_blocks: Optional[int] = Field(default=None, ge=1, description="time_share in whole resource blocks: rr and pf hand out floor(N / k) blocks to each of k devices")
+    resource_blocks: Optional[int] = Field(default=None, ge=1, description="time_share in whole resource blocks as LTE's uplink MAC (ns-3 LENA) hands them out, for rr and pf alike: each of k devices with data gets max(3, floor(N / k)) blocks, at most floor(N / 3) devices per TTI, taking turns")
+    fading: Optional[Literal["none", "rayleigh"]] = Field(default=None, description="time_share only: fast fading on the devices' radio links; rayleigh lets pf ride it (multi-user diversity gain of LTE's capped MCS curve, none for devices at the top rate) where no resource_blocks are given; default none: pf = rr")
 
     @field_validator("channel", mode="before")
     @classmethod
@@ -146,7 +147,7 @@ class Uplink(Strict):
 
     @model_validator(mode="after")
     def _time_share_keys(self) -> "Uplink":
-        for key in ("scheduler", "resource_blocks"):
+        for key in ("scheduler", "resource_blocks", "fading"):
             if getattr(self, key) is not None and self.sharing != "time_share":
                 raise ValueError(f"{key} needs sharing: time_share (got sharing: {self.sharing})")
         return self
@@ -215,6 +216,7 @@ class AgentGroup(Strict):
     link_quality: Optional[float] = Field(default=None, gt=0, description="this device's own rate as a fraction of the cell's reference rate (cell model)")
     channel: Optional[SerializeAsAny[ChannelConfig]] = Field(default=None, description="this device's own rate process, any registered channel kind (cell model; instead of link_quality)")
     cloud: Optional[str] = Field(default=None, description="the site of `clouds:` this group's requests go to")
+    offset_ms: Optional[float] = Field(default=None, ge=0, description="fixed wait before each transfer's first byte, after its cell's grant_delay_ms (ms; cell model): what a calibration measures as attach, TCP handshake and slow start, the path to the server")
 
     @field_validator("channel", mode="before")
     @classmethod
@@ -316,7 +318,7 @@ class Scenario(Strict):
         return (self.topology is not None or self.clouds is not None
                 or any(u.uses_cell_model for u in self.uplinks)
                 or any(g.link_quality is not None or g.channel is not None or g.cloud is not None
-                       for g in self.agents))
+                       or g.offset_ms is not None for g in self.agents))
 
     def cloud_of(self, group: "AgentGroup") -> Cloud:
         """The compute site a group's requests go to: its `cloud` among `clouds`, the only

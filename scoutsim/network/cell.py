@@ -10,9 +10,12 @@ The general case of :class:`scoutsim.network.uplink.SharedUplink` (docs/models/c
   faster than it). ``time_share`` splits *time*: a transfer of device ``i`` gets
   ``phi_i r_i G`` (:mod:`scoutsim.network.schedulers`), i.e. the constraint
   ``sum_i x_i / (r_i G) <= 1``. With ``resource_blocks: N`` the equal-share schedulers hand
-  out whole blocks, ``floor(N / k)`` to each of ``k`` devices (what ns-3's LTE MAC does),
-  so only ``k floor(N / k) / N`` of the time is usable (all of it when ``k > N``: the
-  devices then take turns).
+  out whole blocks as LTE's uplink MAC does
+  (:func:`~scoutsim.network.schedulers.resource_block_share`): of ``k`` devices with data
+  at most ``floor(N / 3)`` are served per TTI, each with
+  ``max(3, floor(N / k))`` blocks, taking turns, so the constraint's right side is the
+  share of the blocks in use, not 1. ``G`` is 1 except for ``pf`` in a cell with
+  ``fading: rayleigh`` and no ``resource_blocks`` (:mod:`scoutsim.network.pfgain`).
 * Each wired link on a transfer's path adds ``sum of rates <= capacity``.
 * Rates are the weighted max-min fair allocation over all these constraints
   (:func:`scoutsim.network.maxmin.max_min`), recomputed at every arrival, departure and
@@ -36,7 +39,9 @@ The general case of :class:`scoutsim.network.uplink.SharedUplink` (docs/models/c
 * ``max_rate`` is a strict priority (:func:`~scoutsim.network.maxmin.max_min`'s levels).
   Levels are global: where a wired link couples cells, a cell's second-best device fills
   only after the best devices of every cell have; without shared links cells do not meet.
-* ``grant_s``: a transfer waits for its first uplink grant before its first byte.
+* ``grant_s``: a transfer waits for its first uplink grant before its first byte, and
+  ``offset_s`` of its device more (a fixed cost a calibration measured: attach, TCP's
+  handshake and slow start, the path to the remote host).
 * ``bler`` (HARQ at the link adaptation's target block error rate, independent attempts):
   a transport block needs ``1 / (1 - bler)`` transmissions on average, so every radio rate
   is multiplied by ``1 - bler``; and the last block of a transfer is retransmitted a mean
@@ -56,10 +61,11 @@ import simpy
 
 from scoutsim.network import cellrank
 from scoutsim.network.maxmin import max_min
-from scoutsim.network.schedulers import SCHEDULERS
+from scoutsim.network.schedulers import SCHEDULERS, resource_block_share
 from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SIMULTANEOUS, Transfer, earliest_finish
 
 SHARINGS = ("work_conserving", "reserved", "time_share")
+FADINGS = ("none", "rayleigh")
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ class CellSpec:
     harq_rtt_s: float = 0.008
     resource_blocks: int | None = None
     mean_rate: float = 0.0  # long-run mean of C(t), bytes/s: for fair_share
+    fading: str = "none"  # fast fading a pf scheduler can ride: none | rayleigh
 
     def __post_init__(self):
         if self.sharing not in SHARINGS:
@@ -82,6 +89,14 @@ class CellSpec:
             raise ValueError("grant_s and harq_rtt_s must be >= 0")
         if self.resource_blocks is not None and self.resource_blocks < 1:
             raise ValueError("resource_blocks must be >= 1")
+        if self.fading not in FADINGS:
+            raise ValueError(f"unknown fading {self.fading!r}; expected one of {FADINGS}")
+
+    @property
+    def rides_fading(self) -> bool:
+        """Whether its scheduler's gain applies: fast fading, and no LTE block MAC (whose
+        uplink rotates blocks alike for rr and pf, :func:`resource_block_share`)."""
+        return self.fading == "rayleigh" and self.resource_blocks is None
 
     @property
     def harq_tail_s(self) -> float:
@@ -96,6 +111,7 @@ class DeviceSpec:
     own_channel: bool = False
     links: tuple[str, ...] = ()  # wired links on the way to its cloud
     mean_rate: float = 0.0  # long-run mean own rate, bytes/s (own channel): for fair_share
+    offset_s: float = 0.0  # fixed wait before a transfer's first byte, after the cell's grant
 
 
 class Network:
@@ -110,6 +126,8 @@ class Network:
                 raise ValueError(f"device {i} needs a positive weight")
             if d.quality is not None and d.quality <= 0:
                 raise ValueError(f"device {i}: link quality must be > 0")
+            if not d.offset_s >= 0:
+                raise ValueError(f"device {i}: offset_s must be >= 0, got {d.offset_s}")
             for lk in d.links:
                 if lk not in self.links:
                     raise ValueError(f"device {i}: unknown link {lk!r}")
@@ -142,7 +160,7 @@ class Network:
         if nbytes <= 0:
             done.succeed()
             return done
-        grant = self.cells[self.devices[slot].cell].grant_s
+        grant = self.cells[self.devices[slot].cell].grant_s + self.devices[slot].offset_s
         if grant > 0:
             self._waiting[id(done)] = ("grant", float(nbytes), slot)
 
@@ -245,10 +263,12 @@ class Network:
         eff = 1 - cell.bler
         own = d.mean_rate if d.own_channel else (d.quality if d.quality is not None else 1.0) * c_mean
         if cell.sharing == "time_share":
-            sched = self._scheds[d.cell]
             n = self._cell_devices[d.cell]
             share = d.weight / self._cell_weight[d.cell] if cell.scheduler == "weighted" else 1.0 / n
-            return own * eff * share * sched.gain(n)
+            gain = 1.0
+            if cell.rides_fading:
+                gain = self._scheds[d.cell].gain(n, own / c_mean if c_mean > 0 else 1.0)
+            return own * eff * share * gain
         fair = c_mean * eff * d.weight / self._cell_weight[d.cell]
         return min(fair, own * eff) if (d.own_channel or d.quality is not None) else fair
 
@@ -314,24 +334,26 @@ class Network:
         if k == 0:
             return
         sched = self._scheds[c]
-        gain = sched.gain(k)
+        rides = cell.rides_fading
         if ranks is not None:
             # An online rule schedules the cell: blocks go to the devices of the first rank,
             # each at its own rate (no diversity gain).
-            gain = 1.0
+            rides = False
             first = min(ranks[i] for i in members if rates[flows[i].slot] > 0)
             k = len({flows[i].slot for i in members if ranks[i] == first and rates[flows[i].slot] > 0})
+        top = self.cell_capacity[c]
+        gains = {s: sched.gain(k, r / top if top > 0 else 1.0) if rides else 1.0 for s, r in rates.items()}
         usable = 1.0
         n_rb = cell.resource_blocks
-        if n_rb is not None and cell.scheduler in ("rr", "pf") and k <= n_rb:
-            usable = k * (n_rb // k) / n_rb
+        if n_rb is not None and cell.scheduler in ("rr", "pf"):
+            usable = resource_block_share(n_rb, k)
         level_of = dict(zip(with_data, sched.levels([rates[s] for s in with_data]))) \
             if cell.scheduler == "max_rate" else None
         time = []
         in_flight = self._in_flight
         for i in members:
             slot = flows[i].slot
-            r = rates[slot] * eff * gain
+            r = rates[slot] * eff * gains[slot]
             if r <= 0:
                 continue
             slopes[i] = sched.share(self.devices[slot].weight) / in_flight[slot] * r

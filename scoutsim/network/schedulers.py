@@ -6,13 +6,16 @@ sum to 1) and the device sends at ``phi_i r_i G``, with ``G`` the scheduler's ga
 plain time sharing. Each scheduler says:
 
 * ``share(weight)``: the device's relative time share (its allocator weight, or 1);
-* ``gain(k)``: ``G`` with ``k`` devices holding data;
+* ``gain(k, quality)``: ``G`` with ``k`` devices holding data, for a device whose own rate is
+  ``quality`` of its cell's top rate; the cell asks only where it models fast fading
+  (``fading: rayleigh``) and an opportunistic scheduler could ride it, else ``G = 1``;
 * ``levels(rates)``: strict priorities among the devices (0 first), from their own rates.
 
 ``rr``: equal shares. ``weighted``: shares in proportion to allocator weights. ``max_rate``:
 everything to the device with the best own rate; the next one gets only what the best one
 cannot use (for example when a wired link behind the cell holds it back). ``pf``:
 proportional fair, see :class:`ProportionalFair` for the multi-user diversity gain.
+Without fast fading in the model ``pf`` is ``rr``: there is nothing to be opportunistic about.
 
 Schedulers register by the name a scenario's ``scheduler:`` key uses (``SCHEDULERS``).
 """
@@ -21,16 +24,40 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from scoutsim.network.pfgain import pf_gain
 from scoutsim.registry import Registry
 
 SCHEDULERS: Registry[type] = Registry("scheduler")
+MIN_BLOCKS = 3  # LTE uplink: the fewest resource blocks a UE is granted in a TTI
+
+
+def resource_block_share(n_rb: int, k: int) -> float:
+    """Share of a cell's ``n_rb`` uplink resource blocks that ``k`` devices with data use
+    together, as ns-3 LENA's uplink MAC allocates them (``RrFfMacScheduler`` and
+    ``PfFfMacScheduler``, ``DoSchedUlTriggerReq`` in ``src/lte/model/rr-ff-mac-scheduler.cc``
+    and ``pf-ff-mac-scheduler.cc``, ns-3.44): each UE with data gets ``rbPerFlow =
+    floor(N / k)`` contiguous blocks, at least 3 ("to ensure TxOpportunity >= 7 bytes"),
+    starting from the UE after the last one served (``m_nextRntiUl``), until fewer than 3
+    blocks are left. So ``m = min(k, floor(N / per))`` UEs are served per TTI, with ``per =
+    max(3, floor(N / k))``, each of the ``k`` a fraction ``m / k`` of the TTIs: at 25 blocks
+    and 9-25 UEs, 8 of them per TTI on 24 blocks. With fewer than 3 blocks a cell serves one
+    UE per TTI on all of them. Both schedulers rotate the uplink alike: PF's metric is used
+    on the downlink only.
+    """
+    per = blocks_per_ue(n_rb, k)
+    return min(k, n_rb // per) * per / n_rb
+
+
+def blocks_per_ue(n_rb: int, k: int) -> int:
+    """Blocks a UE is granted in a TTI it is served in (:func:`resource_block_share`)."""
+    return max(min(MIN_BLOCKS, n_rb), n_rb // k)
 
 
 class Scheduler:
     def share(self, weight: float) -> float:
         return 1.0
 
-    def gain(self, k: int) -> float:
+    def gain(self, k: int, quality: float = 1.0) -> float:
         return 1.0
 
     def levels(self, rates: Sequence[float]) -> list[int]:
@@ -60,31 +87,15 @@ class MaxRate(Scheduler):
         return [rank[r] for r in rates]
 
 
-def harmonic(k: int) -> float:
-    return sum(1.0 / j for j in range(1, k + 1))
-
-
 @SCHEDULERS.register("pf")
 class ProportionalFair(Scheduler):
-    """Proportional fair over Rayleigh block fading: equal time shares times the
-    multi-user diversity gain ``G(k) = H_k = 1 + 1/2 + ... + 1/k``.
+    """Proportional fair over Rayleigh fading: equal time shares times the multi-user
+    diversity gain ``G(k, q)`` of LTE's capped, stepwise link adaptation
+    (:func:`scoutsim.network.pfgain.pf_gain`): near devices, on the top MCS in most slots,
+    gain almost nothing; far ones gain the most. ``G <= min(k, 1/q)``, so no device ever
+    sends faster than its own rate. ``tests/network/test_pf_reference.py`` checks it against
+    a slot-level PF scheduler (1 ms slots, Rayleigh draws, the MCS table, an averaging
+    window)."""
 
-    Derivation. In each scheduling slot device ``i`` can send at ``r_i X_i``, with ``X_i``
-    its channel's power gain: Rayleigh fading makes ``X_i`` exponential with mean 1,
-    independent across devices and slots, and the rate is taken proportional to it (the
-    linear, low-to-mid SNR regime of link adaptation; at high SNR the rate grows with
-    ``log X`` and the gain is smaller). PF serves the device with the largest
-    ``r_i X_i / T_i``, ``T_i`` its average throughput. In steady state ``T_i = r_i g`` for a
-    common ``g`` (by symmetry of the ``X``), so the metric is ``X_i / g``: the device with
-    the largest ``X`` wins. Each device therefore wins ``1/k`` of the slots, and a winner's
-    gain is the largest of ``k`` independent Exp(1) draws, whose mean is ``H_k`` (the
-    maximum of ``k`` exponentials is a sum of independent exponentials with means
-    ``1/k, 1/(k-1), ..., 1``). So ``T_i = r_i H_k / k``: equal shares ``1/k`` times
-    ``G(k) = H_k`` (Tse & Viswanath, *Fundamentals of Wireless Communication*, 2005,
-    section 6.6; Viswanath, Tse & Laroia, IEEE Trans. Inf. Theory 48(6), 2002).
-    ``tests/network/test_pf_reference.py`` checks this against a slot-level PF scheduler
-    with 1 ms slots, per-slot fading draws and an averaging window.
-    """
-
-    def gain(self, k: int) -> float:
-        return harmonic(k)
+    def gain(self, k: int, quality: float = 1.0) -> float:
+        return pf_gain(k, quality)

@@ -31,6 +31,8 @@ def record_extras(s) -> tuple[str, ...]:
         out += ("cloud", "path")
     if any(u.grant_delay_ms is not None for u in s.uplinks):
         out += ("grant_s",)
+    if any(g.offset_ms is not None for g in s.agents):
+        out += ("offset_s",)
     return out
 
 
@@ -58,7 +60,7 @@ def build_cells(world, resolved, specs, pools, groups, costs, plan_demand, plann
             u.id, u.sharing, u.scheduler or "rr",
             grant_s=(u.grant_delay_ms or 0.0) / 1000.0, bler=u.bler or 0.0,
             harq_rtt_s=(u.harq_rtt_ms if u.harq_rtt_ms is not None else HARQ_RTT_MS) / 1000.0,
-            resource_blocks=u.resource_blocks, mean_rate=mean_bps))
+            resource_blocks=u.resource_blocks, mean_rate=mean_bps, fading=u.fading or "none"))
         members = [(i, g, spec) for i, g, spec in specs if spec.uplink == u.id]
         if not members:
             continue
@@ -82,7 +84,7 @@ def build_cells(world, resolved, specs, pools, groups, costs, plan_demand, plann
                 own_channels[len(devices)] = ch = build_channel(spec.channel, resolved.base_dir, rng)
                 mean_own = ch.mean_mbps() * BYTES_PER_S_PER_MBPS
             devices.append(DeviceSpec(c, w, spec.link_quality, own_channel=spec.channel is not None,
-                                      links=links, mean_rate=mean_own))
+                                      links=links, mean_rate=mean_own, offset_s=(spec.offset_ms or 0.0) / 1000.0))
             plans.append((i, g, spec, site, links, latency, cells[c], allocator))
 
     net = Network(env, cells, devices, topo.capacities() if topo is not None else None)
@@ -112,4 +114,5 @@ def build_cells(world, resolved, specs, pools, groups, costs, plan_demand, plann
         agent.cloud_id = site or ""
         agent.path = ">".join((spec.uplink,) + tuple(links))
         agent.grant_s = cell.grant_s
+        agent.offset_s = (spec.offset_ms or 0.0) / 1000.0
         world.agents.append(agent)

@@ -7,7 +7,8 @@ missed deadlines and have no ``done_s``). Scenarios with a ``+fallback`` policy 
 ``fallback`` (the mode fallen back to, empty if none; ``f1`` is then that mode's) and
 ``wasted_bytes`` (bytes of the stopped transfer; ``payload_bytes`` counts them too);
 only where a scenario uses the cell model's keys, ``cloud``, ``path`` (with
-``topology``/``clouds``) and ``grant_s`` (with ``grant_delay_ms``) follow.
+``topology``/``clouds``), ``grant_s`` (with ``grant_delay_ms``) and ``offset_s`` (with
+``offset_ms``: the device's fixed wait after the grant) follow.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ DEADLINE_SLACK_S = 1e-9
 
 # Columns of the cell model, present only when a scenario uses its keys (docs/models/cell.md): the
 # cloud site, the links crossed ("cell>link>..."), the uplink grant delay paid.
-OPTIONAL_COLUMNS = {"cloud": "str", "path": "str", "grant_s": "float64"}
+OPTIONAL_COLUMNS = {"cloud": "str", "path": "str", "grant_s": "float64", "offset_s": "float64"}
 
 
 # A replication holding this many records spills them to disk (scoutsim/sim/spill.py), so
@@ -126,8 +127,8 @@ class RecordBuffer:
 
 def _optional(name: str, r):
     agent = r.agent
-    if name == "grant_s":  # paid by requests that used the uplink
-        return agent.grant_s if not math.isnan(r.tx_start) else 0.0
+    if name in ("grant_s", "offset_s"):  # paid by requests that used the uplink
+        return getattr(agent, name) if not math.isnan(r.tx_start) else 0.0
     return getattr(agent, "cloud_id" if name == "cloud" else name)
 
 

@@ -86,6 +86,16 @@ def test_bler_costs_throughput_and_a_harq_tail():
     assert f[0] == pytest.approx(1.002, abs=1e-9)
 
 
+def test_offset_waits_after_the_grant():
+    # Own rates 1 MB/s (8 Mbps), grant 10 ms, device 0's offset 40 ms more. Device 1 starts
+    # at 0.01 s alone and sends 0.04 MB by 0.05 s, when device 0 joins; rr halves both:
+    # device 1's other 0.46 MB at 0.5 MB/s end at 0.97 s, when device 0 has sent 0.46 MB;
+    # its other 0.54 MB alone at 1 MB/s end at 1.51 s.
+    f = run([ts("rr", grant_s=0.01)], [DeviceSpec(0, quality=1.0, offset_s=0.04), DeviceSpec(0, quality=1.0)],
+            [[(0, 8)]], [(0, 1 * MB, 0), (1, 0.5 * MB, 0)])
+    assert f == pytest.approx([0.97 + 0.54, 0.97], abs=1e-9)
+
+
 def test_resource_blocks_leave_the_remainder_idle():
     # 25 blocks, 2 devices: 12 each, 24/25 of the time used; own rates 40 and 40 Mbps (5 MB/s):
     # each gets 12/25 x 5 = 2.4 MB/s; 2.4 MB each end at 1 s.
@@ -159,12 +169,48 @@ def test_cancel_frees_the_share():
 
 def test_rate_if_joined_counts_the_newcomer():
     env = simpy.Environment()
-    net = Network(env, [ts("pf")], [DeviceSpec(0, quality=1.0), DeviceSpec(0, quality=0.5)])
+    net = Network(env, [ts("rr")], [DeviceSpec(0, quality=1.0), DeviceSpec(0, quality=0.5)])
     net.set_cell_capacity(0, 80)
-    # Alone: 10 MB/s x H_1 = 10. With device 0 in flight: device 1 gets 1/2 x 5 x H_2 = 3.75.
+    # Alone: 10 MB/s. With device 0 in flight: device 1 gets 1/2 of its 5 MB/s.
     assert net.rate_if_joined(0) == pytest.approx(10 * MB)
     net.send(0, 100 * MB)
-    assert net.rate_if_joined(1) == pytest.approx(2.5 * MB * 1.5)
+    assert net.rate_if_joined(1) == pytest.approx(2.5 * MB)
+
+
+def test_pf_without_fading_is_rr():
+    # Nothing to be opportunistic about: pf's time shares are rr's, 1/2 x 5 MB/s.
+    env = simpy.Environment()
+    net = Network(env, [ts("pf")], [DeviceSpec(0, quality=1.0), DeviceSpec(0, quality=0.5)])
+    net.set_cell_capacity(0, 80)
+    net.send(0, 100 * MB)
+    assert net.rate_if_joined(1) == pytest.approx(2.5 * MB, rel=1e-12)
+
+
+def test_pf_rides_fading_only_below_the_top_rate():
+    # With fading, a device at the cell's top rate (quality 1) sits on the MCS cap: no gain,
+    # 1/2 x 10 MB/s. The half-rate device gains (checked against a slot-level PF in
+    # test_pf_reference.py), but never beyond its own 5 MB/s.
+    env = simpy.Environment()
+    net = Network(env, [ts("pf", fading="rayleigh")], [DeviceSpec(0, quality=1.0), DeviceSpec(0, quality=0.5)])
+    net.set_cell_capacity(0, 80)
+    net.send(0, 100 * MB)
+    net.send(1, 100 * MB)
+    near, far = (t.rate for t in net.active)
+    assert near == pytest.approx(5 * MB, rel=1e-3)
+    assert 2.5 * MB * 1.1 < far < 5 * MB
+
+
+@pytest.mark.parametrize("k, blocks", [(1, 25), (2, 24), (5, 25), (7, 21), (8, 24), (9, 24), (13, 24), (25, 24), (40, 24)])
+def test_resource_blocks_as_lte_uplink_mac(k, blocks):
+    # LTE's uplink MAC (ns-3 LENA): max(3, floor(25 / k)) blocks per UE, at most 8 UEs per
+    # TTI, taking turns. k devices of 8 Mbps own rate (1 MB/s on all 25 blocks) each get
+    # blocks/25 x 1/k MB/s: 13 UEs, 8 served per TTI on 3 blocks each: 8/13 x 3/25.
+    env = simpy.Environment()
+    net = Network(env, [ts("rr", resource_blocks=25)], [DeviceSpec(0, quality=1.0) for _ in range(k)])
+    net.set_cell_capacity(0, 8)
+    for d in range(k):
+        net.send(d, 100 * MB)
+    assert [t.rate for t in net.active] == pytest.approx([blocks / 25 / k * MB] * k, rel=1e-12)
 
 
 def test_cancel_while_waiting_for_grant_or_in_harq_tail():

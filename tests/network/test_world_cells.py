@@ -130,6 +130,33 @@ def test_no_path_message():
         scenario_from_dict(data, source="city.yaml", base_dir=ROOT)
 
 
+def test_offset_ms_is_waited_and_recorded():
+    # The same requests with a 30 ms offset on the cell-c0 device (alone in its cell, every
+    # request sent as int4): each of its transfers ends 30 ms later, after the 4 ms grant,
+    # and offset_s says so next to grant_s; the other cell's device is untouched.
+    data = city()
+    for a in data["agents"]:
+        a["policy"] = "static:int4"
+    base = simulate(scenario_from_dict(copy.deepcopy(data), base_dir=ROOT))
+    data["agents"][0]["offset_ms"] = 30
+    got = simulate(scenario_from_dict(data, base_dir=ROOT))
+    assert "offset_s" in got.columns and "offset_s" not in base.columns
+    mine = (got["agent"] == 0).to_numpy()
+    assert mine.any() and (~mine).any() and got["tx_start_s"].notna().all()
+    shift = got["tx_end_s"].to_numpy() - base["tx_end_s"].to_numpy()
+    assert shift[mine] == pytest.approx(np.full(mine.sum(), 0.03), abs=1e-9)
+    assert shift[~mine] == pytest.approx(np.zeros((~mine).sum()), abs=1e-9)
+    assert (got.loc[mine, "offset_s"] == 0.03).all() and (got.loc[~mine, "offset_s"] == 0).all()
+    assert (got.loc[mine, "grant_s"] == 0.004).all()
+
+
+def test_fading_needs_time_share():
+    data = city()
+    data["uplinks"][1]["fading"] = "rayleigh"
+    with pytest.raises(UserError, match="fading needs sharing: time_share"):
+        scenario_from_dict(data, source="city.yaml", base_dir=ROOT)
+
+
 def test_scheduler_without_time_share_says_so():
     data = city()
     data["uplinks"][1]["scheduler"] = "pf"

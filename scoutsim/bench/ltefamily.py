@@ -166,6 +166,8 @@ def predict(case: FamilyCase, cal: dict[str, Lone | None], model: str) -> list[f
     k = len(case.distances)
     ones = [cal[_cal_key(d, case.resource_blocks, case.fading)] for d in case.distances]
     peak = cal[_cal_key(DISTANCES[0], case.resource_blocks, False)]
+    if peak is None:
+        raise ValueError(f"the nearest UE's lone calibration ({DISTANCES[0]} m) never completed: no reference rate")
     env = simpy.Environment()
     scheduler = {"cell": case.scheduler, "equal_time": "rr", "pf_opportunistic": "pf"}[model]
     rbs = case.resource_blocks if model == "cell" else None
@@ -201,7 +203,7 @@ def errors(record: dict) -> dict:
     the calibration says so) is left out of the errors and listed under ``starved``; one
     that never completes in only one of them scores an infinite error."""
     cal = {key: lone(t, tuple(record["calibration_sizes"])) for key, t in record["calibration"].items()}
-    out = {m: {g: [] for g in GROUPS} for m in MODELS}
+    out: dict[str, dict[tuple, list[float]]] = {m: {g: [] for g in GROUPS} for m in MODELS}
     starved = []
     for case, truth in zip(cases_of(record), record["ns3"]):
         group = (case.scheduler, case.fading)
@@ -226,7 +228,7 @@ def table(record: dict) -> tuple[str, dict]:
     res = errors(record)
     lines = [f"{'scheduler':9s} {'fading':7s} {'flows':>5s} | " +
              " | ".join(f"{m + ': med p90 max':>26s}" for m in MODELS)]
-    summary = {}
+    summary: dict[tuple, tuple] = {}
     for g in GROUPS:
         n = len(res["errors"]["cell"][g])
         if n == 0:
@@ -234,7 +236,7 @@ def table(record: dict) -> tuple[str, dict]:
         cells = []
         for m in MODELS:
             s = stats(res["errors"][m][g])
-            summary[(m, *g)] = s
+            summary[(m, g[0], g[1])] = s
             cells.append(" ".join(f"{v:7.1%}" if math.isfinite(v) else f"{'inf':>7s}" for v in s))
         lines.append(f"{g[0]:9s} {str(g[1]):7s} {n:5d} | " + " | ".join(f"{c:>26s}" for c in cells))
     lines.append(f"flows that never completed in ns-3 within {STOP_S:g} s, as their UE's lone calibration "

@@ -67,7 +67,7 @@ def _fuzz(args) -> int:
 def _decisions(args) -> int:
     from pathlib import Path
 
-    from scoutsim.bench.decisions import bound_violations, report, run_family, summary
+    from scoutsim.bench.decisions import STALL_SECONDS, bound_violations, report, run_family, summary
 
     if args.family < 1:
         raise UserError(f"--family must be >= 1, got {args.family}")
@@ -80,13 +80,15 @@ def _decisions(args) -> int:
     root = Path(__file__).resolve().parents[2]
 
     def progress(res):
-        print(f"{res.name}: {len(res.f1)} options" + (", bound" if res.bound is not None else ""), file=sys.stderr)
+        done = f"stalled in {res.stalled}" if res.stalled else f"{len(res.f1)} options"
+        print(f"{res.name}: {done}" + (", bound" if res.bound is not None else ""), file=sys.stderr)
 
     results = run_family(args.family, args.seed, root, args.duration, args.replications, progress)
     violations = bound_violations(results)
     header = (f"decisions family: {args.family} scenarios, seed {args.seed}, {args.replications} replications x "
               f"{args.duration:g} s; F1 with misses scored 0; cases = scenario x group")
-    print("\n".join(report(summary(results), violations, header)))
+    stalled = [f"{r.name} (the simulation of {r.stalled} ran past {STALL_SECONDS:g} s)" for r in results if r.stalled]
+    print("\n".join(report(summary(results), violations, header, stalled)))
     return 1 if violations else 0
 
 

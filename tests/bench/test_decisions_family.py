@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoutsim.bench.decisions import apply, cases, options, run_scenario, verdict
+from scoutsim.bench.decisions import Stalled, apply, cases, options, run_scenario, verdict, wall_limit
 from scoutsim.bench.family import FALLBACK_MODES, KV_MODES, family
 from scoutsim.config.loader import scenario_from_dict
 from tests.conftest import ROOT
@@ -73,3 +73,17 @@ def test_the_verdict_rule():
     assert verdict({"cases": 100, "worse": 5, "worst": -0.03})
     assert not verdict({"cases": 100, "worse": 6, "worst": -0.01})
     assert not verdict({"cases": 100, "worse": 1, "worst": -0.031})
+
+
+def test_a_stalled_simulation_is_stopped_by_the_wall_limit():
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(Stalled):
+        with wall_limit(0.05):
+            while True:  # an event loop that makes no progress
+                pass
+    assert time.monotonic() - start < 5
+    with wall_limit(5):  # a block that ends in time is left alone, and the timer is cleared
+        pass
+    time.sleep(0.01)

@@ -91,7 +91,7 @@ class Stalled(Exception):
 def wall_limit(seconds: float):
     """Raise :class:`Stalled` in the block once it has run ``seconds`` of wall time."""
     def stop(_signum, _frame):
-        raise Stalled()
+        raise Stalled(f"ran past {seconds:g} s of wall time")
 
     previous = signal.signal(signal.SIGALRM, stop)
     signal.setitimer(signal.ITIMER_REAL, seconds)

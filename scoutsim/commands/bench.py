@@ -1,5 +1,7 @@
 """``scoutsim bench [NAME ...] [--quick]``: the performance and fidelity benchmarks;
-``scoutsim bench fuzz --n N``: the hostile-input fuzzer (scoutsim/bench/fuzz.py)."""
+``scoutsim bench fuzz --n N``: the hostile-input fuzzer (scoutsim/bench/fuzz.py);
+``scoutsim bench decisions --family N --seed S``: every decision option on a generated scenario
+family (scoutsim/bench/decisions.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ def register(sub) -> None:
                        "input kind; it exits 1 if any case crashed, hung, left output or gave an unclear "
                        "message (needs hypothesis: the dev extra). 'bench decisions --family N --seed S' draws N random "
                        "scenarios and compares every decision option on each against the best static mode "
-                       "(paired 95 %% CIs) and the clairvoyant bound (docs/models/fallback.md); it exits 1 if "
+                       "(paired 95 % CIs) and the clairvoyant bound (docs/models/fallback.md); it exits 1 if "
                        "any option scores above the bound.")
     p.add_argument("names", nargs="*", metavar="NAME",
                    help=f"which ones (default: all): {', '.join(BENCHMARKS)}; or fuzz; or decisions")

@@ -1,5 +1,7 @@
 """``scoutsim bench [NAME ...] [--quick]``: the performance and fidelity benchmarks;
-``scoutsim bench fuzz --n N``: the hostile-input fuzzer (scoutsim/bench/fuzz.py)."""
+``scoutsim bench fuzz --n N``: the hostile-input fuzzer (scoutsim/bench/fuzz.py);
+``scoutsim bench decisions --family N --seed S``: every decision option on a generated scenario
+family (scoutsim/bench/decisions.py)."""
 
 from __future__ import annotations
 
@@ -19,9 +21,12 @@ def register(sub) -> None:
                        "'bench fuzz --n N' instead runs N hostile-input cases (mutated scenarios, traces, "
                        "sweep grids and oracle caches) through the command line and prints counts per "
                        "input kind; it exits 1 if any case crashed, hung, left output or gave an unclear "
-                       "message (needs hypothesis: the dev extra).")
+                       "message (needs hypothesis: the dev extra). 'bench decisions --family N --seed S' draws N random "
+                       "scenarios and compares every decision option on each against the best static mode "
+                       "(paired 95 % CIs) and the clairvoyant bound (docs/models/fallback.md); it exits 1 if "
+                       "any option scores above the bound.")
     p.add_argument("names", nargs="*", metavar="NAME",
-                   help=f"which ones (default: all): {', '.join(BENCHMARKS)}; or fuzz")
+                   help=f"which ones (default: all): {', '.join(BENCHMARKS)}; or fuzz; or decisions")
     p.add_argument("--quick", action="store_true", help="a reduced run that checks the code runs, not its speed")
     p.add_argument("--profile", action="store_true", default=None,
                    help="main: print a profile even when the targets are met")
@@ -29,11 +34,15 @@ def register(sub) -> None:
                    help="ns3: the bottleneck's queues (default deep: per-flow queues without AQM drops)")
     plugins.add_argument(p)
     p.add_argument("--n", type=int, default=1000, help="fuzz: number of cases (default 1000)")
-    p.add_argument("--seed", type=int, default=0, help="fuzz and lte --family: seed of the case generator (default 0)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="fuzz, decisions and lte --family: seed of the case or scenario generator (default 0)")
     p.add_argument("--family", type=int, default=None, metavar="N",
-                   help="lte: instead of its fixed cases, N random ones (2-25 UEs, 25/50/100 resource blocks, "
-                   "rr and pf, with and without fading; scoutsim/bench/ltefamily.py), each model calibrated "
-                   "from lone-UE ns-3 runs; ns-3's results are kept in benchmarks/data/ and reused")
+                   help="decisions: number of generated scenarios (default 60); lte: instead of its fixed cases, "
+                   "N random ones (2-25 UEs, 25/50/100 resource blocks, rr and pf, with and without fading; "
+                   "scoutsim/bench/ltefamily.py), each model calibrated from lone-UE ns-3 runs; ns-3's results "
+                   "are kept in benchmarks/data/ and reused")
+    p.add_argument("--replications", type=int, default=4, help="decisions: replications per scenario (default 4)")
+    p.add_argument("--duration", type=float, default=90.0, help="decisions: duration_s per scenario (default 90)")
     p.add_argument("--kind", action="append", choices=["scenario", "trace", "sweep", "oracle"],
                    help="fuzz: only these input kinds (repeatable; default all)")
     p.set_defaults(func=main)
@@ -61,7 +70,41 @@ def _fuzz(args) -> int:
     return 1 if report.failures else 0
 
 
+def _decisions(args) -> int:
+
+    from scoutsim.bench.decisions import STALL_SECONDS, bound_violations, report, run_family, summary
+
+    family = 60 if args.family is None else args.family
+    if family < 1:
+        raise UserError(f"--family must be >= 1, got {family}")
+    if args.replications < 2:
+        raise UserError(f"--replications must be >= 2 (a paired CI needs two), got {args.replications}")
+    if not args.duration > 0:
+        raise UserError(f"--duration must be > 0, got {args.duration}")
+    if args.seed < 0:
+        raise UserError(f"--seed must be >= 0, got {args.seed}")
+    from scoutsim import shipped
+
+    root = shipped.folder("traces").parent  # the family replays traces/lumos5g: checkout or wheel
+
+    def progress(res):
+        done = f"stalled in {res.stalled}" if res.stalled else f"{len(res.f1)} options"
+        print(f"{res.name}: {done}" + (", bound" if res.bound is not None else ""), file=sys.stderr)
+
+    results = run_family(family, args.seed, root, args.duration, args.replications, progress)
+    violations = bound_violations(results)
+    header = (f"decisions family: {family} scenarios, seed {args.seed}, {args.replications} replications x "
+              f"{args.duration:g} s; F1 with misses scored 0; cases = scenario x group")
+    stalled = [f"{r.name} (the simulation of {r.stalled} ran past {STALL_SECONDS:g} s)" for r in results if r.stalled]
+    print("\n".join(report(summary(results), violations, header, stalled)))
+    return 1 if violations else 0
+
+
 def main(args) -> int:
+    if args.names and args.names[0] == "decisions":
+        if len(args.names) > 1:
+            raise UserError("bench decisions takes no other benchmark names")
+        return _decisions(args)
     if args.names and args.names[0] == "fuzz":
         if len(args.names) > 1:
             raise UserError("bench fuzz takes no other benchmark names")

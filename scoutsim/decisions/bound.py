@@ -5,24 +5,36 @@ Each request ``i`` may take one of its modes ``m`` (or none: a miss, scored 0). 
 sends nothing (``local``) is feasible when its own compute meets the deadline. A mode that
 sends ``b_im`` bytes may send them only inside its window ``[r_im, d_im]``: released when its
 edge compute is over (``r = arrival + edge compute``) and due when the rest would still meet
-the deadline (``d = arrival + deadline - one-way latency - cloud compute``). The uplink is a
-fluid pipe of capacity ``C(t)``: the time axis is cut at every release, due time and capacity
-change (the event grid), and in each interval ``k`` the bytes sent by all transfers are at
-most ``C_k x length_k``. Within an interval any split of that volume is achievable by constant
-rates, so the program is exact for the fluid pipe:
+the deadline (``d = arrival + deadline - one-way latency - cloud compute``). The time axis
+of each uplink is cut at every release, due time and rate change (the event grid); within an
+interval every rate is constant and any split of a volume is achievable by constant rates, so
+the program is exact for the fluid constraints it is given:
 
     maximise   sum q_im x_im
-    subject to sum_m x_im <= 1                         (one mode per request)
-               sum_k y_imk = b_im x_im                  (all its bytes, inside its window)
-               sum_im y_imk <= C_k len_k                (capacity of each interval, per uplink)
+    subject to sum_m x_im <= 1                              (one mode per request)
+               sum_k y_imk = b_im x_im                       (all its bytes, inside its window)
+               sum_(im in L) y_imk / a_L,dev(im)(t_k) <= B_L(t_k) len_k   (each limit L, interval k)
                x binary, y >= 0
 
-solved with SciPy's ``milp`` (HiGHS). It is an upper bound on every simulated policy: the
-simulator's edge queue, cloud queue, sharing rules, TCP corrections and fallbacks only delay
-requests or waste capacity, and all of those are relaxed here. When HiGHS stops at its time
-limit the reported value is its proven dual bound, still an upper bound (the value reported
-is always HiGHS's dual bound). Choices dominated by another of the same request (no better
-quality, no fewer bytes, no wider window) are left out first: an optimum never needs them.
+A *limit* (:class:`Limit`) is a linear constraint the simulated network never breaks:
+
+* a shared pipe (``work_conserving`` or ``reserved`` sharing, on the shared uplink or a cell):
+  the bytes of all its transfers, ``a = 1``, at most its capacity ``B = C(t)``;
+* a device's own radio rate ``r_i(t)``: its bytes, ``a = 1``, at most ``B = r_i(t)``;
+* a ``time_share`` cell: each device ``i`` sends at ``phi_i r_i G(k)`` with shares summing to at
+  most 1, so ``sum_i x_i / r_i <= G(k) <= G_max``: ``a_i = r_i(t)``, ``B = G_max``, the largest
+  gain the cell's scheduler has for any number of its devices with data (1 for ``rr``,
+  ``weighted``, ``max_rate``; ``H_n`` for ``pf`` with ``n`` devices). A device whose rate is
+  0 in an interval sends nothing in it.
+
+It is an upper bound on every simulated policy: the simulator's edge queue, cloud queue,
+sharing rules and schedulers (which give each transfer at most what the limits allow), HARQ
+(rates x (1 - bler) and a tail: both only slow), grant delays, wired links, TCP corrections and
+fallbacks only delay requests or waste capacity, and all of those are relaxed here. When
+HiGHS stops at its time limit the reported value is its proven dual bound, still an upper bound
+(the value reported is always HiGHS's dual bound). Choices dominated by another of the same
+request (no better quality, no fewer bytes, no wider window) are left out first: an optimum
+never needs them.
 
 Units: bytes are scaled to MB inside the program so that its coefficients stay near 1.
 """
@@ -44,13 +56,34 @@ class Choice:
     due_s: float  # latest last byte (absolute time); for a mode sending nothing, its done time must be <= due
 
 
+Steps = list[tuple[float, float]]  # (time, value): the value from each time until the next
+
+
+@dataclass(frozen=True)
+class Limit:
+    """On ``uplink``, in every instant: the sum over its member requests of bytes/s divided by
+    their device's ``rates`` path is at most the ``budget`` path. ``rates`` None: every request
+    on the uplink, each byte counting 1 (a shared pipe)."""
+
+    uplink: str
+    budget: Steps
+    rates: dict[object, Steps] | None = None
+
+
 @dataclass
 class Instance:
     """Requests (each a list of choices, all on one uplink per request) and, per uplink, its
-    capacity path as (time, bytes/s) steps: the capacity from each time until the next."""
+    capacity path as (time, bytes/s) steps: the capacity from each time until the next.
+    ``devices`` (parallel to ``requests``, or empty) names each request's device, for the
+    ``limits`` that concern devices; an uplink's ``capacity`` is the limit of a shared pipe."""
 
     requests: list[tuple[str, list[Choice]]] = field(default_factory=list)
-    capacity: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    capacity: dict[str, Steps] = field(default_factory=dict)
+    devices: list[object] = field(default_factory=list)
+    limits: list[Limit] = field(default_factory=list)
+
+    def all_limits(self) -> list[Limit]:
+        return [Limit(u, steps) for u, steps in self.capacity.items()] + list(self.limits)
 
 
 @dataclass(frozen=True)
@@ -101,10 +134,16 @@ def solve(instance: Instance, time_limit_s: float = 120.0) -> BoundResult:
                 owner.append((i, j))
                 quality.append(c.quality)
     nx = len(owner)
-    # The event grid of each uplink, and the y variables (x index, interval, uplink).
+    limits = instance.all_limits()
+    # The event grid of each uplink: every rate change of its limits, release and due time.
     grids: dict[str, np.ndarray] = {}
     for uplink in {u for u, _ in instance.requests}:
-        points = {at for at, _ in instance.capacity.get(uplink, [])}
+        points = set()
+        for lim in limits:
+            if lim.uplink == uplink:
+                points.update(at for at, _ in lim.budget)
+                for steps in (lim.rates or {}).values():
+                    points.update(at for at, _ in steps)
         for v, (i, j) in enumerate(owner):
             u, choices = instance.requests[i]
             if u == uplink and choices[j].payload_bytes > 0:
@@ -145,17 +184,32 @@ def solve(instance: Instance, time_limit_s: float = 120.0) -> BoundResult:
             rows.append(row), cols.append(col), vals.append(1.0)
         lower.append(0.0), upper.append(0.0)
         row += 1
-    # Capacity of each interval of each uplink.
-    per_interval: dict[tuple[str, int], list[int]] = {}
-    for idx, (_, u, k) in enumerate(y_of):
-        per_interval.setdefault((u, k), []).append(nx + idx)
-    for (u, k), cols_k in per_interval.items():
-        g = grids[u]
-        volume = _capacity_at(instance.capacity.get(u, []), g[k]) * (g[k + 1] - g[k]) / 1e6
-        for col in cols_k:
-            rows.append(row), cols.append(col), vals.append(1.0)
-        lower.append(-np.inf), upper.append(volume)
-        row += 1
+    # Each limit in each interval of its uplink.
+    device = instance.devices
+    closed: set[int] = set()  # y variables of a device whose rate is 0 in their interval
+    for lim in limits:
+        per_interval: dict[int, list[tuple[int, float]]] = {}
+        for idx, (v, u, k) in enumerate(y_of):
+            if u != lim.uplink:
+                continue
+            if lim.rates is None:
+                per_interval.setdefault(k, []).append((nx + idx, 1.0))
+                continue
+            path = lim.rates.get(device[owner[v][0]]) if device else None
+            if path is None:
+                continue
+            rate = _capacity_at(path, grids[u][k])
+            if rate <= 0:
+                closed.add(nx + idx)
+            else:
+                per_interval.setdefault(k, []).append((nx + idx, 1e6 / rate))
+        g = grids[lim.uplink] if per_interval else None
+        for k, terms in per_interval.items():
+            allowed = _capacity_at(lim.budget, g[k]) * (g[k + 1] - g[k])
+            for col, coef in terms:
+                rows.append(row), cols.append(col), vals.append(coef)
+            lower.append(-np.inf), upper.append(allowed / 1e6 if lim.rates is None else allowed)
+            row += 1
     if nx == 0:
         return BoundResult(0.0, [None] * len(instance.requests), True)
     c = np.zeros(n)
@@ -164,6 +218,7 @@ def solve(instance: Instance, time_limit_s: float = 120.0) -> BoundResult:
     integrality[:nx] = 1
     ub = np.full(n, np.inf)
     ub[:nx] = 1.0
+    ub[sorted(closed)] = 0.0
     a = coo_matrix((vals, (rows, cols)), shape=(row, n)).tocsr()
     res = milp(c, constraints=LinearConstraint(a, lower, upper), integrality=integrality,
                bounds=Bounds(np.zeros(n), ub),

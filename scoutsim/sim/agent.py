@@ -165,8 +165,11 @@ class Agent:
         with ``nbytes`` acknowledged: the estimator learns the rate, and a policy that weighs
         its own errors (``expected_f1``) the ratio of that rate to the estimate the mode was
         chosen with, unless that estimate was the prior (nothing observed yet)."""
-        if self.hedged and r.informed and r.fallback is None and seconds > 0 and nbytes > 0 and r.est_rate > 0:
-            self.policy.record(self.options.index(r.option), nbytes / seconds / r.est_rate)
+        if r.informed and r.fallback is None and seconds > 0 and nbytes > 0 and r.est_rate > 0:
+            if self.hedged:
+                self.policy.record(self.options.index(r.option), nbytes / seconds / r.est_rate)
+            if self.fallback is not None:  # its margin: scoutsim/sim/fallback.py
+                self.fallback.record(nbytes / seconds / r.est_rate)
         self.observed = True
         self.estimator.observe(nbytes, seconds)
 
@@ -255,13 +258,16 @@ class Agent:
             k = self.policy.pick(self._names, self.predicted_seconds(q, r.est_rate, wait), self._qualities,
                                  self.deadline_s)
         if self.fallback is not None and self.upgrades:
-            k = self.fallback.upgrade(q, k, r.arrival, wait)
+            chosen, k = k, self.fallback.upgrade(q, k, r.arrival, wait)
+            r.upgraded = k != chosen
         r.option = self.options[k]
         size, edge_s, cloud_s = self._all_costs(q)[k]
         r.size = size
         r.cloud_s = cloud_s
         self.world.pending[(self.index, number)] = r
         self.edge_free_at = r.arrival + wait + edge_s
+        if self.fallback is not None and edge_s > 0:
+            self.fallback.replan(env.now)  # a fallback needing the edge now waits behind this request
         if self._uses_uplink[k]:
             env.timeout(wait + edge_s).callbacks.append(r.send)
         else:
@@ -286,7 +292,7 @@ class Request:
 
     __slots__ = ("agent", "number", "question", "arrival", "est_rate", "option", "payload",
                  "tx_start", "tx_end", "done", "size", "cloud_s", "on_link", "dropped", "grace",
-                 "fallback", "wasted", "at_cloud_s", "informed")
+                 "fallback", "wasted", "at_cloud_s", "informed", "upgraded")
 
     def __init__(self, agent: Agent, number: int, question: Question, arrival: float):
         self.agent = agent
@@ -308,6 +314,7 @@ class Request:
         self.wasted = 0.0  # bytes of a transfer stopped in flight
         self.at_cloud_s = 0.0
         self.informed = False  # chosen with an estimate that had seen a transfer (Agent.observe)
+        self.upgraded = False  # sent in a KV mode by adaptive+fallback's upgrade (Fallback.upgrade)
 
     def send(self, event) -> None:
         if self.dropped:

@@ -7,6 +7,13 @@ the union of their group's mode list and policy mode: the bound chooses among ev
 policy of the group could send. Requests are the ones arriving before ``duration_s``, as in
 ``requests.parquet``; the edge and the cloud are taken as free (the relaxation that makes the
 value an upper bound; see the program's docstring).
+
+On the cell model the limits are the ones no sharing rule or scheduler breaks (see
+:mod:`scoutsim.decisions.bound`): a ``work_conserving`` or ``reserved`` cell's capacity, each
+device's own rate (``link_quality`` x the cell's reference rate, or its own channel's path,
+rebuilt from the device's own stream), and in a ``time_share`` cell the time constraint
+``sum_i x_i / r_i <= G_max``. A due time gets the records' rounding slack
+(``DEADLINE_SLACK_S``): a request the records count on time must be feasible here.
 """
 
 from __future__ import annotations
@@ -16,8 +23,12 @@ import dataclasses
 import numpy as np
 
 from scoutsim.config import ResolvedScenario
-from scoutsim.decisions.bound import BoundResult, Choice, Instance, solve
+from scoutsim.decisions.bound import BoundResult, Choice, Instance, Limit, solve
+from scoutsim.network.channels import build_channel
+from scoutsim.network.schedulers import SCHEDULERS
 from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS
+from scoutsim.sim import streams
+from scoutsim.sim.records import DEADLINE_SLACK_S
 from scoutsim.sim.world import World, build_pools
 
 
@@ -36,31 +47,76 @@ def instance(resolved: ResolvedScenario, replication: int, pools=None) -> Instan
     horizon = s.duration_s + max(g.deadline_s for g in s.agents)
     # The channel paths first: the world's own channel processes draw from the same streams
     # once it runs, and a path read afterwards would be another one.
+    paths = {u: _path(channel, horizon) for u, channel in world.channels.items()}
     out = Instance()
-    for uplink_id, channel in world.channels.items():
-        steps = []
-        for at, mbps in channel.changes():
-            if at > horizon:
-                break
-            steps.append((float(at), mbps * BYTES_PER_S_PER_MBPS))
-        out.capacity[uplink_id] = steps
+    if s.uses_cell_model:
+        out.limits = cell_limits(free, replication, paths, horizon)
+        out.capacity = {u.id: paths[u.id] for u in s.uplinks if u.sharing != "time_share"}
+    else:
+        out.capacity = paths
     seen = []
     for agent in world.agents:
         agent._start = (lambda env, number, q, a=agent: seen.append((a.index, number, a, q, env.now)))
-        world.env.process(agent.arrivals(world.env, s.duration_s))
+    for source in world.calendars or world.agents:  # superposed arrivals: the groups' calendars
+        world.env.process(source.arrivals(world.env, s.duration_s))
     world.env.run(until=s.duration_s)
     for _, _, agent, q, arrival in sorted(seen, key=lambda x: (x[0], x[1])):
         choices = []
         for opt, (size, edge_s, cloud_s) in zip(agent.options, agent._all_costs(q)):
             draws = opt.quality
             f1 = draws.by_sample.get(q.sample_id, draws.mean) if draws.has_samples else draws.mean
-            end = arrival + agent.deadline_s
+            end = arrival + agent.deadline_s + DEADLINE_SLACK_S
             if opt.mode.uses_uplink:
                 choices.append(Choice(float(f1), size, arrival + edge_s, end - agent.latency_s - cloud_s))
             else:
                 choices.append(Choice(float(f1), 0.0, arrival + edge_s, end))
         out.requests.append((agent.uplink_id, choices))
+        out.devices.append(agent.index)
     return out
+
+
+def _path(channel, horizon: float) -> list[tuple[float, float]]:
+    """A channel's capacity steps (bytes/s) up to ``horizon``."""
+    steps = []
+    for at, mbps in channel.changes():
+        if at > horizon:
+            break
+        steps.append((float(at), mbps * BYTES_PER_S_PER_MBPS))
+    return steps
+
+
+def cell_limits(resolved: ResolvedScenario, replication: int, paths: dict, horizon: float) -> list[Limit]:
+    """Each device's own-rate limit and each time-share cell's time limit (global device
+    indices, as the world numbers its agents)."""
+    s = resolved.scenario
+    rates: dict[str, dict[int, list]] = {u.id: {} for u in s.uplinks}
+    index = 0
+    for g in s.agents:
+        for _ in range(g.count):
+            if g.channel is not None:
+                rng = streams.stream(s.seed, replication, streams.DEVICE_CHANNEL, index)
+                own = _path(build_channel(g.channel, resolved.base_dir, rng), horizon)
+            elif g.link_quality is not None:
+                own = [(at, g.link_quality * c) for at, c in paths[g.uplink]]
+            else:
+                own = None  # the cell's rate under time sharing; no own limit otherwise
+            if own is not None or _uplink(s, g.uplink).sharing == "time_share":
+                rates[g.uplink][index] = own if own is not None else paths[g.uplink]
+            index += 1
+    limits = []
+    for u in s.uplinks:
+        if u.sharing == "time_share":
+            n = len(rates[u.id])
+            sched = SCHEDULERS.get(u.scheduler or "rr")()
+            gain = max([1.0] + [sched.gain(k) for k in range(1, n + 1)])
+            limits.append(Limit(u.id, [(0.0, gain)], rates[u.id]))
+        else:
+            limits += [Limit(u.id, [(0.0, 1.0)], {d: path}) for d, path in rates[u.id].items()]
+    return limits
+
+
+def _uplink(s, uplink_id: str):
+    return next(u for u in s.uplinks if u.id == uplink_id)
 
 
 def bound(resolved: ResolvedScenario, replications: int | None = None,

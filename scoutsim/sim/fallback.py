@@ -1,60 +1,157 @@
 """Mid-flight fallback (policy suffix ``+fallback``): stop a KV transfer that can no longer
 be on time and answer in a cheaper mode, as CacheGen falls back to text when bandwidth drops.
 
-When a request's KV transfer starts at ``t0``, the agent plans its fallbacks among the
-group's fallback modes (``local``, ``scout@r``, ``text`` in its mode list). Started at instant
-``t``, a fallback takes
+The rule (docs/models/fallback.md works it through) is safe by construction: every check
+counts everything between the switch and the answer, with the device's own estimation error
+as the margin on the one thing it cannot know, the rate.
 
-    T_fb = extra edge compute + [payload / estimated rate + one-way latency + cloud compute]
+*Margin.* After each transfer in its first mode the device records ``rho = realised rate /
+estimated rate`` (the estimate the request was chosen with, once the estimator has seen a
+transfer). The conservative rate factor ``rho_p`` is the empirical ``1 - P`` quantile of the
+last :attr:`Fallback.WINDOW` ratios, ``P =`` :attr:`Fallback.CONFIDENCE` (0.9): the realised
+rate was at least ``rho_p`` times the estimate in nine transfers out of ten; it is kept within
+``[FLOOR, 1] = [1/2, 1]`` (never planned faster than the estimate; and a device whose rates
+swing by orders of magnitude, as under a deadline-first allocator that holds a transfer at 0
+while it has slack, does not plan every fallback out of reach). With fewer than
+:attr:`Fallback.MIN_RATIOS` ratios it is :attr:`Fallback.PRIOR` (a half).
 
-(the bracket only for modes that send something; with an uplink ``tcp`` block, the
-payload's handshake and slow-start ramp are added, :meth:`TcpModel.ramp`). Extra edge
-compute is what the edge has not done yet: the answer's decode for ``local`` (its prefill
-is done), Q2C selection for ``scout``, nothing for ``text``. A fallback's *trigger instant* is the last moment it can
-still make it, ``t* = arrival + deadline - T_fb - GUARD`` (a microsecond, so that rounding
-cannot turn a fallback that exactly fits into a miss); those with ``t* < t0`` are out.
+*Duration.* A fallback ``k`` started at instant ``t`` with the link offering ``rate`` takes
 
-The transfer is checked at the trigger instant of every fallback that no other beats on both
-counts (a later ``t*`` and at least its expected quality): in time order, each check is the
-last chance for a fallback better than any that remains. At a check, if the transfer is
-still in flight and would finish too late at its current rate, i.e.
+    T_k(t) = edge wait + extra edge + [payload / (rho_p rate) + latency + cloud wait + cloud compute]
 
-    t* + bytes left / current rate + latency + cloud compute of the KV mode > arrival + deadline,
+with ``extra edge`` what the edge has not done yet (the answer's decode for ``local``, Q2C
+selection for ``scout``, nothing for ``text``), ``edge wait = max(0, E - t)`` where ``E`` is
+when the edge finishes the work already queued on it (only for a fallback with extra edge
+work), the bracket only for modes that send something (with an uplink ``tcp`` block, the
+handshake and slow-start ramp are added, :meth:`TcpModel.ramp`), and ``cloud wait`` the
+device's prediction of the cloud's queue when it has one (``cloud_aware``), else 0.
 
-and the fallback still fits at that current rate (or a new transfer's share, if larger;
-at the last check it is taken even if it does not: the transfer is doomed, and stopping it
-frees the link for others), it is cancelled (:meth:`SharedUplink.cancel`: the bytes it sent
-are *wasted bytes*) and that check's fallback runs from ``t*``: it waits for the edge if the
-edge is busy, computes, and sends its own payload. Otherwise the transfer goes on to the next
-check. Checking at the last safe instants gives the transfer every chance to finish first;
-checking earlier would stop transfers the channel would still have carried. With no fallback
-able to make the deadline at ``t0``, the transfer is not watched.
+*Checks.* Its *trigger instant* is the last moment it can still make it,
+``t*_k = arrival + deadline - T_k - GUARD`` (``GUARD``, a microsecond, absorbs rounding only);
+a fallback with extra edge work is possible only if ``E <= t*_k`` (it would wait for the edge
+past ``t*_k`` otherwise). The transfer is checked at the trigger instant of every possible
+fallback that no other beats on both counts (a later ``t*`` and at least its expected
+quality). The plan is made when the transfer starts and made again whenever a new request
+queues work on the edge (``E`` grew).
+
+At a check, with ``left`` bytes to go at the current ``rate``, the transfer goes on when it is
+on time at the conservative rate,
+
+    now + left / (rho_p rate) + latency + cloud wait + cloud compute of the KV mode <= arrival + deadline,
+
+and is otherwise stopped (:meth:`SharedUplink.cancel`: the bytes it sent are *wasted bytes*)
+and answered by the check's fallback, if that fallback still fits now (``E <= now`` when it
+needs the edge, and ``now + T_k(now) <= arrival + deadline`` at the larger of the stopped
+transfer's rate and a new transfer's share). At the last check the transfer is also stopped
+when it is late even at its current rate (doomed: stopping it frees the link, and the fallback
+is the only chance left). Otherwise it goes on to the next check.
 
 ``adaptive+fallback`` also changes the choice itself (:meth:`Fallback.upgrade`): when the
-adaptive choice is a fallback mode, the request tries the smallest KV mode of better expected
-quality, provided the choice still fits as that mode's fallback.
+adaptive choice ``k`` is a fallback mode, the request sends instead the smallest KV mode ``j``
+of better expected quality if ``k`` still fits as ``j``'s fallback (at the conservative rate)
+and ``j`` is itself on time with probability at least :attr:`Fallback.UPGRADE_CHANCE` (1/4).
+That probability is the record of the device's last :attr:`Fallback.RECORD` upgrades to ``j``
+(on time: its last byte sent by ``arrival + deadline - latency - cloud compute``; stopped: not)
+shrunk towards the rate model's chance, which counts as :attr:`Fallback.WEIGHT` (2) upgrades:
+``(on time + 2 m) / (upgrades + 2)``, ``m`` the share of the recorded ratios ``rho`` at which
+``j`` would be on time (``rho = 1/2`` alone decides before there are five). The first upgrade
+to ``j`` is a try (``m = 1``): the fallback insures it, and the record needs a first outcome.
+An upgrade can only gain the request itself quality (its fallback is safe); the threshold
+limits the capacity that transfers stopped in flight take from the others.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 
 from scoutsim.modes import parse_mode
 
 BF16 = parse_mode("bf16")
-GUARD = 1e-6  # seconds
+GUARD = 1e-6  # seconds: rounding only; the margin is the rate factor rho_p
 
 
 class Fallback:
+    WINDOW = 20  # rate ratios kept
+    MIN_RATIOS = 5  # before this many, the prior
+    CONFIDENCE = 0.9  # P: the realised rate is at least rho_p x the estimate this often
+    PRIOR = 0.5  # rho_p before the device has seen enough of its own errors
+    # rho_p is kept within [FLOOR, 1]: never planned faster than the estimate, and a device whose
+    # realised rates swing by orders of magnitude (a deadline-first allocator holds a transfer
+    # at 0 while it has slack) does not plan every fallback out of reach.
+    FLOOR = 0.5
+    UPGRADE_CHANCE = 0.25  # adaptive+fallback sends a KV mode instead only if at least this likely on time
+    RECORD = 20  # upgrades' outcomes kept per KV option
+    WEIGHT = 2.0  # how many upgrades the rate model's chance counts as against that record
+
     def __init__(self, agent, fallback_indices: list[int]):
         self.agent = agent
         self.indices = fallback_indices
+        self.ratios: deque[float] = deque(maxlen=self.WINDOW)
+        self._watched: dict[int, tuple] = {}  # id(done) -> (request, done, plan version)
+        self.upgrades: dict[int, deque[bool]] = {}  # per KV option: its upgrades' outcomes
 
+    # ---------------------------------------------------------------- the margin
+    def record(self, ratio: float) -> None:
+        """One transfer's realised rate / the estimate it was chosen with."""
+        self.ratios.append(ratio)
+
+    def factor(self) -> float:
+        """``rho_p``: the empirical ``1 - P`` quantile of the recorded ratios (the largest
+        value at most ``(1 - P) n`` of them fall below), or the prior."""
+        n = len(self.ratios)
+        if n < self.MIN_RATIOS:
+            return self.PRIOR
+        low = sorted(self.ratios)[int((1 - self.CONFIDENCE) * n + 1e-9)]  # floor, safe from 1.999...9
+        return min(max(low, self.FLOOR), 1.0)
+
+    # ---------------------------------------------------------------- durations
+    def _cloud_wait(self) -> float:
+        cw = self.agent.cloud_wait
+        return cw.predict() if cw is not None else 0.0
+
+    def _extra_edge(self, q, k: int) -> float:
+        """Edge compute option ``k`` still needs once the edge has prefilled ``q``."""
+        a = self.agent
+        if a.options[k].mode.kind == "text":
+            return 0.0
+        return max(a._all_costs(q)[k][1] - a.compute.edge_seconds(BF16, q.tokens, q.answer_tokens), 0.0)
+
+    def _after_edge(self, q, k: int, rate: float) -> float:
+        """Option ``k``'s time from the end of its extra edge work to the answer, its payload
+        sent at ``rate`` (already conservative)."""
+        a = self.agent
+        mode = a.options[k].mode
+        if not mode.uses_uplink:
+            return 0.0
+        size, _, cloud_s = a._all_costs(q)[k]
+        rest = a.latency_s + self._cloud_wait() + cloud_s
+        tcp = a.link.tcp
+        if tcp is not None and rate > 0:
+            # With TCP corrections: no flow beats its loss-limited rate, and the handshake and
+            # slow start come before the fluid rest.
+            rate = min(rate, tcp.rate_cap)
+            delay, fluid = tcp.ramp(tcp.on_wire(size), rate)
+            return delay + fluid / rate + rest
+        return (size / rate if rate > 0 else math.inf) + rest
+
+    def duration(self, r, k: int, rate: float | None = None) -> float:
+        """T_k of option ``k`` for request ``r`` without the edge wait, at the conservative
+        rate ``rho_p x rate`` (default: the agent's current rate estimate)."""
+        q = r.question
+        rate = self.agent.estimator.estimate() if rate is None else rate
+        return self._extra_edge(q, k) + self._after_edge(q, k, rate * self.factor())
+
+    def _edge_ready(self, q, k: int, at: float) -> bool:
+        """Whether option ``k`` can start its extra edge work at ``at`` without waiting."""
+        return self._extra_edge(q, k) <= 0 or self.agent.edge_free_at <= at
+
+    # ---------------------------------------------------------------- adaptive+fallback
     def upgrade(self, q, k: int, arrival: float, edge_wait: float) -> int:
-        """With a fallback in hand, a request whose choice ``k`` is itself a fallback mode
-        tries the smallest KV mode of better expected quality instead, when ``k`` would still
-        fit as its fallback: the worst outcome is then ``k``'s, as if chosen directly, at the
-        cost of the bytes sent in vain. Returns the option to send."""
+        """A request whose choice ``k`` is itself a fallback mode sends instead the smallest
+        KV mode ``j`` of better expected quality, when ``j`` is predicted on time at the
+        conservative rate and ``k`` would still fit as ``j``'s fallback. Returns the option
+        to send."""
         a = self.agent
         if a.options[k].mode.kind == "kv":
             return k
@@ -64,49 +161,42 @@ class Fallback:
         if not better:
             return k
         j = min(better, key=lambda j: (costs[j][0], -a._qualities[j]))
+        due = arrival + a.deadline_s
         start = arrival + edge_wait + costs[j][1]
-        if start + self._duration(q, k, a.estimator.estimate()) + GUARD <= arrival + a.deadline_s:
-            return j
-        return k
+        est = a.estimator.estimate()
+        rest = a.latency_s + self._cloud_wait() + costs[j][2]
+        log = self.upgrades.get(j, ())
+        # The first upgrade is a try (its fallback insures it); then the record decides, with
+        # the rate model's chance counted as WEIGHT more upgrades.
+        model = 1.0 if not log else \
+            self.chance(lambda rho: start + (costs[j][0] / (est * rho) if est > 0 else math.inf) + rest <= due)
+        if (sum(log) + self.WEIGHT * model) / (len(log) + self.WEIGHT) < self.UPGRADE_CHANCE:
+            return k
+        insured = start + self._extra_edge(q, k) + self._after_edge(q, k, est * self.factor()) + GUARD <= due
+        return j if insured else k
 
-    def duration(self, r, k: int, rate: float | None = None) -> float:
-        """T_fb of option ``k`` for request ``r`` at ``rate`` (default: the agent's current
-        rate estimate)."""
-        return self._duration(r.question, k, self.agent.estimator.estimate() if rate is None else rate)
+    def chance(self, on_time) -> float:
+        """P(on time) by the device's own errors: the share of its recorded ratios ``rho``
+        for which ``on_time(rho)`` holds (the prior factor decides before there are enough)."""
+        if len(self.ratios) < self.MIN_RATIOS:
+            return 1.0 if on_time(self.PRIOR) else 0.0
+        return sum(1 for rho in self.ratios if on_time(rho)) / len(self.ratios)
 
-    def _extra_edge(self, q, k: int) -> float:
-        """Edge compute option ``k`` still needs once the edge has prefilled ``q``."""
-        a = self.agent
-        if a.options[k].mode.kind == "text":
-            return 0.0
-        return max(a._all_costs(q)[k][1] - a.compute.edge_seconds(BF16, q.tokens, q.answer_tokens), 0.0)
+    def _upgrade_outcome(self, r, on_time: bool) -> None:
+        log = self.upgrades.setdefault(self.agent.options.index(r.option), deque(maxlen=self.RECORD))
+        log.append(on_time)
 
-    def _duration(self, q, k: int, rate: float) -> float:
-        a = self.agent
-        mode = a.options[k].mode
-        size, _, cloud_s = a._all_costs(q)[k]
-        extra = self._extra_edge(q, k)
-        if not mode.uses_uplink:
-            return extra
-        tcp = a.link.tcp
-        if tcp is not None and rate > 0:
-            # With TCP corrections: no flow beats its loss-limited rate, and the handshake and
-            # slow start come before the fluid rest.
-            rate = min(rate, tcp.rate_cap)
-            delay, fluid = tcp.ramp(tcp.on_wire(size), rate)
-            return extra + delay + fluid / rate + a.latency_s + cloud_s
-        return extra + (size / rate if rate > 0 else math.inf) + a.latency_s + cloud_s
-
+    # ---------------------------------------------------------------- watching a transfer
     def plan(self, r, now: float) -> list[tuple[float, int]]:
-        """The checks for a transfer starting now: (trigger instant, fallback option), in time
-        order, each fallback better than every one with a later instant."""
+        """The checks for a transfer in flight from now: (trigger instant, fallback option),
+        in time order, each fallback better than every one with a later instant."""
         due = r.arrival + self.agent.deadline_s
         found = []
         for k in self.indices:
             if self.agent.options[k] is r.option:
                 continue
             at = due - self.duration(r, k) - GUARD
-            if at >= now:
+            if at >= now and self._edge_ready(r.question, k, at):
                 found.append((at, k))
         checks = []
         best_later = -1.0
@@ -117,30 +207,64 @@ class Fallback:
         return checks[::-1]
 
     def watch(self, r, done, now: float) -> None:
-        env = self.agent.link.env
+        if r.upgraded:
+            # The upgrade's record: on time if its last byte leaves time for the rest.
+            a = self.agent
+            due = r.arrival + a.deadline_s - a.latency_s - r.cloud_s
+            done.callbacks.append(lambda ev: self._upgrade_outcome(r, ev.env.now <= due))
+        if self._schedule(r, done, now, 0):
+            # Forget it once sent, so that no reference outlives the request.
+            done.callbacks.append(lambda _ev: self._watched.pop(id(done), None))
+
+    def _schedule(self, r, done, now: float, version: int) -> bool:
+        """Plan ``r``'s checks from now; False (and not watched) when there are none."""
         checks = self.plan(r, now)
+        if not checks:
+            self._watched.pop(id(done), None)
+            return False
+        self._watched[id(done)] = (r, done, version)
+        env = self.agent.link.env
         for n, (at, k) in enumerate(checks):
             last = n == len(checks) - 1
-            env.timeout(at - now).callbacks.append(lambda ev, k=k, last=last: self._check(r, done, k, last))
+            env.timeout(at - now).callbacks.append(
+                lambda ev, k=k, last=last: self._check(r, done, k, last, version))
+        return True
 
-    def _check(self, r, done, k: int, last: bool = True) -> None:
+    def replan(self, now: float) -> None:
+        """New work was queued on the edge: plan every watched transfer's checks again (the
+        earlier plan's checks are void)."""
+        for key, (r, done, version) in list(self._watched.items()):
+            if done.triggered or r.fallback is not None or r.dropped:
+                del self._watched[key]
+            else:
+                self._schedule(r, done, now, version + 1)
+
+    def _check(self, r, done, k: int, last: bool, version: int) -> None:
         a = self.agent
-        if done.triggered or r.fallback is not None:
+        if done.triggered or r.fallback is not None or r.dropped:
+            self._watched.pop(id(done), None)
             return
+        if self._watched.get(id(done), (None, None, -1))[2] != version:
+            return  # planned again since
         now = a.link.env.now
         state = a.link.remaining(done)
         due = r.arrival + a.deadline_s
         if state is not None:
             left, rate = state
-            finish = now + (left / rate if rate > 0 else math.inf) + a.latency_s + r.cloud_s
-            if finish <= due:
-                return
+            rho = self.factor()
+            rest = a.latency_s + self._cloud_wait() + r.cloud_s
+            if now + (left / (rate * rho) if rate > 0 else math.inf) + rest <= due:
+                return  # on time even at the conservative rate
+            doomed = now + (left / rate if rate > 0 else math.inf) + rest > due
             # The rate the fallback's payload will see: the stopped transfer's, or a new
             # transfer's share if larger (an online rule may hold a deferred transfer at 0).
-            # A fallback that no longer fits at it leaves the transfer to the next check, if any.
             rate = max(rate, a.link.rate_if_joined(a.slot))
-            if not last and now + self.duration(r, k, rate) > due:
+            fits = self._edge_ready(r.question, k, now) and now + self.duration(r, k, rate) <= due
+            if not fits and not (last and doomed):
                 return
+        self._watched.pop(id(done), None)
+        if r.upgraded:
+            self._upgrade_outcome(r, False)
         wasted = a.link.cancel(done)
         r.on_link = None  # stopped: nothing of this request is on the link until a resend
         r.wasted = wasted
@@ -157,8 +281,11 @@ class Fallback:
         r.fallback = opt
         size, _, cloud_s = a._all_costs(q)[k]
         extra = self._extra_edge(q, k)
-        wait = max(0.0, a.edge_free_at - now)
-        a.edge_free_at = now + wait + extra
+        # Only edge work waits for the edge: a text fallback sends at once.
+        wait = max(0.0, a.edge_free_at - now) if extra > 0 else 0.0
+        if extra > 0:
+            a.edge_free_at = now + wait + extra
+            self.replan(now)  # the other watched transfers' fallbacks now wait behind this one
         r.cloud_s = cloud_s
         r.size = size
         env = a.link.env

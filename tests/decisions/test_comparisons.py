@@ -81,14 +81,20 @@ def groups_static_vs_adaptive(path, reps, duration):
 # The policy files differ only in the policy the recommendation replaces: one case stands for
 # them all. The allocator files differ in allocator and sharing: each is its own case.
 CASES = [("compare_policies", files("compare_policies")[0])] + [("compare_allocators", p) for p in files("compare_allocators")]
-# Known shortfalls, measured at this test's 12 x 600 s and stated in the files' comments: none.
+# Known shortfalls, measured at this test's 12 x 600 s and stated in the files' comments: the
+# recommendation is the generated family's (expected_f1, README), not one tuned per file, and on
+# these hand-built allocator files it is below the best static mode by 0.002 to 0.062 F1 (on
+# reserved slices expected_f1 never tries int8: a mode never sent keeps the prior's wide spread).
 # (quality_max plans a device's weight from the modes it can send, not from its policy's
 # candidates, scoutsim/sim/world.py planning_options: a static mode is compared on the
 # allocation the adaptive device got. Planned from the policy's one mode, a static-int4
 # Mistral-7B was given 11.2 Mbps where the adaptive one got the floor slice, and no mode choice
 # could match a slice it was not given.)
 # Strict: a file added here must fail.
-SHORTFALLS: set[str] = set()
+SHORTFALLS: set[str] = {
+    "deadline_reserved.yaml", "deadline_work_conserving.yaml", "equal_reserved.yaml", "joint_reserved.yaml",
+    "joint_work_conserving.yaml", "model_aware_reserved.yaml", "model_aware_work_conserving.yaml",
+    "quality_max_reserved.yaml", "quality_max_work_conserving.yaml"}
 
 
 def case_param(folder, path):

@@ -87,7 +87,7 @@ def test_the_prior_is_not_a_prediction_error():
     # device had seen a transfer: the first request's estimate is the prior.
     policy = build_policy("expected_f1")
     seen = []
-    fake = SimpleNamespace(hedged=True, policy=policy, options=["int8", "local"], observed=False,
+    fake = SimpleNamespace(hedged=True, policy=policy, options=["int8", "local"], observed=False, fallback=None,
                            estimator=SimpleNamespace(observe=lambda b, s: seen.append((b, s))))
     first = SimpleNamespace(informed=False, fallback=None, est_rate=1e6, option="int8")
     Agent.observe(fake, first, 4e6, 1.0)  # 4 MB/s against the prior's 1 MB/s: not counted

@@ -1,0 +1,89 @@
+"""bench decisions: the scenario family is drawn from its seed alone, within the issue's
+ranges, every draw is a valid scenario, and one scenario's comparison is paired and
+reproducible."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scoutsim.bench.decisions import Stalled, apply, cases, options, run_scenario, verdict, wall_limit
+from scoutsim.bench.family import FALLBACK_MODES, KV_MODES, family
+from scoutsim.config.loader import scenario_from_dict
+from tests.conftest import ROOT
+
+
+def test_the_family_is_a_function_of_its_seed():
+    a = family(8, seed=5, root=str(ROOT))
+    assert a == family(8, seed=5, root=str(ROOT))
+    assert a != family(8, seed=6, root=str(ROOT))
+    # Scenario i does not depend on how many are drawn after it.
+    assert family(3, seed=5, root=str(ROOT)) == a[:3]
+    assert [d["name"] for d in a] == [f"family_{i:03d}" for i in range(8)]
+
+
+def test_draws_stay_in_the_issues_ranges_and_load():
+    kinds, sharings, ons = set(), set(), set()
+    for data in family(40, seed=11, root=str(ROOT), duration_s=10, replications=2):
+        devices = sum(g["count"] for g in data["agents"])
+        assert 2 <= devices <= 20
+        modes = data["agents"][0]["modes"]
+        for g in data["agents"]:
+            assert 0.5 <= g["deadline_s"] <= 5.0 and g["modes"] == modes
+            assert all(m in KV_MODES[g["edge_model"]] or m in FALLBACK_MODES[g["edge_model"]] for m in modes)
+        assert any(m in ("local", "text", "scout@0.5") for m in modes)  # +fallback has a fallback
+        kinds.add(data["uplinks"][0]["channel"]["kind"])
+        sharings.add(data["uplinks"][0]["sharing"])
+        ons.add(data["deadline_on"])
+        scenario_from_dict(data, source=data["name"], base_dir=ROOT)  # valid, or this raises
+    assert kinds == {"constant", "markov", "trace_pool"}
+    assert sharings == {"work_conserving", "reserved", "time_share"}
+    assert ons == {"first_token", "answer"}
+
+
+def test_options_cover_every_static_mode_and_the_adaptive_variants():
+    labels = [label for label, _ in options(["bf16", "int4", "local"])]
+    assert labels[:3] == ["static:bf16", "static:int4", "static:local"]
+    for policy in ("adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallback"):
+        assert {policy, f"{policy} robust_mpc", f"{policy} deadline", f"{policy} joint"} <= set(labels)
+    data = {"agents": [{"policy": "adaptive"}], "uplinks": [{"allocator": "equal", "scheduler": "pf"}]}
+    changed = apply(data, {"policy": "expected_f1", "allocator": "deadline"})
+    assert changed["agents"][0]["policy"] == "expected_f1" and changed["uplinks"][0]["allocator"] == "deadline"
+    assert "scheduler" not in changed["uplinks"][0] and data["uplinks"][0]["scheduler"] == "pf"
+
+
+def test_one_scenario_is_paired_reproducible_and_bounded():
+    # Seed 5's first scenario: two groups on a trace-pool cell, small enough for the bound.
+    data = family(1, seed=5, root=str(ROOT), duration_s=20, replications=2)[0]
+    assert len(data["agents"]) == 2
+    first = run_scenario(data, ROOT)
+    again = run_scenario(data, ROOT)
+    for label in first.f1:
+        np.testing.assert_array_equal(first.f1[label], again.f1[label])
+    assert first.bound is not None
+    for label, got in first.overall.items():
+        assert np.all(got <= first.bound + 1e-9), label
+    # The best static mode compared with itself: a difference of exactly 0, never a loss.
+    for case in cases([first], "static:int8"):
+        if case.best_static == "static:int8":
+            assert case.diff == 0 and case.high == 0
+
+
+def test_the_verdict_rule():
+    assert verdict({"cases": 100, "worse": 5, "worst": -0.03})
+    assert not verdict({"cases": 100, "worse": 6, "worst": -0.01})
+    assert not verdict({"cases": 100, "worse": 1, "worst": -0.031})
+
+
+def test_a_stalled_simulation_is_stopped_by_the_wall_limit():
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(Stalled, match="ran past 0.05 s"):
+        with wall_limit(0.05):
+            while True:  # an event loop that makes no progress
+                pass
+    assert time.monotonic() - start < 5
+    with wall_limit(5):  # a block that ends in time is left alone, and the timer is cleared
+        pass
+    time.sleep(0.01)

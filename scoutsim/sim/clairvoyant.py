@@ -106,13 +106,31 @@ def cell_limits(resolved: ResolvedScenario, replication: int, paths: dict, horiz
     limits = []
     for u in s.uplinks:
         if u.sharing == "time_share":
-            n = len(rates[u.id])
-            sched = SCHEDULERS.get(u.scheduler or "rr")()
-            gain = max([1.0] + [sched.gain(k) for k in range(1, n + 1)])
-            limits.append(Limit(u.id, [(0.0, gain)], rates[u.id]))
+            limits.append(Limit(u.id, [(0.0, largest_gain(s, u, len(rates[u.id])))], rates[u.id]))
         else:
             limits += [Limit(u.id, [(0.0, 1.0)], {d: path}) for d, path in rates[u.id].items()]
     return limits
+
+
+def largest_gain(s, u, n: int) -> float:
+    """``G_max``: the most a time-share cell's scheduler can raise ``sum_i x_i / r_i`` above 1.
+    Its gain applies only where the cell rides fast fading (``fading: rayleigh``, no resource
+    blocks: :attr:`scoutsim.network.cell.CellSpec.rides_fading`); there ``sum_i x_i / r_i =
+    sum_i G(k, q_i) / k <= max_i G(k, q_i)`` over ``k <= n`` devices with data, each at its
+    quality ``q`` (its own rate over the cell's; at most 1). A device with a channel of its own
+    has no fixed quality: then ``G(k, q) <= k <= n`` (the scheduler's own limit: no device
+    sends faster than its own rate) is used."""
+    if u.fading != "rayleigh" or u.resource_blocks is not None:
+        return 1.0
+    sched = SCHEDULERS.get(u.scheduler or "rr")()
+    qualities = set()
+    for g in s.agents:
+        if g.uplink != u.id:
+            continue
+        if g.channel is not None:
+            return float(max(n, 1))
+        qualities.add(min(g.link_quality if g.link_quality is not None else 1.0, 1.0))
+    return max([1.0] + [sched.gain(k, q) for k in range(1, n + 1) for q in qualities])
 
 
 def _uplink(s, uplink_id: str):

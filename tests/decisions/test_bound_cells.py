@@ -11,7 +11,7 @@ import pytest
 
 from scoutsim.cli import main as cli_main
 from scoutsim.config.loader import scenario_from_dict
-from scoutsim.network.schedulers import harmonic
+from scoutsim.network.pfgain import pf_gain
 from scoutsim.sim.clairvoyant import bound, f1_misses_zero, instance
 from tests.conftest import ROOT
 from tests.decisions.helpers import per_replication, run
@@ -68,17 +68,21 @@ def test_a_device_five_times_the_reference_rate_in_a_time_share_cell():
 
 
 def test_proportional_fair_gain_with_four_devices():
-    data = scenario(mbps=24, scheduler="pf", link_quality=1, count=4)
+    # Four far devices (a tenth of the cell's top rate: 24 Mbps each alone) on a pf cell that
+    # rides Rayleigh fading; G = G(4, 0.1), the diversity gain of the capped MCS curve
+    # (scoutsim.network.pfgain, checked against a slot-level PF in tests/network).
+    data = scenario(mbps=240, scheduler="pf", link_quality=0.1, count=4)
+    data["uplinks"][0]["fading"] = "rayleigh"
     (b4, w4, q4), (b8, w8, _) = windows(data)
-    c = 24 * MBPS
-    # By hand: the four devices arrive together; pf gives each C H_4 / 4 = 12.5 Mbps, enough
-    # for int4, while the cell's reference 24 Mbps carries only two int4 payloads per window.
-    assert c * harmonic(4) / 4 >= b4 / w4 and 2 * b4 <= c * w4 < 3 * b4
-    # One int8 among them does not fit the time limit sum_i x_i / r_i <= H_4 over a window.
-    assert b8 / c + 3 * b4 / c > harmonic(4) * w4
+    own, gain = 24 * MBPS, pf_gain(4, 0.1)
+    # By hand: the four devices arrive together; pf gives each own * G / 4, enough for int4,
+    # while equal time shares without the gain (own / 4 = 6 Mbps) are not.
+    assert own * gain / 4 >= b4 / w4 > own / 4
+    # One int8 among them does not fit the time limit sum_i x_i / r_i <= G over a window.
+    assert b8 / own + 3 * b4 / own > gain * w4
     best, got = bound_and_policy(data)
     assert got == pytest.approx([q4, q4])
-    assert best == pytest.approx([q4, q4], abs=1e-6)  # the bound was q4 / 2 before
+    assert best == pytest.approx([q4, q4], abs=1e-6)  # the bound was q4 / 2 before it counted the gain
 
 
 def test_superposed_arrivals_are_bounded_like_the_devices_own():

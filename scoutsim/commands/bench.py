@@ -30,6 +30,10 @@ def register(sub) -> None:
     plugins.add_argument(p)
     p.add_argument("--n", type=int, default=1000, help="fuzz: number of cases (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="fuzz: seed of the case generator (default 0)")
+    p.add_argument("--long", action="store_true",
+                   help="fuzz: instead of hostile input, N valid scenarios of up to 600 s drawn across channels "
+                        "(1e-3 to 1e4 Mbps), sharing rules, schedulers, allocators, policies and arrival kinds; "
+                        "each must run to a complete output under a wall-clock alarm (a hang fails)")
     p.add_argument("--kind", action="append", choices=["scenario", "trace", "sweep", "oracle"],
                    help="fuzz: only these input kinds (repeatable; default all)")
     p.set_defaults(func=main)
@@ -50,10 +54,13 @@ def _fuzz(args) -> int:
         if outcome == "FAILED":
             print(f"FAILED [{kind}] {mutation}: {why}", file=sys.stderr)
 
-    report = fuzz(args.n, args.seed, tuple(args.kind or KINDS), progress=progress)
+    if args.long and args.kind:
+        raise UserError("bench fuzz: --long runs valid long scenarios only; it takes no --kind")
+    report = fuzz(args.n, args.seed, tuple(args.kind or KINDS), progress=progress, long=args.long)
     print(report.table())
-    print(f"{sum(report.counts.values())} cases in {report.seconds:.0f} s; {len(report.failures)} failed "
-          "(traceback, crash, hang, unclear message or output written)")
+    print(f"{sum(report.counts.values())} cases (seed {args.seed}) in {report.seconds:.0f} s; "
+          f"{len(report.failures)} failed (traceback, crash, hang, unclear message or output written); "
+          f"{report.hangs()} hangs; {report.partial()} partial outputs")
     return 1 if report.failures else 0
 
 

@@ -53,7 +53,9 @@ def test_without_git_the_commit_is_unknown_and_nothing_fails(monkeypatch):
         raise FileNotFoundError("git")
 
     monkeypatch.setattr(provenance.subprocess, "run", no_git)
+    provenance._checkout_state.cache_clear()
     assert provenance.code_version() == {"version": __version__, "commit": None, "dirty": None}
+    provenance._checkout_state.cache_clear()
 
 
 def test_a_package_inside_another_repository_claims_no_commit(tmp_path, monkeypatch):
@@ -65,4 +67,6 @@ def test_a_package_inside_another_repository_claims_no_commit(tmp_path, monkeypa
     inner = tmp_path / "site-packages"
     inner.mkdir()
     monkeypatch.setattr(provenance, "PACKAGE_ROOT", inner)
+    provenance._checkout_state.cache_clear()
     assert provenance.code_version()["commit"] is None
+    provenance._checkout_state.cache_clear()

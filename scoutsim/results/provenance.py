@@ -8,6 +8,7 @@ installed package, git absent or failing). Finding out never fails a run.
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from pathlib import Path
 
@@ -26,7 +27,10 @@ def _git(*args: str) -> str | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def code_version() -> dict:
+@functools.lru_cache(maxsize=1)
+def _checkout_state() -> tuple[str | None, bool | None]:
+    # Once per process: the code a process runs is the code it imported (a sweep's points
+    # would otherwise ask git three times each).
     commit = dirty = None
     top = _git("rev-parse", "--show-toplevel")
     # Only scoutsim's own checkout counts: an installed package may sit in some other repository.
@@ -35,4 +39,9 @@ def code_version() -> dict:
         status = _git("status", "--porcelain", "--untracked-files=normal")
         commit = head.strip() if head else None
         dirty = None if status is None else bool(status.strip())
+    return commit, dirty
+
+
+def code_version() -> dict:
+    commit, dirty = _checkout_state()
     return {"version": __version__, "commit": commit, "dirty": dirty}

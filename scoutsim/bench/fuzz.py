@@ -178,7 +178,7 @@ def run_case(case: Case, root: Path) -> tuple[str, str]:
             (d / rel).parent.mkdir(parents=True, exist_ok=True)
             (d / rel).write_bytes(data)
         before = _listing(d)
-        if case.argv[0] == "run":
+        if case.argv[0] == "run" and case.kind != "long":  # long cases are sized when drawn
             # A mutation may turn a size into a valid but large one (10^5 agents take
             # gigabytes and minutes): validated, counted apart, and not run.
             work = _work(d)
@@ -208,6 +208,8 @@ def run_case(case: Case, root: Path) -> tuple[str, str]:
             signal.signal(signal.SIGALRM, old)
             os.chdir(cwd)
         stderr = err.getvalue()
+        if rc in (130, 143):  # the fuzzer itself was interrupted (Ctrl-C, SIGTERM) during the case: stop
+            raise KeyboardInterrupt
         leftovers = sorted(p.name for p in d.iterdir() if p.name.startswith(".out"))
         if leftovers:
             return "FAILED", f"{PARTIAL}: temporary directories left behind: {leftovers}"

@@ -8,6 +8,8 @@ import sys
 from scoutsim.commands import plugins
 from scoutsim.errors import UserError
 
+PROGRESS_EVERY = 250  # fuzz cases between progress lines on stderr
+
 
 def register(sub) -> None:
     from scoutsim.bench.suite import BENCHMARKS
@@ -50,9 +52,14 @@ def _fuzz(args) -> int:
     if args.n < 1:
         raise UserError(f"--n must be >= 1, got {args.n}")
 
+    done = []
+
     def progress(kind, outcome, mutation, why):
         if outcome == "FAILED":
             print(f"FAILED [{kind}] {mutation}: {why}", file=sys.stderr)
+        done.append(outcome == "FAILED")
+        if len(done) % PROGRESS_EVERY == 0:  # a long run says how far it got, and how it went so far
+            print(f"{len(done)} cases, {sum(done)} failed", file=sys.stderr, flush=True)
 
     if args.long and args.kind:
         raise UserError("bench fuzz: --long runs valid long scenarios only; it takes no --kind")

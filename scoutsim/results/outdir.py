@@ -60,9 +60,8 @@ def _refusal(out: Path, inputs: Iterable[Path]) -> str | None:
     target = out.resolve()
     if _within(Path.cwd().resolve(), target):
         return "is the current folder or one above it; name a new folder"
-    for root in {PACKAGE_ROOT.resolve()}:
-        if _within(root, target):
-            return "is the scoutsim checkout (or a folder above it); name a new folder"
+    if _within(PACKAGE_ROOT.resolve(), target):
+        return "is the scoutsim checkout (or a folder above it); name a new folder"
     if (target / ".git").exists():
         return "is the root of a git checkout; name a new folder"
     for given in inputs:

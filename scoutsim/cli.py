@@ -8,19 +8,22 @@ the simulator runs without the oracle's optional dependencies.
 Exit status: 0 success, 2 bad input (one message on stderr, nothing written), 1 other
 failures, 130 interrupted by Ctrl-C, 143 ended by SIGTERM. An interrupted command unwinds
 like any failure (its temporary outputs are removed, its worker processes ended) and says
-so in one line.
+so in one line. No command shows a Python traceback: a failure that is not the input's
+fault is a bug, said in one message asking for a report (exit 1); ``SCOUTSIM_DEBUG=1`` in
+the environment shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import signal
 import sys
 from typing import NoReturn
 
 from scoutsim import __version__
-from scoutsim.errors import UserError
+from scoutsim.errors import BugReport, UserError
 
 COMMANDS = {
     "run": "simulate a scenario and write its results",
@@ -34,6 +37,9 @@ COMMANDS = {
     "schema": "print the scenario format (JSON Schema, or the Markdown reference)",
     "examples": "copy the shipped scenarios into a folder for editing",
 }
+
+
+DEBUG = "SCOUTSIM_DEBUG"  # set (non-empty): internal errors show their traceback
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,7 +62,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(prog="scoutsim", description="Simulate edge devices that hand LLM work to a cloud "
                      "model over shared, fluctuating uplinks; build and read the quality oracles behind it. "
                      "'scoutsim COMMAND --help' explains each command.",
-                     epilog="Exit status: 0 success, 2 bad input (one message, nothing written), 1 other failures.")
+                     epilog="Exit status: 0 success, 2 bad input (one message, nothing written), 1 other failures "
+                     f"(a bug: one message asking for a report; {DEBUG}=1 shows its traceback).")
     parser.add_argument("--version", action="version", version=f"scoutsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, help_text in COMMANDS.items():
@@ -89,15 +96,38 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except UserError as exc:
-        # Control characters from hostile input (an escape sequence, a carriage return) must
-        # not garble the terminal or split the one message: shown escaped.
-        text = "".join(c if c.isprintable() or c == "\n" else repr(c)[1:-1] for c in str(exc))
-        print(f"scoutsim: error: {text}", file=sys.stderr)
+        print(f"scoutsim: error: {_printable(str(exc))}", file=sys.stderr)
         return 2
+    except BugReport as exc:
+        if os.environ.get(DEBUG):
+            raise
+        print(f"scoutsim: error: {_printable(str(exc))}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt as exc:
         by = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
         print(f"scoutsim: interrupted ({by}); nothing half-written is left (sweeps and oracle builds resume "
               "when rerun)", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a message, never a traceback
+        if os.environ.get(DEBUG):
+            raise
+        where = _innermost_frame(exc)
+        print(f"scoutsim: internal error (a bug in scoutsim, not in your input; please report it with the "
+              f"command and its files): {type(exc).__name__}: {_printable(str(exc))[:500]}{where}; "
+              f"set {DEBUG}=1 to see the traceback", file=sys.stderr)
+        return 1
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _printable(text: str) -> str:
+    # Control characters from hostile input (an escape sequence, a carriage return) must
+    # not garble the terminal or split the one message: shown escaped.
+    return "".join(c if c.isprintable() or c == "\n" else repr(c)[1:-1] for c in text)
+
+
+def _innermost_frame(exc: BaseException) -> str:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return "" if tb is None else f" (at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno})"

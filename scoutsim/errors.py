@@ -26,3 +26,9 @@ class UserError(Exception):
 
 class CacheError(UserError):
     """An oracle cache that is missing, damaged or of another schema."""
+
+
+class BugReport(Exception):
+    """Not the user's input but the simulator itself went wrong, and knows how (a world that
+    stopped advancing its clock). The command line shows the message, which says what to
+    report, and exits 1 without a traceback."""

@@ -33,6 +33,7 @@ from scoutsim.errors import UserError
 ENTRY_POINT_GROUP = "scoutsim.plugins"
 
 _loaded: list[str] = []  # specs as workers must load them (files as absolute paths), in order
+_modules: dict[str, str] = {}  # every plug-in module imported (entry points too): name -> spec, in order
 _entry_points_done = False
 
 
@@ -112,11 +113,12 @@ def load(specs: Iterable[str], base_dir: Path | None = None, *, source: str | No
         if is_path(spec):
             path = Path(spec).expanduser()
             path = (path if path.is_absolute() else (base_dir or Path.cwd()) / path).resolve()
-            _import_file(path, source, where)
+            module = _import_file(path, source, where)
             resolved = str(path)
         else:
-            _import_name(spec, source, where)
+            module = _import_name(spec, source, where)
             resolved = spec
+        _modules.setdefault(module.__name__, resolved)
         if resolved not in _loaded:
             _loaded.append(resolved)
         out.append(resolved)
@@ -133,6 +135,7 @@ def load_entry_points() -> None:
         module = ep.value.split(":", 1)[0].strip()
         try:
             ep.load()
+            _modules.setdefault(module, module)
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:
@@ -146,6 +149,40 @@ def load_entry_points() -> None:
 def loaded() -> list[str]:
     """Every plug-in this process has loaded by name or path, for :func:`init_worker`."""
     return list(_loaded)
+
+
+def provenance() -> list[dict]:
+    """Every plug-in module imported, in the order loaded, as {module, file, sha256}: the file
+    (a package: its folder) and the sha256 of its code (a package: of its ``.py`` files, each
+    path and content in turn), so that a result says which plug-in code made it. ``file`` and
+    ``sha256`` are None for a module without a file."""
+    out = []
+    for name in _modules:
+        module = sys.modules.get(name)
+        file = getattr(module, "__file__", None)
+        if not file:
+            out.append({"module": name, "file": None, "sha256": None})
+            continue
+        path = Path(file).resolve()
+        if path.name == "__init__.py":
+            path = path.parent
+        out.append({"module": name, "file": str(path), "sha256": code_sha256(path)})
+    return out
+
+
+def code_sha256(path: Path) -> str | None:
+    import hashlib
+
+    files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    digest = hashlib.sha256()
+    try:
+        for f in files:
+            if path.is_dir():
+                digest.update(str(f.relative_to(path)).encode() + b"\0")
+            digest.update(f.read_bytes())
+    except OSError:
+        return None
+    return digest.hexdigest()
 
 
 def init_worker(specs: list[str]) -> None:

@@ -65,3 +65,39 @@ def test_trace_replay_offset_loop_and_scale():
 def test_trace_without_loop_stops_changing_at_the_end():
     ch = TraceChannel(np.array([0.0, 1.0]), np.array([10.0, 20.0]), loop=False)
     assert list(ch.changes()) == [(0.0, 10.0), (1.0, 20.0)]
+
+
+def _within_seconds(seconds, fn):
+    import signal
+
+    def alarm(signum, frame):
+        raise TimeoutError(f"still drawing after {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+    try:
+        return fn()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@pytest.mark.parametrize("states,transition,settles_at", [
+    ([7.0], None, 7.0),                                     # one state: its level for ever
+    ([5.0, 9.0], [[0.5, 0.5], [0.0, 1.0]], 9.0),            # 9 absorbs
+    ([5.0, 3.0, 3.0], [[0.0, 1.0, 0.0], [0.0, 0.5, 0.5], [0.0, 0.5, 0.5]], 3.0),  # two states, one level
+])
+def test_a_markov_chain_that_settles_ends_its_changes(states, transition, settles_at):
+    # Once every state the chain can reach has one level, no change will ever come: the
+    # changes end there (before, drawing steps that changed nothing never returned).
+    ch = MarkovChannel(states, 0.5, transition, np.random.default_rng(3))
+    changes = _within_seconds(5, lambda: list(itertools.islice(ch.changes(), 1000)))
+    assert len(changes) < 1000 and changes[-1][1] == settles_at
+    times = [t for t, _ in changes]
+    assert times == sorted(times) and all(abs(t / 0.5 - round(t / 0.5)) < 1e-9 for t in times)
+
+
+def test_a_markov_chain_that_never_settles_keeps_changing():
+    ch = MarkovChannel([5.0, 9.0], 0.5, [[0.9, 0.1], [0.1, 0.9]], np.random.default_rng(3))
+    assert not ch.settled().any()
+    assert len(list(itertools.islice(ch.changes(), 1000))) == 1000

@@ -13,6 +13,12 @@ entry point (``scoutsim.cli.main``) in a fresh directory, and must end in one of
 A mutation that leaves the scenario valid but large (a count of 10^5 agents takes
 gigabytes) is validated, counted as **heavy** and not run. A case still running after
 ``CASE_LIMIT_S`` hangs: a failure.
+
+With ``--long`` every case is instead a valid scenario of up to 600 simulated seconds drawn
+across channels, sharing rules, schedulers, allocators, policies and arrival kinds
+(:mod:`scoutsim.bench.fuzz_long`); it must run to a complete, correct output, and a refusal,
+a hang (``LONG_CASE_LIMIT_S``) or a partial output (a temporary directory left beside it,
+or a file missing) is a failure.
 Anything else (another status, an exception escaping ``main``, a traceback on stderr, a
 message that does not name the file, a half-written output) is a failure, reported with the mutation that caused it.
 """
@@ -39,6 +45,7 @@ from scoutsim import shipped
 
 SHIPPED_ORACLE = shipped.folder("oracle_cache") / "published-squad-v2"
 CASE_LIMIT_S = 30  # runs of up to HEAVY_WORK take a few seconds; longer is a hang
+LONG_CASE_LIMIT_S = 60  # a long case simulates at most a few hundred requests: seconds at most
 HEAVY_WORK = 2 * 10**4  # expected requests + agents over all replications
 REQUEST_COLUMNS = ["replication", "agent", "request", "edge_model", "cloud_model", "uplink", "arrival_s", "mode",
                    "payload_bytes", "tx_start_s", "tx_end_s", "done_s", "latency_s", "deadline_s",
@@ -49,6 +56,7 @@ REQUEST_COLUMNS = ["replication", "agent", "request", "edge_model", "cloud_model
 class Report:
     counts: Counter = field(default_factory=Counter)        # (kind, outcome) -> cases
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # kind, mutation, why
+    failed_files: dict[str, dict[str, bytes]] = field(default_factory=dict)  # mutation -> the case's files
     seconds: float = 0.0
 
     def record(self, kind: str, outcome: str, mutation: str = "", why: str = "") -> None:
@@ -59,13 +67,23 @@ class Report:
     def table(self) -> str:
         lines = [f"{'input kind':<10} {'cases':>6} {'refused (exit 2)':>17} {'valid run':>10} "
                  f"{'valid, heavy':>12} {'failed':>7}"]
-        for kind in KINDS + ("total",):
+        long = any(k == "long" for k, _ in self.counts)
+        for kind in (("long",) if long else KINDS) + ("total",):
             pick = (lambda k: True) if kind == "total" else (lambda k, kind=kind: k == kind)
             n = {o: sum(v for (k, oo), v in self.counts.items() if pick(k) and oo == o)
                  for o in ("refused", "valid", "heavy", "FAILED")}
             lines.append(f"{kind:<10} {sum(n.values()):>6} {n['refused']:>17} {n['valid']:>10} {n['heavy']:>12} "
                          f"{n['FAILED']:>7}")
         return "\n".join(lines)
+
+    def hangs(self) -> int:
+        return sum(1 for _, _, why in self.failures if why.startswith("hang"))
+
+    def partial(self) -> int:
+        return sum(1 for _, _, why in self.failures if why.startswith(PARTIAL))
+
+
+PARTIAL = "partial output"
 
 
 class _Timeout(BaseException):  # not Exception: no `except Exception` in the code under test may swallow it
@@ -160,7 +178,7 @@ def run_case(case: Case, root: Path) -> tuple[str, str]:
             (d / rel).parent.mkdir(parents=True, exist_ok=True)
             (d / rel).write_bytes(data)
         before = _listing(d)
-        if case.argv[0] == "run":
+        if case.argv[0] == "run" and case.kind != "long":  # long cases are sized when drawn
             # A mutation may turn a size into a valid but large one (10^5 agents take
             # gigabytes and minutes): validated, counted apart, and not run.
             work = _work(d)
@@ -170,7 +188,8 @@ def run_case(case: Case, root: Path) -> tuple[str, str]:
         cwd = os.getcwd()
         os.chdir(d)
         old = signal.signal(signal.SIGALRM, _alarm)
-        signal.alarm(CASE_LIMIT_S)
+        limit = LONG_CASE_LIMIT_S if case.kind == "long" else CASE_LIMIT_S
+        signal.alarm(limit)
         try:
             from scoutsim.cli import main
 
@@ -180,7 +199,7 @@ def run_case(case: Case, root: Path) -> tuple[str, str]:
                 except SystemExit as exc:  # argparse
                     rc = exc.code if isinstance(exc.code, int) else 2
         except _Timeout:
-            return "FAILED", f"hang: still running after {CASE_LIMIT_S} s"
+            return "FAILED", f"hang: still running after {limit} s"
         except BaseException as exc:  # noqa: BLE001 - any escape is the failure being hunted
             tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
             return "FAILED", f"exception escaped main: {tb[-1500:]}"
@@ -189,6 +208,16 @@ def run_case(case: Case, root: Path) -> tuple[str, str]:
             signal.signal(signal.SIGALRM, old)
             os.chdir(cwd)
         stderr = err.getvalue()
+        if rc in (130, 143):  # the fuzzer itself was interrupted (Ctrl-C, SIGTERM) during the case: stop
+            raise KeyboardInterrupt
+        leftovers = sorted(p.name for p in d.iterdir() if p.name.startswith(".out"))
+        if leftovers:
+            return "FAILED", f"{PARTIAL}: temporary directories left behind: {leftovers}"
+        if case.kind == "long":
+            if rc != 0:
+                return "FAILED", f"a valid long scenario ended with exit {rc}: {stderr[-1500:]!r}"
+            why = _check_valid(d / "out")
+            return ("FAILED", f"{PARTIAL}: {why}" if "missing" in why else why) if why else ("valid", "")
         if rc == 0:
             why = _check_valid(d / "out") if case.argv[0] == "run" else (
                 "" if (d / "out" / "summary.parquet").is_file() else "sweep exit 0 without summary.parquet")
@@ -204,10 +233,15 @@ def run_case(case: Case, root: Path) -> tuple[str, str]:
 
 
 def fuzz(n: int, seed: int = 0, kinds: tuple[str, ...] = KINDS, report: Report | None = None,
-         progress=None) -> Report:
-    """Run ``n`` cases split evenly over ``kinds``; Hypothesis draws them from ``seed``."""
+         progress=None, long: bool = False) -> Report:
+    """Run ``n`` cases split evenly over ``kinds`` (with ``long``: ``n`` long valid runs
+    instead); Hypothesis draws them from ``seed``."""
     from hypothesis import HealthCheck, Phase, given, settings
 
+    from scoutsim.bench.fuzz_long import long_case
+
+    strategies = {"long": long_case} if long else STRATEGIES
+    kinds = ("long",) if long else kinds
     report = report or Report()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="scoutsim-fuzz-") as tmp:
@@ -219,10 +253,12 @@ def fuzz(n: int, seed: int = 0, kinds: tuple[str, ...] = KINDS, report: Report |
 
             @settings(max_examples=share, database=None, deadline=None, phases=[Phase.generate],
                       suppress_health_check=list(HealthCheck), derandomize=False)
-            @given(STRATEGIES[kind]())
+            @given(strategies[kind]())
             def one(case: Case) -> None:
                 outcome, why = run_case(case, root)
                 report.record(kind, outcome, case.mutation, why)
+                if outcome == "FAILED":
+                    report.failed_files.setdefault(case.mutation, case.files)
                 if progress:
                     progress(kind, outcome, case.mutation, why)
 
@@ -231,6 +267,6 @@ def fuzz(n: int, seed: int = 0, kinds: tuple[str, ...] = KINDS, report: Report |
 
             # Keyed by the kind's place in KINDS, not in this call's list, so that a run of
             # some kinds draws the same cases for them as a run of all.
-            hseed(seed * 1000 + KINDS.index(kind))(one)()
+            hseed(seed * 1000 + (KINDS + ("long",)).index(kind))(one)()
     report.seconds = time.perf_counter() - started
     return report

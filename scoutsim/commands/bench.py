@@ -10,6 +10,8 @@ import sys
 from scoutsim.commands import plugins
 from scoutsim.errors import UserError
 
+PROGRESS_EVERY = 250  # fuzz cases between progress lines on stderr
+
 
 def register(sub) -> None:
     from scoutsim.bench.suite import BENCHMARKS
@@ -36,6 +38,10 @@ def register(sub) -> None:
     p.add_argument("--n", type=int, default=1000, help="fuzz: number of cases (default 1000)")
     p.add_argument("--seed", type=int, default=0,
                    help="fuzz, decisions and lte --family: seed of the case or scenario generator (default 0)")
+    p.add_argument("--long", action="store_true",
+                   help="fuzz: instead of hostile input, N valid scenarios of up to 600 s drawn across channels "
+                        "(1e-3 to 1e4 Mbps), sharing rules, schedulers, allocators, policies and arrival kinds; "
+                        "each must run to a complete output under a wall-clock alarm (a hang fails)")
     p.add_argument("--family", type=int, default=None, metavar="N",
                    help="decisions: number of generated scenarios (default 60); lte: instead of its fixed cases, "
                    "N random ones (2-25 UEs, 25/50/100 resource blocks, rr and pf, with and without fading; "
@@ -59,14 +65,22 @@ def _fuzz(args) -> int:
     if args.n < 1:
         raise UserError(f"--n must be >= 1, got {args.n}")
 
+    done = []
+
     def progress(kind, outcome, mutation, why):
         if outcome == "FAILED":
             print(f"FAILED [{kind}] {mutation}: {why}", file=sys.stderr)
+        done.append(outcome == "FAILED")
+        if len(done) % PROGRESS_EVERY == 0:  # a long run says how far it got, and how it went so far
+            print(f"{len(done)} cases, {sum(done)} failed", file=sys.stderr, flush=True)
 
-    report = fuzz(args.n, args.seed, tuple(args.kind or KINDS), progress=progress)
+    if args.long and args.kind:
+        raise UserError("bench fuzz: --long runs valid long scenarios only; it takes no --kind")
+    report = fuzz(args.n, args.seed, tuple(args.kind or KINDS), progress=progress, long=args.long)
     print(report.table())
-    print(f"{sum(report.counts.values())} cases in {report.seconds:.0f} s; {len(report.failures)} failed "
-          "(traceback, crash, hang, unclear message or output written)")
+    print(f"{sum(report.counts.values())} cases (seed {args.seed}) in {report.seconds:.0f} s; "
+          f"{len(report.failures)} failed (traceback, crash, hang, unclear message or output written); "
+          f"{report.hangs()} hangs; {report.partial()} partial outputs")
     return 1 if report.failures else 0
 
 

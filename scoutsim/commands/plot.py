@@ -11,7 +11,10 @@ def register(sub) -> None:
                        "latency CDFs with 95 % CI bands; modes over time; and the decision map (best mode "
                        "over rate x context length from the oracle, payload physics and compute model).")
     p.add_argument("results", help="a run or sweep directory")
-    p.add_argument("--out", help="figure directory (default: RESULTS/figures/)")
+    p.add_argument("--out", help="figure directory (default: RESULTS/figures/); refused when it is a file, the "
+                   "current folder or one above it, a checkout, RESULTS itself, or a folder holding files scoutsim "
+                   "did not write")
+    p.add_argument("--overwrite", action="store_true", help="replace earlier figures in the figure directory")
     p.add_argument("--scope", default="all", help="summary scope for sweep curves: 'all' or an agent group name")
     p.set_defaults(func=main)
 
@@ -19,7 +22,7 @@ def register(sub) -> None:
 def main(args) -> int:
     from scoutsim.figures.draw import draw
 
-    out, made = draw(args.results, args.out, args.scope)
+    out, made = draw(args.results, args.out, args.scope, overwrite=args.overwrite)
     for p in made:
         print(p)
     print(f"{len(made)} files in {out}/")

@@ -24,7 +24,10 @@ def register(sub) -> None:
     p.add_argument("--quick", action="store_true",
                    help="5 replications x 600 s instead of the scenarios' 20 x 600 s (a smoke run for CI; "
                         "its verdicts rest on wider intervals)")
-    p.add_argument("--out", help="output directory (default: results/<target>[-quick]/)")
+    p.add_argument("--out", help="output directory (default: results/<target>[-quick]/); the same reproduction "
+                   "there resumes; anything but an empty folder or scoutsim's own result is refused")
+    p.add_argument("--overwrite", action="store_true",
+                   help="start anew in --out, replacing the scoutsim result there (a resumed reproduction included)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel points (default: all CPUs)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     plugins.add_argument(p)
@@ -42,8 +45,33 @@ def main(args) -> int:
     from scoutsim.experiments.paperb_report import reproduce
 
     out = Path(args.out) if args.out else Path("results") / (args.target + ("-quick" if args.quick else ""))
+    claim_reproduction(out, args.target, args.quick, args.overwrite, "--out" if args.out else "the output folder")
     text = reproduce(out, quick=args.quick, workers=args.workers, progress=not args.no_progress)
     print(text)
     print(f"\ntables in {out}/ (tables.csv, claims.csv, ablation.csv, report.md; each experiment's sweeps "
           "beside them)")
     return 0
+
+
+def claim_reproduction(out, target: str, quick: bool, overwrite: bool, flag: str) -> None:
+    """Make ``out`` this reproduction's folder before anything runs: new, resumed (the same
+    target and profile), or with ``overwrite`` emptied of scoutsim's earlier result; its
+    meta.json says what it holds."""
+    import json
+
+    from scoutsim.results.outdir import META, SIGNATURE, claim, clear
+
+    asked = {**SIGNATURE, "reproduce": target, "quick": quick}
+    if claim(out, flag, overwrite=overwrite, resumes=True):
+        try:
+            held = json.loads((out / META).read_text())
+        except (OSError, ValueError):
+            held = None
+        if held != asked and not overwrite:
+            raise UserError(f"{flag} {out} holds another scoutsim result than this reproduction; add --overwrite "
+                            "to replace it, or choose another folder")
+        if overwrite:
+            clear(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if not (out / META).is_file():
+        (out / META).write_text(json.dumps(asked, indent=2, sort_keys=True) + "\n")

@@ -22,7 +22,10 @@ def register(sub) -> None:
     p.add_argument("scenario", type=scenario_argument,
                    help="scenario YAML file, or the name of a shipped scenario "
                         "(e.g. 8agents_100mbps; `scoutsim examples --list` lists them)")
-    p.add_argument("--out", help="output directory (default: results/<scenario name>/)")
+    p.add_argument("--out", help="output directory (default: results/<scenario name>/); refused, before anything "
+                   "runs, when it is a file, the current folder or one above it, a checkout, or a folder holding "
+                   "files scoutsim did not write")
+    p.add_argument("--overwrite", action="store_true", help="replace the earlier scoutsim result in --out")
     p.add_argument("--replications", type=int, help="override the scenario's replications (>= 1)")
     p.add_argument("--seed", type=int, help="override the scenario's root seed (>= 0)")
     p.add_argument("--duration", type=float, help="override the scenario's duration_s (> 0)")
@@ -38,6 +41,7 @@ def register(sub) -> None:
 def main(args) -> int:
     import pandas as pd
 
+    from scoutsim.results.outdir import claim
     from scoutsim.results.output import RunWriter, run_meta
     from scoutsim.results.summary import (format_table, replication_scopes, summary_from_replications, summary_input,
                                           summary_modes)
@@ -57,6 +61,7 @@ def main(args) -> int:
     resolved = load_scenario(args.scenario, overrides)
     s = resolved.scenario
     out = Path(args.out) if args.out else Path("results") / s.name
+    claim(out, "--out" if args.out else "the output folder", overwrite=args.overwrite, inputs=[Path(args.scenario)])
     modes = summary_modes(s)
     figures = None
     if not args.no_plots:

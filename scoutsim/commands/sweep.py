@@ -22,7 +22,10 @@ def register(sub) -> None:
                         "(e.g. 8agents_100mbps; `scoutsim examples --list` lists them)")
     p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...",
                    help="a key path and its values; repeat for a cross product")
-    p.add_argument("--out", help="sweep directory (default: results/<scenario name>-sweep/)")
+    p.add_argument("--out", help="sweep directory (default: results/<scenario name>-sweep/); the same sweep there "
+                   "resumes; anything but an empty folder or scoutsim's own result is refused")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an earlier scoutsim result in --out that is not this sweep (another sweep, a run)")
     p.add_argument("--executor", choices=["local", "ray"], default="local",
                    help="local process pool (default) or Ray")
     p.add_argument("--workers", type=int, default=1, help="parallel points (local processes or Ray CPUs; default 1)")
@@ -56,7 +59,7 @@ def main(args) -> int:
         out = Path("results") / f"{raw.get('name', Path(args.scenario).stem)}-sweep"
     result = run_sweep(args.scenario, args.grid, out, executor=args.executor, workers=args.workers,
                        overrides=overrides, address=args.ray_address, compare=args.paired,
-                       progress=not args.no_progress, start_method=args.start_method)
+                       progress=not args.no_progress, start_method=args.start_method, overwrite=args.overwrite)
     print(f"sweep of {args.scenario}: {result.ran} points run, {result.resumed} already finished; "
           f"{len(result.summary)} summary rows")
     print(format_sweep(result))

@@ -116,11 +116,12 @@ def encode_point(point, resolved) -> PointFiles:
 
 def store_point(points_dir: Path, encoded: PointFiles) -> Path:
     """Write an encoded point into the sweep in one rename (all or nothing)."""
+    from scoutsim.results.outdir import make_temp_dir
     from scoutsim.results.output import swap_in
 
     out_dir = points_dir / encoded.point_id
     points_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=points_dir))  # a leftover a resume clears
+    tmp = make_temp_dir(points_dir, f".{out_dir.name}.")  # a leftover a resume clears
     try:
         for name, data in encoded.files.items():
             (tmp / name).write_bytes(data)

@@ -13,7 +13,8 @@ arrivals, channel path and questions (common random numbers; :mod:`scoutsim.sim.
 Resuming: a point is written in one rename when it finishes, so after an interruption the
 same command skips the points whose directory exists and runs the rest; the tables are
 rebuilt from the finished points, never appended to, so no point is lost or counted twice.
-A directory holding a different sweep is refused rather than mixed.
+A directory holding a different sweep is refused rather than mixed (``--overwrite`` replaces
+it), and so is any folder :func:`scoutsim.results.outdir.claim` refuses.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from scoutsim.experiments import grid as gridmod
 from scoutsim.experiments.executors import check as check_executor, execute
 from scoutsim.experiments.point import is_finished, store_point
 from scoutsim.commands.progress import progress_bar
+from scoutsim.results.outdir import claim, clear
 from scoutsim.experiments.tables import (compared_keys, finished_points, paired_table, summary_table,
                                          write_atomic)
 
@@ -72,19 +74,31 @@ def _same_sweep(old: dict, new: dict) -> bool:
     return canon(old) == canon(new)
 
 
-def _claim_dir(out: Path, manifest: dict) -> None:
+def _claim_dir(out: Path, manifest: dict, scenario: Path, overwrite: bool) -> None:
+    """Make ``out`` this sweep's directory: new, resumed (the same sweep), or, with
+    ``overwrite``, emptied of scoutsim's earlier result; anything else is refused
+    (:func:`scoutsim.results.outdir.claim`)."""
+    own = claim(out, overwrite=overwrite, inputs=[scenario], resumes=True)
     path = out / MANIFEST
-    if path.is_file():
+    if own and path.is_file():
         try:
             old = json.loads(path.read_text())
-        except json.JSONDecodeError:
-            raise UserError(f"{path} is damaged; remove the directory or choose another --out") from None
-        if not _same_sweep(old, manifest):
-            raise UserError(f"{out} holds a different sweep (another scenario, grid or override); "
-                            "choose another --out or remove it")
-        return
-    if out.exists() and any(out.iterdir()):
-        raise UserError(f"{out} exists and is not a sweep directory; choose another --out")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            old = None
+            if not overwrite:
+                raise UserError(f"{path} is damaged; add --overwrite to start the sweep anew, or choose another "
+                                "--out") from None
+        if old is not None and _same_sweep(old, manifest):
+            return
+        if not overwrite:
+            raise UserError(f"{out} holds a different sweep (another scenario, grid or override); add --overwrite "
+                            "to replace it, or choose another --out")
+        clear(out)
+    elif own:
+        if not overwrite:
+            raise UserError(f"{out} holds an earlier scoutsim result that is not a sweep; add --overwrite to replace "
+                            "it, or choose another --out")
+        clear(out)
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / f".{MANIFEST}.tmp"
     tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
@@ -113,7 +127,7 @@ def assemble(out: Path) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
 def run_sweep(scenario: str | Path, grid: list[str], out: str | Path, *, executor: str = "local",
               workers: int = 1, overrides: dict | None = None, address: str | None = None,
               compare: list[str] | None = None, progress: bool = True, stream=None,
-              start_method: str | None = None) -> SweepResult:
+              start_method: str | None = None, overwrite: bool = False) -> SweepResult:
     if workers < 1:
         raise UserError(f"--workers must be >= 1, got {workers}")
     check_executor(executor)
@@ -127,7 +141,8 @@ def run_sweep(scenario: str | Path, grid: list[str], out: str | Path, *, executo
     overrides = dict(overrides or {})
     resolved = gridmod.resolve_points(raw, source, base, axes, overrides)  # all points valid, or nothing runs
     out = Path(out)
-    _claim_dir(out, _manifest(raw, source, base, axes, overrides, compare, [p for p, _ in resolved]))
+    _claim_dir(out, _manifest(raw, source, base, axes, overrides, compare, [p for p, _ in resolved]), Path(scenario),
+               overwrite)
     points_dir = out / "points"
     _clear_leftovers(points_dir)
     todo = [(p, r) for p, r in resolved if not is_finished(points_dir / p.id)]

@@ -10,11 +10,13 @@ axis value; modes over time per point; the decision maps of its first point's sc
 
 from __future__ import annotations
 
+import json
 import shutil
-import tempfile
 from pathlib import Path
 
 from scoutsim.errors import UserError
+from scoutsim.results.outdir import META, SIGNATURE, claim, make_temp_dir
+from scoutsim.results.output import swap_in
 from scoutsim.figures import cdf, curves, decision, modes
 from scoutsim.figures.load import Run, Sweep, load
 
@@ -51,16 +53,24 @@ def draw_sweep(sweep: Sweep, out: Path, scope: str) -> list[Path]:
     return paths
 
 
-def draw(results: str | Path, out: str | Path | None = None, scope: str = "all") -> tuple[Path, list[Path]]:
+def figures_dir(results: str | Path, out: str | Path | None = None) -> Path:
+    return Path(out) if out else Path(results) / "figures"
+
+
+def draw(results: str | Path, out: str | Path | None = None, scope: str = "all",
+         overwrite: bool = False) -> tuple[Path, list[Path]]:
+    """Draw the figures of ``results`` into ``out`` (default RESULTS/figures/); an earlier
+    figure folder there is replaced only with ``overwrite`` (:func:`claim`)."""
+    out_dir = figures_dir(results, out)
+    claim(out_dir, "--out" if out else "the figure folder", overwrite=overwrite, inputs=[Path(results)])
     target = load(results)
-    out_dir = Path(out) if out else Path(results) / "figures"
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    tmp = make_temp_dir(out_dir.parent, f".{out_dir.name}.")
     try:
         made = draw_sweep(target, tmp, scope) if isinstance(target, Sweep) else draw_run(target, tmp)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        tmp.rename(out_dir)
+        # The signature that lets a later `plot --overwrite` know this folder for scoutsim's own.
+        (tmp / META).write_text(json.dumps({**SIGNATURE, "figures_of": str(results)}, indent=2) + "\n")
+        swap_in(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out_dir, [out_dir / p.name for p in made]

@@ -62,7 +62,7 @@ import simpy
 from scoutsim.network import cellrank
 from scoutsim.network.maxmin import max_min
 from scoutsim.network.schedulers import SCHEDULERS, resource_block_share
-from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SIMULTANEOUS, Transfer, earliest_finish
+from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SIMULTANEOUS, Transfer, finishes_now, first_to_finish
 
 SHARINGS = ("work_conserving", "reserved", "time_share")
 FADINGS = ("none", "rayleigh")
@@ -388,20 +388,20 @@ class Network:
             return
         for t, r in zip(self.active, self._allocate(self.active)):
             t.rate = r
-        first = earliest_finish(self.active)
-        if first == math.inf:
+        first, target = first_to_finish(self.active)
+        if target is None:
             return  # nothing moves: wait for a capacity to change
         version = self._version
-        self.env.timeout(max(first, 0.0)).callbacks.append(lambda _ev: self._finish(version, first))
+        self.env.timeout(max(first, 0.0)).callbacks.append(lambda _ev: self._finish(version, first, target))
 
-    def _finish(self, version: int, delay: float) -> None:
+    def _finish(self, version: int, delay: float, target: Transfer) -> None:
         if version != self._version:
             return
         self._advance()
         slack = max(delay * SIMULTANEOUS, 8 * math.ulp(self.env.now), 1e-15)
         keep = []
         for t in self.active:
-            if t.rate > 0 and t.remaining <= t.rate * slack:
+            if finishes_now(t, target, slack):
                 self._in_flight[t.slot] -= 1
                 self.bytes_sent += t.size
                 t.remaining = 0.0

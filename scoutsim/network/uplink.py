@@ -47,10 +47,26 @@ BYTES_PER_S_PER_MBPS = 1e6 / 8
 SIMULTANEOUS = 1e-12
 
 
-def earliest_finish(transfers) -> float:
-    """Seconds until the first of ``transfers`` finishes at its current rate (inf when none
-    moves): the one timeout a fluid link schedules after each event."""
-    return min((t.remaining / t.rate for t in transfers if t.rate > 0), default=math.inf)
+def first_to_finish(transfers) -> tuple[float, "Transfer | None"]:
+    """(seconds until the first of ``transfers`` finishes at its current rate, that transfer);
+    (inf, None) when none moves: the one timeout a fluid link schedules after each event.
+
+    The transfer named here finishes when that timeout fires, whatever rounding left of its
+    bytes (:func:`finishes_now`): a remainder below the clock's resolution would otherwise be
+    rescheduled at a delay that does not move the clock, for ever."""
+    first, target = math.inf, None
+    for t in transfers:
+        if t.rate > 0:
+            left = t.remaining / t.rate
+            if left < first:
+                first, target = left, t
+    return first, target
+
+
+def finishes_now(t: "Transfer", target: "Transfer", slack: float) -> bool:
+    """Whether ``t`` ends at the finish event scheduled for ``target``: it is the target, or
+    what it has left would take no more than ``slack`` seconds (floating-point noise)."""
+    return t is target or (t.rate > 0 and t.remaining <= t.rate * slack)
 
 
 class Transfer:
@@ -282,14 +298,14 @@ class SharedUplink:
             self._active_weight = 0.0  # drop accumulated rounding
             return
         self._set_rates()
-        first = earliest_finish(self.active)
-        if first == math.inf:
+        first, target = first_to_finish(self.active)
+        if target is None:
             return  # zero capacity: wait for the channel to change
         version = self._version
         ev = self.env.timeout(max(first, 0.0))
-        ev.callbacks.append(lambda _ev: self._finish(version, first))
+        ev.callbacks.append(lambda _ev: self._finish(version, first, target))
 
-    def _finish(self, version: int, delay: float) -> None:
+    def _finish(self, version: int, delay: float, target: Transfer) -> None:
         if version != self._version:
             return  # something changed the rates after this was scheduled
         self._advance()
@@ -298,7 +314,7 @@ class SharedUplink:
         slack = max(delay * SIMULTANEOUS, 8 * math.ulp(self.env.now), 1e-15)
         keep = []
         for t in self.active:
-            if t.rate > 0 and t.remaining <= t.rate * slack:
+            if finishes_now(t, target, slack):
                 self._in_flight[t.slot] -= 1
                 self._active_weight -= self.weights[t.slot]
                 self.bytes_sent += t.size

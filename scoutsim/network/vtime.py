@@ -91,6 +91,7 @@ class VirtualTimeUplink:
         self._clock = 0.0  # V (work-conserving) or U (reserved)
         self._heap: list = []  # (tag, seq, job) or (U due, version, slot)
         self._slices: dict[int, _Slice] = {}
+        self._entries = 0  # heap entries pushed for slices: each one's version
         self.bytes_sent = 0.0
         self.busy_time = 0.0
 
@@ -98,6 +99,13 @@ class VirtualTimeUplink:
     def active(self) -> list:
         """The transfers in flight, in the order they joined (for inspection, O(n))."""
         return sorted(self._jobs.values(), key=lambda j: j.seq)
+
+    def bytes_left(self, job: _Job) -> float:
+        """What ``job`` (one of :attr:`active`) still has to send, as of the last event."""
+        if self.reserved:
+            sl = self._slices[job.slot]
+            return job.tag - sl.clock - (self._clock - sl.synced_at) * self.weights[job.slot] / sl.count
+        return self.weights[job.slot] * (job.tag - self._clock)
 
     # ---------------------------------------------------------------- public
     def send(self, slot: int, nbytes: float, due: float = math.inf) -> simpy.Event:
@@ -189,7 +197,10 @@ class VirtualTimeUplink:
 
     def _requeue(self, slot: int, sl: _Slice) -> None:
         """Push the slice's first finish, in U, after its transfer count changed."""
-        sl.version += 1
+        # Versions count across slices: a slice made again after it emptied must not take
+        # for its own the entries its predecessor left in the heap.
+        self._entries += 1
+        sl.version = self._entries
         heap = sl.heap
         while heap and not heap[0][2].alive:
             heapq.heappop(heap)
@@ -251,20 +262,26 @@ class VirtualTimeUplink:
         self._advance()
         slack = max(delay * SIMULTANEOUS, 8 * math.ulp(self.env.now), 1e-15)
         done: list[_Job] = []
+        # The heap's first entry is what this event was scheduled for (nothing changed since,
+        # or the version would differ): it ends now, whatever the clocks' rounding left of it.
+        # Judged by the clocks alone, a remainder above the slack but below the resolution of
+        # ``env.now`` was rescheduled at a delay that did not move the clock, for ever.
         if self.reserved:
             # U-slack: a transfer is due when its remaining bytes are within rate x slack,
             # i.e. its slice's due U within (C / W_total) x slack of now.
             limit = self._clock + self.capacity / self.total_weight * slack
             touched = []
-            while (top := self._top()) is not None and top[0] <= limit:
+            scheduled = True
+            while (top := self._top()) is not None and (scheduled or top[0] <= limit):
                 heapq.heappop(self._heap)
                 slot = top[2]
                 sl = self._slice(slot)
                 rate_slack = self.capacity / self.total_weight * self.weights[slot] / sl.count * slack
-                while sl.heap and (not sl.heap[0][2].alive or sl.heap[0][0] - sl.clock <= rate_slack):
+                while sl.heap and (not sl.heap[0][2].alive or scheduled or sl.heap[0][0] - sl.clock <= rate_slack):
                     _, _, job = heapq.heappop(sl.heap)
                     if job.alive:
                         done.append(job)
+                        scheduled = False
                 touched.append((slot, sl))
             for job in done:
                 self._drop(job)
@@ -272,9 +289,11 @@ class VirtualTimeUplink:
                 self._requeue(slot, sl)
         else:
             limit = self._clock + self.capacity / self._active_weight * slack
-            while (top := self._top()) is not None and top[0] <= limit:
+            scheduled = True
+            while (top := self._top()) is not None and (scheduled or top[0] <= limit):
                 heapq.heappop(self._heap)
                 done.append(top[2])
+                scheduled = False
             for job in done:
                 self._drop(job)
         done.sort(key=lambda j: j.seq)  # as the O(n) model: in the order they joined

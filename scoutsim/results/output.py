@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import platform
 import shutil
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Callable
@@ -20,9 +19,11 @@ from typing import Callable
 import pandas as pd
 import yaml
 
-from scoutsim import __version__
+from scoutsim import __version__, plugins
 from scoutsim.config import ResolvedScenario
 from scoutsim.oraclecache import timing_warnings
+from scoutsim.results.outdir import SIGNATURE, make_temp_dir
+from scoutsim.results.provenance import code_version
 from scoutsim.results.requestsfile import RequestsWriter
 
 LIBRARIES = ("simpy", "numpy", "pandas", "pyarrow", "scipy", "pydantic", "matplotlib", "pyyaml")
@@ -42,6 +43,7 @@ def run_meta(resolved: ResolvedScenario, extra: dict | None = None) -> dict:
     s = resolved.scenario
     oracle = resolved.oracle
     return {
+        **SIGNATURE,
         "scenario": s.name,
         "scenario_file": resolved.source,
         "seed": s.seed,
@@ -57,13 +59,16 @@ def run_meta(resolved: ResolvedScenario, extra: dict | None = None) -> dict:
             oracle.meta, [s.cloud.slowdown] + [c.slowdown for c in (getattr(s, "clouds", None) or [])],
             [g.edge_slowdown for g in s.agents]),
         "versions": library_versions(),
+        "code": code_version(),
+        "plugins": plugins.provenance(),
         **(extra or {}),
     }
 
 
 def swap_in(tmp: Path, out_dir: Path) -> Path:
     """Put the finished directory ``tmp`` (beside ``out_dir``) in ``out_dir``'s place by
-    renames, so that ``out_dir`` is never half-written; what was there goes."""
+    renames, so that ``out_dir`` is never half-written; what was there goes (the commands
+    ask :func:`scoutsim.results.outdir.claim` first whether it may)."""
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}.old")
         shutil.rmtree(old, ignore_errors=True)
@@ -81,7 +86,7 @@ class RunWriter:
     def __init__(self, out_dir: Path):
         self.out_dir = Path(out_dir)
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.", dir=self.out_dir.parent))
+        self.tmp = make_temp_dir(self.out_dir.parent, f".{self.out_dir.name}.")
         self.requests = RequestsWriter(self.tmp / "requests.parquet")
 
     def add(self, records: pd.DataFrame) -> None:

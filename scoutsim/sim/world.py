@@ -29,6 +29,7 @@ from scoutsim.decisions.policy import build_policy
 from scoutsim.sim.equip import equip, estimator_for
 from scoutsim.sim.questions import QuestionPool
 from scoutsim.sim.records import RecordBuffer
+from scoutsim.sim.stall import describe_links, run_until, stall_limit
 from scoutsim.sim.cells import build_cells, record_extras, wired_latency
 from scoutsim.network.tcp import from_config as tcp_model
 from scoutsim.network.choose import make_uplink
@@ -171,7 +172,7 @@ class World:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            self.env.run(until=self._end)
+            run_until(self.env, self._end, stall_limit(len(self.agents)), lambda: describe_links(self.links))
             for key in sorted(self.pending):  # still in flight at the drain limit: misses
                 self.records.add(self.pending[key])
         finally:

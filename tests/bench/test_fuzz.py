@@ -12,8 +12,12 @@ import pytest
 
 pytest.importorskip("hypothesis", reason='the fuzzer needs hypothesis: pip install "scoutsim[dev]"')
 
-from scoutsim.bench.fuzz import fuzz, run_case  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+
+from scoutsim.bench import fuzz as fuzz_module  # noqa: E402
+from scoutsim.bench.fuzz import Report, fuzz, run_case  # noqa: E402
 from scoutsim.bench.fuzz_inputs import RUN, Case, _dump, base_scenario  # noqa: E402
+from scoutsim.bench.fuzz_long import long_case  # noqa: E402
 
 
 def _case(data=None, text=None, **kw):
@@ -36,7 +40,8 @@ def test_checker_catches_what_it_must(tmp_path, monkeypatch):
     bad["bogus"] = 1
     outcome, why = run_case(_case(bad, key="not_the_key"), tmp_path)
     assert outcome == "FAILED" and "does not name the key" in why
-    # An exception escaping the command is a failure, reported with its traceback.
+    # An internal error (which the command line turns into one message, exit 1) is a
+    # failure, reported with what it was.
     import scoutsim.commands.run as run_cmd
 
     def boom(*a, **k):
@@ -54,3 +59,78 @@ def test_a_few_hundred_cases_end_cleanly():
     for kind in ("scenario", "trace", "sweep", "oracle"):
         assert report.counts[(kind, "refused")] > 0  # the mutations do hit the validators
     assert sum(report.counts.values()) == 240
+
+
+def _long(**changes):
+    data = base_scenario(oracle="published-squad-v2")
+    data.update(changes)
+    return Case("long", "test", {"scenario.yaml": _dump(data)}, RUN, ["scenario.yaml"])
+
+
+def test_long_checker_counts_hangs_refusals_and_partial_outputs(tmp_path, monkeypatch):
+    assert run_case(_long(duration_s=30.0), tmp_path) == ("valid", "")
+    # A long case is valid by construction: a refusal is the simulator's failure.
+    outcome, why = run_case(_long(duration_s=-1.0), tmp_path)
+    assert outcome == "FAILED" and "valid long scenario ended with exit 2" in why
+    # A run that never ends is stopped by the alarm and counted as a hang.
+    import scoutsim.sim.world as world
+
+    monkeypatch.setattr(fuzz_module, "LONG_CASE_LIMIT_S", 1)
+    def spin(self):
+        while True:
+            pass
+
+    monkeypatch.setattr(world.World, "run_to_end", spin)
+    report = Report()
+    outcome, why = run_case(_long(), tmp_path)
+    report.record("long", outcome, "planted hang", why)
+    assert outcome == "FAILED" and why.startswith("hang") and report.hangs() == 1
+    monkeypatch.undo()
+    # A temporary folder left beside the output is a partial output.
+    import scoutsim.results.output as output
+
+    monkeypatch.setattr(output, "swap_in", lambda tmp, out: out)
+    outcome, why = run_case(_long(), tmp_path)
+    report.record("long", outcome, "planted leftover", why)
+    assert outcome == "FAILED" and why.startswith("partial output") and report.partial() == 1
+
+
+def test_long_cases_span_what_they_claim():
+    seen = {"sharing": set(), "scheduler": set(), "allocator": set(), "policy": set(), "arrival": set(),
+            "arrivals": set(), "channel": set()}
+    levels, durations = [], []
+
+    @settings(max_examples=300, database=None, deadline=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(long_case())
+    def draw(case):
+        import yaml
+
+        data = yaml.safe_load(case.files["scenario.yaml"])
+        durations.append(data["duration_s"])
+        seen["arrivals"].add(data["arrivals"])
+        for u in data["uplinks"]:
+            seen["sharing"].add(u["sharing"])
+            seen["scheduler"].add(u.get("scheduler"))
+            seen["allocator"].add(u["allocator"])
+            seen["channel"].add(u["channel"]["kind"])
+            levels.extend(u["channel"].get("states_mbps", [u["channel"].get("mbps", 1.0)]))
+        for g in data["agents"]:
+            seen["policy"].add(g["policy"].split(":")[0])
+            seen["arrival"].add(g["arrival"]["kind"])
+
+    draw()
+    assert seen["sharing"] == {"work_conserving", "reserved", "time_share"}
+    assert {"rr", "weighted", "max_rate", "pf"} <= seen["scheduler"]
+    assert {"deadline", "joint", "equal", "model_aware", "quality_max"} <= seen["allocator"]
+    assert {"adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallback", "static"} <= seen["policy"]
+    assert seen["arrival"] == {"poisson", "periodic"} and seen["arrivals"] == {"per_device", "superposed"}
+    assert seen["channel"] == {"trace", "trace_pool", "markov", "constant"}
+    assert min(levels) < 1e-2 and max(levels) > 1e3 and max(durations) > 500
+
+
+def test_a_few_dozen_long_cases_run_to_the_end():
+    report = fuzz(30, seed=20260102, long=True)
+    failures = "\n".join(f"[{k}] {m}: {w}" for k, m, w in report.failures[:10])
+    assert not report.failures, failures
+    assert report.counts[("long", "valid")] == 30

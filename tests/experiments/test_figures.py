@@ -191,5 +191,9 @@ def test_plot_command_writes_png_and_pdf_and_refuses_unknown_scope(small_scenari
     for stem in ("compliance_vs_mbps", "decision_map"):
         for ext in ("png", "pdf"):
             assert (out / "figures" / f"{stem}.{ext}").stat().st_size > 1000
-    assert main(["plot", str(out), "--scope", "nobody"]) == 2
+    drawn = {p.name: p.read_bytes() for p in (out / "figures").iterdir()}
+    # The figures drawn above are scoutsim's own: replaced only with --overwrite; a bad scope
+    # is refused all the same, and leaves them as they were.
+    assert main(["plot", str(out), "--scope", "nobody", "--overwrite"]) == 2
     assert "no scope 'nobody'" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in (out / "figures").iterdir()} == drawn

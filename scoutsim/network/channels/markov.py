@@ -89,9 +89,10 @@ class MarkovChannel(Channel):
         state = int(np.searchsorted(np.cumsum(self.pi), self.rng.random(), side="right"))
         state = min(state, len(self.states) - 1)
         yield 0.0, float(self.states[state])
+        settled = self.settled()
         step = 0
         # Draw uniforms in blocks: one Generator call per block instead of per step.
-        while True:
+        while not settled[state]:
             for u in self.rng.random(256):
                 step += 1
                 nxt = int(np.searchsorted(self.cumulative[state], u, side="right"))
@@ -99,6 +100,18 @@ class MarkovChannel(Channel):
                 if self.states[nxt] != self.states[state]:
                     yield step * self.step_s, float(self.states[nxt])
                 state = nxt
+                if settled[state]:
+                    break
+
+    def settled(self) -> np.ndarray:
+        """Per state, whether every state the chain can reach from it has the same level: the
+        capacity never changes again there (a single state, an absorbing one), and drawing
+        steps that change nothing would never end."""
+        k = len(self.states)
+        reach = (self.transition > 0) | np.eye(k, dtype=bool)
+        for _ in range(max(k - 1, 0).bit_length() + 1):  # transitive closure by squaring
+            reach = reach | ((reach.astype(int) @ reach.astype(int)) > 0)
+        return np.array([bool(np.all(self.states[reach[i]] == self.states[i])) for i in range(k)])
 
     def mean_mbps(self) -> float:
         return float(self.pi @ self.states)

@@ -2,8 +2,9 @@
 
 For each scenario of :func:`scoutsim.bench.family.family` and each option (every static mode of
 its mode list, ``adaptive``, ``adaptive+fallback``, ``expected_f1``, ``expected_f1+fallback``,
-and each of those four with the ``robust_mpc`` estimator and with the online allocators
-``deadline`` and ``joint``), the scenario is simulated with the option given to every group.
+and each of those four with the ``robust_mpc`` estimator, with the online allocators
+``deadline`` and ``joint``, and with ``cloud_aware: true``; or the adaptive options named by
+``--options``), the scenario is simulated with the option given to every group.
 The replications of one scenario use the same seed whatever the option, so each sees the same
 arrivals, questions and channel path (common random numbers) and differences are paired by
 replication.
@@ -37,8 +38,10 @@ from scoutsim.bench.family import family
 from scoutsim.intervals import t_interval
 
 ADAPTIVE = ("adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallback")
-VARIANTS = (("", None, None), (" robust_mpc", "robust_mpc", None), (" deadline", None, "deadline"),
-            (" joint", None, "joint"))
+# (label suffix, changes to every group, allocator): each adaptive policy is tried under each.
+VARIANTS: tuple[tuple[str, dict, str | None], ...] = (
+    ("", {}, None), (" robust_mpc", {"estimator": "robust_mpc"}, None), (" deadline", {}, "deadline"),
+    (" joint", {}, "joint"), (" cloud_aware", {"cloud_aware": True}, None))
 BOUND_MAX_REQUESTS = 80.0  # expected requests per replication, all groups
 BOUND_SECONDS = 20.0  # HiGHS time limit per replication (past it: its proven dual bound)
 TOLERANCE = 1e-9
@@ -48,18 +51,23 @@ MAX_SHARE, MAX_DEFICIT = 0.05, 0.03  # the acceptance: at most 5 % of cases, nev
 RECOMMENDED = "expected_f1 joint"
 
 
-def options(modes: list[str]) -> list[tuple[str, dict]]:
-    """(label, changes to every group) for every option on a scenario with ``modes``."""
+def options(modes: list[str], only: Sequence[str] | None = None) -> list[tuple[str, dict]]:
+    """(label, changes to every group) for every option on a scenario with ``modes``: every
+    static mode, then the adaptive options (those named in ``only``, when given)."""
     out = [(f"static:{m}", {"policy": f"static:{m}"}) for m in modes]
-    for suffix, estimator, allocator in VARIANTS:
+    for suffix, changes, allocator in VARIANTS:
         for policy in ADAPTIVE:
-            change = {"policy": policy}
-            if estimator:
-                change["estimator"] = estimator
+            if only is not None and policy + suffix not in only:
+                continue
+            change = {"policy": policy, **changes}
             if allocator:
                 change["allocator"] = allocator
             out.append((policy + suffix, change))
     return out
+
+
+def adaptive_labels() -> list[str]:
+    return [label for label, _ in options([])]
 
 
 def apply(data: dict, change: dict) -> dict:
@@ -107,7 +115,8 @@ def expected_requests(data: dict) -> float:
     return sum(g["count"] * g["arrival"]["rate_per_s"] for g in data["agents"]) * data["duration_s"]
 
 
-def run_scenario(data: dict, root: Path, with_bound: bool = True) -> ScenarioResult:
+def run_scenario(data: dict, root: Path, with_bound: bool = True,
+                 only: Sequence[str] | None = None) -> ScenarioResult:
     from scoutsim.config.loader import scenario_from_dict
     from scoutsim.sim.clairvoyant import bound, f1_misses_zero
     from scoutsim.sim.records import misses_scored_zero
@@ -116,7 +125,7 @@ def run_scenario(data: dict, root: Path, with_bound: bool = True) -> ScenarioRes
     reps = data["replications"]
     groups = [g["name"] for g in data["agents"]]
     res = ScenarioResult(data["name"], groups)
-    for label, change in options(data["agents"][0]["modes"]):
+    for label, change in options(data["agents"][0]["modes"], only):
         try:
             with wall_limit(STALL_SECONDS):
                 df = simulate(scenario_from_dict(apply(data, change), source=data["name"], base_dir=root))
@@ -175,7 +184,7 @@ def bound_violations(results: list[ScenarioResult]) -> list[str]:
 def summary(results: list[ScenarioResult]) -> list[dict]:
     """Per non-static option: cases worse than the best static beyond the CI, the worst such
     deficit, the mean paired difference, and the mean gap to the bound."""
-    labels = [label for label, _ in options([]) if not label.startswith("static:")]
+    labels = [label for label in adaptive_labels() if any(label in r.f1 for r in results)]
     rows = []
     for label in labels:
         cs = cases(results, label)
@@ -212,10 +221,11 @@ def report(rows: list[dict], violations: list[str], header: str, stalled: Sequen
     return lines
 
 
-def run_family(n: int, seed: int, root: Path, duration_s: float, replications: int, progress=None):
+def run_family(n: int, seed: int, root: Path, duration_s: float, replications: int, progress=None,
+               only: Sequence[str] | None = None):
     results = []
     for data in family(n, seed, str(root), duration_s, replications):
-        results.append(run_scenario(data, root))
+        results.append(run_scenario(data, root, only=only))
         if progress is not None:
             progress(results[-1])
     return results

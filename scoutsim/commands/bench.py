@@ -47,6 +47,9 @@ def register(sub) -> None:
                    "N random ones (2-25 UEs, 25/50/100 resource blocks, rr and pf, with and without fading; "
                    "scoutsim/bench/ltefamily.py), each model calibrated from lone-UE ns-3 runs; ns-3's results "
                    "are kept in benchmarks/data/ and reused")
+    p.add_argument("--options", nargs="+", metavar="OPTION",
+                   help="decisions: only these adaptive options beside the static modes, e.g. 'expected_f1' "
+                   "'expected_f1 cloud_aware' (default: every one; a wrong name lists them)")
     p.add_argument("--replications", type=int, default=4, help="decisions: replications per scenario (default 4)")
     p.add_argument("--duration", type=float, default=90.0, help="decisions: duration_s per scenario (default 90)")
     p.add_argument("--kind", action="append", choices=["scenario", "trace", "sweep", "oracle"],
@@ -86,11 +89,15 @@ def _fuzz(args) -> int:
 
 def _decisions(args) -> int:
 
-    from scoutsim.bench.decisions import STALL_SECONDS, bound_violations, report, run_family, summary
+    from scoutsim.bench.decisions import STALL_SECONDS, adaptive_labels, bound_violations, report, run_family, summary
 
     family = 60 if args.family is None else args.family
     if family < 1:
         raise UserError(f"--family must be >= 1, got {family}")
+    unknown = sorted(set(args.options or ()) - set(adaptive_labels()))
+    if unknown:
+        raise UserError(f"--options: no option {', '.join(map(repr, unknown))}; expected some of: "
+                        + ", ".join(map(repr, adaptive_labels())))
     if args.replications < 2:
         raise UserError(f"--replications must be >= 2 (a paired CI needs two), got {args.replications}")
     if not args.duration > 0:
@@ -105,7 +112,7 @@ def _decisions(args) -> int:
         done = f"stalled in {res.stalled}" if res.stalled else f"{len(res.f1)} options"
         print(f"{res.name}: {done}" + (", bound" if res.bound is not None else ""), file=sys.stderr)
 
-    results = run_family(family, args.seed, root, args.duration, args.replications, progress)
+    results = run_family(family, args.seed, root, args.duration, args.replications, progress, only=args.options)
     violations = bound_violations(results)
     header = (f"decisions family: {family} scenarios, seed {args.seed}, {args.replications} replications x "
               f"{args.duration:g} s; F1 with misses scored 0; cases = scenario x group")

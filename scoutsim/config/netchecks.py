@@ -5,8 +5,9 @@ agents' own channels. Each failure names the key path."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
-from scoutsim.config.schema import Scenario
+from scoutsim.config.schema import CloudSite, Scenario
 from scoutsim.errors import UserError
 from scoutsim.network.channels import CHANNELS
 from scoutsim.network.topology import NoPath, Topology, WiredLink
@@ -74,7 +75,7 @@ def check_network(s: Scenario, source: str, base: Path) -> None:
     except ValueError as exc:
         fail("topology.links", str(exc))
     for i, g in enumerate(s.agents):
-        site = s.cloud_of(g).id
+        site = cast(CloudSite, s.cloud_of(g)).id  # with `clouds:` (required above), a site
         try:
             topo.path(g.uplink, site)
         except NoPath as exc:

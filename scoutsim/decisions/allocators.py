@@ -61,7 +61,7 @@ class Demand:
 class Allocator:
     # An online allocator's per-event rule for the uplink (None: the weights decide alone),
     # and whether devices are told the rate they will be granted.
-    online = None
+    online: EarliestDeadline | None = None
     grants = False
 
     def weights(self, demands: list[Demand], mean_capacity: float) -> list[float]:

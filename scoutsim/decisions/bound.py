@@ -42,6 +42,7 @@ Units: bytes are scaled to MB inside the program so that its coefficients stay n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -67,7 +68,7 @@ class Limit:
 
     uplink: str
     budget: Steps
-    rates: dict[object, Steps] | None = None
+    rates: dict[Any, Steps] | None = None
 
 
 @dataclass
@@ -138,7 +139,7 @@ def solve(instance: Instance, time_limit_s: float = 120.0) -> BoundResult:
     # The event grid of each uplink: every rate change of its limits, release and due time.
     grids: dict[str, np.ndarray] = {}
     for uplink in {u for u, _ in instance.requests}:
-        points = set()
+        points: set[float] = set()
         for lim in limits:
             if lim.uplink == uplink:
                 points.update(at for at, _ in lim.budget)
@@ -160,7 +161,21 @@ def solve(instance: Instance, time_limit_s: float = 120.0) -> BoundResult:
         for k in range(lo, hi):
             y_of.append((v, u, k))
     n = nx + len(y_of)
-    rows, cols, vals, lower, upper = [], [], [], [], []
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    lower: list[float] = []
+    upper: list[float] = []
+
+    def entry(r: int, col: int, coef: float) -> None:
+        rows.append(r)
+        cols.append(col)
+        vals.append(coef)
+
+    def bounds(lo: float, hi: float) -> None:
+        lower.append(lo)
+        upper.append(hi)
+
     row = 0
     # One mode per request.
     by_request: dict[int, list[int]] = {}
@@ -168,8 +183,8 @@ def solve(instance: Instance, time_limit_s: float = 120.0) -> BoundResult:
         by_request.setdefault(i, []).append(v)
     for vs in by_request.values():
         for v in vs:
-            rows.append(row), cols.append(v), vals.append(1.0)
-        lower.append(-np.inf), upper.append(1.0)
+            entry(row, v, 1.0)
+        bounds(-np.inf, 1.0)
         row += 1
     # All bytes of a chosen mode inside its window.
     ys_of_x: dict[int, list[int]] = {}
@@ -179,10 +194,10 @@ def solve(instance: Instance, time_limit_s: float = 120.0) -> BoundResult:
         size = instance.requests[i][1][j].payload_bytes / 1e6
         if size <= 0:
             continue
-        rows.append(row), cols.append(v), vals.append(-size)
+        entry(row, v, -size)
         for col in ys_of_x.get(v, []):
-            rows.append(row), cols.append(col), vals.append(1.0)
-        lower.append(0.0), upper.append(0.0)
+            entry(row, col, 1.0)
+        bounds(0.0, 0.0)
         row += 1
     # Each limit in each interval of its uplink.
     device = instance.devices
@@ -203,24 +218,24 @@ def solve(instance: Instance, time_limit_s: float = 120.0) -> BoundResult:
                 closed.add(nx + idx)
             else:
                 per_interval.setdefault(k, []).append((nx + idx, 1e6 / rate))
-        g = grids[lim.uplink] if per_interval else None
         for k, terms in per_interval.items():
+            g = grids[lim.uplink]
             allowed = _capacity_at(lim.budget, g[k]) * (g[k + 1] - g[k])
             for col, coef in terms:
-                rows.append(row), cols.append(col), vals.append(coef)
-            lower.append(-np.inf), upper.append(allowed / 1e6 if lim.rates is None else allowed)
+                entry(row, col, coef)
+            bounds(-np.inf, allowed / 1e6 if lim.rates is None else allowed)
             row += 1
     if nx == 0:
         return BoundResult(0.0, [None] * len(instance.requests), True)
-    c = np.zeros(n)
-    c[:nx] = -np.asarray(quality)
+    objective = np.zeros(n)
+    objective[:nx] = -np.asarray(quality)
     integrality = np.zeros(n)
     integrality[:nx] = 1
     ub = np.full(n, np.inf)
     ub[:nx] = 1.0
     ub[sorted(closed)] = 0.0
     a = coo_matrix((vals, (rows, cols)), shape=(row, n)).tocsr()
-    res = milp(c, constraints=LinearConstraint(a, lower, upper), integrality=integrality,
+    res = milp(objective, constraints=LinearConstraint(a, lower, upper), integrality=integrality,
                bounds=Bounds(np.zeros(n), ub),
                options={"time_limit": time_limit_s, "mip_rel_gap": 1e-4})
     if res.x is None:

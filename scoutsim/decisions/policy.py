@@ -221,7 +221,7 @@ class ExpectedF1(Policy):
             if log and transfers[i] > 0 and s <= deadline_s:  # a transfer mode predicted to fit
                 p = (sum(log) + self.WEIGHT * p) / (len(log) + self.WEIGHT)
             chances.append(p)
-        best, key = -1, (0.0,)
+        best, key = -1, (0.0, 0.0, 0.0)
         for i, s in enumerate(seconds):
             p = chances[i]
             v = qualities[i] * p
@@ -264,7 +264,7 @@ def _hook(cls: type, name: str, default):
 
 def parse_policy(text: str) -> PolicySpec:
     """``NAME[:ARG][+SUFFIX]...`` -> its parts, canonical; ValueError naming what is wrong."""
-    body, suffixes = text, []
+    body, suffixes = text, list[str]()
     while True:
         head, plus, tail = body.rpartition("+")
         if not plus or tail not in SUFFIXES:

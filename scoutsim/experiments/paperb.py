@@ -111,7 +111,7 @@ def replication_values(requests: pd.DataFrame, oracle, multi: bool) -> pd.DataFr
     df.loc[df["mode"] == "local", "pct"] = STUDY_LOCAL_PCT
     df["pct_on_time"] = np.where(df["met_deadline"], df["pct"], 0.0)
     df["round"] = np.floor(df["arrival_s"] / df["deadline_s"] + 1e-9)
-    rows = []
+    rows: list[tuple[int, str, float, float]] = []
     for rep, part in df.groupby("replication", sort=True):
         n = len(part)
         values = {"on_time": (part["met_deadline"].mean(), n),

@@ -24,7 +24,7 @@ is a stored result.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -33,8 +33,8 @@ from scoutsim.experiments.paperb_profile import ALL_VARIANTS, VARIANTS
 from scoutsim.experiments.verdicts import (FAILS, HOLDS, NOT_COMPARABLE, NOT_RUN, UNSURE, combine, covers, negative,
                                            positive, within)
 
-PCT = dict(scale=100.0, digits=1, unit=" %")
-PTS = dict(scale=1.0, digits=1, unit="")
+PCT: dict[str, Any] = dict(scale=100.0, digits=1, unit=" %")  # Interval.text's keywords
+PTS: dict[str, Any] = dict(scale=1.0, digits=1, unit="")
 INPUT, ARITHMETIC, EVIDENCE = "input", "arithmetic", "evidence"
 CLASSES = (EVIDENCE, ARITHMETIC, INPUT)
 

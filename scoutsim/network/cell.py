@@ -144,7 +144,7 @@ class Network:
         self.active: list[Transfer] = []
         self._in_flight = [0] * len(self.devices)
         # id(done) -> (state, bytes): waiting for its grant, in its HARQ tail, or cancelled there
-        self._waiting: dict[int, tuple[str, float]] = {}
+        self._waiting: dict[int, tuple] = {}  # ("grant", bytes, slot) | ("tail", bytes) | ("cancelled", 0)
         self._last = env.now
         self._version = 0
         self.bytes_sent = 0.0
@@ -247,7 +247,7 @@ class Network:
         """Rate a new transfer of ``slot`` would get now (bytes/s), if nothing else changed."""
         # As on the shared uplink, the share by the fixed weights: an online rule would rank a
         # probe without a due time last, and a device would read that as no rate at all.
-        probe = Transfer(slot, 1.0, None)
+        probe = Transfer(slot, 1.0, self.env.event())  # never scheduled: only its share is read
         self._in_flight[slot] += 1
         try:
             return self._allocate(self.active + [probe], ordered=False)[-1]

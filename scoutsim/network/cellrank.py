@@ -33,13 +33,14 @@ def ranks(net, flows) -> tuple[list[int], list]:
     cell, or one device's slice under ``reserved``), within which the priorities apply;
     flows of cells without a rule have rank 0 and pool None."""
     out = [0] * len(flows)
-    of = [None] * len(flows)
+    of: list[tuple[int, int] | None] = [None] * len(flows)
     pools: dict[tuple[int, int], list[int]] = {}
     for i, t in enumerate(flows):
         c = net.devices[t.slot].cell
         if net._online[c] is not None:
-            of[i] = (c, t.slot if net.cells[c].sharing == "reserved" else -1)
-            pools.setdefault(of[i], []).append(i)
+            pool = (c, t.slot if net.cells[c].sharing == "reserved" else -1)
+            of[i] = pool
+            pools.setdefault(pool, []).append(i)
     now = net.env.now
     dt = now - net._last
     for (c, _), members in pools.items():

@@ -56,7 +56,8 @@ def instance(resolved: ResolvedScenario, replication: int, pools=None) -> Instan
         out.capacity = paths
     seen = []
     for agent in world.agents:
-        agent._start = (lambda env, number, q, a=agent: seen.append((a.index, number, a, q, env.now)))
+        # The clairvoyant records each arrival instead of serving it.
+        setattr(agent, "_start", lambda env, number, q, a=agent: seen.append((a.index, number, a, q, env.now)))
     for source in world.calendars or world.agents:  # superposed arrivals: the groups' calendars
         world.env.process(source.arrivals(world.env, s.duration_s))
     world.env.run(until=s.duration_s)

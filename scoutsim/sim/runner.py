@@ -14,7 +14,7 @@ import math
 import multiprocessing
 import signal
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Iterator
+from typing import Callable, Generator, Iterator
 
 import pandas as pd
 
@@ -45,7 +45,7 @@ def release(world: World) -> None:
 
 
 def replication_parts(resolved: ResolvedScenario, workers: int = 1, start_method: str | None = None,
-                      done: Callable[[int], None] | None = None) -> Iterator[Iterator[pd.DataFrame]]:
+                      done: Callable[[int], None] | None = None) -> Generator[Iterator[pd.DataFrame], None, None]:
     """As :func:`replications`, each replication's records in parts, in order: in this
     process a replication too large to hold comes back one agent range at a time
     (:mod:`scoutsim.sim.spill`); each must be read to its end before the next. A replication

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoutsim.bench.decisions import Stalled, apply, cases, options, run_scenario, verdict, wall_limit
+from scoutsim.bench.decisions import (RECOMMENDED, Case, Stalled, apply, cases, options, report, run_scenario, verdict,
+                                      wall_limit)
 from scoutsim.bench.family import FALLBACK_MODES, KV_MODES, family
 from scoutsim.config.loader import scenario_from_dict
 from tests.conftest import ROOT
@@ -45,7 +46,10 @@ def test_options_cover_every_static_mode_and_the_adaptive_variants():
     labels = [label for label, _ in options(["bf16", "int4", "local"])]
     assert labels[:3] == ["static:bf16", "static:int4", "static:local"]
     for policy in ("adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallback"):
-        assert {policy, f"{policy} robust_mpc", f"{policy} deadline", f"{policy} joint"} <= set(labels)
+        assert {policy, f"{policy} robust_mpc", f"{policy} deadline", f"{policy} joint",
+                f"{policy} cloud_aware"} <= set(labels)
+    assert dict(options([], ["expected_f1 cloud_aware"])) == {
+        "expected_f1 cloud_aware": {"policy": "expected_f1", "cloud_aware": True}}
     data = {"agents": [{"policy": "adaptive"}], "uplinks": [{"allocator": "equal", "scheduler": "pf"}]}
     changed = apply(data, {"policy": "expected_f1", "allocator": "deadline"})
     assert changed["agents"][0]["policy"] == "expected_f1" and changed["uplinks"][0]["allocator"] == "deadline"
@@ -73,6 +77,21 @@ def test_the_verdict_rule():
     assert verdict({"cases": 100, "worse": 5, "worst": -0.03})
     assert not verdict({"cases": 100, "worse": 6, "worst": -0.01})
     assert not verdict({"cases": 100, "worse": 1, "worst": -0.031})
+
+
+def test_the_report_judges_each_option_run_even_without_the_recommended_one():
+    loss = Case("family_000", "g0", "static:local", -0.05, -0.08, -0.02)
+    rows = [{"option": "expected_f1", "cases": 10, "worse": 1, "worst": -0.05, "mean_diff": -0.01,
+             "gap": float("nan"), "bounded": 0, "losses": [loss]},
+            {"option": "expected_f1 cloud_aware", "cases": 10, "worse": 0, "worst": 0.0, "mean_diff": 0.02,
+             "gap": float("nan"), "bounded": 0, "losses": []}]
+    assert RECOMMENDED not in {r["option"] for r in rows}
+    text = "\n".join(report(rows, [], "header"))
+    assert "expected_f1: FAIL" in text and "expected_f1 cloud_aware: PASS" in text
+    assert "loses in family_000 g0: -0.050 [-0.080, -0.020] against static local" in text
+    # A replication above the bound fails every option.
+    above = "\n".join(report(rows[1:], ["family_000 x replication 0: 0.5 > bound 0.4"], "header"))
+    assert "expected_f1 cloud_aware: FAIL" in above and "1 replications above it" in above
 
 
 def test_a_stalled_simulation_is_stopped_by_the_wall_limit():

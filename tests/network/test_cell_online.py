@@ -190,7 +190,7 @@ def test_city_cells_gain_from_a_deadline_order_with_fallback():
     # scenarios/city_cells.yaml's claim (its comment): its cells scheduled by the deadline
     # allocator (EDF over air time, rr within a due time) with adaptive+fallback devices
     # beat the file as written (pf and rr, equal weights, adaptive) in F1 with misses scored
-    # 0, paired over the file's 10 x 600 s (measured +0.141 [0.102, 0.181]).
+    # 0, paired over the file's 10 x 600 s (measured +0.128 [0.092, 0.164] with the fallback rule of docs/models/fallback.md).
     import copy
 
     import yaml

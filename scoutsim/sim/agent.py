@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from scoutsim.physics.journey import request_seconds
 from scoutsim.sim.cloud import CloudQueue
 from scoutsim.physics.compute import ComputeModel
 from scoutsim.decisions.estimators import Estimator
@@ -143,12 +144,8 @@ class Agent:
         latency = self.latency_s
         if self.cloud_wait is not None:
             latency += self.cloud_wait.predict()
-        costs = zip(self._all_costs(q), self._uses_uplink)
-        if rate > 0:
-            return [edge_wait + edge_s + size / rate + latency + cloud_s if uplink else edge_wait + edge_s
-                    for (size, edge_s, cloud_s), uplink in costs]
-        return [edge_wait + edge_s + math.inf + latency + cloud_s if uplink else edge_wait + edge_s
-                for (size, edge_s, cloud_s), uplink in costs]
+        return [request_seconds(edge_wait + edge_s, size, rate, latency, cloud_s, sends=uplink)
+                for (size, edge_s, cloud_s), uplink in zip(self._all_costs(q), self._uses_uplink)]
 
     def _pick_hedged(self, q: Question, rate: float, edge_wait: float) -> int:
         """A policy that weighs each mode's chance of being on time (``expected_f1``) is told,

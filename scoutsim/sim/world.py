@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gc
+import math
 
 import simpy
 
@@ -21,6 +22,7 @@ from scoutsim.decisions.allocators import Demand, Option, build_allocator
 from scoutsim.network.channels import build_channel
 from scoutsim.sim.cloud import CloudQueue
 from scoutsim.physics.compute import ComputeModel, Site
+from scoutsim.physics.journey import request_seconds
 from scoutsim.config import ResolvedScenario, scope_names
 from scoutsim.config.checks import mode_problem
 from scoutsim.modes import parse_mode
@@ -195,9 +197,10 @@ def plan_demand(resolved, slot, spec, pool, compute, options, latency) -> Demand
     for opt in options:
         size = payload_bytes(shape, opt.mode, q.tokens, context_bytes=q.context_bytes,
                              question_bytes=q.question_bytes, context_at_cloud=spec.context_at_cloud)
-        fixed = compute.edge_seconds(opt.mode, q.tokens, q.answer_tokens)
-        if opt.mode.uses_uplink:
-            fixed += latency + compute.cloud_seconds(opt.mode, q.tokens, q.answer_tokens)
+        sends = opt.mode.uses_uplink
+        cloud = compute.cloud_seconds(opt.mode, q.tokens, q.answer_tokens) if sends else 0.0
+        fixed = request_seconds(compute.edge_seconds(opt.mode, q.tokens, q.answer_tokens), float(size), math.inf,
+                                latency, cloud, sends=sends)  # the time off the link
         opts.append(Option(opt.name, float(size), fixed, opt.quality.mean))
     return Demand(slot, float(kv_bytes(shape, parse_mode("bf16"), q.tokens)), spec.deadline_s, tuple(opts))
 

@@ -186,3 +186,13 @@ def test_the_table_reader_expands_braces_and_folders():
     assert readme_table(text) == {"scoutsim.errors": "foundation", "scoutsim.modes": "foundation",
                                   "scoutsim.figures": "applications", "scoutsim.bench": "applications",
                                   "scoutsim.cli": "applications"}
+
+
+def test_only_the_bench_command_loads_the_benchmarks(graph):
+    # scoutsim/bench ships in the package so that `bench` works from a wheel (README); what
+    # justifies that is that nothing else, a run least of all, imports it.
+    importers = {src for src, dst in graph.edges if dst.startswith("scoutsim.bench") and not src.startswith("scoutsim.bench")}
+    assert importers == {"scoutsim.commands.bench"}
+    top = ast.parse((PACKAGE / "commands" / "bench.py").read_text()).body
+    at_start = [ast.unparse(n) for n in top if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("scoutsim.bench")]
+    assert at_start == [], "scoutsim.commands.bench imports the benchmarks when the CLI starts"

@@ -424,11 +424,3 @@ class Network:
                 done.succeed()
 
         self.env.timeout(tail).callbacks.append(delivered)
-
-
-def follow(env: simpy.Environment, apply, changes):
-    """SimPy process: ``apply(mbps)`` at each of a channel's capacity changes."""
-    for at, mbps in changes:
-        if at > env.now:
-            yield env.timeout(at - env.now)
-        apply(mbps)

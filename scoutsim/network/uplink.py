@@ -326,9 +326,10 @@ class SharedUplink:
         self._reschedule()
 
 
-def follow_channel(env: simpy.Environment, link: SharedUplink, changes):
-    """SimPy process: apply a channel's capacity changes to the link as they come."""
+def follow(env: simpy.Environment, apply, changes):
+    """SimPy process: ``apply(mbps)`` at each of a channel's capacity changes, as they come
+    (``link.set_capacity`` for a shared uplink; a cell's or a device's setter in a network)."""
     for at, mbps in changes:
         if at > env.now:
             yield env.timeout(at - env.now)
-        link.set_capacity(mbps)
+        apply(mbps)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from scoutsim.config.netchecks import wired_links
 from scoutsim.decisions.allocators import build_allocator
-from scoutsim.network.cell import CellSpec, DeviceSpec, Network, follow
+from scoutsim.network.cell import CellSpec, DeviceSpec, Network
 from scoutsim.network.channels import build_channel
 from scoutsim.network.topology import Topology
-from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS
+from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, follow
 from scoutsim.sim import streams
 from scoutsim.sim.cloud import CloudQueue
 from scoutsim.sim.equip import Seat, build_agent

@@ -33,7 +33,7 @@ from scoutsim.sim.stall import describe_links, run_until, stall_limit
 from scoutsim.sim.cells import build_cells, record_extras, wired_latency
 from scoutsim.network.tcp import from_config as tcp_model
 from scoutsim.network.choose import make_uplink
-from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SharedUplink, follow_channel
+from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SharedUplink, follow
 
 
 class World:
@@ -90,16 +90,11 @@ class World:
             demands = [dataclasses.replace(planned[g], agent=slot) for slot, (i, g, _) in enumerate(members)]
             allocator = build_allocator(u.allocator)
             weights = allocator.weights(demands, mean_bps)
-            # Virtual time (O(log n) per event) where the sharing allows it, else the O(n)
-            # model: an online allocator re-weights at every event, and a fallback reads a
-            # transfer's progress (SharedUplink.remaining), which only the O(n) model keeps.
-            fixed = allocator.online is None and not any(spec.falls_back for _, _, spec in members)
-            link = make_uplink(self.env, weights, u.sharing, tcp=tcp_model(u.tcp, u.latency_ms),
-                               static_weights=fixed)
-            if allocator.online is not None:
-                link.set_online(allocator.online)
+            # The link's model (virtual time or O(n)) by the rule of scoutsim/network/choose.py.
+            link = make_uplink(self.env, weights, u.sharing, tcp=tcp_model(u.tcp, u.latency_ms), online=allocator.online,
+                               reads_progress=any(spec.falls_back for _, _, spec in members))
             self.links[u.id] = link
-            self.env.process(follow_channel(self.env, link, self.channels[u.id].changes()))
+            self.env.process(follow(self.env, link.set_capacity, self.channels[u.id].changes()))
             for slot, (i, g, spec) in enumerate(members):
                 seat = Seat(link, slot, u.id, latency, self.cloud, allocator, link.fair_share(slot, mean_bps))
                 self.agents.append(build_agent(self, kits[g], seat, i, g))

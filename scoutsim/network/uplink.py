@@ -32,7 +32,7 @@ Units: capacity in bytes per second (1 Mbps = 125,000 bytes/s), sizes in bytes.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import simpy
 
@@ -93,15 +93,9 @@ class FluidLoop:
     bytes_sent: float
     _in_flight: Any
     _version: int
-
-    def _advance(self) -> None:
-        raise NotImplementedError
-
-    def _set_rates(self) -> None:
-        raise NotImplementedError
-
-    def _delivered(self, t: Transfer) -> None:
-        raise NotImplementedError
+    _advance: Callable[[], None]
+    _set_rates: Callable[[], None]
+    _delivered: Callable[[Transfer], None]
 
     def _idle(self) -> None:
         """Nothing in flight: what a subclass resets then."""

@@ -9,7 +9,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from scoutsim.decisions.estimators import Granted, build_estimator
+from scoutsim.decisions.estimators import Estimator, Granted, build_estimator
 from scoutsim.decisions.online import grant
 from scoutsim.decisions.policy import build_policy
 from scoutsim.sim import streams
@@ -63,25 +63,18 @@ class Own:
 
 def build_agent(world, kit: Kit, seat: Seat, index: int, group: int) -> Agent:
     """Device ``index`` of group ``group``: its own streams (none under superposed arrivals,
-    where the group's calendar draws for it), policy and estimator, then the agent."""
+    where the group's calendar draws for it), policy and rate estimator, then the agent."""
     s = world.scenario
     if s.arrivals == "superposed":
         rngs: tuple = (None, None, None)
     else:
         rngs = tuple(streams.stream(s.seed, world.replication, c, index)
                      for c in (streams.ARRIVALS, streams.QUESTIONS, streams.PHASE))
-    probe = functools.partial(seat.link.rate_if_joined, seat.slot)
-    estimator = estimator_for(kit.spec, seat, probe)
-    own = Own(index, group, build_policy(kit.spec.policy), estimator, rngs)
-    return Agent(kit=kit, seat=seat, own=own, world=world)
-
-
-def estimator_for(spec, seat: Seat, probe):
-    """The device's rate estimator: the granted rate under an allocator that grants one,
-    else the estimator its group names."""
-    if seat.allocator.grants:
+    link, slot, spec = seat.link, seat.slot, kit.spec
+    if seat.allocator.grants:  # the rate the allocator grants, else the estimator the group names
         horizon = spec.deadline_s - seat.latency_s
-        link, slot = seat.link, seat.slot
-        told = (lambda: grant(link, slot, link.env.now, horizon))
-        return Granted(seat.prior, told)
-    return build_estimator(spec.estimator, seat.prior, probe)
+        estimator: Estimator = Granted(seat.prior, lambda: grant(link, slot, link.env.now, horizon))
+    else:
+        estimator = build_estimator(spec.estimator, seat.prior, functools.partial(link.rate_if_joined, slot))
+    own = Own(index, group, build_policy(spec.policy), estimator, rngs)
+    return Agent(kit=kit, seat=seat, own=own, world=world)

@@ -58,19 +58,19 @@ def option_tables(options: list[ModeOption]) -> tuple[list[bool], list[str], lis
 
 
 class Agent:
-    def __init__(self, *, kit, seat, own, world):
+    def __init__(self, *, kit, seat, index: int, group: int, policy, estimator, streams: tuple, world):
         """Built by :func:`scoutsim.sim.equip.build_agent`, the same on a shared uplink and in
         a cell, from what its group shares (``kit``), where it sits (``seat``) and what is its
-        own (``own``)."""
-        self.index = own.index
-        self.group = own.group
+        own: its policy, rate estimator and (arrivals, questions, phase) streams."""
+        self.index = index
+        self.group = group
         self.spec = spec = kit.spec
         self.shape = kit.edge_shape
         self.options = kit.options
         self.pool = kit.pool
         self.compute = kit.compute
-        self.policy = own.policy
-        self.estimator = own.estimator
+        self.policy = policy
+        self.estimator = estimator
         self.link = seat.link
         self.slot = seat.slot
         self.uplink_id = seat.uplink_id
@@ -79,7 +79,7 @@ class Agent:
         # The optional request columns (scoutsim/sim/records.py): the cloud site, the path
         # to it, the grant delay and the device's offset; their defaults off the cell model.
         self.cloud_id, self.path, self.grant_s, self.offset_s = seat.cloud_id, seat.path, seat.grant_s, seat.offset_s
-        self.arrivals_rng, self.questions_rng, self.phase_rng = own.streams
+        self.arrivals_rng, self.questions_rng, self.phase_rng = streams
         self.world = world
         self.deadline_s = spec.deadline_s
         self.edge_free_at = 0.0

@@ -1,6 +1,6 @@
 """Building a device, the one way both the shared uplinks (scoutsim/sim/world.py) and the
 cell model (scoutsim/sim/cells.py) do it: what its group shares (:class:`Kit`), where it
-sits (:class:`Seat`), and what the builder makes for it alone (its policy, its rate
+sits (:class:`Seat`), and what :func:`build_agent` makes for it alone (its policy, its rate
 estimator and, unless its group's calendar draws for it, its random streams)."""
 
 from __future__ import annotations
@@ -51,16 +51,6 @@ class Seat:
     offset_s: float = 0.0
 
 
-@dataclass(frozen=True)
-class Own:
-    """What the builder makes for one device alone."""
-    index: int
-    group: int
-    policy: Any
-    estimator: Any
-    streams: tuple  # (arrivals, questions, phase) generators, or three Nones
-
-
 def build_agent(world, kit: Kit, seat: Seat, index: int, group: int) -> Agent:
     """Device ``index`` of group ``group``: its own streams (none under superposed arrivals,
     where the group's calendar draws for it), policy and rate estimator, then the agent."""
@@ -76,5 +66,5 @@ def build_agent(world, kit: Kit, seat: Seat, index: int, group: int) -> Agent:
         estimator: Estimator = Granted(seat.prior, lambda: grant(link, slot, link.env.now, horizon))
     else:
         estimator = build_estimator(spec.estimator, seat.prior, functools.partial(link.rate_if_joined, slot))
-    own = Own(index, group, build_policy(spec.policy), estimator, rngs)
-    return Agent(kit=kit, seat=seat, own=own, world=world)
+    return Agent(kit=kit, seat=seat, index=index, group=group, policy=build_policy(spec.policy),
+                 estimator=estimator, streams=rngs, world=world)

@@ -9,6 +9,7 @@ between the halves (``scoutsim.oraclecache``); nothing below the applications im
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -140,3 +141,58 @@ def test_the_checker_sees_an_upward_import_and_a_cycle():
     assert [sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1] == [["a", "b"]]
     assert layer_of("scoutsim.traces.plot")[1] == "applications"
     assert layer_of("scoutsim.traces.fit")[1] == "trace data"
+
+
+README = PACKAGE.parent / "README.md"
+
+
+def expand(path: str) -> list[str]:
+    """``scoutsim/{a,b}.py`` -> the modules scoutsim.a and scoutsim.b; ``scoutsim/x/`` -> scoutsim.x."""
+    braces = re.fullmatch(r"(.*)\{(.*)\}(.*)", path)
+    paths = [braces[1] + n + braces[3] for n in braces[2].split(",")] if braces else [path]
+    return [p.removesuffix("/").removesuffix(".py").replace("/", ".") for p in paths]
+
+
+def readme_table(text: str) -> dict[str, str]:
+    """Module -> layer, from the README's layer table (its rows name the layer, then paths)."""
+    table = text[text.index("| layer | modules and packages |"):]
+    table = table[: table.index("\n\n")]
+    out = {}
+    for row in table.splitlines()[2:]:
+        layer, paths = [c.strip() for c in row.strip("|").split("|")[:2]]
+        for p in re.findall(r"`(scoutsim/[^`]*)`", paths):
+            out.update((m, layer) for m in expand(p))
+    return out
+
+
+def top_level() -> set[str]:
+    return {f"scoutsim.{p.stem}" for p in PACKAGE.glob("*.py") if p.name != "__init__.py"} | \
+        {f"scoutsim.{p.parent.name}" for p in PACKAGE.glob("*/__init__.py")}
+
+
+def test_readme_table_lists_every_top_level_module_in_its_layer():
+    listed = readme_table(README.read_text())
+    assert sorted(top_level() - set(listed)) == [], "top-level modules missing from README's layer table"
+    assert sorted(set(listed) - top_level()) == [], "README's layer table lists modules that do not exist"
+    wrong = {m: layer for m, layer in listed.items()
+             if layer != ("oracle" if is_oracle(m) else layer_of(m)[1])}
+    assert wrong == {}, "README's layer table puts these in another layer than this file"
+
+
+def test_the_table_reader_expands_braces_and_folders():
+    text = ("| layer | modules and packages | what |\n|---|---|---|\n"
+            "| foundation | `scoutsim/{errors,modes}.py` | x |\n"
+            "| applications | `scoutsim/{figures,bench}/`, `scoutsim/cli.py` | y |\n\n")
+    assert readme_table(text) == {"scoutsim.errors": "foundation", "scoutsim.modes": "foundation",
+                                  "scoutsim.figures": "applications", "scoutsim.bench": "applications",
+                                  "scoutsim.cli": "applications"}
+
+
+def test_only_the_bench_command_loads_the_benchmarks(graph):
+    # scoutsim/bench ships in the package so that `bench` works from a wheel (README); what
+    # justifies that is that nothing else, a run least of all, imports it.
+    importers = {src for src, dst in graph.edges if dst.startswith("scoutsim.bench") and not src.startswith("scoutsim.bench")}
+    assert importers == {"scoutsim.commands.bench"}
+    top = ast.parse((PACKAGE / "commands" / "bench.py").read_text()).body
+    at_start = [ast.unparse(n) for n in top if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("scoutsim.bench")]
+    assert at_start == [], "scoutsim.commands.bench imports the benchmarks when the CLI starts"

@@ -16,7 +16,7 @@ import yaml
 from scoutsim.cli import main
 from scoutsim.config import load_scenario
 from scoutsim.errors import BugReport
-from scoutsim.network.uplink import SharedUplink, follow_channel
+from scoutsim.network.uplink import SharedUplink, follow
 from scoutsim.network.vtime import VirtualTimeUplink
 from scoutsim.sim import stall
 from scoutsim.sim.runner import simulate
@@ -84,7 +84,7 @@ def test_the_report_names_the_link_and_its_transfers():
     for cls in (SharedUplink, VirtualTimeUplink):
         env = simpy.Environment()
         link = cls(env, [1.0, 1.0])
-        env.process(follow_channel(env, link, iter([(0.0, 8.0), (0.5, 16.0)])))
+        env.process(follow(env, link.set_capacity, iter([(0.0, 8.0), (0.5, 16.0)])))
         env.process(iter_send(env, link))
         env.run(until=0.6)
         text = stall.describe_links({"cell0": link})

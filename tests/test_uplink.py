@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import simpy
 
-from scoutsim.network.uplink import SharedUplink, follow_channel
+from scoutsim.network.uplink import SharedUplink, follow
 
 MB = 1e6
 
@@ -17,7 +17,7 @@ def run_link(weights, sharing, capacity_changes, sends):
     """sends: (slot, bytes, start time). Returns finish times in the order of ``sends``."""
     env = simpy.Environment()
     link = SharedUplink(env, weights, sharing)
-    env.process(follow_channel(env, link, iter(capacity_changes)))
+    env.process(follow(env, link.set_capacity, iter(capacity_changes)))
     finish = [None] * len(sends)
 
     def one(i, slot, size, at):

@@ -13,7 +13,7 @@ import pytest
 import simpy
 
 from scoutsim.network.choose import make_uplink, uplink_model
-from scoutsim.network.uplink import SharedUplink, follow_channel
+from scoutsim.network.uplink import SharedUplink, follow
 from scoutsim.network.vtime import VirtualTimeUplink
 
 MB = 1e6
@@ -42,7 +42,7 @@ def random_case(seed: int, sharing: str):
 def run(cls, weights, sharing, sends, changes, cancels):
     env = simpy.Environment()
     link = cls(env, weights, sharing)
-    env.process(follow_channel(env, link, iter(changes)))
+    env.process(follow(env, link.set_capacity, iter(changes)))
     finish = [None] * len(sends)
     sent = {}
     events = [None] * len(sends)
@@ -101,7 +101,7 @@ def test_random_cases_exercise_what_they_claim():
 def one(weights, sharing, changes, sends):
     env = simpy.Environment()
     link = VirtualTimeUplink(env, weights, sharing)
-    env.process(follow_channel(env, link, iter(changes)))
+    env.process(follow(env, link.set_capacity, iter(changes)))
     out = [None] * len(sends)
 
     def go(i, slot, size, at):
@@ -179,8 +179,20 @@ def test_the_chooser_keeps_the_general_model_where_virtual_time_cannot_express_i
     assert isinstance(make_uplink(env, [1.0], "work_conserving", tcp=TcpModel(rtt_s=0.04)), SharedUplink)
     assert isinstance(make_uplink(env, [1.0], "work_conserving", static_weights=False), SharedUplink)
     assert isinstance(make_uplink(env, [1.0], model="exact"), SharedUplink)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="virtual time needs work_conserving or reserved sharing, no tcp"):
         make_uplink(env, [1.0], tcp=TcpModel(rtt_s=0.04), model="virtual_time")
     with uplink_model("exact"):
         assert isinstance(make_uplink(env, [1.0]), SharedUplink)
     assert isinstance(make_uplink(env, [1.0]), VirtualTimeUplink)  # restored after the block
+
+
+def test_the_chooser_gives_online_allocators_and_fallbacks_the_model_that_serves_them():
+    # An online allocator re-weights at every event and a +fallback device reads a transfer's
+    # progress (remaining): only the O(n) model does either, and the rule lives in one place.
+    env = simpy.Environment()
+    rule = object()
+    link = make_uplink(env, [1.0, 1.0], "work_conserving", online=rule)
+    assert isinstance(link, SharedUplink) and link.online is rule
+    assert isinstance(make_uplink(env, [1.0], "reserved", reads_progress=True), SharedUplink)
+    with pytest.raises(ValueError, match="fixed weights"):
+        make_uplink(env, [1.0], reads_progress=True, model="virtual_time")

@@ -19,7 +19,7 @@ import time
 import numpy as np
 import simpy
 
-from scoutsim.network.uplink import SharedUplink, follow_channel
+from scoutsim.network.uplink import SharedUplink, follow
 from scoutsim.network.vtime import VirtualTimeUplink
 
 MODELS = {"exact O(n)": SharedUplink, "virtual time": VirtualTimeUplink}
@@ -59,7 +59,7 @@ def closed_loop(cls, in_flight: int, events: int, seed: int = 1, sharing: str = 
 
     # Each transfer takes about 2 s, so n finish per 2 s; one step per two finishes.
     changes = channel(2 * events + 10, 4.0 / in_flight, seed)
-    env.process(follow_channel(env, link, iter(changes)))
+    env.process(follow(env, link.set_capacity, iter(changes)))
     for slot in range(in_flight):
         start(slot)
     began = time.perf_counter()

@@ -62,7 +62,7 @@ import simpy
 from scoutsim.network import cellrank
 from scoutsim.network.maxmin import max_min
 from scoutsim.network.schedulers import SCHEDULERS, resource_block_share
-from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SIMULTANEOUS, Transfer, finishes_now, first_to_finish
+from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, FluidLoop, Transfer
 
 SHARINGS = ("work_conserving", "reserved", "time_share")
 FADINGS = ("none", "rayleigh")
@@ -114,7 +114,7 @@ class DeviceSpec:
     offset_s: float = 0.0  # fixed wait before a transfer's first byte, after the cell's grant
 
 
-class Network:
+class Network(FluidLoop):
     def __init__(self, env: simpy.Environment, cells: Sequence[CellSpec], devices: Sequence[DeviceSpec],
                  links: dict[str, float] | None = None):
         self.env = env
@@ -382,36 +382,11 @@ class Network:
                 self.busy_time += dt
         self._last = now
 
-    def _reschedule(self) -> None:
-        self._version += 1
-        if not self.active:
-            return
+    def _set_rates(self) -> None:
         for t, r in zip(self.active, self._allocate(self.active)):
             t.rate = r
-        first, target = first_to_finish(self.active)
-        if target is None:
-            return  # nothing moves: wait for a capacity to change
-        version = self._version
-        self.env.timeout(max(first, 0.0)).callbacks.append(lambda _ev: self._finish(version, first, target))
 
-    def _finish(self, version: int, delay: float, target: Transfer) -> None:
-        if version != self._version:
-            return
-        self._advance()
-        slack = max(delay * SIMULTANEOUS, 8 * math.ulp(self.env.now), 1e-15)
-        keep = []
-        for t in self.active:
-            if finishes_now(t, target, slack):
-                self._in_flight[t.slot] -= 1
-                self.bytes_sent += t.size
-                t.remaining = 0.0
-                self._deliver(t)
-            else:
-                keep.append(t)
-        self.active = keep
-        self._reschedule()
-
-    def _deliver(self, t: Transfer) -> None:
+    def _delivered(self, t: Transfer) -> None:
         tail = self.cells[self.devices[t.slot].cell].harq_tail_s
         if tail <= 0:
             t.done.succeed()
@@ -424,11 +399,3 @@ class Network:
                 done.succeed()
 
         self.env.timeout(tail).callbacks.append(delivered)
-
-
-def follow(env: simpy.Environment, apply, changes):
-    """SimPy process: ``apply(mbps)`` at each of a channel's capacity changes."""
-    for at, mbps in changes:
-        if at > env.now:
-            yield env.timeout(at - env.now)
-        apply(mbps)

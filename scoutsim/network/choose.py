@@ -6,6 +6,12 @@ slices); :class:`scoutsim.network.uplink.SharedUplink` costs O(transfers in flig
 event and also carries the TCP corrections (rate caps make the sharing max-min) and
 anything that changes the weights during a run. Both give the same finish times up to
 floating-point rounding (``tests/test_vtime.py``).
+
+The rule, here and nowhere else: virtual time for ``work_conserving`` or ``reserved``
+sharing without TCP corrections, when the weights stay fixed (no online allocator
+re-weights the link at its events) and nobody reads a transfer's progress (a ``+fallback``
+device does, through ``SharedUplink.remaining``, which only the O(n) model keeps); the O(n)
+model otherwise.
 """
 
 from __future__ import annotations
@@ -41,15 +47,20 @@ def virtual_time_allowed(sharing: str, tcp, static_weights: bool = True) -> bool
 
 
 def make_uplink(env: simpy.Environment, weights: Sequence[float], sharing: str = "work_conserving", tcp=None,
-                static_weights: bool = True, model: str | None = None):
+                static_weights: bool = True, model: str | None = None, *, online=None, reads_progress: bool = False):
     """``model``: ``auto`` (virtual time where allowed), ``exact`` (always the O(n) model), or
-    ``virtual_time`` (refused where not allowed); None: ``auto`` unless :func:`uplink_model` says."""
+    ``virtual_time`` (refused where not allowed); None: ``auto`` unless :func:`uplink_model` says.
+    ``online``: an online allocator's rule, set on the link built; ``reads_progress``: some
+    device reads its transfers' progress."""
     model = model or _default
     if model not in MODELS:
         raise ValueError(f"unknown uplink model {model!r}; expected one of {MODELS}")
-    allowed = virtual_time_allowed(sharing, tcp, static_weights)
+    allowed = virtual_time_allowed(sharing, tcp, static_weights and online is None and not reads_progress)
     if model == "virtual_time" and not allowed:
         raise ValueError("virtual time needs work_conserving or reserved sharing, no tcp, and fixed weights")
     if model != "exact" and allowed:
         return VirtualTimeUplink(env, weights, sharing)
-    return SharedUplink(env, weights, sharing, tcp=tcp)
+    link = SharedUplink(env, weights, sharing, tcp=tcp)
+    if online is not None:
+        link.set_online(online)
+    return link

@@ -32,7 +32,7 @@ Units: capacity in bytes per second (1 Mbps = 125,000 bytes/s), sizes in bytes.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import simpy
 
@@ -81,7 +81,59 @@ class Transfer:
         self.due = due  # when its last byte must be sent; read only by an online rule
 
 
-class SharedUplink:
+class FluidLoop:
+    """The event loop of the exact fluid models (:class:`SharedUplink`, and the cells of
+    :class:`scoutsim.network.cell.Network`): after any change, set every transfer's rate and
+    schedule the first finish; at it, deliver every transfer due then and start over. A
+    subclass gives ``_advance`` (bring every transfer's bytes up to now), ``_set_rates``,
+    ``_delivered`` (a transfer's last byte is sent) and ``_idle`` (nothing is in flight)."""
+
+    env: simpy.Environment
+    active: list[Transfer]
+    bytes_sent: float
+    _in_flight: Any
+    _version: int
+    _advance: Callable[[], None]
+    _set_rates: Callable[[], None]
+    _delivered: Callable[[Transfer], None]
+
+    def _idle(self) -> None:
+        """Nothing in flight: what a subclass resets then."""
+
+    def _reschedule(self) -> None:
+        self._version += 1
+        if not self.active:
+            self._idle()
+            return
+        self._set_rates()
+        first, target = first_to_finish(self.active)
+        if target is None:
+            return  # zero capacity: wait for the channel to change
+        version = self._version
+        ev = self.env.timeout(max(first, 0.0))
+        ev.callbacks.append(lambda _ev: self._finish(version, first, target))
+
+    def _finish(self, version: int, delay: float, target: Transfer) -> None:
+        if version != self._version:
+            return  # something changed the rates after this was scheduled
+        self._advance()
+        # What is left of the transfers due now is rounding; so are gaps below the clock's
+        # resolution at this time (a delay too small to move env.now moves nothing).
+        slack = max(delay * SIMULTANEOUS, 8 * math.ulp(self.env.now), 1e-15)
+        keep = []
+        for t in self.active:
+            if finishes_now(t, target, slack):
+                self._in_flight[t.slot] -= 1
+                self.bytes_sent += t.size
+                t.remaining = 0.0
+                self._delivered(t)
+            else:
+                keep.append(t)
+        self.active = keep
+        self._reschedule()
+
+
+class SharedUplink(FluidLoop):
     def __init__(self, env: simpy.Environment, weights: Sequence[float], sharing: str = "work_conserving",
                  tcp: TcpModel | None = None):
         if sharing not in ("work_conserving", "reserved"):
@@ -292,43 +344,17 @@ class SharedUplink:
             for t, x in zip(pool, w):
                 t.rate = min(capacity * x / total, self._cap)
 
-    def _reschedule(self) -> None:
-        self._version += 1
-        if not self.active:
-            self._active_weight = 0.0  # drop accumulated rounding
-            return
-        self._set_rates()
-        first, target = first_to_finish(self.active)
-        if target is None:
-            return  # zero capacity: wait for the channel to change
-        version = self._version
-        ev = self.env.timeout(max(first, 0.0))
-        ev.callbacks.append(lambda _ev: self._finish(version, first, target))
+    def _idle(self) -> None:
+        self._active_weight = 0.0  # drop accumulated rounding
 
-    def _finish(self, version: int, delay: float, target: Transfer) -> None:
-        if version != self._version:
-            return  # something changed the rates after this was scheduled
-        self._advance()
-        # What is left of the transfers due now is rounding; so are gaps below the clock's
-        # resolution at this time (a delay too small to move env.now moves nothing).
-        slack = max(delay * SIMULTANEOUS, 8 * math.ulp(self.env.now), 1e-15)
-        keep = []
-        for t in self.active:
-            if finishes_now(t, target, slack):
-                self._in_flight[t.slot] -= 1
-                self._active_weight -= self.weights[t.slot]
-                self.bytes_sent += t.size
-                t.remaining = 0.0
-                t.done.succeed()
-            else:
-                keep.append(t)
-        self.active = keep
-        self._reschedule()
+    def _delivered(self, t: Transfer) -> None:
+        self._active_weight -= self.weights[t.slot]
+        t.done.succeed()
 
-
-def follow_channel(env: simpy.Environment, link: SharedUplink, changes):
-    """SimPy process: apply a channel's capacity changes to the link as they come."""
+def follow(env: simpy.Environment, apply, changes):
+    """SimPy process: ``apply(mbps)`` at each of a channel's capacity changes, as they come
+    (``link.set_capacity`` for a shared uplink; a cell's or a device's setter in a network)."""
     for at, mbps in changes:
         if at > env.now:
             yield env.timeout(at - env.now)
-        link.set_capacity(mbps)
+        apply(mbps)

@@ -6,6 +6,7 @@
 * :mod:`.cloud`      the cloud's FIFO queue of GPU servers;
 * :mod:`.agent`      a device: arrivals, edge compute, mode choice, transfer, answer;
 * :mod:`.records`    one typed row per request;
+* :mod:`.equip`      builds one device, the same on a shared uplink and in a cell;
 * :mod:`.world`      builds agents, uplinks and the cloud from a resolved scenario;
 * :mod:`.runner`     independent replications, in this process or in workers.
 

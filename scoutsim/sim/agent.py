@@ -31,16 +31,14 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from scoutsim.sim.cloud import CloudQueue
-from scoutsim.physics.compute import ComputeModel
-from scoutsim.decisions.estimators import Estimator
+from scoutsim.physics.journey import request_seconds
 from scoutsim.modes import Mode
 from scoutsim.oraclecache import QualityDraws
 from scoutsim.physics.payload import payload_bytes
-from scoutsim.decisions.policy import Policy
-from scoutsim.sim.questions import Question, QuestionPool
+from scoutsim.sim.cloudwait import build_cloud_wait
+from scoutsim.sim.fallback import Fallback
+from scoutsim.sim.questions import Question
 from scoutsim.sim.records import DEADLINE_SLACK_S
-from scoutsim.network.uplink import SharedUplink
 
 # Draws are taken from an agent's streams in blocks; a block of n draws equals n single
 # draws of the same stream, so the results do not depend on the block size.
@@ -60,50 +58,53 @@ def option_tables(options: list[ModeOption]) -> tuple[list[bool], list[str], lis
 
 
 class Agent:
-    def __init__(self, *, index: int, group: int, spec, edge_shape, options: list[ModeOption],
-                 pool: QuestionPool, compute: ComputeModel, policy: Policy, estimator: Estimator,
-                 link: SharedUplink, slot: int, uplink_id: str, latency_s: float,
-                 cloud: CloudQueue, arrivals_rng: np.random.Generator,
-                 questions_rng: np.random.Generator, phase_rng: np.random.Generator, world,
-                 costs: dict | None = None, tables: tuple | None = None, memo: dict | None = None):
+    def __init__(self, *, kit, seat, index: int, group: int, policy, estimator, streams: tuple, world):
+        """Built by :func:`scoutsim.sim.equip.build_agent`, the same on a shared uplink and in
+        a cell, from what its group shares (``kit``), where it sits (``seat``) and what is its
+        own: its policy, rate estimator and (arrivals, questions, phase) streams."""
         self.index = index
         self.group = group
-        self.spec = spec
-        self.shape = edge_shape
-        self.options = options
-        self.pool = pool
-        self.compute = compute
+        self.spec = spec = kit.spec
+        self.shape = kit.edge_shape
+        self.options = kit.options
+        self.pool = kit.pool
+        self.compute = kit.compute
         self.policy = policy
         self.estimator = estimator
-        self.link = link
-        self.slot = slot
-        self.uplink_id = uplink_id
-        self.latency_s = latency_s
-        self.cloud = cloud
-        self.arrivals_rng = arrivals_rng
-        self.questions_rng = questions_rng
-        self.phase_rng = phase_rng
+        self.link = seat.link
+        self.slot = seat.slot
+        self.uplink_id = seat.uplink_id
+        self.latency_s = seat.latency_s
+        self.cloud = seat.cloud
+        # The optional request columns (scoutsim/sim/records.py): the cloud site, the path
+        # to it, the grant delay and the device's offset; their defaults off the cell model.
+        self.cloud_id, self.path, self.grant_s, self.offset_s = seat.cloud_id, seat.path, seat.grant_s, seat.offset_s
+        self.arrivals_rng, self.questions_rng, self.phase_rng = streams
         self.world = world
         self.deadline_s = spec.deadline_s
         self.edge_free_at = 0.0
         self.count = 0
         # (tokens, context bytes, question bytes, answer tokens) -> per option (payload
-        # bytes, edge s, cloud s); shared by the agents of a group when the world says so.
-        self._costs: dict[tuple[int, int, int, int], list[tuple[float, float, float]]] = {} if costs is None else costs
+        # bytes, edge s, cloud s); shared by the agents of a group (and of groups that pay
+        # the same costs).
+        self._costs: dict[tuple[int, int, int, int], list[tuple[float, float, float]]] = kit.costs
         # The same, kept across replications with the timing extrapolations each cost; None: none.
-        self._memo = memo
-        # Per option: uses the uplink, name, mean quality; shared by a group's agents when
-        # the world passes them (option_tables), as they are the same for all of them.
-        self._uses_uplink, self._names, self._qualities = tables if tables is not None else option_tables(options)
+        self._memo = kit.memo
+        # Per option: uses the uplink, name, mean quality; shared by a group's agents.
+        self._uses_uplink, self._names, self._qualities = kit.tables
         self._gaps: list[float] | tuple = ()  # refilled in blocks; () until the first draw
         self._picks: list[int] | tuple = ()
+        # cloud_aware: what this device predicts it will wait for the cloud's GPU
+        # (scoutsim/sim/cloudwait.py), else None: the prediction leaves the queue out.
+        self.cloud_wait = build_cloud_wait(spec.cloud_aware, seat.cloud)
         # +fallback: the watcher of transfers in flight (scoutsim/sim/fallback.py), else None.
         self.fallback = None
         self.upgrades = False  # adaptive+fallback: try a KV mode where the choice is a fallback mode
-        # cloud_aware: what this device predicts it will wait for the cloud's GPU
-        # (scoutsim/sim/cloudwait.py), else None: the prediction leaves the queue out.
-        self.cloud_wait = None
-        self.hedged = bool(getattr(policy, "hedged", False))  # expected_f1: see _pick_hedged
+        if spec.falls_back:
+            fallbacks = set(spec.fallback_modes)
+            self.fallback = Fallback(self, [k for k, o in enumerate(self.options) if o.name in fallbacks])
+            self.upgrades = spec.base_policy == "adaptive"
+        self.hedged = bool(getattr(self.policy, "hedged", False))  # expected_f1: see _pick_hedged
         self.observed = False  # whether any transfer has been observed (estimates beyond the prior)
 
     # ---------------------------------------------------------------- costs
@@ -143,12 +144,8 @@ class Agent:
         latency = self.latency_s
         if self.cloud_wait is not None:
             latency += self.cloud_wait.predict()
-        costs = zip(self._all_costs(q), self._uses_uplink)
-        if rate > 0:
-            return [edge_wait + edge_s + size / rate + latency + cloud_s if uplink else edge_wait + edge_s
-                    for (size, edge_s, cloud_s), uplink in costs]
-        return [edge_wait + edge_s + math.inf + latency + cloud_s if uplink else edge_wait + edge_s
-                for (size, edge_s, cloud_s), uplink in costs]
+        return [request_seconds(edge_wait + edge_s, size, rate, latency, cloud_s, sends=uplink)
+                for (size, edge_s, cloud_s), uplink in zip(self._all_costs(q), self._uses_uplink)]
 
     def _pick_hedged(self, q: Question, rate: float, edge_wait: float) -> int:
         """A policy that weighs each mode's chance of being on time (``expected_f1``) is told,

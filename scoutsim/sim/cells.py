@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from scoutsim.config.netchecks import wired_links
 from scoutsim.decisions.allocators import build_allocator
-from scoutsim.decisions.policy import build_policy
-from scoutsim.network.cell import CellSpec, DeviceSpec, Network, follow
+from scoutsim.network.cell import CellSpec, DeviceSpec, Network
 from scoutsim.network.channels import build_channel
 from scoutsim.network.topology import Topology
-from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS
+from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, follow
 from scoutsim.sim import streams
-from scoutsim.sim.agent import Agent
 from scoutsim.sim.cloud import CloudQueue
-from scoutsim.sim.equip import equip, estimator_for
+from scoutsim.sim.equip import Seat, build_agent
 
 HARQ_RTT_MS = 8.0  # LTE FDD: a retransmission 8 subframes after the first attempt
 
@@ -43,7 +41,7 @@ def wired_latency(s, spec) -> float:
     return Topology(wired_links(s)).path(spec.uplink, s.cloud_of(spec).id)[1]
 
 
-def build_cells(world, resolved, specs, pools, groups, costs, plan_demand, planning_options) -> None:
+def build_cells(world, resolved, specs, kits, plan_demand, planning_options) -> None:
     s = resolved.scenario
     env = world.env
     rep = world.replication
@@ -70,8 +68,8 @@ def build_cells(world, resolved, specs, pools, groups, costs, plan_demand, plann
             links, wired_s = topo.path(u.id, site) if topo is not None else ((), 0.0)
             latency = u.latency_ms / 1000.0 + wired_s
             built.append((slot, i, g, spec, site, links, latency))
-        demands = [plan_demand(resolved, slot, spec, pools[g], groups[g][0],
-                               planning_options(resolved, spec, groups[g][1]), latency)
+        demands = [plan_demand(resolved, slot, spec, kits[g].pool, kits[g].compute,
+                               planning_options(resolved, spec, kits[g].options), latency)
                    for slot, i, g, spec, site, links, latency in built]
         allocator = build_allocator(u.allocator)
         if allocator.online is not None:
@@ -97,22 +95,8 @@ def build_cells(world, resolved, specs, pools, groups, costs, plan_demand, plann
     for d, ch in own_channels.items():
         env.process(follow(env, lambda m, d=d: net.set_device_capacity(d, m), ch.changes()))
 
-    superposed = s.arrivals == "superposed"  # the group's calendar draws, not the device's streams
     for d, (i, g, spec, site, links, latency, cell, allocator) in enumerate(plans):
-        pool, (compute, options) = pools[g], groups[g]
-        probe = (lambda sl=d: net.rate_if_joined(sl))
-        agent = Agent(
-            index=i, group=g, spec=spec, edge_shape=resolved.models[spec.edge_model],
-            options=options, pool=pool, compute=compute, policy=build_policy(spec.policy),
-            estimator=estimator_for(spec, allocator, net, d, net.fair_share(d), probe, latency), link=net, slot=d,
-            uplink_id=spec.uplink, latency_s=latency, cloud=world.clouds[site], costs=costs[g], memo=world.cost_memos[g],
-            arrivals_rng=None if superposed else streams.stream(s.seed, rep, streams.ARRIVALS, i),
-            questions_rng=None if superposed else streams.stream(s.seed, rep, streams.QUESTIONS, i),
-            phase_rng=None if superposed else streams.stream(s.seed, rep, streams.PHASE, i),
-            world=world)
-        equip(agent, spec, options, world.clouds[site])
-        agent.cloud_id = site or ""
-        agent.path = ">".join((spec.uplink,) + tuple(links))
-        agent.grant_s = cell.grant_s
-        agent.offset_s = (spec.offset_ms or 0.0) / 1000.0
-        world.agents.append(agent)
+        seat = Seat(net, d, spec.uplink, latency, world.clouds[site], allocator, net.fair_share(d),
+                    cloud_id=site or "", path=">".join((spec.uplink,) + tuple(links)), grant_s=cell.grant_s,
+                    offset_s=(spec.offset_ms or 0.0) / 1000.0)
+        world.agents.append(build_agent(world, kits[g], seat, i, g))

@@ -9,8 +9,8 @@ policy, an estimator, and a slot with a weight on its uplink. Random streams com
 from __future__ import annotations
 
 import dataclasses
-import functools
 import gc
+import math
 
 import simpy
 
@@ -21,19 +21,19 @@ from scoutsim.decisions.allocators import Demand, Option, build_allocator
 from scoutsim.network.channels import build_channel
 from scoutsim.sim.cloud import CloudQueue
 from scoutsim.physics.compute import ComputeModel, Site
+from scoutsim.physics.journey import request_seconds
 from scoutsim.config import ResolvedScenario, scope_names
 from scoutsim.config.checks import mode_problem
 from scoutsim.modes import parse_mode
 from scoutsim.physics.payload import kv_bytes, payload_bytes
-from scoutsim.decisions.policy import build_policy
-from scoutsim.sim.equip import equip, estimator_for
+from scoutsim.sim.equip import Kit, Seat, build_agent
 from scoutsim.sim.questions import QuestionPool
 from scoutsim.sim.records import RecordBuffer
 from scoutsim.sim.stall import describe_links, run_until, stall_limit
 from scoutsim.sim.cells import build_cells, record_extras, wired_latency
 from scoutsim.network.tcp import from_config as tcp_model
 from scoutsim.network.choose import make_uplink
-from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SharedUplink, follow_channel
+from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SharedUplink, follow
 
 
 class World:
@@ -68,18 +68,9 @@ class World:
 
         self.links: dict[str, SharedUplink] = {}
         self.agents: list[Agent] = []
-        # Agents of one group pay the same costs for the same question: they share the
-        # table, so that thousands of agents do not each work it out again.
-        # Groups that differ only in what does not change a question's costs (their cell,
-        # count, arrivals, policy...) share one table: a city has a group per cell.
-        tables_by_key: dict = {}
-        costs = {g: tables_by_key.setdefault(cost_key(spec), {}) for g, spec in enumerate(s.agents)}
-        self.cost_memos = {g: pools[g].cost_memo.setdefault(cost_key(spec), {}) for g, spec in enumerate(s.agents)}
-        groups = group_models(resolved)
-        tables = [option_tables(options) for _, options in groups]
-        superposed = s.arrivals == "superposed"
+        kits = group_kits(resolved, pools)
         if s.uses_cell_model:  # per-device radio, schedulers, topology: scoutsim/sim/cells.py
-            build_cells(self, resolved, specs, pools, groups, costs, plan_demand, planning_options)
+            build_cells(self, resolved, specs, kits, plan_demand, planning_options)
         on_uplink: dict[str, list] = {u.id: [] for u in s.uplinks}
         for i, g, spec in specs:
             on_uplink[spec.uplink].append((i, g, spec))
@@ -89,40 +80,26 @@ class World:
                 continue
             mean_bps = self.channels[u.id].mean_mbps() * BYTES_PER_S_PER_MBPS
             latency = u.latency_ms / 1000.0
-            built = [(slot, i, g, spec, pools[g], *groups[g]) for slot, (i, g, spec) in enumerate(members)]
             # A group's agents plan the same demand (their typical question); work it out once.
             planned = {}
-            for slot, i, g, spec, pool, compute, options in built:
+            for slot, (i, g, spec) in enumerate(members):
                 if g not in planned:
-                    planned[g] = plan_demand(resolved, slot, spec, pool, compute,
-                                             planning_options(resolved, spec, options), latency)
-            demands = [dataclasses.replace(planned[g], agent=slot) for slot, i, g, *_ in built]
+                    kit = kits[g]
+                    planned[g] = plan_demand(resolved, slot, spec, kit.pool, kit.compute,
+                                             planning_options(resolved, spec, kit.options), latency)
+            demands = [dataclasses.replace(planned[g], agent=slot) for slot, (i, g, _) in enumerate(members)]
             allocator = build_allocator(u.allocator)
             weights = allocator.weights(demands, mean_bps)
-            # Virtual time (O(log n) per event) where the sharing allows it, else the O(n)
-            # model: an online allocator re-weights at every event, and a fallback reads a
-            # transfer's progress (SharedUplink.remaining), which only the O(n) model keeps.
-            fixed = allocator.online is None and not any(spec.falls_back for _, _, spec in members)
-            link = make_uplink(self.env, weights, u.sharing, tcp=tcp_model(u.tcp, u.latency_ms),
-                               static_weights=fixed)
-            if allocator.online is not None:
-                link.set_online(allocator.online)
+            # The link's model (virtual time or O(n)) by the rule of scoutsim/network/choose.py.
+            link = make_uplink(self.env, weights, u.sharing, tcp=tcp_model(u.tcp, u.latency_ms), online=allocator.online,
+                               reads_progress=any(spec.falls_back for _, _, spec in members))
             self.links[u.id] = link
-            self.env.process(follow_channel(self.env, link, self.channels[u.id].changes()))
-            for slot, i, g, spec, pool, compute, options in built:
-                probe = functools.partial(link.rate_if_joined, slot)
-                estimator = estimator_for(spec, allocator, link, slot, link.fair_share(slot, mean_bps), probe, latency)
-                self.agents.append(Agent(
-                    index=i, group=g, spec=spec, edge_shape=resolved.models[spec.edge_model],
-                    options=options, pool=pool, compute=compute, policy=build_policy(spec.policy),
-                    estimator=estimator, link=link, slot=slot, uplink_id=u.id, latency_s=latency,
-                    cloud=self.cloud, costs=costs[g], memo=self.cost_memos[g], tables=tables[g],
-                    arrivals_rng=None if superposed else streams.stream(s.seed, replication, streams.ARRIVALS, i),
-                    questions_rng=None if superposed else streams.stream(s.seed, replication, streams.QUESTIONS, i),
-                    phase_rng=None if superposed else streams.stream(s.seed, replication, streams.PHASE, i),
-                    world=self))
-                equip(self.agents[-1], spec, options, self.cloud)
+            self.env.process(follow(self.env, link.set_capacity, self.channels[u.id].changes()))
+            for slot, (i, g, spec) in enumerate(members):
+                seat = Seat(link, slot, u.id, latency, self.cloud, allocator, link.fair_share(slot, mean_bps))
+                self.agents.append(build_agent(self, kits[g], seat, i, g))
         self.agents.sort(key=lambda a: a.index)
+        superposed = s.arrivals == "superposed"
         # Superposed arrivals: one calendar per group draws arrivals and questions for all
         # its devices (scoutsim/sim/arrivals.py); the devices' own streams are never made.
         members = {g: [] for g in range(len(s.agents))}
@@ -195,9 +172,10 @@ def plan_demand(resolved, slot, spec, pool, compute, options, latency) -> Demand
     for opt in options:
         size = payload_bytes(shape, opt.mode, q.tokens, context_bytes=q.context_bytes,
                              question_bytes=q.question_bytes, context_at_cloud=spec.context_at_cloud)
-        fixed = compute.edge_seconds(opt.mode, q.tokens, q.answer_tokens)
-        if opt.mode.uses_uplink:
-            fixed += latency + compute.cloud_seconds(opt.mode, q.tokens, q.answer_tokens)
+        sends = opt.mode.uses_uplink
+        cloud = compute.cloud_seconds(opt.mode, q.tokens, q.answer_tokens) if sends else 0.0
+        fixed = request_seconds(compute.edge_seconds(opt.mode, q.tokens, q.answer_tokens), float(size), math.inf,
+                                latency, cloud, sends=sends)  # the time off the link
         opts.append(Option(opt.name, float(size), fixed, opt.quality.mean))
     return Demand(slot, float(kv_bytes(shape, parse_mode("bf16"), q.tokens)), spec.deadline_s, tuple(opts))
 
@@ -236,6 +214,23 @@ def break_even_mbps(resolved: ResolvedScenario) -> dict[str, dict[str, float | N
             need = o.need(spec.deadline_s)
             out[name][o.mode] = None if need == float("inf") else round(need * 8 / 1e6, 6)
     return out
+
+
+def group_kits(resolved: ResolvedScenario, pools: dict) -> list[Kit]:
+    """Per agent group, what its devices share (:class:`scoutsim.sim.equip.Kit`). Agents of
+    one group pay the same costs for the same question: they share the cost table, so that
+    thousands of agents do not each work it out again. Groups that differ only in what does
+    not change a question's costs (their cell, count, arrivals, policy...) share one table:
+    a city has a group per cell."""
+    s = resolved.scenario
+    tables_by_key: dict = {}
+    kits = []
+    for g, (spec, (compute, options)) in enumerate(zip(s.agents, group_models(resolved))):
+        key = cost_key(spec)
+        kits.append(Kit(spec, resolved.models[spec.edge_model], options, pools[g], compute,
+                        tables_by_key.setdefault(key, {}), pools[g].cost_memo.setdefault(key, {}),
+                        option_tables(options)))
+    return kits
 
 
 def group_models(resolved: ResolvedScenario) -> list[tuple[ComputeModel, list[ModeOption]]]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 import simpy
 
-from scoutsim.network.cell import CellSpec, DeviceSpec, Network, follow
+from scoutsim.network.cell import CellSpec, DeviceSpec, Network
+from scoutsim.network.uplink import follow
 
 MB = 1e6
 

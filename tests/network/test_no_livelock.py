@@ -24,8 +24,8 @@ import simpy
 from hypothesis import HealthCheck, given, settings, strategies as st
 from simpy.core import StopSimulation
 
-from scoutsim.network.cell import CellSpec, DeviceSpec, Network, follow
-from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SharedUplink, follow_channel
+from scoutsim.network.cell import CellSpec, DeviceSpec, Network
+from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SharedUplink, follow
 from scoutsim.network.vtime import VirtualTimeUplink
 
 REL = 1e-9
@@ -74,7 +74,7 @@ def run_counted(model, sharing, weights, sizes, changes, max_events):
     if model == "cell":
         env.process(follow(env, set_capacity, iter(changes)))
     else:
-        env.process(follow_channel(env, link, iter(changes)))
+        env.process(follow(env, link.set_capacity, iter(changes)))
     finish = [None] * len(sizes)
 
     def one(i, size):
@@ -163,7 +163,7 @@ def test_reserved_slice_remainder_below_the_clocks_resolution_ends(seed):
     def run(cls):
         env = simpy.Environment()
         link = cls(env, [1.0, 1.0], sharing="reserved")
-        env.process(follow_channel(env, link, iter(changes)))
+        env.process(follow(env, link.set_capacity, iter(changes)))
         ends = []
 
         def background():

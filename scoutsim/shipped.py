@@ -1,7 +1,8 @@
 """Where the shipped scenarios, oracle caches and traces are, in a checkout or a wheel.
 
 In a checkout they are the top-level folders ``scenarios/``, ``oracle_cache/`` and
-``traces/`` (their place is part of the project's layout). A wheel carries the same
+``traces/`` (their place is part of the project's layout), and the stored ns-3 reference of
+``bench lte --family`` is ``benchmarks/data/``. A wheel carries the same
 folders, with the same relative layout, as package data under ``scoutsim/_shipped/``
 (``setup.py`` maps them there), so that a scenario's relative paths (``../traces/...``)
 hold in both and a shipped scenario runs by name from any directory.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-FOLDERS = ("scenarios", "oracle_cache", "traces")
+FOLDERS = ("scenarios", "oracle_cache", "traces", "benchmarks/data")
 _CHECKOUT = Path(__file__).resolve().parent.parent
 _PACKAGED = Path(__file__).resolve().parent / "_shipped"
 
@@ -23,6 +24,12 @@ def folder(name: str) -> Path:
         raise ValueError(f"no shipped folder {name!r}; expected one of {', '.join(FOLDERS)}")
     packaged = _PACKAGED / name
     return packaged if packaged.is_dir() else _CHECKOUT / name
+
+
+def is_installed(path: Path) -> bool:
+    """Whether ``path`` lies in the wheel's copy of the shipped folders: files there belong to
+    the installation, and scoutsim never writes into it."""
+    return Path(path).resolve().is_relative_to(_PACKAGED.resolve())
 
 
 def scenario_names() -> list[str]:

@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("pyproject.toml", "setup.py", "README.md", "scoutsim", "scenarios", "oracle_cache", "traces")
+SOURCES = ("pyproject.toml", "setup.py", "README.md", "scoutsim", "scenarios", "oracle_cache", "traces", "benchmarks")
 SHRUNK_QUICK = ("import scoutsim.experiments.paperb as p; p.QUICK.update(replications=2, duration_s=60.0); "
                 "from scoutsim.cli import main; raise SystemExit(main())")
 
@@ -61,9 +61,13 @@ def installed(tmp_path_factory) -> tuple[Path, dict]:
 def test_the_wheel_is_what_runs(installed, tmp_path):
     python, env = installed
     where = _run([str(python), "-c", "import scoutsim, scoutsim.shipped as s; print(scoutsim.__file__); "
-                  "print(s.folder('scenarios'))"], cwd=tmp_path, env=env).stdout.split()
+                  "print(s.folder('scenarios')); from scoutsim.bench import ltefamily as f; "
+                  "print(f.reference_path(30, 2026)); print(f.reference_path(30, 2026).is_file())"],
+                 cwd=tmp_path, env=env).stdout.split()
     venv = python.parent.parent
-    assert all(Path(p).is_relative_to(venv) for p in where), where  # not the checkout's copy
+    # bench lte --family 30 --seed 2026 reads the ns-3 reference the wheel carries.
+    assert where[-1] == "True", where
+    assert all(Path(p).is_relative_to(venv) for p in where[:-1]), where  # not the checkout's copy
 
 
 def test_main_scenario_runs_by_name_from_anywhere(installed, tmp_path):

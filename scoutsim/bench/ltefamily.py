@@ -28,7 +28,9 @@ it. Three models predict every upload's completion time from the calibration:
 A flow ns-3 never completes within ``STOP_S`` simulated seconds is counted, listed and
 scored as an infinite error. The ns-3 side (minutes) is stored in
 ``benchmarks/data/lte_family_seed<S>_n<N>.json`` so the models can be compared to it
-without ns-3 (``tests/network/test_lte_family.py``).
+without ns-3 (``tests/network/test_lte_family.py``); a wheel carries the stored files, and
+an installed scoutsim refuses a family it has no file for (computing one needs ns-3 and a
+checkout to write it in, never the installation).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ from pathlib import Path
 import numpy as np
 import simpy
 
+from scoutsim import shipped
+from scoutsim.errors import UserError
 from scoutsim.network.cell import CellSpec, DeviceSpec, Network
 
 MB = 1e6
@@ -54,7 +58,6 @@ STOP_S = 150.0
 CALIBRATION_STOP_S = 60.0  # a lone UE that cannot send 2.5 MB in a minute (0.33 Mbps) has no grant to speak of
 MODELS = ("cell", "equal_time", "pf_opportunistic")
 GROUPS = (("rr", False), ("rr", True), ("pf", False), ("pf", True))
-REFERENCE_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "data"
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,7 @@ def collect(n: int, seed: int, log=print, known: dict | None = None) -> dict:
 
 
 def reference_path(n: int, seed: int) -> Path:
-    return REFERENCE_DIR / f"lte_family_seed{seed}_n{n}.json"
+    return shipped.folder("benchmarks/data") / f"lte_family_seed{seed}_n{n}.json"
 
 
 def save(record: dict, path: Path) -> None:
@@ -250,8 +253,19 @@ def run(family_n: int = 30, seed: int = 0) -> dict:
     path = reference_path(n, seed)
     if path.exists():
         record = load(path)
-        print(f"ns-3 reference read from {path} (delete it to rerun ns-3)")
+        rerun = "stored with this installation" if shipped.is_installed(path) else "delete it to rerun ns-3"
+        print(f"ns-3 reference read from {path} ({rerun})")
+    elif shipped.is_installed(path):
+        stored = ", ".join(p.stem for p in sorted(path.parent.glob("lte_family_*.json"))) or "none"
+        raise UserError(f"bench lte --family {n} --seed {seed}: this installed scoutsim has no stored ns-3 "
+                        f"reference for it (stored: {stored}); computing one runs ns-3 (about 40 minutes) "
+                        "and needs a checkout of scoutsim, where it is written to benchmarks/data/")
     else:
+        from scoutsim.bench.ns3sim import available
+
+        if not available():
+            raise UserError(f"bench lte --family {n} --seed {seed}: no stored ns-3 reference at {path}; computing "
+                            "one needs ns-3, which is not installed (pip install 'scoutsim[validation]')")
         record = collect(n, seed, log=lambda line: print(line, flush=True))
         save(record, path)
         print(f"ns-3 reference written to {path}")

@@ -39,7 +39,8 @@ def run(names: list[str], quick: bool = False, **options) -> dict:
     for name in names:
         module_name, what = BENCHMARKS[name]
         print(f"\n== {name}: {what}{' (quick)' if quick else ''}")
-        if name in ("ns3", "lte"):
+        # lte --family with a stored ns-3 reference runs without ns-3 (ltefamily says when it cannot).
+        if name == "ns3" or (name == "lte" and options.get("family") is None):
             from scoutsim.bench.ns3sim import available
 
             if not available():

@@ -50,7 +50,9 @@ def register(sub) -> None:
     p.add_argument("--options", nargs="+", metavar="OPTION",
                    help="decisions: only these adaptive options beside the static modes, e.g. 'expected_f1' "
                    "'expected_f1 cloud_aware' (default: every one; a wrong name lists them)")
-    p.add_argument("--replications", type=int, default=4, help="decisions: replications per scenario (default 4)")
+    p.add_argument("--replications", type=int, default=4,
+                   help="decisions: replications per scenario (default 4; with 2 or 3 the report gives no "
+                   "PASS/FAIL verdict, as no paired CI of 2 or 3 values lies wholly below 0 unless the loss is large)")
     p.add_argument("--duration", type=float, default=90.0, help="decisions: duration_s per scenario (default 90)")
     p.add_argument("--kind", action="append", choices=["scenario", "trace", "sweep", "oracle"],
                    help="fuzz: only these input kinds (repeatable; default all)")
@@ -117,7 +119,7 @@ def _decisions(args) -> int:
     header = (f"decisions family: {family} scenarios, seed {args.seed}, {args.replications} replications x "
               f"{args.duration:g} s; F1 with misses scored 0; cases = scenario x group")
     stalled = [f"{r.name} (the simulation of {r.stalled} ran past {STALL_SECONDS:g} s)" for r in results if r.stalled]
-    print("\n".join(report(summary(results), violations, header, stalled)))
+    print("\n".join(report(summary(results), violations, header, stalled, replications=args.replications)))
     return 1 if violations else 0
 
 

@@ -41,7 +41,8 @@ def register(sub) -> None:
 def main(args) -> int:
     import numpy as np
 
-    from scoutsim.intervals import t_interval
+    from scoutsim.intervals import Interval, replication_proportion_interval, t_interval
+    from scoutsim.results.summary import interval_text
     from scoutsim.sim.clairvoyant import bound, f1_misses_zero, instance
     from scoutsim.sim.records import misses_scored_zero
     from scoutsim.sim.runner import simulate
@@ -60,27 +61,33 @@ def main(args) -> int:
                             f"{args.scenario}; --against takes scenarios that differ only in allocator, "
                             "sharing, policy or estimator")
     s = resolved.scenario
+
+    def text(ci: Interval) -> str:
+        return interval_text(ci.estimate, ci.low, ci.high, ci.half_width)
+
     results = bound(resolved, time_limit_s=args.time_limit)
     best = f1_misses_zero(results)
-    bound_ci = t_interval(best)
-    mean, half = bound_ci.estimate, bound_ci.half_width
     proven = sum(r.optimal for _, r in results)
     print(f"{s.name}: {s.replications} replications x {s.duration_s:g} s; clairvoyant optimum "
           f"({proven}/{len(results)} proven optimal, the rest HiGHS's dual bound)")
-    print(f"  bound: F1 (misses scored 0) {mean:.3f}±{half:.3f}")
+    print(f"  bound: F1 (misses scored 0) {text(replication_proportion_interval(best))}")
     width = max(len(str(p)) for p in [args.scenario, *args.against])
     above = []
     for path, res in [(args.scenario, resolved), *others]:
         df = simulate(res).assign(f0=lambda d: misses_scored_zero(d))
         got = df.groupby("replication")["f0"].mean().reindex(range(s.replications)).to_numpy()
-        got_ci, gap_ci = t_interval(got), t_interval(best - got)
-        m, h, g, gh = got_ci.estimate, got_ci.half_width, gap_ci.estimate, gap_ci.half_width
         beats = np.flatnonzero(got > best + TOLERANCE)
-        print(f"  {str(path):{width}s}  F1 (misses scored 0) {m:.3f}±{h:.3f}  gap to bound {g:.3f}±{gh:.3f}")
+        # Below the bound in every replication, each gap lies in [0, 1] (the clip removes
+        # only solver tolerance), so its interval is cut there like an F1's.
+        gaps = best - got
+        gap_ci = t_interval(gaps) if beats.size else replication_proportion_interval(np.clip(gaps, 0, 1))
+        print(f"  {str(path):{width}s}  F1 (misses scored 0) {text(replication_proportion_interval(got))}  "
+              f"gap to bound {text(gap_ci)}")
         if beats.size:
             above.append(f"{path}: F1 {got[beats[0]]:.6f} above the bound {best[beats[0]]:.6f} in replication "
                          f"{beats[0]} ({beats.size} of {len(got)} replications)")
-    print("values: mean ± 95 % CI half-width across replications; gaps paired by replication")
+    print("values: mean ± 95 % CI half-width across replications, or mean[low,high] where the interval "
+          "is cut at [0, 1]; gaps paired by replication")
     if above:
         # A policy above an upper bound means the bound (or the simulator) is wrong: an error.
         print("error: a simulated policy scored above the clairvoyant bound, which is a bug in the "

@@ -125,6 +125,18 @@ def summarize(requests: pd.DataFrame, scenario, replications: int) -> pd.DataFra
                                       for r in range(replications)])
 
 
+def interval_text(mean: float, low: float, high: float, half: float, digits: int = 3) -> str:
+    """A mean and its 95 % interval as a person reads them: ``mean±half``, or
+    ``mean[low,high]`` where the interval was cut at the metric's range; the mean alone
+    where the interval is undefined (one replication)."""
+    if math.isnan(half):
+        return f"{mean:.{digits}f}"
+    if abs((high - mean) - (mean - low)) > 1e-12 * max(1.0, abs(mean)):
+        # Cut at the metric's range (a share near 0 or 1): mean ± half would leave it.
+        return f"{mean:.{digits}f}[{low:.{digits}f},{high:.{digits}f}]"
+    return f"{mean:.{digits}f}±{half:.{digits}f}"
+
+
 def format_table(summary: pd.DataFrame) -> str:
     """The summary a person reads: one line per scope, value ± 95 % half-width, or
     value[low,high] where the interval is cut at the metric's range."""
@@ -134,12 +146,7 @@ def format_table(summary: pd.DataFrame) -> str:
             return "-"
         mean, half = row["mean"].iloc[0] * scale, row["ci95_half"].iloc[0] * scale
         low, high = row["ci95_low"].iloc[0] * scale, row["ci95_high"].iloc[0] * scale
-        if math.isnan(half):
-            return f"{mean:.{digits}f}"
-        if abs((high - mean) - (mean - low)) > 1e-12 * max(1.0, abs(mean)):
-            # Cut at the metric's range (a share near 0 or 1): mean ± half would leave it.
-            return f"{mean:.{digits}f}[{low:.{digits}f},{high:.{digits}f}]"
-        return f"{mean:.{digits}f}±{half:.{digits}f}"
+        return interval_text(mean, low, high, half, digits)
 
     header = ["scope", "req/rep", "on time", "F1", "F1 (miss=0)", "p95 lat s", "MB/req", "top modes"]
     lines = []

@@ -79,19 +79,37 @@ def test_the_verdict_rule():
     assert not verdict({"cases": 100, "worse": 1, "worst": -0.031})
 
 
-def test_the_report_judges_each_option_run_even_without_the_recommended_one():
+def two_options() -> list[dict]:
+    """Summary rows of two options: one worse than the best static in 1 of 10 cases by 0.05
+    F1 (a FAIL: beyond 0.03), one never worse (a PASS)."""
     loss = Case("family_000", "g0", "static:local", -0.05, -0.08, -0.02)
-    rows = [{"option": "expected_f1", "cases": 10, "worse": 1, "worst": -0.05, "mean_diff": -0.01,
+    return [{"option": "expected_f1", "cases": 10, "worse": 1, "worst": -0.05, "mean_diff": -0.01,
              "gap": float("nan"), "bounded": 0, "losses": [loss]},
             {"option": "expected_f1 cloud_aware", "cases": 10, "worse": 0, "worst": 0.0, "mean_diff": 0.02,
              "gap": float("nan"), "bounded": 0, "losses": []}]
+
+
+def test_the_report_judges_each_option_run_even_without_the_recommended_one():
+    rows = two_options()
     assert RECOMMENDED not in {r["option"] for r in rows}
-    text = "\n".join(report(rows, [], "header"))
+    text = "\n".join(report(rows, [], "header", replications=4))
     assert "expected_f1: FAIL" in text and "expected_f1 cloud_aware: PASS" in text
     assert "loses in family_000 g0: -0.050 [-0.080, -0.020] against static local" in text
     # A replication above the bound fails every option.
-    above = "\n".join(report(rows[1:], ["family_000 x replication 0: 0.5 > bound 0.4"], "header"))
+    above = "\n".join(report(rows[1:], ["family_000 x replication 0: 0.5 > bound 0.4"], "header", replications=4))
     assert "expected_f1 cloud_aware: FAIL" in above and "1 replications above it" in above
+
+
+def test_no_verdict_with_fewer_than_four_replications():
+    # The same rows: with 3 replications neither the failing nor the passing option is judged
+    # (t(0.975, 2) = 4.30, t(0.975, 1) = 12.7: losses go unseen), but the bound still fails.
+    rows = two_options()
+    text = "\n".join(report(rows, [], "header", replications=3))
+    assert not any(line.endswith(("PASS", "FAIL")) for line in text.splitlines())
+    assert "expected_f1 cloud_aware: not judged" in text and "expected_f1: not judged" in text
+    assert "verdict not judged: fewer than 4 replications (3)" in text
+    above = "\n".join(report(rows[1:], ["family_000 x replication 0: 0.5 > bound 0.4"], "header", replications=2))
+    assert "expected_f1 cloud_aware: FAIL" in above and "not judged" not in above
 
 
 def test_a_stalled_simulation_is_stopped_by_the_wall_limit():

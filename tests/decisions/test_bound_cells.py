@@ -119,3 +119,29 @@ def test_a_policy_above_the_bound_is_an_error(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(clairvoyant, "bound", halved)
     assert cli_main(["bound", str(path)]) == 1
     assert "above the clairvoyant bound" in capsys.readouterr().err
+
+
+def test_printed_intervals_are_cut_at_zero_and_one(tmp_path, monkeypatch, capsys):
+    """Bound per replication 0.6, 0, 0 and a policy that misses every deadline (F1 0): the t
+    interval of the bound, 0.2 +- t(0.975, 2) * 0.2 = 0.2 +- 0.861, crosses 0 and 1, so it is
+    printed cut to [0, 1]; so is the gap's (the same numbers, the policy scoring 0)."""
+    import yaml
+
+    import scoutsim.sim.clairvoyant as clairvoyant
+
+    path = tmp_path / "cell.yaml"
+    data = scenario(deadline_s=0.001)  # 1 ms: no int4 payload crosses a 3 Mbit/s cell in time
+    data["replications"] = 3
+    path.write_text(yaml.safe_dump(data))
+    real = clairvoyant.bound
+
+    def chosen(resolved, replications=None, time_limit_s=120.0):
+        return [(n, type(res)(share * n, res.chosen, res.optimal))
+                for share, (n, res) in zip([0.6, 0.0, 0.0], real(resolved, replications, time_limit_s))]
+
+    monkeypatch.setattr(clairvoyant, "bound", chosen)
+    assert cli_main(["bound", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "bound: F1 (misses scored 0) 0.200[0.000,1.000]" in out
+    assert "F1 (misses scored 0) 0.000±0.000  gap to bound 0.200[0.000,1.000]" in out
+    assert "-0." not in out

@@ -153,3 +153,23 @@ def test_ns3_reproduces_the_stored_reference(record):
     assert np.array_equal(np.isnan(got), np.isnan(stored))  # the same UEs starve
     done = ~np.isnan(got)
     assert np.median(np.abs(got[done] / stored[done] - 1)) < 0.05
+
+
+def test_an_installed_scoutsim_reads_the_stored_reference_and_never_writes_into_itself(tmp_path, monkeypatch,
+                                                                                      capsys):
+    import shutil
+
+    from scoutsim import shipped
+    from scoutsim.cli import main as cli_main
+
+    data = tmp_path / "_shipped" / "benchmarks" / "data"  # the wheel's layout (setup.py)
+    data.mkdir(parents=True)
+    shutil.copy(PATH, data)
+    monkeypatch.setattr(shipped, "_PACKAGED", tmp_path / "_shipped")
+    assert ltefamily.reference_path(N, SEED) == data / PATH.name
+    before = sorted(tmp_path.rglob("*"))
+    # A family the installation has no reference for: refused (exit 2), nothing written there.
+    assert cli_main(["bench", "lte", "--family", "5", "--seed", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "needs a checkout of scoutsim" in err and f"stored: {PATH.stem}" in err
+    assert sorted(tmp_path.rglob("*")) == before

@@ -92,8 +92,8 @@ class Agent:
         self._memo = kit.memo
         # Per option: uses the uplink, name, mean quality; shared by a group's agents.
         self._uses_uplink, self._names, self._qualities = kit.tables
-        self._gaps: list[float] | tuple = ()  # refilled in blocks; () until the first draw
-        self._picks: list[int] | tuple = ()
+        self._gaps: list[float] = []  # refilled in blocks; empty until the first draw
+        self._picks: list[int] = []
         # cloud_aware: what this device predicts it will wait for the cloud's GPU
         # (scoutsim/sim/cloudwait.py), else None: the prediction leaves the queue out.
         self.cloud_wait = build_cloud_wait(spec.cloud_aware, seat.cloud)

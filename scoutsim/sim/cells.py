@@ -24,7 +24,7 @@ HARQ_RTT_MS = 8.0  # LTE FDD: a retransmission 8 subframes after the first attem
 
 def record_extras(s) -> tuple[str, ...]:
     """The optional request columns this scenario's keys call for."""
-    out = ()
+    out: tuple[str, ...] = ()
     if s.topology is not None or s.clouds is not None:
         out += ("cloud", "path")
     if any(u.grant_delay_ms is not None for u in s.uplinks):
@@ -49,7 +49,9 @@ def build_cells(world, resolved, specs, kits, plan_demand, planning_options) -> 
                     else {None: world.cloud})
     topo = Topology(wired_links(s)) if s.topology is not None else None
 
-    cells, devices, plans = [], [], []
+    cells: list = []
+    devices: list = []
+    plans: list = []
     online = {}  # cell index -> an online allocator's rule
     own_channels = {}
     for c, u in enumerate(s.uplinks):
@@ -65,7 +67,7 @@ def build_cells(world, resolved, specs, kits, plan_demand, planning_options) -> 
         built = []
         for slot, (i, g, spec) in enumerate(members):
             site = s.cloud_of(spec).id if s.clouds is not None else None
-            links, wired_s = topo.path(u.id, site) if topo is not None else ((), 0.0)
+            links, wired_s = topo.path(u.id, site) if topo is not None and site is not None else ((), 0.0)
             latency = u.latency_ms / 1000.0 + wired_s
             built.append((slot, i, g, spec, site, links, latency))
         demands = [plan_demand(resolved, slot, spec, kits[g].pool, kits[g].compute,

@@ -61,7 +61,7 @@ class World:
             rng = streams.stream(s.seed, replication, streams.CHANNEL, i)
             self.channels[u.id] = build_channel(u.channel, resolved.base_dir, rng)
 
-        specs = []  # (global index, group index, group spec)
+        specs: list[tuple] = []  # (global index, group index, group spec)
         for g, group in enumerate(s.agents):
             for _ in range(group.count):
                 specs.append((len(specs), g, group))
@@ -102,11 +102,11 @@ class World:
         superposed = s.arrivals == "superposed"
         # Superposed arrivals: one calendar per group draws arrivals and questions for all
         # its devices (scoutsim/sim/arrivals.py); the devices' own streams are never made.
-        members = {g: [] for g in range(len(s.agents))}
+        calendar_members: dict[int, list] = {g: [] for g in range(len(s.agents))}
         for a in self.agents if superposed else ():
-            members[a.group].append(a)
+            calendar_members[a.group].append(a)
         self.calendars = [
-            arrival_calendar(members[g], group.arrival, pools[g],
+            arrival_calendar(calendar_members[g], group.arrival, pools[g],
                              streams.stream(s.seed, replication, streams.GROUP_ARRIVALS, g),
                              streams.stream(s.seed, replication, streams.GROUP_QUESTIONS, g),
                              streams.stream(s.seed, replication, streams.GROUP_PHASE, g))
@@ -205,7 +205,7 @@ def break_even_mbps(resolved: ResolvedScenario) -> dict[str, dict[str, float | N
     s = resolved.scenario
     pools = build_pools(resolved)
     latency = {u.id: u.latency_ms / 1000.0 for u in s.uplinks}
-    out = {}
+    out: dict = {}
     for g, ((compute, options), name, spec) in enumerate(zip(group_models(resolved), scope_names(s), s.agents)):
         demand = plan_demand(resolved, 0, spec, pools[g], compute, options,
                              latency[spec.uplink] + wired_latency(s, spec))

@@ -59,15 +59,16 @@ def claim_reproduction(out, target: str, quick: bool, overwrite: bool, flag: str
     meta.json says what it holds."""
     import json
 
+    from scoutsim.results.layouts import kind, signed_meta
     from scoutsim.results.outdir import META, SIGNATURE, claim, clear
 
     asked = {**SIGNATURE, "reproduce": target, "quick": quick}
     if claim(out, flag, overwrite=overwrite, resumes=True):
-        try:
-            held = json.loads((out / META).read_text())
-        except (OSError, ValueError):
-            held = None
-        if held != asked and not overwrite:
+        held = signed_meta(out)
+        # 0.1 wrote no meta.json here and resumed whatever reproduction the folder held; its
+        # sweeps still refuse to mix with other settings (each checks its own manifest).
+        old_layout = held is None and kind(out) == "reproduce"
+        if held != asked and not old_layout and not overwrite:
             raise UserError(f"{flag} {out} holds another scoutsim result than this reproduction; add --overwrite "
                             "to replace it, or choose another folder")
         if overwrite:

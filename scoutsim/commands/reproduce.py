@@ -27,7 +27,8 @@ def register(sub) -> None:
     p.add_argument("--out", help="output directory (default: results/<target>[-quick]/); the same reproduction "
                    "there resumes; anything but an empty folder or scoutsim's own result is refused")
     p.add_argument("--overwrite", action="store_true",
-                   help="start anew in --out, replacing the scoutsim result there (a resumed reproduction included)")
+                   help="start anew in --out, replacing the scoutsim result there (a resumed reproduction included)"
+                   " (refused, nothing deleted, when it also holds files scoutsim never writes there)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel points (default: all CPUs)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     plugins.add_argument(p)

@@ -112,14 +112,6 @@ def test_an_old_copy_beside_the_output_is_removed_only_when_scoutsims(tmp_path):
     assert json.loads((out / "meta.json").read_text())["seed"] == 2 and not old.exists()
 
 
-def test_a_run_refuses_before_it_runs_when_a_foreign_old_copy_is_in_the_way(tmp_path, capsys, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / ".r.old").write_text("not a folder\n")
-    assert run(tmp_path / "r") == 2
-    assert ".r.old is in the way" in one_error(capsys)
-    assert listing(tmp_path) == {".r.old": b"not a folder\n"}
-
-
 def test_figures_of_0_1_are_scoutsims_own(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     results = tmp_path / "r"

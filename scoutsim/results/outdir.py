@@ -29,7 +29,8 @@ from typing import Iterable
 
 from scoutsim.errors import UserError
 from scoutsim.oraclecache import PACKAGE_ROOT
-from scoutsim.results.layouts import META, SIGNED, kind, strangers
+from scoutsim.results.layouts import META as META  # the name draw and reproduce import from here
+from scoutsim.results.layouts import SIGNED, kind, strangers
 
 SIGNATURE = {"written_by": SIGNED}
 SHOWN = 5  # unknown names a refusal lists before "and N more"

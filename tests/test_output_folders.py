@@ -57,12 +57,16 @@ def test_a_folder_of_the_users_files_is_refused_and_untouched(user_folder, capsy
     assert listing(user_folder.parent) == before
 
 
-def test_a_file_is_refused(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("mine, out, message", [
+    ("results.txt", "results.txt", "is a file, not a folder"),
+    # the swap moves the earlier result to .NAME.old: one of the user's there is refused first
+    (".r.old", "r", ".r.old is in the way")])
+def test_a_file_is_refused(tmp_path, capsys, monkeypatch, mine, out, message):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "results.txt").write_text("keep me\n")
-    assert run(tmp_path / "results.txt") == 2
-    assert "is a file, not a folder" in one_error(capsys)
-    assert listing(tmp_path) == {"results.txt": b"keep me\n"}
+    (tmp_path / mine).write_text("keep me\n")
+    assert run(tmp_path / out) == 2
+    assert message in one_error(capsys)
+    assert listing(tmp_path) == {mine: b"keep me\n"}
 
 
 @pytest.mark.parametrize("name", [".", "..", "here"])

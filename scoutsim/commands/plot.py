@@ -14,7 +14,8 @@ def register(sub) -> None:
     p.add_argument("--out", help="figure directory (default: RESULTS/figures/); refused when it is a file, the "
                    "current folder or one above it, a checkout, RESULTS itself, or a folder holding files scoutsim "
                    "did not write")
-    p.add_argument("--overwrite", action="store_true", help="replace earlier figures in the figure directory")
+    p.add_argument("--overwrite", action="store_true", help="replace earlier figures in the figure directory"
+                   " (refused, nothing deleted, when it also holds files scoutsim never writes there)")
     p.add_argument("--scope", default="all", help="summary scope for sweep curves: 'all' or an agent group name")
     p.set_defaults(func=main)
 

@@ -27,7 +27,8 @@ def register(sub) -> None:
     p.add_argument("--out", help="output directory (default: results/<target>[-quick]/); the same reproduction "
                    "there resumes; anything but an empty folder or scoutsim's own result is refused")
     p.add_argument("--overwrite", action="store_true",
-                   help="start anew in --out, replacing the scoutsim result there (a resumed reproduction included)")
+                   help="start anew in --out, replacing the scoutsim result there (a resumed reproduction included)"
+                   " (refused, nothing deleted, when it also holds files scoutsim never writes there)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel points (default: all CPUs)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     plugins.add_argument(p)
@@ -59,15 +60,16 @@ def claim_reproduction(out, target: str, quick: bool, overwrite: bool, flag: str
     meta.json says what it holds."""
     import json
 
+    from scoutsim.results.layouts import kind, signed_meta
     from scoutsim.results.outdir import META, SIGNATURE, claim, clear
 
     asked = {**SIGNATURE, "reproduce": target, "quick": quick}
     if claim(out, flag, overwrite=overwrite, resumes=True):
-        try:
-            held = json.loads((out / META).read_text())
-        except (OSError, ValueError):
-            held = None
-        if held != asked and not overwrite:
+        held = signed_meta(out)
+        # 0.1 wrote no meta.json here and resumed whatever reproduction the folder held; its
+        # sweeps still refuse to mix with other settings (each checks its own manifest).
+        old_layout = held is None and kind(out) == "reproduce"
+        if held != asked and not old_layout and not overwrite:
             raise UserError(f"{flag} {out} holds another scoutsim result than this reproduction; add --overwrite "
                             "to replace it, or choose another folder")
         if overwrite:

@@ -25,7 +25,8 @@ def register(sub) -> None:
     p.add_argument("--out", help="output directory (default: results/<scenario name>/); refused, before anything "
                    "runs, when it is a file, the current folder or one above it, a checkout, or a folder holding "
                    "files scoutsim did not write")
-    p.add_argument("--overwrite", action="store_true", help="replace the earlier scoutsim result in --out")
+    p.add_argument("--overwrite", action="store_true", help="replace the earlier scoutsim result in --out"
+                   " (refused, nothing deleted, when it also holds files scoutsim never writes there)")
     p.add_argument("--replications", type=int, help="override the scenario's replications (>= 1)")
     p.add_argument("--seed", type=int, help="override the scenario's root seed (>= 0)")
     p.add_argument("--duration", type=float, help="override the scenario's duration_s (> 0)")

@@ -25,7 +25,8 @@ def register(sub) -> None:
     p.add_argument("--out", help="sweep directory (default: results/<scenario name>-sweep/); the same sweep there "
                    "resumes; anything but an empty folder or scoutsim's own result is refused")
     p.add_argument("--overwrite", action="store_true",
-                   help="replace an earlier scoutsim result in --out that is not this sweep (another sweep, a run)")
+                   help="replace an earlier scoutsim result in --out that is not this sweep (another sweep, a run)"
+                   " (refused, nothing deleted, when it also holds files scoutsim never writes there)")
     p.add_argument("--executor", choices=["local", "ray"], default="local",
                    help="local process pool (default) or Ray")
     p.add_argument("--workers", type=int, default=1, help="parallel points (local processes or Ray CPUs; default 1)")

@@ -25,7 +25,11 @@ from scoutsim.traces import fit as fitting
 from scoutsim.traces import stats, synth
 from scoutsim.traces.importers import IMPORTERS, ImportOptions, import_trace
 from scoutsim.digest import file_sha256 as sha256_file
-from scoutsim.traces.tracefile import default_mode, load_trace, write_trace
+from scoutsim.traces.tracefile import claim_trace, default_mode, load_trace, write_trace
+
+
+OVERWRITE_HELP = ("replace an existing --out and its .json, only when that .json says scoutsim wrote them "
+                  "(a file of your own is never replaced)")
 
 
 def register(subparsers) -> None:
@@ -43,7 +47,9 @@ def register(subparsers) -> None:
                                    "traces/real/ (git-ignored).\n\nformats:\n" + formats)
     p.add_argument("format", metavar="FORMAT", help=f"one of: {', '.join(IMPORTERS.names())}")
     p.add_argument("source", metavar="SOURCE", type=Path, help="the measured file (one run)")
-    p.add_argument("--out", required=True, type=Path, help="output CSV, e.g. traces/real/NAME.csv")
+    p.add_argument("--out", required=True, type=Path, help="output CSV, e.g. traces/real/NAME.csv (a sidecar "
+                   ".json goes beside it); an existing file is refused unless --overwrite")
+    p.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     p.add_argument("--run", type=int, help="nuwins: which 'Run N' of a multi-run .list file")
     p.add_argument("--series", choices=["total", "nr", "lte"],
                    help="nuwins: NR + LTE legs summed (total, default) or one leg")
@@ -82,7 +88,9 @@ def register(subparsers) -> None:
                                    "log-AR(1) presets) or markov (needs --channel).")
     p.add_argument("model", metavar="MODEL", choices=sorted(synth.PRESETS) + ["markov"],
                    help="5g-uplink | lte-uplink | markov")
-    p.add_argument("--out", required=True, type=Path, help="output CSV (a sidecar .json goes beside it)")
+    p.add_argument("--out", required=True, type=Path, help="output CSV (a sidecar .json goes beside it); an "
+                   "existing file is refused unless --overwrite")
+    p.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     p.add_argument("--duration-s", type=float, default=1800.0, help="length in seconds (default 1800)")
     p.add_argument("--step-s", type=float, help="sample interval (default 1; markov: the block's step_s)")
     p.add_argument("--seed", type=int, default=0, help="root seed of the SeedSequence (default 0)")
@@ -117,6 +125,7 @@ def _warn_if_tracked(out: Path) -> None:
 
 
 def cmd_import(args) -> int:
+    claim_trace(args.out, args.overwrite)
     opts = ImportOptions(run=args.run, series=args.series, column=args.column, bin_s=args.bin_s,
                          gaps=args.gaps, drop_start_s=args.drop_start_s,
                          allow_ack_traffic=args.allow_ack_traffic)
@@ -214,6 +223,7 @@ def _read_markov_block(path: Path) -> dict:
 
 
 def cmd_synth(args) -> int:
+    claim_trace(args.out, args.overwrite)
     if args.model == "markov":
         if args.channel is None:
             raise UserError("synth markov needs --channel BLOCK.yaml (e.g. from traces fit-markov)")

@@ -2,13 +2,14 @@
 
 Every command that writes a folder (``run``, ``plot``, ``sweep``, ``reproduce``) asks
 :func:`claim` first, before any simulation starts. A folder is scoutsim's own when it holds
-a ``meta.json`` with scoutsim's signature (``"written_by": "scoutsim"``; results written
-before the signature existed are known by the ``scoutsim`` entry of their ``versions``), or
-a sweep's ``sweep.json``. The rule:
+one of the layouts :mod:`scoutsim.results.layouts` recognises by content (a signed
+``meta.json``, a sweep's manifest, or the figure set and reproduction files 0.1 wrote). The rule:
 
 * a folder that does not exist, or is empty: written;
 * scoutsim's own earlier result: replaced only with ``--overwrite`` (a sweep or a
-  reproduction of the same settings resumes instead; the caller says which);
+  reproduction of the same settings resumes instead; the caller says which), and refused
+  even then when it also holds files scoutsim never writes there (a user's notes): those
+  would be deleted;
 * anything else is refused, with one message and exit 2, nothing touched: a file, a folder
   holding other files, the current folder or one above it (``.``, ``..``), the root of a
   checkout (a folder with ``.git``, or the one scoutsim is installed from) or one above it,
@@ -20,7 +21,6 @@ which would hide results from colleagues on a shared file system): :func:`make_t
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -29,24 +29,35 @@ from typing import Iterable
 
 from scoutsim.errors import UserError
 from scoutsim.oraclecache import PACKAGE_ROOT
+from scoutsim.results.layouts import META as META  # the name draw and reproduce import from here
+from scoutsim.results.layouts import SIGNED, kind, strangers
 
-SIGNATURE = {"written_by": "scoutsim"}
-META = "meta.json"
-SWEEP_MANIFEST = "sweep.json"
+SIGNATURE = {"written_by": SIGNED}
+SHOWN = 5  # unknown names a refusal lists before "and N more"
 
 
 def is_own(folder: Path) -> bool:
-    """Whether ``folder`` holds a result scoutsim wrote (its signature in meta.json, or a sweep)."""
-    if (folder / SWEEP_MANIFEST).is_file():
-        return True
-    try:
-        meta = json.loads((folder / META).read_text())
-    except (OSError, ValueError):
-        return False
-    if not isinstance(meta, dict):
-        return False
-    versions = meta.get("versions")
-    return meta.get("written_by") == "scoutsim" or (isinstance(versions, dict) and "scoutsim" in versions)
+    """Whether ``folder`` holds a result scoutsim wrote (:func:`scoutsim.results.layouts.kind`)."""
+    return kind(folder) is not None
+
+
+def old_copy(out: Path) -> Path:
+    """Where :func:`scoutsim.results.output.swap_in` moves the earlier result while it swaps."""
+    return out.with_name(f".{out.name}.old")
+
+
+def _listed(names: list[str]) -> str:
+    more = f" and {len(names) - SHOWN} more" if len(names) > SHOWN else ""
+    return ", ".join(names[:SHOWN]) + more
+
+
+def check_old_copy(out: Path, flag: str) -> None:
+    """A ``.NAME.old`` beside ``out`` is removed by the swap: only when scoutsim's own."""
+    old = old_copy(out)
+    if (old.exists() or old.is_symlink()) and (not old.is_dir() or old.is_symlink() or not is_own(old)
+                                               or strangers(old)):
+        raise UserError(f"{flag} {out}: {old} is in the way (scoutsim moves the earlier result there while it "
+                        "replaces it) and holds something scoutsim did not write; move it away")
 
 
 def _within(inner: Path, outer: Path) -> bool:
@@ -79,14 +90,21 @@ def claim(out: Path | str, flag: str = "--out", *, overwrite: bool = False, inpu
     why = _refusal(out, list(inputs))
     if why:
         raise UserError(f"{flag} {out} {why}")
+    check_old_copy(out, flag)
     if not out.exists() or not any(out.iterdir()):
         return False
-    if not is_own(out):
+    held = kind(out)
+    if held is None:
         raise UserError(f"{flag} {out} holds files scoutsim did not write; it replaces only its own results. "
                         "Name a new or empty folder")
     if not (overwrite or resumes):
         raise UserError(f"{flag} {out} holds an earlier scoutsim result; add --overwrite to replace it, "
                         "or name another folder")
+    unknown = strangers(out, held) if overwrite else []
+    if unknown:
+        raise UserError(f"{flag} {out} is an earlier scoutsim result but also holds what scoutsim never writes "
+                        f"there: {_listed(unknown)}; --overwrite would delete it. Move it out, or name another "
+                        "folder")
     return True
 
 

@@ -22,7 +22,7 @@ import yaml
 from scoutsim import __version__, plugins
 from scoutsim.config import ResolvedScenario
 from scoutsim.oraclecache import timing_warnings
-from scoutsim.results.outdir import SIGNATURE, make_temp_dir
+from scoutsim.results.outdir import SIGNATURE, check_old_copy, make_temp_dir, old_copy
 from scoutsim.results.provenance import code_version
 from scoutsim.results.requestsfile import RequestsWriter
 
@@ -68,10 +68,13 @@ def run_meta(resolved: ResolvedScenario, extra: dict | None = None) -> dict:
 def swap_in(tmp: Path, out_dir: Path) -> Path:
     """Put the finished directory ``tmp`` (beside ``out_dir``) in ``out_dir``'s place by
     renames, so that ``out_dir`` is never half-written; what was there goes (the commands
-    ask :func:`scoutsim.results.outdir.claim` first whether it may)."""
+    ask :func:`scoutsim.results.outdir.claim` first whether it may). A ``.NAME.old`` left
+    there by an interrupted swap is removed only when it is scoutsim's own result."""
     if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
+        old = old_copy(out_dir)
+        if old.exists() or old.is_symlink():
+            check_old_copy(out_dir, "the output folder")
+            shutil.rmtree(old)
         out_dir.rename(old)
         tmp.rename(out_dir)
         shutil.rmtree(old, ignore_errors=True)

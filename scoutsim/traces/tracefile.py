@@ -31,6 +31,35 @@ def sidecar_path(csv_path: Path) -> Path:
     return Path(csv_path).with_suffix(".json")
 
 
+def is_own_trace(csv_path: Path) -> bool:
+    """Whether ``csv_path``'s sidecar says scoutsim wrote that file (it names it, with its version)."""
+    try:
+        meta = json.loads(sidecar_path(csv_path).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and "scoutsim_version" in meta and meta.get("file") == Path(csv_path).name
+
+
+def claim_trace(out: Path, overwrite: bool) -> None:
+    """Check, before anything is computed, that the trace ``out`` and its sidecar may be
+    written: neither exists, or, with ``overwrite``, they are a trace scoutsim wrote (its
+    sidecar says so). Anything else is refused, nothing touched."""
+    out = Path(out)
+    side = sidecar_path(out)
+    present = [p for p in (out, side) if p.exists() or p.is_symlink()]
+    if not present:
+        return
+    if any(p.is_dir() for p in present):
+        raise UserError("is a folder; name a .csv file", source=str(next(p for p in present if p.is_dir())))
+    if not overwrite:
+        raise UserError(f"exists ({' and '.join(p.name for p in present)}); add --overwrite to replace a trace "
+                        "scoutsim wrote, or name another file", source=str(out))
+    if not is_own_trace(out):
+        raise UserError(f"was not written by scoutsim ({side.name} beside it does not name it as scoutsim's "
+                        "trace); --overwrite replaces only scoutsim's own traces. Name another file",
+                        source=str(out))
+
+
 def csv_text(times: np.ndarray, mbps: np.ndarray) -> str:
     # 10 significant digits keep millisecond times exact over days and Mbps to < 1e-9.
     lines = ["time_s,mbps"]

@@ -60,15 +60,16 @@ def claim_reproduction(out, target: str, quick: bool, overwrite: bool, flag: str
     meta.json says what it holds."""
     import json
 
-    from scoutsim.results.layouts import kind, signed_meta
+    from scoutsim.results.layouts import signed_meta
     from scoutsim.results.outdir import META, SIGNATURE, claim, clear
 
     asked = {**SIGNATURE, "reproduce": target, "quick": quick}
-    if claim(out, flag, overwrite=overwrite, resumes=True):
+    held_kind = claim(out, flag, overwrite=overwrite, resumes=True)
+    if held_kind is not None:
         held = signed_meta(out)
         # 0.1 wrote no meta.json here and resumed whatever reproduction the folder held; its
         # sweeps still refuse to mix with other settings (each checks its own manifest).
-        old_layout = held is None and kind(out) == "reproduce"
+        old_layout = held is None and held_kind == "reproduce"
         if held != asked and not old_layout and not overwrite:
             raise UserError(f"{flag} {out} holds another scoutsim result than this reproduction; add --overwrite "
                             "to replace it, or choose another folder")

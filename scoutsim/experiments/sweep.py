@@ -78,23 +78,16 @@ def _claim_dir(out: Path, manifest: dict, scenario: Path, overwrite: bool) -> No
     """Make ``out`` this sweep's directory: new, resumed (the same sweep), or, with
     ``overwrite``, emptied of scoutsim's earlier result; anything else is refused
     (:func:`scoutsim.results.outdir.claim`)."""
-    own = claim(out, overwrite=overwrite, inputs=[scenario], resumes=True)
+    held = claim(out, overwrite=overwrite, inputs=[scenario], resumes=True)
     path = out / MANIFEST
-    if own and path.is_file():
-        try:
-            old = json.loads(path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            old = None
-            if not overwrite:
-                raise UserError(f"{path} is damaged; add --overwrite to start the sweep anew, or choose another "
-                                "--out") from None
-        if old is not None and _same_sweep(old, manifest):
+    if held == "sweep":  # its manifest parses (scoutsim.results.layouts.is_sweep_manifest)
+        if _same_sweep(json.loads(path.read_text()), manifest):
             return
         if not overwrite:
             raise UserError(f"{out} holds a different sweep (another scenario, grid or override); add --overwrite "
                             "to replace it, or choose another --out")
         clear(out)
-    elif own:
+    elif held is not None:
         if not overwrite:
             raise UserError(f"{out} holds an earlier scoutsim result that is not a sweep; add --overwrite to replace "
                             "it, or choose another --out")

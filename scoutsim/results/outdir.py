@@ -54,8 +54,10 @@ def _listed(names: list[str]) -> str:
 def check_old_copy(out: Path, flag: str) -> None:
     """A ``.NAME.old`` beside ``out`` is removed by the swap: only when scoutsim's own."""
     old = old_copy(out)
-    if (old.exists() or old.is_symlink()) and (not old.is_dir() or old.is_symlink() or not is_own(old)
-                                               or strangers(old)):
+    if not (old.exists() or old.is_symlink()):
+        return
+    held = None if old.is_symlink() else kind(old)
+    if held is None or strangers(old, held):
         raise UserError(f"{flag} {out}: {old} is in the way (scoutsim moves the earlier result there while it "
                         "replaces it) and holds something scoutsim did not write; move it away")
 
@@ -82,17 +84,18 @@ def _refusal(out: Path, inputs: Iterable[Path]) -> str | None:
 
 
 def claim(out: Path | str, flag: str = "--out", *, overwrite: bool = False, inputs: Iterable[Path] = (),
-          resumes: bool = False) -> bool:
+          resumes: bool = False) -> str | None:
     """Check that ``out`` may be written, before anything runs; raise a :class:`UserError`
-    otherwise. Returns True when ``out`` holds scoutsim's earlier result (to be replaced, or,
-    with ``resumes``, resumed by the caller)."""
+    otherwise. Returns the kind of scoutsim's earlier result ``out`` holds
+    (:func:`scoutsim.results.layouts.kind`: to be replaced, or, with ``resumes``, resumed by
+    the caller), None when it is new or empty."""
     out = Path(out)
     why = _refusal(out, list(inputs))
     if why:
         raise UserError(f"{flag} {out} {why}")
     check_old_copy(out, flag)
     if not out.exists() or not any(out.iterdir()):
-        return False
+        return None
     held = kind(out)
     if held is None:
         raise UserError(f"{flag} {out} holds files scoutsim did not write; it replaces only its own results. "
@@ -105,7 +108,7 @@ def claim(out: Path | str, flag: str = "--out", *, overwrite: bool = False, inpu
         raise UserError(f"{flag} {out} is an earlier scoutsim result but also holds what scoutsim never writes "
                         f"there: {_listed(unknown)}; --overwrite would delete it. Move it out, or name another "
                         "folder")
-    return True
+    return held
 
 
 def clear(out: Path) -> None:

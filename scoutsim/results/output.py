@@ -72,8 +72,8 @@ def swap_in(tmp: Path, out_dir: Path) -> Path:
     there by an interrupted swap is removed only when it is scoutsim's own result."""
     if out_dir.exists():
         old = old_copy(out_dir)
-        if old.exists() or old.is_symlink():
-            check_old_copy(out_dir, "the output folder")
+        check_old_copy(out_dir, "the output folder")
+        if old.exists():
             shutil.rmtree(old)
         out_dir.rename(old)
         tmp.rename(out_dir)

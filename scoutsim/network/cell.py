@@ -68,6 +68,13 @@ SHARINGS = ("work_conserving", "reserved", "time_share")
 FADINGS = ("none", "rayleigh")
 
 
+def rides_fading(fading: str | None, resource_blocks: int | None) -> bool:
+    """Whether a time-share cell's scheduler gain applies: fast fading, and no LTE block MAC
+    (whose uplink rotates blocks alike for rr and pf, :func:`resource_block_share`). The cell
+    and the clairvoyant bound both ask this."""
+    return fading == "rayleigh" and resource_blocks is None
+
+
 @dataclass(frozen=True)
 class CellSpec:
     id: str
@@ -94,9 +101,7 @@ class CellSpec:
 
     @property
     def rides_fading(self) -> bool:
-        """Whether its scheduler's gain applies: fast fading, and no LTE block MAC (whose
-        uplink rotates blocks alike for rr and pf, :func:`resource_block_share`)."""
-        return self.fading == "rayleigh" and self.resource_blocks is None
+        return rides_fading(self.fading, self.resource_blocks)
 
     @property
     def harq_tail_s(self) -> float:

@@ -24,6 +24,7 @@ import numpy as np
 
 from scoutsim.config import ResolvedScenario
 from scoutsim.decisions.bound import BoundResult, Choice, Instance, Limit, solve
+from scoutsim.network.cell import rides_fading
 from scoutsim.network.channels import build_channel
 from scoutsim.network.schedulers import SCHEDULERS
 from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS
@@ -116,12 +117,12 @@ def cell_limits(resolved: ResolvedScenario, replication: int, paths: dict, horiz
 def largest_gain(s, u, n: int) -> float:
     """``G_max``: the most a time-share cell's scheduler can raise ``sum_i x_i / r_i`` above 1.
     Its gain applies only where the cell rides fast fading (``fading: rayleigh``, no resource
-    blocks: :attr:`scoutsim.network.cell.CellSpec.rides_fading`); there ``sum_i x_i / r_i =
+    blocks: :func:`scoutsim.network.cell.rides_fading`); there ``sum_i x_i / r_i =
     sum_i G(k, q_i) / k <= max_i G(k, q_i)`` over ``k <= n`` devices with data, each at its
     quality ``q`` (its own rate over the cell's; at most 1). A device with a channel of its own
     has no fixed quality: then ``G(k, q) <= k <= n`` (the scheduler's own limit: no device
     sends faster than its own rate) is used."""
-    if u.fading != "rayleigh" or u.resource_blocks is not None:
+    if not rides_fading(u.fading, u.resource_blocks):
         return 1.0
     sched = SCHEDULERS.get(u.scheduler or "rr")()
     qualities = set()

@@ -25,9 +25,19 @@ LATENCY_MS = 20.0
 UPLINK_SCALE = 0.1
 # Capacity jitter around an allocator experiment's link: 9 points, -2 % to +2 %.
 JITTER = (0.98, 0.985, 0.99, 0.995, 1.0, 1.005, 1.01, 1.015, 1.02)
-# The payloads the inferred chain is fitted to: INT8 and INT4 of the 7B at 170 tokens
-# (payload physics, scoutsim/physics/payload.py), in megabits.
-INT8_MBIT, INT4_MBIT = 4_950_464 * 8e-6, 2_513_344 * 8e-6
+# The inferred chain is fitted to the edge model's INT8 and INT4 payloads at the study's
+# context length (payload physics, scoutsim/physics/payload.py).
+STUDY_CONTEXT_TOKENS = 170
+
+
+def _fitted_payloads_mbit(edge_model: str) -> tuple[float, float]:
+    from scoutsim.modes import parse_mode
+    from scoutsim.physics.models import BUILTIN_MODELS
+    from scoutsim.physics.payload import payload_bytes
+
+    int8, int4 = (payload_bytes(BUILTIN_MODELS[edge_model], parse_mode(m), STUDY_CONTEXT_TOKENS, context_bytes=0,
+                                question_bytes=0) for m in ("int8", "int4"))
+    return int8 * 8e-6, int4 * 8e-6
 
 
 def _per_agent(raw: dict, key: str, value: Callable[[dict], Any]) -> dict[str, Any]:
@@ -52,9 +62,10 @@ def _inferred_chain(raw: dict) -> dict[str, Any]:
     from scoutsim.experiments.paperb_inverse import fit_chain
 
     out = {}
+    int8_mbit, int4_mbit = _fitted_payloads_mbit(raw["agents"][0]["edge_model"])
     for i, u in enumerate(raw["uplinks"]):
         if u["channel"].get("kind") == "markov":
-            chain = fit_chain(u["channel"]["states_mbps"], INT8_MBIT, INT4_MBIT)
+            chain = fit_chain(u["channel"]["states_mbps"], int8_mbit, int4_mbit)
             out[f"uplinks.{i}.channel.transition"] = [[float(x) for x in row] for row in chain]
     return out
 

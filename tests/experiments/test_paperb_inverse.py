@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from scoutsim.experiments.paperb_inverse import fit_chain, miss_share, one_step_on_time
-from scoutsim.experiments.paperb_profile import INT4_MBIT, INT8_MBIT
+from scoutsim.experiments.paperb_profile import _fitted_payloads_mbit
 from scoutsim.network.channels.markov import STUDY_STATES_MBPS, birth_death
 
 STATES = list(STUDY_STATES_MBPS)
+INT8_MBIT, INT4_MBIT = _fitted_payloads_mbit("qwen2.5-7b")  # the 7B at the study's 170 tokens
 
 
 def test_miss_share_by_hand_on_two_levels():

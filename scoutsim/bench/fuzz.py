@@ -56,7 +56,6 @@ REQUEST_COLUMNS = ["replication", "agent", "request", "edge_model", "cloud_model
 class Report:
     counts: Counter = field(default_factory=Counter)        # (kind, outcome) -> cases
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # kind, mutation, why
-    failed_files: dict[str, dict[str, bytes]] = field(default_factory=dict)  # mutation -> the case's files
     seconds: float = 0.0
 
     def record(self, kind: str, outcome: str, mutation: str = "", why: str = "") -> None:
@@ -257,8 +256,6 @@ def fuzz(n: int, seed: int = 0, kinds: tuple[str, ...] = KINDS, report: Report |
             def one(case: Case) -> None:
                 outcome, why = run_case(case, root)
                 report.record(kind, outcome, case.mutation, why)
-                if outcome == "FAILED":
-                    report.failed_files.setdefault(case.mutation, case.files)
                 if progress:
                     progress(kind, outcome, case.mutation, why)
 

@@ -16,9 +16,9 @@ small enough (:data:`BOUND_MAX_REQUESTS` expected requests per replication), the
 bound is solved per replication too, and every option's F1 over all requests must stay at
 or below it in every replication (:data:`TOLERANCE`).
 
-A simulation that runs longer than :data:`STALL_SECONDS` of wall time (the normal ones take a
-few seconds) is stopped and its scenario is left out of every count and reported as stalled:
-some link states make the event loop repeat one instant without progress, which is a
+A simulation that the world's stall guard stops (:mod:`scoutsim.sim.stall`: simulated time
+no longer advancing, a bug report) or that runs longer than :data:`STALL_SECONDS` of wall time
+(the normal ones take a few seconds) is left out of every count and reported as stalled: a
 simulator fault to fix there, not a result of the option.
 """
 
@@ -119,8 +119,11 @@ def expected_requests(data: dict) -> float:
 
 
 def run_scenario(data: dict, root: Path, with_bound: bool = True,
-                 only: Sequence[str] | None = None) -> ScenarioResult:
+                 only: Sequence[str] | None = None, oracles: dict | None = None) -> ScenarioResult:
+    """``oracles``: caches already loaded (:func:`scoutsim.config.loader.scenario_from_dict`),
+    shared by every option and scenario instead of loaded for each."""
     from scoutsim.config.loader import scenario_from_dict
+    from scoutsim.errors import BugReport
     from scoutsim.sim.clairvoyant import bound, f1_misses_zero
     from scoutsim.sim.records import misses_scored_zero
     from scoutsim.sim.runner import simulate
@@ -128,11 +131,13 @@ def run_scenario(data: dict, root: Path, with_bound: bool = True,
     reps = data["replications"]
     groups = [g["name"] for g in data["agents"]]
     res = ScenarioResult(data["name"], groups)
+    oracles = {} if oracles is None else oracles
     for label, change in options(data["agents"][0]["modes"], only):
         try:
             with wall_limit(STALL_SECONDS):
-                df = simulate(scenario_from_dict(apply(data, change), source=data["name"], base_dir=root))
-        except Stalled:
+                df = simulate(scenario_from_dict(apply(data, change), source=data["name"], base_dir=root,
+                                                 oracles=oracles))
+        except (Stalled, BugReport):
             res.stalled = label
             return res
         df = df.assign(f0=misses_scored_zero(df))
@@ -140,7 +145,7 @@ def run_scenario(data: dict, root: Path, with_bound: bool = True,
         res.f1[label] = table.reindex(index=range(reps), columns=range(len(groups))).to_numpy()
         res.overall[label] = df.groupby("replication")["f0"].mean().reindex(range(reps)).to_numpy()
     if with_bound and expected_requests(data) <= BOUND_MAX_REQUESTS:
-        resolved = scenario_from_dict(data, source=data["name"], base_dir=root)
+        resolved = scenario_from_dict(data, source=data["name"], base_dir=root, oracles=oracles)
         res.bound = f1_misses_zero(bound(resolved, time_limit_s=BOUND_SECONDS))
     return res
 
@@ -243,9 +248,10 @@ def report(rows: list[dict], violations: list[str], header: str, stalled: Sequen
 
 def run_family(n: int, seed: int, root: Path, duration_s: float, replications: int, progress=None,
                only: Sequence[str] | None = None):
-    results = []
+    results: list[ScenarioResult] = []
+    oracles: dict = {}
     for data in family(n, seed, str(root), duration_s, replications):
-        results.append(run_scenario(data, root, only=only))
+        results.append(run_scenario(data, root, only=only, oracles=oracles))
         if progress is not None:
             progress(results[-1])
     return results

@@ -88,6 +88,7 @@ class Fallback:
         self.agent = agent
         self.indices = fallback_indices
         self.ratios: deque[float] = deque(maxlen=self.WINDOW)
+        self._factor = self.PRIOR  # rho_p of the ratios recorded so far (record() keeps it)
         self._watched: dict[int, tuple] = {}  # id(done) -> (request, done, plan version)
         self.upgrades: dict[int, deque[bool]] = {}  # per KV option: its upgrades' outcomes
 
@@ -95,15 +96,15 @@ class Fallback:
     def record(self, ratio: float) -> None:
         """One transfer's realised rate / the estimate it was chosen with."""
         self.ratios.append(ratio)
+        n = len(self.ratios)
+        if n >= self.MIN_RATIOS:  # worked out here, once, not at every plan that asks
+            low = sorted(self.ratios)[int((1 - self.CONFIDENCE) * n + 1e-9)]  # floor, safe from 1.999...9
+            self._factor = min(max(low, self.FLOOR), 1.0)
 
     def factor(self) -> float:
         """``rho_p``: the empirical ``1 - P`` quantile of the recorded ratios (the largest
         value at most ``(1 - P) n`` of them fall below), or the prior."""
-        n = len(self.ratios)
-        if n < self.MIN_RATIOS:
-            return self.PRIOR
-        low = sorted(self.ratios)[int((1 - self.CONFIDENCE) * n + 1e-9)]  # floor, safe from 1.999...9
-        return min(max(low, self.FLOOR), 1.0)
+        return self._factor
 
     # ---------------------------------------------------------------- durations
     def _cloud_wait(self) -> float:

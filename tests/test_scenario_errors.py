@@ -60,6 +60,11 @@ CASES = [
     ("missing real trace says how to import it",
      mutate(("uplinks", 0, "channel"), {"kind": "trace", "path": "real/run1.csv", "format": "umn", "source": "run1.log"}),
      "import it first with:  python -m scoutsim traces import umn"),
+    ("stated payload of local", mutate(("agents", 0, "payload_bytes"), {"local": 10}),
+     "agents[0].payload_bytes: payload_bytes.local: local sends nothing"),
+    ("stated payload not positive", mutate(("agents", 0, "payload_bytes"), {"int8": 0}),
+     "payload_bytes.int8: expected a positive number of bytes, got 0"),
+    ("stated payload of an unknown mode", mutate(("agents", 0, "payload_bytes"), {"int9": 5}), "payload_bytes"),
     ("import hint half given", mutate(("uplinks", 0, "channel"), {"kind": "trace", "path": "x.csv", "format": "umn"}),
      "give 'format' and 'source' together"),
 ]

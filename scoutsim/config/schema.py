@@ -225,6 +225,8 @@ class AgentGroup(Strict):
     abandon_at_deadline: bool = Field(default=False, description="drop a request still unfinished at its deadline: its transfer stops (bytes sent recorded) and it is a miss")
     answer_length: Optional[AnswerLength] = Field(default=None, description="assumed answer lengths, drawn once per sample (overrides the oracle's and answer_tokens)")
     cloud_aware: Union[bool, Literal["exact"]] = Field(default=False, description="the mode prediction adds the cloud's waiting time: true = mean of the device's last five observed waits; exact = the queue's true wait (a bound)")
+    # A study's published sizes, to rerun it as stated; physics stays the default (docs/models/payload.md).
+    payload_bytes: Optional[dict[str, int]] = Field(default=None, description="stated payload per mode (bytes per request, whatever its context length), replacing the payload physics for the modes listed: to rerun a study with the sizes it published")
 
     @field_validator("modes")
     @classmethod
@@ -237,6 +239,27 @@ class AgentGroup(Strict):
                 raise ValueError(f"modes[{i}]: {exc}") from None
         if len(set(out)) != len(out):
             raise ValueError(f"modes list a mode twice: {value}")
+        return out
+
+    @field_validator("payload_bytes")
+    @classmethod
+    def _payload_bytes(cls, value: Optional[dict[str, int]]) -> Optional[dict[str, int]]:
+        if value is None:
+            return None
+        out: dict[str, int] = {}
+        for key, size in value.items():
+            try:
+                mode = parse_mode(key)
+            except ModeError as exc:
+                raise ValueError(f"payload_bytes: {exc}") from None
+            if not mode.uses_uplink:
+                raise ValueError(f"payload_bytes.{key}: {key} sends nothing over the uplink; only transfer modes "
+                                 "have a payload")
+            if size < 1:
+                raise ValueError(f"payload_bytes.{key}: expected a positive number of bytes, got {size}")
+            if str(mode) in out:
+                raise ValueError(f"payload_bytes names {mode} twice")
+            out[str(mode)] = size
         return out
 
     @field_validator("policy")

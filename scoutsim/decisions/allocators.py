@@ -53,7 +53,7 @@ class Option:
 @dataclass(frozen=True)
 class Demand:
     agent: int
-    full_kv_bytes: float  # bf16 KV of the edge model at the agent's typical context
+    full_kv_bytes: float  # bf16 KV of the edge model at the agent's typical context (or its stated bf16 size)
     deadline_s: float
     options: tuple[Option, ...]
 

@@ -25,18 +25,18 @@ LATENCY_MS = 20.0
 UPLINK_SCALE = 0.1
 # Capacity jitter around an allocator experiment's link: 9 points, -2 % to +2 %.
 JITTER = (0.98, 0.985, 0.99, 0.995, 1.0, 1.005, 1.01, 1.015, 1.02)
-# The inferred chain is fitted to the edge model's INT8 and INT4 payloads at the study's
-# context length (payload physics, scoutsim/physics/payload.py).
+# The inferred chain is fitted to the edge device's INT8 and INT4 payloads: the scenario's
+# stated sizes, or the payload physics at the study's context length where it states none.
 STUDY_CONTEXT_TOKENS = 170
 
 
-def _fitted_payloads_mbit(edge_model: str) -> tuple[float, float]:
+def _fitted_payloads_mbit(agent: dict) -> tuple[float, float]:
     from scoutsim.modes import parse_mode
     from scoutsim.physics.models import BUILTIN_MODELS
-    from scoutsim.physics.payload import payload_bytes
+    from scoutsim.physics.payload import sent_bytes
 
-    int8, int4 = (payload_bytes(BUILTIN_MODELS[edge_model], parse_mode(m), STUDY_CONTEXT_TOKENS, context_bytes=0,
-                                question_bytes=0) for m in ("int8", "int4"))
+    int8, int4 = (sent_bytes(m, agent.get("payload_bytes"), BUILTIN_MODELS[agent["edge_model"]], parse_mode(m),
+                             STUDY_CONTEXT_TOKENS, context_bytes=0, question_bytes=0) for m in ("int8", "int4"))
     return int8 * 8e-6, int4 * 8e-6
 
 
@@ -62,7 +62,7 @@ def _inferred_chain(raw: dict) -> dict[str, Any]:
     from scoutsim.experiments.paperb_inverse import fit_chain
 
     out = {}
-    int8_mbit, int4_mbit = _fitted_payloads_mbit(raw["agents"][0]["edge_model"])
+    int8_mbit, int4_mbit = _fitted_payloads_mbit(raw["agents"][0])
     for i, u in enumerate(raw["uplinks"]):
         if u["channel"].get("kind") == "markov":
             chain = fit_chain(u["channel"]["states_mbps"], int8_mbit, int4_mbit)
@@ -146,14 +146,15 @@ UNPUBLISHED = (
      "the table gives 81-110 % by model pair; the study's simulation reported scout alone at 95.0 %"),
     ("local quality", "the study's 75 %, quoted (meta.json notes.local)",
      "the cache's local equals bf16 (the edge model on its own full KV); 75 % is the study's number"),
-    ("payload sizes", "physics: bf16 9.75 MB, INT8 4.95 MB, mixed INT4 2.77 MB, INT4 2.51 MB, scout 145 B "
-     "(7B, 170 tokens, FP16 scales and a 64 B header)", "STATED, not used: the study's 9.7 / 4.7 / 2.6 / 2.3 MB / "
-     "336 B omit the quantizer's scales; for the 7B both sets need the same Markov states (INT8 misses below "
-     "37.6 or 39.6 Mbit in 5 s, the same paths; INT4 at 1 s needs 18.4 or 20.1 Mbps, 25 Mbps and up), but "
-     "the allocators' exact needs differ: see the capacity jitter"),
-    ("mode table's bandwidth ranges", "not used: each mode fits where payload / 5 s <= the rate (INT8 >= 7.9, "
-     "mixed INT4 >= 4.4, INT4 >= 4.0, bf16 >= 15.6 Mbps)", "the ranges printed beside the study's mode table "
-     "are not in the material this reproduction had; adaptive's choice follows from payload and rate"),
+    ("quantized payloads of the 14B and Mistral", "their stated full KV (33.2 and 22.4 MB) x the 7B's stated "
+     "ratio for the mode (INT8 4.7/9.7, mixed INT4 2.6/9.7, INT4 2.3/9.7): 14B 16.09 / 8.90 / 7.87 MB, Mistral "
+     "10.85 / 6.00 / 5.31 MB; scout 336 B for every model (the same 170 positions)",
+     "the study states only the 7B's mode sizes and each model's full KV; the payload physics (with the "
+     "quantizer's FP16 scales) would give INT8 / INT4: 14B 17.0 / 8.6 MB, Mistral 11.3 / 5.7 MB"),
+    ("mode table's bandwidth ranges", "not used: each mode fits where payload / 5 s <= the rate (INT8 >= 7.5, "
+     "mixed INT4 >= 4.2, INT4 >= 3.7, bf16 >= 15.5 Mbps with the stated sizes)", "the ranges printed beside the "
+     "study's mode table are not in the material this reproduction had; adaptive's choice follows from payload "
+     "and rate"),
     ("Lumos5G", "5G runs under traces/lumos5g/, replayed at their own rates from random offsets "
      f"(sensitivity: scaled by {UPLINK_SCALE:g})", "the study's Lumos5G runs were uplink, the shipped ones are "
      "downlink (mean 523 Mbps, 4.7 % of samples under 8 Mbps); which runs and what scale is unpublished"),

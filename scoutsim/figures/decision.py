@@ -35,7 +35,7 @@ def mode_times(oracle, models, scenario, group, rate_bytes_s: np.ndarray, tokens
     from scoutsim.physics.compute import ComputeModel, Site
     from scoutsim.modes import parse_mode
     from scoutsim.physics.journey import request_seconds
-    from scoutsim.physics.payload import payload_bytes
+    from scoutsim.physics.payload import sent_bytes
     from scoutsim.sim.questions import QuestionPool
 
     uplink = next(u for u in scenario.uplinks if u.id == group.uplink)
@@ -54,8 +54,8 @@ def mode_times(oracle, models, scenario, group, rate_bytes_s: np.ndarray, tokens
         mode = parse_mode(name)
         edge = compute.edge_seconds(mode, tokens, q.answer_tokens)
         sends = mode.uses_uplink
-        size = payload_bytes(shape, mode, tokens, context_bytes=q.context_bytes, question_bytes=q.question_bytes,
-                             context_at_cloud=group.context_at_cloud) if sends else 0
+        size = sent_bytes(name, group.payload_bytes, shape, mode, tokens, context_bytes=q.context_bytes,
+                          question_bytes=q.question_bytes, context_at_cloud=group.context_at_cloud) if sends else 0
         cloud = compute.cloud_seconds(mode, tokens, q.answer_tokens) if sends else 0.0
         t = np.full_like(rate_bytes_s, request_seconds(edge, size, rate_bytes_s, latency, cloud, sends=sends))
         out.append((name, oracle.draws(group.edge_model, group.cloud_model, name).mean, t))

@@ -17,12 +17,17 @@ For ``n`` prompt tokens and a model with ``L`` layers, ``H`` KV heads and head s
 * Every transfer carries a fixed :data:`HEADER_BYTES` header (request id, model id, shapes,
   mode, lengths).
 
+A scenario may instead state a mode's size (an agent group's ``payload_bytes``, to rerun a
+study with the sizes it published): :func:`sent_bytes` returns that size for every request,
+whatever its context length, and the physics for every mode it does not name.
+
 Units: bytes; 1 MB = 10^6 bytes.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from scoutsim.physics.models import ModelShape
 from scoutsim.modes import Mode
@@ -85,3 +90,22 @@ def payload_bytes(
     if mode.selects:
         size += index_bytes(tokens, kept)
     return size
+
+
+def sent_bytes(
+    name: str,
+    stated: Mapping[str, int] | None,
+    shape: ModelShape,
+    mode: Mode,
+    tokens: int,
+    *,
+    context_bytes: int,
+    question_bytes: int,
+    context_at_cloud: bool = True,
+) -> int:
+    """Bytes one request sends in the mode called ``name``: its stated size when ``stated``
+    names it, else :func:`payload_bytes`."""
+    if stated and name in stated:
+        return stated[name]
+    return payload_bytes(shape, mode, tokens, context_bytes=context_bytes, question_bytes=question_bytes,
+                         context_at_cloud=context_at_cloud)

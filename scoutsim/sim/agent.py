@@ -34,7 +34,7 @@ import simpy
 from scoutsim.physics.journey import request_seconds
 from scoutsim.modes import Mode
 from scoutsim.oraclecache import QualityDraws
-from scoutsim.physics.payload import payload_bytes
+from scoutsim.physics.payload import sent_bytes
 from scoutsim.sim.cloudwait import build_cloud_wait
 from scoutsim.sim.fallback import Fallback
 from scoutsim.sim.questions import Question
@@ -128,9 +128,9 @@ class Agent:
         hit = []
         for opt in self.options:
             mode = opt.mode
-            size = payload_bytes(self.shape, mode, q.tokens, context_bytes=q.context_bytes,
-                                 question_bytes=q.question_bytes,
-                                 context_at_cloud=self.spec.context_at_cloud)
+            size = sent_bytes(opt.name, self.spec.payload_bytes, self.shape, mode, q.tokens,
+                              context_bytes=q.context_bytes, question_bytes=q.question_bytes,
+                              context_at_cloud=self.spec.context_at_cloud)
             hit.append((float(size), self.compute.edge_seconds(mode, q.tokens, q.answer_tokens),
                         self.compute.cloud_seconds(mode, q.tokens, q.answer_tokens)))
         if self._memo is not None:

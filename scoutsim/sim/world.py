@@ -25,7 +25,7 @@ from scoutsim.physics.journey import request_seconds
 from scoutsim.config import ResolvedScenario, scope_names
 from scoutsim.config.checks import mode_problem
 from scoutsim.modes import parse_mode
-from scoutsim.physics.payload import kv_bytes, payload_bytes
+from scoutsim.physics.payload import kv_bytes, sent_bytes
 from scoutsim.sim.equip import Kit, Seat, build_agent
 from scoutsim.sim.questions import QuestionPool
 from scoutsim.sim.records import RecordBuffer
@@ -170,14 +170,15 @@ def plan_demand(resolved, slot, spec, pool, compute, options, latency) -> Demand
     shape = resolved.models[spec.edge_model]
     opts = []
     for opt in options:
-        size = payload_bytes(shape, opt.mode, q.tokens, context_bytes=q.context_bytes,
-                             question_bytes=q.question_bytes, context_at_cloud=spec.context_at_cloud)
+        size = sent_bytes(opt.name, spec.payload_bytes, shape, opt.mode, q.tokens, context_bytes=q.context_bytes,
+                          question_bytes=q.question_bytes, context_at_cloud=spec.context_at_cloud)
         sends = opt.mode.uses_uplink
         cloud = compute.cloud_seconds(opt.mode, q.tokens, q.answer_tokens) if sends else 0.0
         fixed = request_seconds(compute.edge_seconds(opt.mode, q.tokens, q.answer_tokens), float(size), math.inf,
                                 latency, cloud, sends=sends)  # the time off the link
         opts.append(Option(opt.name, float(size), fixed, opt.quality.mean))
-    return Demand(slot, float(kv_bytes(shape, parse_mode("bf16"), q.tokens)), spec.deadline_s, tuple(opts))
+    full_kv = (spec.payload_bytes or {}).get("bf16") or kv_bytes(shape, parse_mode("bf16"), q.tokens)
+    return Demand(slot, float(full_kv), spec.deadline_s, tuple(opts))
 
 
 def planning_options(resolved: ResolvedScenario, spec, options: list[ModeOption]) -> list[ModeOption]:

@@ -54,14 +54,26 @@ class Claim:
 
     @property
     def about_rounds(self) -> bool:
-        """Whether the claim is about rounds (every device's k-th request), which a variant
-        without synchronised rounds does not have."""
-        return "all devices on time" in self.text or "rounds all on time" in self.text
+        """Whether the claim reads a metric of rounds (every device's k-th request), which a
+        variant without synchronised rounds does not have."""
+        return ROUND_METRIC in getattr(self.judge, "metrics", ())
+
+
+ROUND_METRIC = "rounds_all_on_time"
+
+
+def _reads(*metrics: str):
+    """Marks a judge with the metrics it reads (so a claim knows it is about rounds)."""
+    def mark(judge):
+        judge.metrics = metrics
+        return judge
+    return mark
 
 
 def figure(arm: str, metric: str, value: float, tolerance: float, fmt=PCT):
     """A numeric claim: the study's ``value`` (in the metric's unit) inside the rerun's interval
     widened by ``tolerance`` (same unit)."""
+    @_reads(metric)
     def judge(r: Results, exp: str, variant: str):
         ci = r.ci(exp, variant, arm, metric)
         scale, unit = fmt["scale"], fmt["unit"]
@@ -72,6 +84,7 @@ def figure(arm: str, metric: str, value: float, tolerance: float, fmt=PCT):
 
 def level_positive(arm: str, metric: str, fmt=PCT):
     """A share that the claim says is above zero: its interval lies above zero."""
+    @_reads(metric)
     def judge(r: Results, exp: str, variant: str):
         ci = r.ci(exp, variant, arm, metric)
         return positive(ci), f"{arm}: {ci.text(**fmt)}"
@@ -79,6 +92,7 @@ def level_positive(arm: str, metric: str, fmt=PCT):
 
 
 def paired(arm: str, base: str | Callable, metric: str, test, fmt=PCT):
+    @_reads(metric)
     def judge(r: Results, exp: str, variant: str):
         b = base(r, exp, variant) if callable(base) else base
         d = r.diff(exp, variant, arm, b, metric)
@@ -87,6 +101,7 @@ def paired(arm: str, base: str | Callable, metric: str, test, fmt=PCT):
 
 
 def all_of(*judges):
+    @_reads(*(m for j in judges for m in getattr(j, "metrics", ())))
     def judge(r: Results, exp: str, variant: str):
         parts = [j(r, exp, variant) for j in judges]
         return combine([v for v, _ in parts]), "; ".join(e for _, e in parts)
@@ -104,6 +119,7 @@ def best_static(metric: str):
 def across(other: str, arm: str, metric: str, higher: bool):
     """An unpaired comparison across experiments (different channels): the intervals do not
     overlap, this experiment's lying above (``higher``) or below the other's."""
+    @_reads(metric)
     def judge(r: Results, exp: str, variant: str):
         mine, theirs = r.ci(exp, variant, arm, metric), r.ci(other, variant, arm, metric)
         top, bottom = (mine, theirs) if higher else (theirs, mine)

@@ -114,8 +114,10 @@ INFERRED_CHAIN = Relaxation(
 UPLINK_SCALED = Relaxation(
     "uplink_x0.1", f"the Lumos5G downlink runs scaled by {UPLINK_SCALE:g} to uplink-like levels (mean 52 Mbps)",
     _uplink_scaled)
-CAPACITY_JITTER = tuple(Relaxation(f"cap{f - 1:+.1%}", f"link capacity x {f:g}", _capacity(f))
-                        for f in JITTER if f != 1.0)
+# The capacities from -2 % to +2 %, the paper profile at x 1; the jitter variants are the others.
+CAPACITY_LADDER = tuple(PAPER if f == 1.0 else Relaxation(f"cap{f - 1:+.1%}", f"link capacity x {f:g}", _capacity(f))
+                        for f in JITTER)
+CAPACITY_JITTER = tuple(v for v in CAPACITY_LADDER if v is not PAPER)
 ALL_VARIANTS = (*VARIANTS, INFERRED_CHAIN, UPLINK_SCALED, *CAPACITY_JITTER)
 NOT_MODELLED = {"link quality": "per-device link quality (agents' `link_quality`, the cell model) is in scoutsim, but "
                                 "not a column here: the study gave no per-device rates, and choosing them would "

@@ -8,7 +8,7 @@ import pandas as pd
 
 from scoutsim.experiments.paperb import EXPERIMENTS, QUICK, SHARES, Results, run_experiments
 from scoutsim.experiments.paperb_claims import CLAIMS, CLASSES, EVIDENCE, LUMOS_CAVEAT, PCT, PTS, judge_all
-from scoutsim.experiments.paperb_profile import (CAPACITY_JITTER, INFERRED_CHAIN, NOT_MODELLED, PAPER, RELAXATIONS,
+from scoutsim.experiments.paperb_profile import (CAPACITY_JITTER, CAPACITY_LADDER, INFERRED_CHAIN, NOT_MODELLED, PAPER, RELAXATIONS,
                                                  UNPUBLISHED, UPLINK_SCALED, VARIANTS)
 from scoutsim.experiments.verdicts import FAILS, HOLDS, NOT_COMPARABLE, NOT_RUN, UNSURE
 
@@ -83,10 +83,6 @@ def format_claims(claims: pd.DataFrame, variant: str = PAPER.name) -> str:
     return "\n".join(out)
 
 
-def _capacity_order(variant: str) -> float:
-    return 0.0 if variant == PAPER.name else float(variant.removeprefix("cap").removesuffix("%"))
-
-
 def format_sensitivities(claims: pd.DataFrame) -> str:
     """The inferred chain and the uplink-scaled Lumos5G runs beside the paper profile, and the
     allocator claims over the capacity jitter (fragile when the verdict changes within it)."""
@@ -100,7 +96,7 @@ def format_sensitivities(claims: pd.DataFrame) -> str:
         for _, r in part.iterrows():
             out.append(f"- [{r['experiment']}] {r['claim']} [{r['class']}]: {r['verdict'].upper()} "
                        f"({paper.get((r['experiment'], r['claim']), '-')}); {r['evidence']}")
-    names = sorted([PAPER.name, *[j.name for j in CAPACITY_JITTER]], key=_capacity_order)
+    names = [v.name for v in CAPACITY_LADDER]
     jit = claims[claims["variant"].isin([j.name for j in CAPACITY_JITTER])]
     if jit.empty:
         return "\n".join(out)

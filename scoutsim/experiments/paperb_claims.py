@@ -136,11 +136,11 @@ def across(other: str, arm: str, metric: str, higher: bool):
 QUALITY_MAX_WHY = (
     "the quality-max rule is unpublished ('quality-maximizing greedy'). scoutsim's greedy (allocators.py "
     "QualityMax: each device's best mode that fits the whole mean rate, served in order of quality per needed "
-    "bandwidth, each granted exactly that need until the link is spent) ends its transfers at exactly the "
-    "deadline, so its verdicts sit on ties: at N = 8 it keeps every device on time at exactly 100 Mbps and "
-    "starves one (0 % of rounds all on time) at 1 % less (see the capacity jitter); neither is the study's 5 %")
+    "bandwidth, each granted exactly that need until the link is spent) grants exactly a mode's need, so that "
+    "mode is predicted to end exactly at the deadline and rounding decides whether it is sent: its verdicts sit "
+    "on ties (see the capacity jitter)")
 CHAIN_INT8 = (
-    "INT8 (4.95 MB, 39.6 Mbit; the study's 4.7 MB, 37.6 Mbit, misses on the same paths) misses a 5 s deadline "
+    "INT8 (4.7 MB, 37.6 Mbit; the physics' 4.95 MB, 39.6 Mbit, misses on the same paths) misses a 5 s deadline "
     "only when the five 1 s steps carry less: three or more seconds at 5 Mbps and the rest at 10; how often "
     "that happens is set by the unpublished "
     "transition probabilities (here a birth-death chain, stay 0.8; see the inferred-chain sensitivity)")

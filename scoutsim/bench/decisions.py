@@ -37,7 +37,7 @@ import numpy as np
 from scoutsim.bench.family import family
 from scoutsim.intervals import t_interval
 
-ADAPTIVE = ("adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallback")
+ADAPTIVE = ("adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallback", "expected_f1:in_flight")
 # (label suffix, changes to every group, allocator): each adaptive policy is tried under each.
 VARIANTS: tuple[tuple[str, dict, str | None], ...] = (
     ("", {}, None), (" robust_mpc", {"estimator": "robust_mpc"}, None), (" deadline", {}, "deadline"),

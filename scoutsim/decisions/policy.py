@@ -147,6 +147,19 @@ class ExpectedF1(Policy):
     (``adaptive`` takes the fastest mode, often ``local``), and its transfer shows the device
     the rate it gets (a device left the floor weight otherwise never learns that others leave
     it capacity under work-conserving sharing).
+    *In flight* (``expected_f1:in_flight``). An outcome reaches the record only when its
+    answer comes back, often seconds after the deadline; meanwhile the device goes on
+    choosing with a record that does not know. With ``in_flight`` the record also counts, as
+    misses for as long as they stay in flight, what the device already knows of its requests
+    still in flight: one past its predicted time (the prediction has failed for it) or past
+    its deadline (a miss whatever comes), and every one sent in a mode that has no settled
+    outcome yet (a mode is trusted with one request at a time until it proves itself). A
+    transfer mode predicted to fit then has the chance ``(on time + WEIGHT x model) / (sent +
+    counted + WEIGHT)``; a request's true outcome replaces it when it ends. Why: the model sees
+    only the link's uncertainty and takes the rest (edge queue, cloud queue, cloud compute) as
+    known, so a mode whose time is mostly the cloud's (``text``) looks sure until its answers
+    come back late; devices that start together each send it several times before the first
+    answer returns, and the queue they make is what makes it late.
     """
 
     WINDOW = 10  # rate errors kept per option
@@ -158,10 +171,20 @@ class ExpectedF1(Policy):
     PRIOR_SIGMA = math.log(2.0)
     hedged = True  # the agent passes each option's time on the link (Agent._pick_hedged)
 
+    ARGS = ("in_flight",)
+
+    @classmethod
+    def parse_arg(cls, arg):
+        if arg is not None and arg not in cls.ARGS:
+            raise ValueError(f"takes no argument or one of {list(cls.ARGS)}, not {arg!r}")
+        return arg
+
     def __init__(self, arg: str | None = None):
         # Per option, oldest first: ln(actual / estimate) of its transfers, and its outcomes.
         self.errors: dict[int, list[float]] = {}
         self.outcomes: dict[int, list[bool]] = {}
+        # expected_f1:in_flight: the agent hands pick_hedged its requests still in flight.
+        self.counts_in_flight = arg == "in_flight"
 
     def outcome(self, option: int, on_time: bool) -> None:
         log = self.outcomes.setdefault(option, [])
@@ -208,18 +231,32 @@ class ExpectedF1(Policy):
     def pick(self, modes, seconds, qualities, deadline_s):
         return self.pick_hedged(seconds, [0.0] * len(seconds), [0.0] * len(seconds), qualities, deadline_s)
 
-    def pick_hedged(self, seconds, transfers, edge, qualities, deadline_s, fallbacks=()) -> int:
+    def counted(self, in_flight, deadline_s: float, n: int) -> list[int]:
+        """Per option, how many of the requests ``in_flight`` ((option, seconds since arrival,
+        predicted seconds) each) count as misses (*In flight* above); all 0 without
+        ``in_flight``."""
+        out = [0] * n
+        if not self.counts_in_flight:
+            return out
+        for i, elapsed, predicted in in_flight:
+            if elapsed > min(predicted, deadline_s) or not self.outcomes.get(i):
+                out[i] += 1
+        return out
+
+    def pick_hedged(self, seconds, transfers, edge, qualities, deadline_s, fallbacks=(), in_flight=()) -> int:
         """``seconds``: each option's predicted time; ``transfers``: the part of it on the link
         at the estimated rate; ``edge``: its edge compute; ``fallbacks``: the options a transfer
         stopped in flight falls back to (``+fallback``), whose expected F1 a late transfer
-        scores instead of 0."""
+        scores instead of 0; ``in_flight``: (option, seconds since arrival, predicted seconds)
+        of each of the device's requests not yet ended (read with ``in_flight`` only)."""
         chances = []
+        late = self.counted(in_flight, deadline_s, len(seconds))
         for i, s in enumerate(seconds):
             mu, sigma = self.spread(self.errors.get(i, ()))
             p = self.chance(s, transfers[i], deadline_s, mu, sigma)
-            log = self.outcomes.get(i)
-            if log and transfers[i] > 0 and s <= deadline_s:  # a transfer mode predicted to fit
-                p = (sum(log) + self.WEIGHT * p) / (len(log) + self.WEIGHT)
+            log = self.outcomes.get(i, ())
+            if (log or late[i]) and transfers[i] > 0 and s <= deadline_s:  # a transfer mode predicted to fit
+                p = (sum(log) + self.WEIGHT * p) / (len(log) + late[i] + self.WEIGHT)
             chances.append(p)
         best, key = -1, (0.0, 0.0, 0.0)
         for i, s in enumerate(seconds):

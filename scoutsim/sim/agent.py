@@ -105,6 +105,9 @@ class Agent:
             self.fallback = Fallback(self, [k for k, o in enumerate(self.options) if o.name in fallbacks])
             self.upgrades = spec.base_policy == "adaptive"
         self.hedged = bool(getattr(self.policy, "hedged", False))  # expected_f1: see _pick_hedged
+        # expected_f1:in_flight: this device's requests not yet ended, by number (None: not kept).
+        self.in_flight: dict[int, Request] | None = {} if getattr(self.policy, "counts_in_flight", False) else None
+        self._predicted = math.nan  # the last pick's predicted time, for its request
         self.observed = False  # whether any transfer has been observed (estimates beyond the prior)
 
     # ---------------------------------------------------------------- costs
@@ -147,15 +150,22 @@ class Agent:
         return [request_seconds(edge_wait + edge_s, size, rate, latency, cloud_s, sends=uplink)
                 for (size, edge_s, cloud_s), uplink in zip(self._all_costs(q), self._uses_uplink)]
 
-    def _pick_hedged(self, q: Question, rate: float, edge_wait: float) -> int:
+    def _pick_hedged(self, q: Question, rate: float, edge_wait: float, now: float) -> int:
         """A policy that weighs each mode's chance of being on time (``expected_f1``) is told,
         besides each option's predicted time, the part of it on the link and its edge compute."""
         costs = self._all_costs(q)
         transfers = [(size / rate if rate > 0 else math.inf) if uplink else 0.0
                      for (size, _, _), uplink in zip(costs, self._uses_uplink)]
-        return self.policy.pick_hedged(self.predicted_seconds(q, rate, edge_wait), transfers,
-                                       [c[1] for c in costs], self._qualities, self.deadline_s,
-                                       self.fallback.indices if self.fallback is not None else ())
+        seconds = self.predicted_seconds(q, rate, edge_wait)
+        fallbacks = self.fallback.indices if self.fallback is not None else ()
+        if self.in_flight is None:
+            return self.policy.pick_hedged(seconds, transfers, [c[1] for c in costs], self._qualities,
+                                           self.deadline_s, fallbacks)
+        pending = [(self.options.index(r.option), now - r.arrival, r.predicted) for r in self.in_flight.values()]
+        k = self.policy.pick_hedged(seconds, transfers, [c[1] for c in costs], self._qualities, self.deadline_s,
+                                    fallbacks, pending)
+        self._predicted = seconds[k]
+        return k
 
     def observe(self, r: "Request", nbytes: float, seconds: float) -> None:
         """A transfer of ``r`` in its first mode ended (or was stopped) after ``seconds``
@@ -175,6 +185,8 @@ class Agent:
         whether the mode it was sent in made it, without falling back (called only for such)."""
         on_time = not r.dropped and r.fallback is None and r.done - r.arrival <= self.deadline_s + DEADLINE_SLACK_S
         self.policy.outcome(self.options.index(r.option), on_time)
+        if self.in_flight is not None:
+            del self.in_flight[r.number]
 
     # ---------------------------------------------------------------- arrivals
     def arrivals(self, env: simpy.Environment, until: float):
@@ -250,7 +262,7 @@ class Agent:
         r.est_rate = self.estimator.estimate()
         r.informed = self.observed
         if self.hedged:
-            k = self._pick_hedged(q, r.est_rate, wait)
+            k = self._pick_hedged(q, r.est_rate, wait, r.arrival)
         else:
             k = self.policy.pick(self._names, self.predicted_seconds(q, r.est_rate, wait), self._qualities,
                                  self.deadline_s)
@@ -258,6 +270,9 @@ class Agent:
             chosen, k = k, self.fallback.upgrade(q, k, r.arrival, wait)
             r.upgraded = k != chosen
         r.option = self.options[k]
+        if self.in_flight is not None:
+            r.predicted = self._predicted
+            self.in_flight[number] = r
         size, edge_s, cloud_s = self._all_costs(q)[k]
         r.size = size
         r.cloud_s = cloud_s
@@ -289,7 +304,7 @@ class Request:
 
     __slots__ = ("agent", "number", "question", "arrival", "est_rate", "option", "payload",
                  "tx_start", "tx_end", "done", "size", "cloud_s", "on_link", "dropped", "grace",
-                 "fallback", "wasted", "at_cloud_s", "informed", "upgraded")
+                 "fallback", "wasted", "at_cloud_s", "informed", "upgraded", "predicted")
 
     def __init__(self, agent: Agent, number: int, question: Question, arrival: float):
         self.agent = agent
@@ -312,6 +327,7 @@ class Request:
         self.at_cloud_s = 0.0
         self.informed = False  # chosen with an estimate that had seen a transfer (Agent.observe)
         self.upgraded = False  # sent in a KV mode by adaptive+fallback's upgrade (Fallback.upgrade)
+        self.predicted = math.nan  # its mode's predicted arrival-to-done time (expected_f1:in_flight)
 
     def send(self, event) -> None:
         if self.dropped:

@@ -95,3 +95,59 @@ def test_the_prior_is_not_a_prediction_error():
     second = SimpleNamespace(informed=True, fallback=None, est_rate=2e6, option="int8")
     Agent.observe(fake, second, 3e6, 1.0)  # 3 MB/s against 2 MB/s: ln 1.5
     assert policy.errors == {0: [pytest.approx(math.log(1.5))]}
+
+
+def test_in_flight_is_an_argument_of_expected_f1():
+    assert str(parse_policy("expected_f1:in_flight+fallback")) == "expected_f1:in_flight+fallback"
+    assert build_policy("expected_f1:in_flight").counts_in_flight
+    assert not build_policy("expected_f1").counts_in_flight
+    with pytest.raises(ValueError, match="in_flight"):
+        parse_policy("expected_f1:soon")
+
+
+def test_which_requests_in_flight_count_as_misses():
+    # D = 3 s. Option 0 has no settled outcome: its request in flight counts whatever its age.
+    # Option 1 has one: its requests count once past their predicted time or the deadline,
+    # 1 s of 2 s predicted does not; 2.5 s of 2 s does; 3.5 s of 4 s is past D = 3 s.
+    p = build_policy("expected_f1:in_flight")
+    p.outcome(1, True)
+    flying = [(0, 0.1, 2.0), (1, 1.0, 2.0), (1, 2.5, 2.0), (1, 3.5, 4.0)]
+    assert p.counted(flying, 3.0, 3) == [1, 2, 0]
+    assert build_policy("expected_f1").counted(flying, 3.0, 3) == [0, 0, 0]
+
+
+def test_a_mode_is_trusted_with_one_request_at_a_time_until_it_proves_itself():
+    # D = 3 s. text: quality 0.80, 2 s predicted, 1 ms of it on the link: slack 1.001 s for
+    # 1 ms, z = ln(1001) / ln 2 = 9.97, chance 1. local: 0.77, 2.5 s, nothing sent: chance 1.
+    # int4: 0.74, 1 s, 0.2 s on the link: slack 2.2 s, z = ln 11 / ln 2 = 3.46, chance
+    # 0.99973, value 0.7398. Nothing in flight: text, 0.80.
+    seconds, transfers, edge, q = [2.0, 2.5, 1.0], [0.001, 0.0, 0.2], [0.0, 2.5, 0.3], [0.80, 0.77, 0.74]
+    p = build_policy("expected_f1:in_flight")
+    assert p.pick_hedged(seconds, transfers, edge, q, 3.0) == 0
+    # One text request in flight, 0.5 s old, and text has no outcome yet: it counts as a miss,
+    # text's chance is (0 + 2 x 1) / (0 + 1 + 2) = 2/3, value 0.533: local, 0.77. Plain
+    # expected_f1 does not look and sends text again.
+    assert p.pick_hedged(seconds, transfers, edge, q, 3.0, in_flight=[(0, 0.5, 2.0)]) == 1
+    assert build_policy("expected_f1").pick_hedged(seconds, transfers, edge, q, 3.0, in_flight=[(0, 0.5, 2.0)]) == 0
+    # Text came back on time once: a request in flight within its 2 s predicted no longer
+    # counts, (1 + 2) / (1 + 2) = 1, text again; one 2.5 s old (overdue) does: (1 + 2) / (1 +
+    # 1 + 2) = 0.75, value 0.60 < 0.77, local.
+    p.outcome(0, True)
+    assert p.pick_hedged(seconds, transfers, edge, q, 3.0, in_flight=[(0, 0.5, 2.0)]) == 0
+    assert p.pick_hedged(seconds, transfers, edge, q, 3.0, in_flight=[(0, 2.5, 2.0)]) == 1
+    # Without local, int4 (0.7398) against text at 0.75 x 0.80 = 0.60: int4.
+    assert p.pick_hedged([2.0, 1.0], [0.001, 0.2], [0.0, 0.3], [0.80, 0.74], 3.0, in_flight=[(0, 2.5, 2.0)]) == 1
+
+
+def test_the_agent_keeps_its_requests_in_flight_until_they_end():
+    # Agent.settled records the outcome and forgets the request; a plain expected_f1 agent
+    # keeps no such list (None), so its runs do not pay for it.
+    policy = build_policy("expected_f1:in_flight")
+    r = SimpleNamespace(number=7, option="text", dropped=False, fallback=None, arrival=1.0, done=2.5)
+    fake = SimpleNamespace(policy=policy, options=["int4", "text"], deadline_s=3.0, in_flight={7: r})
+    Agent.settled(fake, r)
+    assert fake.in_flight == {} and policy.outcomes == {1: [True]}
+    late = SimpleNamespace(number=8, option="int4", dropped=False, fallback=None, arrival=1.0, done=4.5)
+    fake.in_flight[8] = late
+    Agent.settled(fake, late)
+    assert fake.in_flight == {} and policy.outcomes == {1: [True], 0: [False]}

@@ -51,7 +51,7 @@ MAX_SHARE, MAX_DEFICIT = 0.05, 0.03  # the acceptance: at most 5 % of cases, nev
 # nothing can lose, so the verdict would get easier: below this many it is not given.
 MIN_REPLICATIONS = 4
 # The options the project recommends (README), measured on this family: see docs/models/fallback.md.
-RECOMMENDED = "expected_f1 joint"
+RECOMMENDED = "expected_f1:in_flight"
 
 
 def options(modes: list[str], only: Sequence[str] | None = None) -> list[tuple[str, dict]]:

@@ -157,13 +157,11 @@ class Agent:
         transfers = [(size / rate if rate > 0 else math.inf) if uplink else 0.0
                      for (size, _, _), uplink in zip(costs, self._uses_uplink)]
         seconds = self.predicted_seconds(q, rate, edge_wait)
-        fallbacks = self.fallback.indices if self.fallback is not None else ()
-        if self.in_flight is None:
-            return self.policy.pick_hedged(seconds, transfers, [c[1] for c in costs], self._qualities,
-                                           self.deadline_s, fallbacks)
-        pending = [(self.options.index(r.option), now - r.arrival, r.predicted) for r in self.in_flight.values()]
+        # expected_f1:in_flight also reads (option, age, predicted time) of each request not yet ended.
+        extra = () if self.in_flight is None else (
+            [(self.options.index(r.option), now - r.arrival, r.predicted) for r in self.in_flight.values()],)
         k = self.policy.pick_hedged(seconds, transfers, [c[1] for c in costs], self._qualities, self.deadline_s,
-                                    fallbacks, pending)
+                                    self.fallback.indices if self.fallback is not None else (), *extra)
         self._predicted = seconds[k]
         return k
 

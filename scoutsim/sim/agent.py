@@ -35,6 +35,7 @@ from scoutsim.physics.journey import request_seconds
 from scoutsim.modes import Mode
 from scoutsim.oraclecache import QualityDraws
 from scoutsim.physics.payload import payload_bytes
+from scoutsim.decisions.policy import Learner, Policy, Situation
 from scoutsim.sim.cloudwait import build_cloud_wait
 from scoutsim.sim.fallback import Fallback
 from scoutsim.sim.questions import Question
@@ -69,7 +70,7 @@ class Agent:
         self.options = kit.options
         self.pool = kit.pool
         self.compute = kit.compute
-        self.policy = policy
+        self.policy: Policy = policy
         self.estimator = estimator
         self.link = seat.link
         self.slot = seat.slot
@@ -104,10 +105,12 @@ class Agent:
             fallbacks = set(spec.fallback_modes)
             self.fallback = Fallback(self, [k for k, o in enumerate(self.options) if o.name in fallbacks])
             self.upgrades = spec.base_policy == "adaptive"
-        self.hedged = bool(getattr(self.policy, "hedged", False))  # expected_f1: see _pick_hedged
-        # expected_f1:in_flight: this device's requests not yet ended, by number (None: not kept).
-        self.in_flight: dict[int, Request] | None = {} if getattr(self.policy, "counts_in_flight", False) else None
-        self._predicted = math.nan  # the last pick's predicted time, for its request
+        # A policy with the learning protocol (expected_f1) is told of rates and outcomes.
+        self.learner: Learner | None = self.policy if isinstance(self.policy, Learner) else None
+        self.learns = self.learner is not None
+        # A policy that reads them: this device's requests not yet ended, by number (None: not kept).
+        self.in_flight: dict[int, Request] | None = {} if self.policy.reads_in_flight else None
+        self._predicted = math.nan  # the last decision's predicted time, for its request
         self.observed = False  # whether any transfer has been observed (estimates beyond the prior)
 
     # ---------------------------------------------------------------- costs
@@ -150,18 +153,18 @@ class Agent:
         return [request_seconds(edge_wait + edge_s, size, rate, latency, cloud_s, sends=uplink)
                 for (size, edge_s, cloud_s), uplink in zip(self._all_costs(q), self._uses_uplink)]
 
-    def _pick_hedged(self, q: Question, rate: float, edge_wait: float, now: float) -> int:
-        """A policy that weighs each mode's chance of being on time (``expected_f1``) is told,
-        besides each option's predicted time, the part of it on the link and its edge compute."""
+    def decide(self, q: Question, rate: float, edge_wait: float, now: float) -> int:
+        """The policy's choice for question ``q`` at the estimated ``rate``, the edge free in
+        ``edge_wait`` seconds (:class:`scoutsim.decisions.policy.Situation`)."""
         costs = self._all_costs(q)
         transfers = [(size / rate if rate > 0 else math.inf) if uplink else 0.0
                      for (size, _, _), uplink in zip(costs, self._uses_uplink)]
         seconds = self.predicted_seconds(q, rate, edge_wait)
-        # expected_f1:in_flight also reads (option, age, predicted time) of each request not yet ended.
-        extra = () if self.in_flight is None else (
-            [(self.options.index(r.option), now - r.arrival, r.predicted) for r in self.in_flight.values()],)
-        k = self.policy.pick_hedged(seconds, transfers, [c[1] for c in costs], self._qualities, self.deadline_s,
-                                    self.fallback.indices if self.fallback is not None else (), *extra)
+        in_flight = () if self.in_flight is None else \
+            [(self.options.index(r.option), now - r.arrival, r.predicted) for r in self.in_flight.values()]
+        k = self.policy.decide(Situation(self._names, seconds, transfers, [c[1] for c in costs], self._qualities,
+                                         self.deadline_s, self.fallback.indices if self.fallback is not None else (),
+                                         in_flight))
         self._predicted = seconds[k]
         return k
 
@@ -171,8 +174,8 @@ class Agent:
         its own errors (``expected_f1``) the ratio of that rate to the estimate the mode was
         chosen with, unless that estimate was the prior (nothing observed yet)."""
         if r.informed and r.fallback is None and seconds > 0 and nbytes > 0 and r.est_rate > 0:
-            if self.hedged:
-                self.policy.record(self.options.index(r.option), nbytes / seconds / r.est_rate)
+            if self.learner is not None:
+                self.learner.record(self.options.index(r.option), nbytes / seconds / r.est_rate)
             if self.fallback is not None:  # its margin: scoutsim/sim/fallback.py
                 self.fallback.record(nbytes / seconds / r.est_rate)
         self.observed = True
@@ -182,7 +185,8 @@ class Agent:
         """``r`` ended: a policy that keeps each mode's on-time record (``expected_f1``) learns
         whether the mode it was sent in made it, without falling back (called only for such)."""
         on_time = not r.dropped and r.fallback is None and r.done - r.arrival <= self.deadline_s + DEADLINE_SLACK_S
-        self.policy.outcome(self.options.index(r.option), on_time)
+        if self.learner is not None:
+            self.learner.outcome(self.options.index(r.option), on_time)
         if self.in_flight is not None:
             del self.in_flight[r.number]
 
@@ -259,11 +263,7 @@ class Agent:
         wait = max(0.0, self.edge_free_at - r.arrival)
         r.est_rate = self.estimator.estimate()
         r.informed = self.observed
-        if self.hedged:
-            k = self._pick_hedged(q, r.est_rate, wait, r.arrival)
-        else:
-            k = self.policy.pick(self._names, self.predicted_seconds(q, r.est_rate, wait), self._qualities,
-                                 self.deadline_s)
+        k = self.decide(q, r.est_rate, wait, r.arrival)
         if self.fallback is not None and self.upgrades:
             chosen, k = k, self.fallback.upgrade(q, k, r.arrival, wait)
             r.upgraded = k != chosen
@@ -387,7 +387,7 @@ class Request:
         if self.dropped:
             return
         self.done = event.env.now
-        if self.agent.hedged:
+        if self.agent.learns:
             self.agent.settled(self)
         self.agent.world.finish(self)
 
@@ -412,6 +412,6 @@ class Request:
             a.cloud.waiting.remove((self.cloud_s, self.cloud_done))
         except ValueError:
             pass  # not waiting for a GPU
-        if a.hedged:
+        if a.learns:
             a.settled(self)
         a.world.finish(self)

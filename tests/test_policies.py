@@ -8,7 +8,7 @@ import pytest
 
 from scoutsim.decisions.allocators import WEIGHT_FLOOR, Demand, Option, build_allocator
 from scoutsim.decisions.estimators import build_estimator
-from scoutsim.decisions.policy import Forecast, build_policy
+from scoutsim.decisions.policy import Situation, build_policy
 
 
 def demand(agent, kv, deadline, *options):
@@ -80,11 +80,26 @@ def test_ewma_takes_the_more_conservative_of_two_half_lives():
 
 
 def test_adaptive_takes_best_quality_that_meets_the_deadline_else_the_fastest():
-    fs = [Forecast("bf16", 6.0, 0.78), Forecast("int8", 4.0, 0.77), Forecast("int4", 2.0, 0.53),
-          Forecast("local", 1.0, 0.58)]
-    assert build_policy("adaptive").choose(fs, 5.0) == 1
-    assert build_policy("adaptive").choose(fs, 1.5) == 3
-    assert build_policy("adaptive").choose(fs, 0.5) == 3  # none meets it: the fastest
-    tie = [Forecast("a", 3.0, 0.7), Forecast("b", 2.0, 0.7)]
-    assert build_policy("adaptive").choose(tie, 5.0) == 1
-    assert build_policy("static:int8").choose([Forecast("int8", 99, 0.1)], 1.0) == 0
+    def sit(forecasts, deadline_s):
+        names, secs, quals = zip(*forecasts)
+        return Situation(names, secs, [0.0] * len(secs), [0.0] * len(secs), quals, deadline_s)
+
+    fs = [("bf16", 6.0, 0.78), ("int8", 4.0, 0.77), ("int4", 2.0, 0.53), ("local", 1.0, 0.58)]
+    assert build_policy("adaptive").decide(sit(fs, 5.0)) == 1
+    assert build_policy("adaptive").decide(sit(fs, 1.5)) == 3
+    assert build_policy("adaptive").decide(sit(fs, 0.5)) == 3  # none meets it: the fastest
+    tie = [("a", 3.0, 0.7), ("b", 2.0, 0.7)]
+    assert build_policy("adaptive").decide(sit(tie, 5.0)) == 1
+    assert build_policy("static:int8").decide(sit([("int8", 99, 0.1)], 1.0)) == 0
+
+
+def test_a_registered_class_that_does_not_derive_from_policy_is_refused(monkeypatch):
+    from scoutsim.decisions.policy import POLICIES, parse_policy
+
+    class Loose:  # has a decide, but not the base class's parse_arg/candidates/reads_in_flight
+        def decide(self, situation):
+            return 0
+
+    monkeypatch.setitem(POLICIES._items, "loose", Loose)
+    with pytest.raises(ValueError, match="'loose' .* does not derive from scoutsim.decisions.policy.Policy"):
+        parse_policy("loose")

@@ -2,9 +2,9 @@
 
 For each scenario of :func:`scoutsim.bench.family.family` and each option (every static mode of
 its mode list, ``adaptive``, ``adaptive+fallback``, ``expected_f1``, ``expected_f1+fallback``,
-and each of those four with the ``robust_mpc`` estimator, with the online allocators
-``deadline`` and ``joint``, and with ``cloud_aware: true``; or the adaptive options named by
-``--options``), the scenario is simulated with the option given to every group.
+``expected_f1:in_flight``, and each of those five with the ``robust_mpc`` estimator, with the
+online allocators ``deadline`` and ``joint``, and with ``cloud_aware: true``; or the adaptive
+options named by ``--options``), the scenario is simulated with the option given to every group.
 The replications of one scenario use the same seed whatever the option, so each sees the same
 arrivals, questions and channel path (common random numbers) and differences are paired by
 replication.
@@ -37,7 +37,7 @@ import numpy as np
 from scoutsim.bench.family import family
 from scoutsim.intervals import t_interval
 
-ADAPTIVE = ("adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallback")
+ADAPTIVE = ("adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallback", "expected_f1:in_flight")
 # (label suffix, changes to every group, allocator): each adaptive policy is tried under each.
 VARIANTS: tuple[tuple[str, dict, str | None], ...] = (
     ("", {}, None), (" robust_mpc", {"estimator": "robust_mpc"}, None), (" deadline", {}, "deadline"),
@@ -51,7 +51,7 @@ MAX_SHARE, MAX_DEFICIT = 0.05, 0.03  # the acceptance: at most 5 % of cases, nev
 # nothing can lose, so the verdict would get easier: below this many it is not given.
 MIN_REPLICATIONS = 4
 # The options the project recommends (README), measured on this family: see docs/models/fallback.md.
-RECOMMENDED = "expected_f1 joint"
+RECOMMENDED = "expected_f1:in_flight"
 
 
 def options(modes: list[str], only: Sequence[str] | None = None) -> list[tuple[str, dict]]:

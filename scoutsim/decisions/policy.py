@@ -1,8 +1,11 @@
 """Mode selection: which mode a request is sent in.
 
-A policy sees, at the request's arrival, every candidate mode's predicted completion time
-(edge queue + edge compute + payload / estimated rate + one-way latency + cloud compute)
-and expected quality (the oracle's mean F1 for the mode), and returns one mode.
+A policy has one method, :meth:`Policy.decide`: at a request's arrival it is given the
+device's :class:`Situation` (every candidate mode's predicted completion time, edge queue +
+edge compute + payload / estimated rate + one-way latency + cloud compute, the part of it
+on the link, its expected quality, the deadline, the fallbacks and the requests still in
+flight) and returns the index of one mode. A policy that learns from what happens to its
+requests also has the methods of :class:`Learner`; the agent tells it.
 
 * ``static:<mode>`` always sends that mode.
 * ``adaptive`` takes the highest expected quality among the modes predicted to meet the
@@ -22,7 +25,9 @@ suffix, so a mode argument is never cut.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from scoutsim.modes import ModeError, parse_mode
 from scoutsim.registry import Registry
@@ -36,15 +41,45 @@ SUFFIXES.register("fallback")("stop a transfer that can no longer meet its deadl
                               "to a cheaper mode")
 
 
-@dataclass(frozen=True)
-class Forecast:
-    mode: str
-    seconds: float  # predicted arrival-to-done time
-    quality: float  # expected F1
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """What a device knows when a request arrives. Per option, in the group's option order
+    (parallel sequences): ``modes``, the mode's name; ``seconds``, its predicted arrival-to-done
+    time (:func:`scoutsim.physics.journey.request_seconds`); ``transfers``, the part of it on the
+    link at the estimated rate (0 for a mode that sends nothing); ``edge``, its edge compute;
+    ``qualities``, its expected F1 (the oracle's mean). Then the request's ``deadline_s``;
+    ``fallbacks``, the options a transfer stopped in flight falls back to (``+fallback``); and
+    ``in_flight``, (option, seconds since arrival, predicted seconds) of each of the device's
+    requests not yet ended, given only to a policy whose ``reads_in_flight`` is true."""
+
+    modes: Sequence[str]
+    seconds: Sequence[float]
+    transfers: Sequence[float]
+    edge: Sequence[float]
+    qualities: Sequence[float]
+    deadline_s: float
+    fallbacks: Sequence[int] = ()
+    in_flight: Sequence[tuple[int, float, float]] = ()
+
+
+@runtime_checkable
+class Learner(Protocol):
+    """The optional learning protocol. A policy that has both methods is told, by option index,
+    ``record``: the ratio of the rate a transfer got to the estimate it was chosen with (not
+    when that estimate was the prior), and ``outcome``: whether a request sent in that mode,
+    without falling back, was on time."""
+
+    def record(self, option: int, ratio: float) -> None: ...
+
+    def outcome(self, option: int, on_time: bool) -> None: ...
 
 
 class Policy:
+    """The base of every policy, plug-ins included (:func:`parse_policy` refuses a class that
+    does not derive from it)."""
+
     uses_modes = True  # chooses among the agent group's ``modes`` list, which must not be empty
+    reads_in_flight = False  # whether decide reads Situation.in_flight (the agent keeps it only then)
 
     @classmethod
     def parse_arg(cls, arg: str | None) -> str | None:
@@ -59,14 +94,12 @@ class Policy:
         """The modes an agent with this policy may send."""
         return list(modes)
 
-    def choose(self, forecasts: list[Forecast], deadline_s: float) -> int:
-        raise NotImplementedError
+    def __init__(self, arg: str | None = None):
+        """Built from the canonical argument :meth:`parse_arg` returned (None: none given)."""
 
-    def pick(self, modes: list[str], seconds: list[float], qualities: list[float], deadline_s: float) -> int:
-        """:meth:`choose` on forecasts given as parallel lists, which is how the simulator
-        asks (one request makes no objects for it). Policies may override it to be faster;
-        it must return what :meth:`choose` would."""
-        return self.choose([Forecast(m, s, q) for m, s, q in zip(modes, seconds, qualities)], deadline_s)
+    def decide(self, situation: Situation) -> int:
+        """The index of the option to send the request in."""
+        raise NotImplementedError
 
 
 @POLICIES.register("static")
@@ -89,26 +122,17 @@ class Static(Policy):
     def __init__(self, mode: str):
         self.mode = mode
 
-    def choose(self, forecasts, deadline_s):
+    def decide(self, situation):
         return 0  # a static agent's only candidate
-
-    def pick(self, modes, seconds, qualities, deadline_s):
-        return 0
 
 
 @POLICIES.register("adaptive")
 class Adaptive(Policy):
-    def __init__(self, arg: str | None = None):
-        pass
-
-    def choose(self, forecasts, deadline_s):
-        return self.pick([f.mode for f in forecasts], [f.seconds for f in forecasts],
-                         [f.quality for f in forecasts], deadline_s)
-
-    def pick(self, modes, seconds, qualities, deadline_s):
+    def decide(self, situation):
+        seconds, qualities = situation.seconds, situation.qualities
         best = -1
         for i, s in enumerate(seconds):
-            if s <= deadline_s and (best < 0 or (qualities[i], -s) > (qualities[best], -seconds[best])):
+            if s <= situation.deadline_s and (best < 0 or (qualities[i], -s) > (qualities[best], -seconds[best])):
                 best = i
         if best >= 0:
             return best
@@ -147,6 +171,19 @@ class ExpectedF1(Policy):
     (``adaptive`` takes the fastest mode, often ``local``), and its transfer shows the device
     the rate it gets (a device left the floor weight otherwise never learns that others leave
     it capacity under work-conserving sharing).
+    *In flight* (``expected_f1:in_flight``). An outcome reaches the record only when its
+    answer comes back, often seconds after the deadline; meanwhile the device goes on
+    choosing with a record that does not know. With ``in_flight`` the record also counts, as
+    misses for as long as they stay in flight, what the device already knows of its requests
+    still in flight: one past its predicted time (the prediction has failed for it) or past
+    its deadline (a miss whatever comes), and every one sent in a mode that has no settled
+    outcome yet (a mode is trusted with one request at a time until it proves itself). A
+    transfer mode predicted to fit then has the chance ``(on time + WEIGHT x model) / (sent +
+    counted + WEIGHT)``; a request's true outcome replaces it when it ends. Why: the model sees
+    only the link's uncertainty and takes the rest (edge queue, cloud queue, cloud compute) as
+    known, so a mode whose time is mostly the cloud's (``text``) looks sure until its answers
+    come back late; devices that start together each send it several times before the first
+    answer returns, and the queue they make is what makes it late.
     """
 
     WINDOW = 10  # rate errors kept per option
@@ -156,12 +193,21 @@ class ExpectedF1(Policy):
     # estimate about two times in three (the estimate is then the prior, a share of the mean
     # capacity that others' traffic may halve or double under work-conserving sharing).
     PRIOR_SIGMA = math.log(2.0)
-    hedged = True  # the agent passes each option's time on the link (Agent._pick_hedged)
+
+    ARGS = ("in_flight",)
+
+    @classmethod
+    def parse_arg(cls, arg):
+        if arg is not None and arg not in cls.ARGS:
+            raise ValueError(f"takes no argument or one of {list(cls.ARGS)}, not {arg!r}")
+        return arg
 
     def __init__(self, arg: str | None = None):
         # Per option, oldest first: ln(actual / estimate) of its transfers, and its outcomes.
         self.errors: dict[int, list[float]] = {}
         self.outcomes: dict[int, list[bool]] = {}
+        # expected_f1:in_flight: the agent hands decide its requests still in flight.
+        self.reads_in_flight = arg == "in_flight"
 
     def outcome(self, option: int, on_time: bool) -> None:
         log = self.outcomes.setdefault(option, [])
@@ -200,26 +246,31 @@ class ExpectedF1(Policy):
             return 1.0 if z >= 0 else 0.0
         return 0.5 * math.erfc(-z / (sigma * math.sqrt(2)))
 
-    def choose(self, forecasts, deadline_s):
-        # Without the split of each forecast into link and edge time, all of it is fixed.
-        return self.pick_hedged([f.seconds for f in forecasts], [0.0] * len(forecasts), [0.0] * len(forecasts),
-                                [f.quality for f in forecasts], deadline_s)
+    def counted(self, in_flight, deadline_s: float, n: int) -> list[int]:
+        """Per option, how many of the requests ``in_flight`` ((option, seconds since arrival,
+        predicted seconds) each) count as misses (*In flight* above); all 0 without
+        ``in_flight``."""
+        out = [0] * n
+        if not self.reads_in_flight:
+            return out
+        for i, elapsed, predicted in in_flight:
+            if elapsed > min(predicted, deadline_s) or not self.outcomes.get(i):
+                out[i] += 1
+        return out
 
-    def pick(self, modes, seconds, qualities, deadline_s):
-        return self.pick_hedged(seconds, [0.0] * len(seconds), [0.0] * len(seconds), qualities, deadline_s)
-
-    def pick_hedged(self, seconds, transfers, edge, qualities, deadline_s, fallbacks=()) -> int:
-        """``seconds``: each option's predicted time; ``transfers``: the part of it on the link
-        at the estimated rate; ``edge``: its edge compute; ``fallbacks``: the options a transfer
-        stopped in flight falls back to (``+fallback``), whose expected F1 a late transfer
-        scores instead of 0."""
+    def decide(self, situation):
+        """Each option's chance of being on time (the model, shrunk towards its record), then the
+        option of highest value (the class's docstring)."""
+        seconds, transfers, qualities = situation.seconds, situation.transfers, situation.qualities
+        deadline_s, fallbacks = situation.deadline_s, situation.fallbacks
         chances = []
+        late = self.counted(situation.in_flight, deadline_s, len(seconds))
         for i, s in enumerate(seconds):
             mu, sigma = self.spread(self.errors.get(i, ()))
             p = self.chance(s, transfers[i], deadline_s, mu, sigma)
-            log = self.outcomes.get(i)
-            if log and transfers[i] > 0 and s <= deadline_s:  # a transfer mode predicted to fit
-                p = (sum(log) + self.WEIGHT * p) / (len(log) + self.WEIGHT)
+            log = self.outcomes.get(i, ())
+            if (log or late[i]) and transfers[i] > 0 and s <= deadline_s:  # a transfer mode predicted to fit
+                p = (sum(log) + self.WEIGHT * p) / (len(log) + late[i] + self.WEIGHT)
             chances.append(p)
         best, key = -1, (0.0, 0.0, 0.0)
         for i, s in enumerate(seconds):
@@ -232,7 +283,7 @@ class ExpectedF1(Policy):
                 best, key = i, (v, p, -s)
         if best >= 0:
             return best
-        return min(range(len(seconds)), key=lambda i: (transfers[i] <= 0, transfers[i], edge[i]))
+        return min(range(len(seconds)), key=lambda i: (transfers[i] <= 0, transfers[i], situation.edge[i]))
 
 
 @dataclass(frozen=True)
@@ -242,24 +293,18 @@ class PolicySpec:
     suffixes: tuple[str, ...] = ()
 
     @property
-    def cls(self) -> type:
+    def cls(self) -> type[Policy]:
         return POLICIES.get(self.name)
 
     def candidates(self, modes: list[str]) -> list[str]:
-        return _hook(self.cls, "candidates", Policy.candidates)(self.arg, modes)
+        return self.cls.candidates(self.arg, modes)
 
     @property
     def uses_modes(self) -> bool:
-        return bool(getattr(self.cls, "uses_modes", True))
+        return bool(self.cls.uses_modes)
 
     def __str__(self) -> str:
         return self.name + ("" if self.arg is None else f":{self.arg}") + "".join(f"+{s}" for s in self.suffixes)
-
-
-def _hook(cls: type, name: str, default):
-    # A plug-in policy need not subclass Policy: the hooks' defaults apply when it lacks them.
-    found = getattr(cls, name, None)
-    return found if found is not None else (lambda *args: default.__func__(cls, *args))
 
 
 def parse_policy(text: str) -> PolicySpec:
@@ -277,11 +322,15 @@ def parse_policy(text: str) -> PolicySpec:
                                            f"(known: {SUFFIXES.names()})"
         raise ValueError(f"unknown policy {name!r}{extra}; expected NAME or NAME:ARG with NAME one of "
                          f"{POLICIES.names()} (static:<mode> sends one mode)")
+    cls = POLICIES.get(name)
+    if not (isinstance(cls, type) and issubclass(cls, Policy)):
+        raise ValueError(f"policy {name!r} ({getattr(cls, '__module__', '?')}) does not derive from "
+                         "scoutsim.decisions.policy.Policy, which every policy must")
     try:
-        arg = _hook(POLICIES.get(name), "parse_arg", Policy.parse_arg)(arg if colon else None)
+        canonical = cls.parse_arg(arg if colon else None)
     except ValueError as exc:
         raise ValueError(f"policy {name!r} {exc}") from None
-    return PolicySpec(name, arg, tuple(suffixes))
+    return PolicySpec(name, canonical, tuple(suffixes))
 
 
 def build_policy(spec: str) -> Policy:

@@ -35,6 +35,7 @@ from scoutsim.physics.journey import request_seconds
 from scoutsim.modes import Mode
 from scoutsim.oraclecache import QualityDraws
 from scoutsim.physics.payload import sent_bytes
+from scoutsim.decisions.policy import Learner, Policy, Situation
 from scoutsim.sim.cloudwait import build_cloud_wait
 from scoutsim.sim.fallback import Fallback
 from scoutsim.sim.questions import Question
@@ -69,7 +70,7 @@ class Agent:
         self.options = kit.options
         self.pool = kit.pool
         self.compute = kit.compute
-        self.policy = policy
+        self.policy: Policy = policy
         self.estimator = estimator
         self.link = seat.link
         self.slot = seat.slot
@@ -104,7 +105,12 @@ class Agent:
             fallbacks = set(spec.fallback_modes)
             self.fallback = Fallback(self, [k for k, o in enumerate(self.options) if o.name in fallbacks])
             self.upgrades = spec.base_policy == "adaptive"
-        self.hedged = bool(getattr(self.policy, "hedged", False))  # expected_f1: see _pick_hedged
+        # A policy with the learning protocol (expected_f1) is told of rates and outcomes.
+        self.learner: Learner | None = self.policy if isinstance(self.policy, Learner) else None
+        self.learns = self.learner is not None
+        # A policy that reads them: this device's requests not yet ended, by number (None: not kept).
+        self.in_flight: dict[int, Request] | None = {} if self.policy.reads_in_flight else None
+        self._predicted = math.nan  # the last decision's predicted time, for its request
         self.observed = False  # whether any transfer has been observed (estimates beyond the prior)
 
     # ---------------------------------------------------------------- costs
@@ -147,15 +153,20 @@ class Agent:
         return [request_seconds(edge_wait + edge_s, size, rate, latency, cloud_s, sends=uplink)
                 for (size, edge_s, cloud_s), uplink in zip(self._all_costs(q), self._uses_uplink)]
 
-    def _pick_hedged(self, q: Question, rate: float, edge_wait: float) -> int:
-        """A policy that weighs each mode's chance of being on time (``expected_f1``) is told,
-        besides each option's predicted time, the part of it on the link and its edge compute."""
+    def decide(self, q: Question, rate: float, edge_wait: float, now: float) -> int:
+        """The policy's choice for question ``q`` at the estimated ``rate``, the edge free in
+        ``edge_wait`` seconds (:class:`scoutsim.decisions.policy.Situation`)."""
         costs = self._all_costs(q)
         transfers = [(size / rate if rate > 0 else math.inf) if uplink else 0.0
                      for (size, _, _), uplink in zip(costs, self._uses_uplink)]
-        return self.policy.pick_hedged(self.predicted_seconds(q, rate, edge_wait), transfers,
-                                       [c[1] for c in costs], self._qualities, self.deadline_s,
-                                       self.fallback.indices if self.fallback is not None else ())
+        seconds = self.predicted_seconds(q, rate, edge_wait)
+        in_flight = () if self.in_flight is None else \
+            [(self.options.index(r.option), now - r.arrival, r.predicted) for r in self.in_flight.values()]
+        k = self.policy.decide(Situation(self._names, seconds, transfers, [c[1] for c in costs], self._qualities,
+                                         self.deadline_s, self.fallback.indices if self.fallback is not None else (),
+                                         in_flight))
+        self._predicted = seconds[k]
+        return k
 
     def observe(self, r: "Request", nbytes: float, seconds: float) -> None:
         """A transfer of ``r`` in its first mode ended (or was stopped) after ``seconds``
@@ -163,8 +174,8 @@ class Agent:
         its own errors (``expected_f1``) the ratio of that rate to the estimate the mode was
         chosen with, unless that estimate was the prior (nothing observed yet)."""
         if r.informed and r.fallback is None and seconds > 0 and nbytes > 0 and r.est_rate > 0:
-            if self.hedged:
-                self.policy.record(self.options.index(r.option), nbytes / seconds / r.est_rate)
+            if self.learner is not None:
+                self.learner.record(self.options.index(r.option), nbytes / seconds / r.est_rate)
             if self.fallback is not None:  # its margin: scoutsim/sim/fallback.py
                 self.fallback.record(nbytes / seconds / r.est_rate)
         self.observed = True
@@ -174,7 +185,10 @@ class Agent:
         """``r`` ended: a policy that keeps each mode's on-time record (``expected_f1``) learns
         whether the mode it was sent in made it, without falling back (called only for such)."""
         on_time = not r.dropped and r.fallback is None and r.done - r.arrival <= self.deadline_s + DEADLINE_SLACK_S
-        self.policy.outcome(self.options.index(r.option), on_time)
+        if self.learner is not None:
+            self.learner.outcome(self.options.index(r.option), on_time)
+        if self.in_flight is not None:
+            del self.in_flight[r.number]
 
     # ---------------------------------------------------------------- arrivals
     def arrivals(self, env: simpy.Environment, until: float):
@@ -249,15 +263,14 @@ class Agent:
         wait = max(0.0, self.edge_free_at - r.arrival)
         r.est_rate = self.estimator.estimate()
         r.informed = self.observed
-        if self.hedged:
-            k = self._pick_hedged(q, r.est_rate, wait)
-        else:
-            k = self.policy.pick(self._names, self.predicted_seconds(q, r.est_rate, wait), self._qualities,
-                                 self.deadline_s)
+        k = self.decide(q, r.est_rate, wait, r.arrival)
         if self.fallback is not None and self.upgrades:
             chosen, k = k, self.fallback.upgrade(q, k, r.arrival, wait)
             r.upgraded = k != chosen
         r.option = self.options[k]
+        if self.in_flight is not None:
+            r.predicted = self._predicted
+            self.in_flight[number] = r
         size, edge_s, cloud_s = self._all_costs(q)[k]
         r.size = size
         r.cloud_s = cloud_s
@@ -289,7 +302,7 @@ class Request:
 
     __slots__ = ("agent", "number", "question", "arrival", "est_rate", "option", "payload",
                  "tx_start", "tx_end", "done", "size", "cloud_s", "on_link", "dropped", "grace",
-                 "fallback", "wasted", "at_cloud_s", "informed", "upgraded")
+                 "fallback", "wasted", "at_cloud_s", "informed", "upgraded", "predicted")
 
     def __init__(self, agent: Agent, number: int, question: Question, arrival: float):
         self.agent = agent
@@ -312,6 +325,7 @@ class Request:
         self.at_cloud_s = 0.0
         self.informed = False  # chosen with an estimate that had seen a transfer (Agent.observe)
         self.upgraded = False  # sent in a KV mode by adaptive+fallback's upgrade (Fallback.upgrade)
+        self.predicted = math.nan  # its mode's predicted arrival-to-done time (expected_f1:in_flight)
 
     def send(self, event) -> None:
         if self.dropped:
@@ -373,7 +387,7 @@ class Request:
         if self.dropped:
             return
         self.done = event.env.now
-        if self.agent.hedged:
+        if self.agent.learns:
             self.agent.settled(self)
         self.agent.world.finish(self)
 
@@ -398,6 +412,6 @@ class Request:
             a.cloud.waiting.remove((self.cloud_s, self.cloud_done))
         except ValueError:
             pass  # not waiting for a GPU
-        if a.hedged:
+        if a.learns:
             a.settled(self)
         a.world.finish(self)

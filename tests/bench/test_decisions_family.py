@@ -45,7 +45,7 @@ def test_draws_stay_in_the_issues_ranges_and_load():
 def test_options_cover_every_static_mode_and_the_adaptive_variants():
     labels = [label for label, _ in options(["bf16", "int4", "local"])]
     assert labels[:3] == ["static:bf16", "static:int4", "static:local"]
-    for policy in ("adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallback"):
+    for policy in ("adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallback", "expected_f1:in_flight"):
         assert {policy, f"{policy} robust_mpc", f"{policy} deadline", f"{policy} joint",
                 f"{policy} cloud_aware"} <= set(labels)
     assert dict(options([], ["expected_f1 cloud_aware"])) == {

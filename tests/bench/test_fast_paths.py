@@ -13,7 +13,7 @@ import pytest
 import simpy
 
 from scoutsim.sim.cloud import CloudQueue
-from scoutsim.decisions.policy import Forecast, build_policy
+from scoutsim.decisions.policy import Situation, build_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,21 +63,19 @@ def test_cloud_queue_needs_a_gpu():
         CloudQueue(simpy.Environment(), 0)
 
 
-def reference_adaptive(forecasts, deadline_s):
+def reference_adaptive(secs, quals, deadline_s):
     """The adaptive rule as first written (docs/models/policies.md): best quality among the modes that
     meet the deadline, ties to the faster; else the fastest."""
     best = -1
-    for i, f in enumerate(forecasts):
-        if f.seconds <= deadline_s and (
-            best < 0 or (f.quality, -f.seconds) > (forecasts[best].quality, -forecasts[best].seconds)
-        ):
+    for i, (s, q) in enumerate(zip(secs, quals)):
+        if s <= deadline_s and (best < 0 or (q, -s) > (quals[best], -secs[best])):
             best = i
     if best >= 0:
         return best
-    return min(range(len(forecasts)), key=lambda i: forecasts[i].seconds)
+    return min(range(len(secs)), key=lambda i: secs[i])
 
 
-def test_adaptive_pick_is_the_rule_on_every_ordering():
+def test_adaptive_decide_is_the_rule_on_every_ordering():
     policy = build_policy("adaptive")
     values = [(1.0, 0.8), (6.0, 0.9), (2.0, 0.8), (math.inf, 0.95), (4.0, math.nan), (0.5, 0.3)]
     for k in range(1, len(values) + 1):
@@ -86,10 +84,8 @@ def test_adaptive_pick_is_the_rule_on_every_ordering():
             secs = [s for s, _ in combo]
             quals = [q for _, q in combo]
             for deadline in (0.1, 1.5, 5.0):
-                forecasts = [Forecast(n, s, q) for n, s, q in zip(names, secs, quals)]
-                want = reference_adaptive(forecasts, deadline)
-                assert policy.pick(names, secs, quals, deadline) == want
-                assert policy.choose(forecasts, deadline) == want
+                situation = Situation(names, secs, [0.0] * k, [0.0] * k, quals, deadline)
+                assert policy.decide(situation) == reference_adaptive(secs, quals, deadline)
 
 
 def test_block_draws_are_single_draws():

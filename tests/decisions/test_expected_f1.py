@@ -12,10 +12,15 @@ from types import SimpleNamespace
 import pytest
 from scipy.stats import norm
 
-from scoutsim.decisions.policy import POLICIES, build_policy, parse_policy
+from scoutsim.decisions.policy import POLICIES, Situation, build_policy, parse_policy
 from scoutsim.sim.agent import Agent
 
 D = 5.0  # deadline, seconds
+
+
+def sit(seconds, transfers, edge, qualities, deadline_s, fallbacks=(), in_flight=(), modes=None):
+    return Situation(modes or [f"m{i}" for i in range(len(seconds))], seconds, transfers, edge, qualities,
+                     deadline_s, fallbacks, in_flight)
 
 
 def test_registered_and_takes_the_fallback_suffix():
@@ -43,19 +48,19 @@ def test_a_sure_mode_beats_a_better_but_risky_one_that_adaptive_would_take():
     p = build_policy("expected_f1")
     seconds, transfers, edge, q = [3.0, 1.5], [2.0, 0.5], [0.2, 0.2], [0.80, 0.70]
     assert 0.80 * norm.cdf(1) < 0.70 * norm.cdf(3)
-    assert p.pick_hedged(seconds, transfers, edge, q, D) == 1
-    assert build_policy("adaptive").pick(["A", "B"], seconds, q, D) == 0
+    assert p.decide(sit(seconds, transfers, edge, q, D)) == 1
+    assert build_policy("adaptive").decide(sit(seconds, transfers, edge, q, D, modes=["A", "B"])) == 0
     # Two transfers of A seen at exp(+0.1) and exp(-0.1) times their estimates: mu 0, sigma
     # = sd(0.1, -0.1) = 0.1414; A's P = Phi(0.6931 / 0.1414) = Phi(4.90) ~ 1: A, value 0.80.
     p.record(0, math.exp(0.1))
     p.record(0, math.exp(-0.1))
     assert p.spread(p.errors[0]) == pytest.approx((0.0, math.sqrt(0.02)))
-    assert p.pick_hedged(seconds, transfers, edge, q, D) == 0
+    assert p.decide(sit(seconds, transfers, edge, q, D)) == 0
     # Then three requests sent in A were late: A's chance is its record shrunk towards the
     # model's ~1 counted as 2 requests: (0 + 2 x 1) / (3 + 2) = 0.4; value 0.32 < B's 0.6991.
     for _ in range(3):
         p.outcome(0, False)
-    assert p.pick_hedged(seconds, transfers, edge, q, D) == 1
+    assert p.decide(sit(seconds, transfers, edge, q, D)) == 1
 
 
 def test_with_a_fallback_a_late_transfer_scores_the_fallback():
@@ -64,10 +69,10 @@ def test_with_a_fallback_a_late_transfer_scores_the_fallback():
     # worth 0.80 x 0.8413 + (1 - 0.8413) x 0.70 = 0.7842 > 0.70.
     p = build_policy("expected_f1")
     seconds, transfers, edge, q = [3.0, 4.0], [2.0, 0.0], [0.2, 4.0], [0.80, 0.70]
-    assert p.pick_hedged(seconds, transfers, edge, q, D) == 1
-    assert p.pick_hedged(seconds, transfers, edge, q, D, fallbacks=[1]) == 0
+    assert p.decide(sit(seconds, transfers, edge, q, D)) == 1
+    assert p.decide(sit(seconds, transfers, edge, q, D, fallbacks=[1])) == 0
     # Equal values go to the surer mode: with L's quality 0.80 too, A is worth exactly 0.80.
-    assert p.pick_hedged(seconds, transfers, edge, [0.80, 0.80], D, fallbacks=[1]) == 1
+    assert p.decide(sit(seconds, transfers, edge, [0.80, 0.80], D, fallbacks=[1])) == 1
 
 
 def test_a_sure_miss_sends_the_smallest_payload_not_a_slow_local_answer():
@@ -78,8 +83,8 @@ def test_a_sure_miss_sends_the_smallest_payload_not_a_slow_local_answer():
     p = build_policy("expected_f1")
     seconds, transfers, edge, q = [6.5, 7.2, 10.1], [0.0, 1.0, 4.0], [1.0, 0.2, 0.1], [0.26, 0.25, 0.26]
     assert [p.chance(s, t, D, *p.spread([])) for s, t in zip(seconds, transfers)] == [0.0, 0.0, 0.0]
-    assert build_policy("adaptive").pick(["local", "int4", "bf16"], seconds, q, D) == 0
-    assert p.pick_hedged(seconds, transfers, edge, q, D) == 1
+    assert build_policy("adaptive").decide(sit(seconds, transfers, edge, q, D, modes=["local", "int4", "bf16"])) == 0
+    assert p.decide(sit(seconds, transfers, edge, q, D)) == 1
 
 
 def test_the_prior_is_not_a_prediction_error():
@@ -87,7 +92,7 @@ def test_the_prior_is_not_a_prediction_error():
     # device had seen a transfer: the first request's estimate is the prior.
     policy = build_policy("expected_f1")
     seen = []
-    fake = SimpleNamespace(hedged=True, policy=policy, options=["int8", "local"], observed=False, fallback=None,
+    fake = SimpleNamespace(learner=policy, policy=policy, options=["int8", "local"], observed=False, fallback=None,
                            estimator=SimpleNamespace(observe=lambda b, s: seen.append((b, s))))
     first = SimpleNamespace(informed=False, fallback=None, est_rate=1e6, option="int8")
     Agent.observe(fake, first, 4e6, 1.0)  # 4 MB/s against the prior's 1 MB/s: not counted
@@ -95,3 +100,59 @@ def test_the_prior_is_not_a_prediction_error():
     second = SimpleNamespace(informed=True, fallback=None, est_rate=2e6, option="int8")
     Agent.observe(fake, second, 3e6, 1.0)  # 3 MB/s against 2 MB/s: ln 1.5
     assert policy.errors == {0: [pytest.approx(math.log(1.5))]}
+
+
+def test_in_flight_is_an_argument_of_expected_f1():
+    assert str(parse_policy("expected_f1:in_flight+fallback")) == "expected_f1:in_flight+fallback"
+    assert build_policy("expected_f1:in_flight").reads_in_flight
+    assert not build_policy("expected_f1").reads_in_flight
+    with pytest.raises(ValueError, match="in_flight"):
+        parse_policy("expected_f1:soon")
+
+
+def test_which_requests_in_flight_count_as_misses():
+    # D = 3 s. Option 0 has no settled outcome: its request in flight counts whatever its age.
+    # Option 1 has one: its requests count once past their predicted time or the deadline,
+    # 1 s of 2 s predicted does not; 2.5 s of 2 s does; 3.5 s of 4 s is past D = 3 s.
+    p = build_policy("expected_f1:in_flight")
+    p.outcome(1, True)
+    flying = [(0, 0.1, 2.0), (1, 1.0, 2.0), (1, 2.5, 2.0), (1, 3.5, 4.0)]
+    assert p.counted(flying, 3.0, 3) == [1, 2, 0]
+    assert build_policy("expected_f1").counted(flying, 3.0, 3) == [0, 0, 0]
+
+
+def test_a_mode_is_trusted_with_one_request_at_a_time_until_it_proves_itself():
+    # D = 3 s. text: quality 0.80, 2 s predicted, 1 ms of it on the link: slack 1.001 s for
+    # 1 ms, z = ln(1001) / ln 2 = 9.97, chance 1. local: 0.77, 2.5 s, nothing sent: chance 1.
+    # int4: 0.74, 1 s, 0.2 s on the link: slack 2.2 s, z = ln 11 / ln 2 = 3.46, chance
+    # 0.99973, value 0.7398. Nothing in flight: text, 0.80.
+    seconds, transfers, edge, q = [2.0, 2.5, 1.0], [0.001, 0.0, 0.2], [0.0, 2.5, 0.3], [0.80, 0.77, 0.74]
+    p = build_policy("expected_f1:in_flight")
+    assert p.decide(sit(seconds, transfers, edge, q, 3.0)) == 0
+    # One text request in flight, 0.5 s old, and text has no outcome yet: it counts as a miss,
+    # text's chance is (0 + 2 x 1) / (0 + 1 + 2) = 2/3, value 0.533: local, 0.77. Plain
+    # expected_f1 does not look and sends text again.
+    assert p.decide(sit(seconds, transfers, edge, q, 3.0, in_flight=[(0, 0.5, 2.0)])) == 1
+    assert build_policy("expected_f1").decide(sit(seconds, transfers, edge, q, 3.0, in_flight=[(0, 0.5, 2.0)])) == 0
+    # Text came back on time once: a request in flight within its 2 s predicted no longer
+    # counts, (1 + 2) / (1 + 2) = 1, text again; one 2.5 s old (overdue) does: (1 + 2) / (1 +
+    # 1 + 2) = 0.75, value 0.60 < 0.77, local.
+    p.outcome(0, True)
+    assert p.decide(sit(seconds, transfers, edge, q, 3.0, in_flight=[(0, 0.5, 2.0)])) == 0
+    assert p.decide(sit(seconds, transfers, edge, q, 3.0, in_flight=[(0, 2.5, 2.0)])) == 1
+    # Without local, int4 (0.7398) against text at 0.75 x 0.80 = 0.60: int4.
+    assert p.decide(sit([2.0, 1.0], [0.001, 0.2], [0.0, 0.3], [0.80, 0.74], 3.0, in_flight=[(0, 2.5, 2.0)])) == 1
+
+
+def test_the_agent_keeps_its_requests_in_flight_until_they_end():
+    # Agent.settled records the outcome and forgets the request; a plain expected_f1 agent
+    # keeps no such list (None), so its runs do not pay for it.
+    policy = build_policy("expected_f1:in_flight")
+    r = SimpleNamespace(number=7, option="text", dropped=False, fallback=None, arrival=1.0, done=2.5)
+    fake = SimpleNamespace(learner=policy, options=["int4", "text"], deadline_s=3.0, in_flight={7: r})
+    Agent.settled(fake, r)
+    assert fake.in_flight == {} and policy.outcomes == {1: [True]}
+    late = SimpleNamespace(number=8, option="int4", dropped=False, fallback=None, arrival=1.0, done=4.5)
+    fake.in_flight[8] = late
+    Agent.settled(fake, late)
+    assert fake.in_flight == {} and policy.outcomes == {1: [True], 0: [False]}

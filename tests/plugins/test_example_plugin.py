@@ -80,16 +80,19 @@ def test_policy_allocator_estimator_by_hand():
     load([str(EXAMPLE_PACKAGE)])
     plugin = sys.modules["scoutsim_example_plugin"]
     from scoutsim.decisions.allocators import Demand
-    from scoutsim.decisions.policy import Forecast, build_policy
+    from scoutsim.decisions.policy import Situation, build_policy
 
     assert importlib.util.find_spec("scoutsim_example_plugin") is not None
     # Weights 1/deadline: deadlines 2 s and 8 s -> 0.5 and 0.125.
     w = plugin.ByDeadline().weights([Demand(0, 1.0, 2.0, ()), Demand(1, 1.0, 8.0, ())], 1e6)
     assert w == [0.5, 0.125]
-    fs = [Forecast("bf16", 4.0, 0.80), Forecast("int8", 2.0, 0.79), Forecast("int4", 1.0, 0.55)]
-    assert build_policy("good_enough:0.7").choose(fs, 0.1) == 1  # fastest with F1 >= 0.7
-    assert build_policy("good_enough:0.9").choose(fs, 9.0) == 0  # none that good: the best
-    assert build_policy("good_enough:0").choose(fs, 9.0) == 2
+    def fs(deadline_s):
+        return Situation(["bf16", "int8", "int4"], [4.0, 2.0, 1.0], [0.0] * 3, [0.0] * 3, [0.80, 0.79, 0.55],
+                         deadline_s)
+
+    assert build_policy("good_enough:0.7").decide(fs(0.1)) == 1  # fastest with F1 >= 0.7
+    assert build_policy("good_enough:0.9").decide(fs(9.0)) == 0  # none that good: the best
+    assert build_policy("good_enough:0").decide(fs(9.0)) == 2
     est = plugin.Median(prior=5.0, probe=lambda: 0.0)
     assert est.estimate() == 5.0
     for nbytes in (1e6, 3e6, 2e6):

@@ -41,11 +41,12 @@ class GoodEnough(Policy):
     def __init__(self, arg: str):
         self.floor = float(arg)
 
-    def choose(self, forecasts, deadline_s):
-        good = [i for i, f in enumerate(forecasts) if f.quality >= self.floor]
+    def decide(self, situation):
+        seconds, qualities = situation.seconds, situation.qualities
+        good = [i for i, q in enumerate(qualities) if q >= self.floor]
         if good:
-            return min(good, key=lambda i: forecasts[i].seconds)
-        return max(range(len(forecasts)), key=lambda i: forecasts[i].quality)
+            return min(good, key=seconds.__getitem__)
+        return max(range(len(qualities)), key=qualities.__getitem__)
 
 
 @ESTIMATORS.register("median")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from scoutsim.decisions import policy as policymod
-from scoutsim.decisions.policy import POLICIES, Policy, parse_policy
+from scoutsim.decisions.policy import POLICIES, Policy, build_policy, parse_policy
 
 
 def test_builtin_policies_keep_their_meaning():
@@ -32,16 +32,29 @@ def test_registered_suffix_is_parsed(monkeypatch):
     assert (s.arg, s.suffixes, str(s)) == ("q2c@0.75+int8", ("fallback",), "static:q2c@0.75+int8+fallback")
 
 
-def test_plugin_policy_without_hooks_gets_the_defaults(monkeypatch):
+def test_plugin_policy_with_only_decide_gets_the_defaults(monkeypatch):
     monkeypatch.setattr(POLICIES, "_items", dict(POLICIES._items))  # registered for this test only
 
     @POLICIES.register("first_listed")
-    class FirstListed:  # duck-typed: not a Policy subclass
-        def choose(self, forecasts, deadline_s):
+    class FirstListed(Policy):  # overrides decide alone
+        def decide(self, situation):
             return 0
 
     p = parse_policy("first_listed")
     assert p.uses_modes and p.candidates(["int4", "bf16"]) == ["int4", "bf16"]
     with pytest.raises(ValueError, match="takes no argument"):
         parse_policy("first_listed:x")
+    assert not build_policy("first_listed").reads_in_flight
+
+
+def test_a_duck_typed_plugin_policy_is_refused(monkeypatch):
+    monkeypatch.setattr(POLICIES, "_items", dict(POLICIES._items))
+
+    @POLICIES.register("duck")
+    class Duck:  # not a Policy subclass: the agent could not rely on its interface
+        def decide(self, situation):
+            return 0
+
+    with pytest.raises(ValueError, match="'duck' .* does not derive from scoutsim.decisions.policy.Policy"):
+        parse_policy("duck")
     assert issubclass(POLICIES.get("adaptive"), Policy)

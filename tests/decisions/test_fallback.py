@@ -155,6 +155,34 @@ def test_a_fallback_that_would_wait_for_a_busy_edge_is_not_taken():
     assert second["f1"] == pytest.approx(ORACLE.draws("qwen2.5-7b", "qwen2.5-14b", "scout@0.5").mean)
 
 
+def test_a_new_plan_leaves_no_check_of_the_old_one_to_run(monkeypatch):
+    # As above: request 0's local fallback queues edge work, so request 1's checks are planned
+    # again; the old plan's queued timeouts are detached (and a sent transfer's too), so every
+    # check that runs belongs to a transfer still watched, by its current plan.
+    ran, replanned = [], []
+    check, replan = Fallback._check, Fallback.replan
+
+    def counted_check(self, r, done, k, last):
+        ran.append(id(done) in self._watched)
+        check(self, r, done, k, last)
+
+    def counted_replan(self, now):
+        replanned.append(len(self._watched))
+        replan(self, now)
+
+    monkeypatch.setattr(Fallback, "_check", counted_check)
+    monkeypatch.setattr(Fallback, "replan", counted_replan)
+    data = small_scenario(duration_s=1.5, replications=1, deadline_on="answer",
+                          uplinks=[{"id": "cell", "channel": {"kind": "constant", "mbps": 10},
+                                    "allocator": "equal", "latency_ms": 20}])
+    data["agents"][0].update(count=1, arrival={"kind": "periodic", "period_s": 1.0, "offset_s": 0},
+                             context_tokens=170, answer_tokens=21, policy="static:bf16+fallback",
+                             modes=["scout@0.5", "local"])
+    first, second = (row for _, row in run(data).iterrows())
+    assert first["fallback"] == "local" and second["fallback"] == "scout@0.5"
+    assert any(replanned) and ran and all(ran)
+
+
 def queued_cloud(aware):
     """Device b sends text at t = 0 whose 400-token answer holds the only cloud GPU; device a
     sends bf16 at 0.5 s (20 Mbps link, 5 s whole-answer deadline) with local as fallback."""

@@ -1,19 +1,15 @@
 """Which model an uplink gets: the one rule, here and nowhere else.
 
 Both models implement all of :class:`~scoutsim.network.link.Link` with the same physics
-(finish times equal up to rounding, ``tests/test_vtime.py``); they differ in cost and in what
-they can carry. :class:`~scoutsim.network.vtime.VirtualTimeUplink` costs O(log n) per event and carries
-neither an online allocator's rule nor TCP corrections (its ``CARRIES_ONLINE`` and
-``CARRIES_TCP``); :class:`~scoutsim.network.uplink.SharedUplink` costs O(transfers in flight)
-per event and carries both. The world says what a link must carry (its TCP model, its online
-rule, whether a device on it reads its transfers' progress), never which model.
+(finish times equal up to rounding, ``tests/test_vtime.py``). ``VirtualTimeUplink`` costs
+O(log n) per event and carries neither an online allocator's rule nor TCP corrections (its
+``CARRIES_*`` flags); ``SharedUplink`` costs O(transfers in flight) and carries both. The
+world says what a link must carry, never which model.
 
-The rule (``auto``): virtual time when its flags say it carries the link and no device reads
-progress; the exact model otherwise. The last clause is a choice, not a limit: virtual time
-answers ``remaining`` too, but a ``+fallback`` device stops transfers by comparing their
-progress with its deadlines, and the two models agree only to rounding, which such
-comparisons can turn into other decisions. The fallback's results were made on the exact
-model, so ``auto`` keeps them there (byte for byte); ``virtual_time`` runs them on the other.
+The rule (``auto``): virtual time when its flags say it carries the link and no device on it
+reads progress; the exact model otherwise. The last clause is a choice, not a limit: a
+``+fallback`` device acts on progress against deadlines, where the models' rounding can become
+other decisions; its results were made on the exact model, and keep it byte for byte.
 """
 
 from __future__ import annotations
@@ -45,11 +41,6 @@ def uplink_model(model: str) -> Iterator[None]:
         _default = before
 
 
-def carries(model: type[Link], tcp, online) -> bool:
-    """Whether link ``model`` can carry these TCP corrections and this online rule (None: none)."""
-    return (tcp is None or model.CARRIES_TCP) and (online is None or model.CARRIES_ONLINE)
-
-
 def make_uplink(env: simpy.Environment, weights: Sequence[float], sharing: str = "work_conserving", tcp=None,
                 model: str | None = None, *, online=None, reads_progress: bool = False) -> Link:
     """``model``: ``auto`` (the rule above), ``exact`` (always :class:`SharedUplink`), or
@@ -59,7 +50,7 @@ def make_uplink(env: simpy.Environment, weights: Sequence[float], sharing: str =
     model = model or _default
     if model not in MODELS:
         raise ValueError(f"unknown uplink model {model!r}; expected one of {MODELS}")
-    fits = carries(VirtualTimeUplink, tcp, online)
+    fits = (tcp is None or VirtualTimeUplink.CARRIES_TCP) and (online is None or VirtualTimeUplink.CARRIES_ONLINE)
     if model == "virtual_time" and not fits:
         raise ValueError("virtual time carries neither an online allocator nor TCP corrections")
     if model == "virtual_time" or (model == "auto" and fits and not reads_progress):

@@ -1,18 +1,16 @@
 """What a link is to the devices and the world, and the event loop every link model runs.
 
-Three models carry transfers: :class:`~scoutsim.network.uplink.SharedUplink` (exact,
-O(transfers in flight) per event), :class:`~scoutsim.network.vtime.VirtualTimeUplink` (the
-same physics by finish tags, O(log n) per event) and :class:`~scoutsim.network.cell.Network`
-(cells, radios, wired links). All are fluid: every transfer in flight drains at a rate that
-changes only at events (a join, a finish, a cancellation, a capacity change), so between
-events each finish time is exact. :class:`Link` is what the devices and the world may ask of
-any of them, and the loop they share.
+The models: :class:`~scoutsim.network.uplink.SharedUplink` (exact, O(transfers in flight) per
+event), :class:`~scoutsim.network.vtime.VirtualTimeUplink` (the same physics by finish tags,
+O(log n)) and :class:`~scoutsim.network.cell.Network` (cells, radios, wired links). All are
+fluid: rates change only at events (a join, a finish, a cancellation, a capacity change), so
+between events each finish time is exact.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import simpy
 
@@ -25,22 +23,29 @@ PoolView = tuple[float, list[tuple[float, float, float]], float]
 
 
 class Link:
-    """A link model. A *slot* is a device's place on it; a transfer is known by its
-    completion event. Rates in bytes/s, sizes in bytes, capacities set in Mbps.
+    """What the devices and the world may ask of any link model, and the loop they share. A
+    *slot* is a device's place on a link; a transfer is known by its completion event. Rates
+    in bytes/s, sizes in bytes, capacities set in Mbps.
 
     The loop: after any change, one timeout at the first finish now foreseen; at it, deliver
-    what is due and start over. A version counter makes any earlier timeout stale, because
-    SimPy cannot cancel one (docs/models/uplink.md: this idiom measured at 1.4-19x the
-    throughput of interrupting a process per transfer). A model gives ``_start``, ``_stop``,
-    ``_advance`` (bring its state up to now), ``_next_finish`` (after a change: (delay, what
-    ends then), or None when nothing moves) and ``_ended(what, slack)`` (at that finish: drop
-    and return, in the order they joined, the transfers that end now: the one scheduled,
-    whatever rounding left of it, and any within ``slack`` seconds of their end)."""
+    what is due and start over. A version counter makes earlier timeouts stale (SimPy cannot
+    cancel one; docs/models/uplink.md: 1.4-19x the throughput of a process per transfer). A
+    model gives ``_start``, ``_stop``, ``_advance`` (its state up to now), ``_next_finish``
+    ((delay, what ends then) after a change, None when nothing moves) and ``_ended(what,
+    slack)`` (drop and return, in join order, what ends now: the one scheduled, whatever
+    rounding left of it, and any within ``slack`` seconds of its end)."""
 
     # Whether the model can carry an online allocator's rule (set_online) and TCP corrections:
     # scoutsim.network.choose reads these to pick a model, and nothing else does.
     CARRIES_ONLINE: ClassVar[bool]
     CARRIES_TCP: ClassVar[bool]
+    active: Any  # the transfers in flight (slot, size, due, done), in the order they joined
+    progress: Callable[[Any], tuple[float, float]]  # (bytes left now, rate now) of one of them
+    _start: Callable[[int, float, simpy.Event, float], None]
+    _stop: Callable[[simpy.Event], float]
+    _advance: Callable[[], None]
+    _next_finish: Callable[[], "tuple[float, Any] | None"]
+    _ended: Callable[[Any, float], list]
 
     def __init__(self, env: simpy.Environment):
         self.env = env
@@ -97,23 +102,7 @@ class Link:
         raise NotImplementedError
 
     # ---------------------------------------------------------------- the loop
-    def _start(self, slot: int, nbytes: float, done: simpy.Event, due: float) -> None:
-        raise NotImplementedError
-
-    def _stop(self, done: simpy.Event) -> float:
-        raise NotImplementedError
-
-    def _advance(self) -> None:
-        raise NotImplementedError
-
-    def _next_finish(self) -> tuple[float, Any] | None:
-        raise NotImplementedError
-
-    def _ended(self, what: Any, slack: float) -> list:
-        raise NotImplementedError
-
-    def _delivered(self, t) -> None:
-        """One transfer's last byte is sent."""
+    def _delivered(self, t) -> None:  # its last byte is sent (a cell adds HARQ's tail)
         t.done.succeed()
 
     def _reschedule(self) -> None:

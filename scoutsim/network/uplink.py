@@ -31,11 +31,12 @@ Units: capacity in bytes per second (1 Mbps = 125,000 bytes/s), sizes in bytes.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import simpy
 
-from scoutsim.network.link import BYTES_PER_S_PER_MBPS, Link, PoolView
+# follow and SIMULTANEOUS stay importable from here, where 0.2 had them.
+from scoutsim.network.link import BYTES_PER_S_PER_MBPS, SIMULTANEOUS, Link, PoolView, follow  # noqa: F401
 from scoutsim.network.tcp import water_fill
 
 if TYPE_CHECKING:
@@ -55,16 +56,13 @@ class Transfer:
 
 
 class FluidLoop(Link):
-    """The exact fluid models (:class:`SharedUplink`, and the cells of
-    :class:`scoutsim.network.cell.Network`): every transfer's bytes left, brought up to now
-    at each event, and its rate, set by ``_set_rates``. ``_joined`` and ``_left`` keep a
-    model's tallies as a transfer joins the fluid link or leaves it (finished or cancelled)."""
+    """The exact models (:class:`SharedUplink`, :class:`scoutsim.network.cell.Network`): each
+    transfer's bytes left, brought up to now at each event, at its rate (``_set_rates``);
+    ``_joined`` and ``_left`` keep a model's tallies as one joins the fluid link or leaves it."""
 
     active: list[Transfer]
     _in_flight: list[int]  # transfers per slot
-
-    def _set_rates(self) -> None:
-        raise NotImplementedError
+    _set_rates: Callable[[], None]
 
     def _joined(self, t: Transfer) -> None:
         pass
@@ -72,14 +70,11 @@ class FluidLoop(Link):
     def _left(self, t: Transfer) -> None:
         pass
 
-    def _idle(self) -> None:
-        """Nothing in flight: what a model resets then."""
-
     def remaining(self, done: simpy.Event) -> tuple[float, float] | None:
         t = self._find(done)
-        return None if t is None else self._progress(t)
+        return None if t is None else self.progress(t)
 
-    def _progress(self, t: Transfer) -> tuple[float, float]:
+    def progress(self, t: Transfer) -> tuple[float, float]:
         return max(t.remaining - t.rate * (self.env.now - self._last), 0.0), t.rate
 
     def _find(self, done: simpy.Event) -> Transfer | None:
@@ -121,7 +116,6 @@ class FluidLoop(Link):
 
     def _next_finish(self) -> tuple[float, Transfer] | None:
         if not self.active:
-            self._idle()
             return None
         self._set_rates()
         # The first to finish at these rates. It ends when its timeout fires, whatever
@@ -148,15 +142,11 @@ class FluidLoop(Link):
 
 
 class Uplink(Link):
-    """One uplink of weighted slots shared by the rules above, whatever keeps its transfers
-    (:class:`SharedUplink` each one's bytes, :class:`scoutsim.network.vtime.VirtualTimeUplink`
-    finish tags). A model gives ``active``, ``_in_flight`` (per slot), ``_active_weight`` and
-    ``_progress(t)`` (a transfer's bytes left and rate now); ``_cap`` caps every rate (TCP)."""
+    """One uplink of weighted slots shared by the rules above: the weights, the shares and the
+    pool view, whatever keeps the transfers (:class:`SharedUplink` their bytes,
+    :class:`scoutsim.network.vtime.VirtualTimeUplink` finish tags). ``_cap`` caps every rate."""
 
-    _cap = math.inf
-    active: Any
-    _in_flight: Any
-    _active_weight: float
+    _cap = math.inf  # TCP's loss-limited rate (SharedUplink with tcp)
 
     def __init__(self, env: simpy.Environment, weights: Sequence[float], sharing: str):
         if sharing not in ("work_conserving", "reserved"):
@@ -168,9 +158,8 @@ class Uplink(Link):
         self.total_weight = float(sum(weights))
         self.reserved = sharing == "reserved"
         self.capacity = 0.0
-
-    def _progress(self, t) -> tuple[float, float]:
-        raise NotImplementedError
+        self._in_flight = [0] * len(weights)  # transfers per slot
+        self._active_weight = 0.0  # the weight of the transfers in flight
 
     def set_capacity(self, mbps: float) -> None:
         self._advance()
@@ -196,7 +185,7 @@ class Uplink(Link):
         the new one."""
         capacity = self.capacity * (self.weights[slot] / self.total_weight if self.reserved else 1.0)
         pool = [t for t in self.active if not self.reserved or t.slot == slot]
-        return capacity, [(self._progress(t)[0], t.due, capacity) for t in pool], capacity
+        return capacity, [(self.progress(t)[0], t.due, capacity) for t in pool], capacity
 
 
 class SharedUplink(FluidLoop, Uplink):
@@ -207,8 +196,6 @@ class SharedUplink(FluidLoop, Uplink):
                  tcp: TcpModel | None = None):
         super().__init__(env, weights, sharing)
         self.active = []
-        self._in_flight = [0] * len(weights)
-        self._active_weight = 0.0
         # Optional TCP corrections (scoutsim/network/tcp.py): a start-up delay per transfer and a
         # loss-limited cap on every transfer's rate. None keeps the pure fluid model.
         self.tcp = tcp
@@ -317,11 +304,9 @@ class SharedUplink(FluidLoop, Uplink):
             for t, x in zip(pool, w):
                 t.rate = min(capacity * x / total, self._cap)
 
-    def _idle(self) -> None:
-        self._active_weight = 0.0  # drop accumulated rounding
-
     def _joined(self, t: Transfer) -> None:
         self._active_weight += self.weights[t.slot]
 
     def _left(self, t: Transfer) -> None:
-        self._active_weight -= self.weights[t.slot]
+        # The last one out leaves exactly 0, not the rounding the additions accumulated.
+        self._active_weight = self._active_weight - self.weights[t.slot] if self.active else 0.0

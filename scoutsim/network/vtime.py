@@ -23,13 +23,10 @@ change touches none. The finish times equal the O(n) model's up to floating-poin
 relative on random scenarios). Transfers due within the same slack as the O(n) model's
 finish together, and succeed in the order they joined, as there.
 
-It is a whole :class:`scoutsim.network.link.Link`: a transfer's progress (``remaining``) and
-the pool a new one would join (``pool_view``) are read off the clocks. What it cannot carry
-(``CARRIES_ONLINE``, ``CARRIES_TCP`` false) is left to :class:`SharedUplink`: an online
-allocator's rule re-weights the transfers from their bytes left at every event, and the TCP
-corrections cap each transfer's rate (max-min sharing, not proportional); either way the tags
-would all move at every event, O(n) like the exact model. :func:`scoutsim.network.choose.make_uplink`
-picks the model.
+A whole :class:`scoutsim.network.link.Link`: progress and pool view are read off the clocks.
+It carries no online rule and no TCP corrections (``CARRIES_*``): both re-weight transfers at
+every event (by bytes left; by rate caps, making the sharing max-min), which would move every
+tag, O(n) like the exact model. :mod:`scoutsim.network.choose` picks the model.
 """
 
 from __future__ import annotations
@@ -76,9 +73,6 @@ class VirtualTimeUplink(Uplink):
 
     def __init__(self, env: simpy.Environment, weights: Sequence[float], sharing: str = "work_conserving"):
         super().__init__(env, weights, sharing)
-        self._in_flight = [0] * len(weights)
-        self._active_weight = 0.0
-        self._count = 0
         self._jobs: dict[simpy.Event, _Job] = {}
         self._seq = 0
         self._clock = 0.0  # V (work-conserving) or U (reserved)
@@ -99,7 +93,6 @@ class VirtualTimeUplink(Uplink):
         self._jobs[done] = job
         self._in_flight[slot] += 1
         self._active_weight += self.weights[slot]
-        self._count += 1
         if self.reserved:
             sl = self._slice(slot)
             job.tag = sl.clock + size
@@ -131,9 +124,9 @@ class VirtualTimeUplink(Uplink):
 
     def remaining(self, done: simpy.Event) -> tuple[float, float] | None:
         job = self._jobs.get(done)
-        return None if job is None else self._progress(job)
+        return None if job is None else self.progress(job)
 
-    def _progress(self, job: _Job) -> tuple[float, float]:
+    def progress(self, job: _Job) -> tuple[float, float]:
         """(bytes left now, rate now) of ``job``: its tag less the clock of the last event,
         less what it sent since (nothing is advanced, so reading changes no float)."""
         w = self.weights[job.slot]
@@ -154,7 +147,7 @@ class VirtualTimeUplink(Uplink):
     def _advance(self) -> None:
         now = self.env.now
         dt = now - self._last
-        if dt > 0 and self._count:
+        if dt > 0 and self._jobs:
             if self.capacity > 0:
                 self.busy_time += dt
                 if self.reserved:
@@ -199,7 +192,6 @@ class VirtualTimeUplink(Uplink):
         slot = job.slot
         self._in_flight[slot] -= 1
         self._active_weight -= self.weights[slot]
-        self._count -= 1
         if self.reserved:
             self._slices[slot].count -= 1
 
@@ -219,7 +211,7 @@ class VirtualTimeUplink(Uplink):
 
     # ---------------------------------------------------------------- events
     def _next_finish(self) -> tuple[float, None] | None:
-        if not self._count:
+        if not self._jobs:
             self._active_weight = 0.0  # drop accumulated rounding
             self._clock = 0.0  # and restart the clock, so that tags stay small
             self._heap.clear()

@@ -108,10 +108,8 @@ class Fallback:
 
     # ---------------------------------------------------------------- durations
     def _after_last_byte(self, cloud_s: float) -> float:
-        """The one-way latency, the cloud queue's predicted wait and the cloud compute: what
-        follows a payload's last byte. Summed first, and handed to :func:`request_seconds` as
-        its latency with no cloud term, as the fallback has always added it (outputs byte for
-        byte; the other grouping moves check instants in their last bit)."""
+        """Latency, the cloud's predicted wait and compute: what follows the last byte, passed
+        summed to :func:`request_seconds` as its latency (cloud 0), as always (byte for byte)."""
         cw = self.agent.cloud_wait
         return self.agent.latency_s + (cw.predict() if cw is not None else 0.0) + cloud_s
 
@@ -235,8 +233,7 @@ class Fallback:
         return True
 
     def _forget(self, key: int) -> None:
-        """Stop watching a transfer: its checks still queued fire as nothing. SimPy cannot
-        take a timeout off its queue, but one without callbacks costs only its pop."""
+        """Stop watching a transfer: its queued checks fire as nothing (SimPy cannot dequeue them)."""
         for timer in self._watched.pop(key, (None, None, ()))[2]:
             if timer.callbacks:  # None once processed
                 timer.callbacks.clear()

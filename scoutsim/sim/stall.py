@@ -54,7 +54,7 @@ def describe_links(links: dict) -> str:
         jobs = link.active
         if not jobs:
             continue
-        shown = sorted((link.remaining(t.done)[0], t.slot, t.size) for t in jobs)[:SHOWN_TRANSFERS]
+        shown = sorted((link.progress(t)[0], t.slot, t.size) for t in jobs)[:SHOWN_TRANSFERS]
         listed = "; ".join(f"agent slot {slot}: {size:.6g} B, {left:.6g} B left" for left, slot, size in shown)
         parts.append(f"link {name!r}, {len(jobs)} transfers in flight ({listed})")
     return ("In flight: " + " | ".join(parts)) if parts else "No transfer is in flight."

@@ -16,7 +16,8 @@ import yaml
 from scoutsim.cli import main
 from scoutsim.config import load_scenario
 from scoutsim.errors import BugReport
-from scoutsim.network.uplink import SharedUplink, follow
+from scoutsim.network.link import follow
+from scoutsim.network.uplink import SharedUplink
 from scoutsim.network.vtime import VirtualTimeUplink
 from scoutsim.sim import stall
 from scoutsim.sim.runner import simulate
@@ -79,8 +80,8 @@ def test_the_report_names_the_link_and_its_transfers():
     # 8 Mbps is 1e6 bytes/s. Slot 0 sends 3e6 B and slot 1 145 B at t = 0, equal weights,
     # work-conserving. Slot 1 is done at 290 us; at t = 0.5 the capacity changes (an event
     # brings the link up to date): 0.5 s x 1e6 B/s = 5e5 B sent in all, 145 of them by slot 1,
-    # so slot 0 has 3e6 - (5e5 - 145) = 2500145 B left. The report is as of the link's last
-    # event (t = 0.5), not of t = 0.6.
+    # so slot 0 had 3e6 - (5e5 - 145) = 2500145 B left then, and alone at 2e6 B/s since, has
+    # 2300145 B left at t = 0.6: the report is as of now (Link.remaining), not of the last event.
     for cls in (SharedUplink, VirtualTimeUplink):
         env = simpy.Environment()
         link = cls(env, [1.0, 1.0])
@@ -88,7 +89,7 @@ def test_the_report_names_the_link_and_its_transfers():
         env.process(iter_send(env, link))
         env.run(until=0.6)
         text = stall.describe_links({"cell0": link})
-        assert "link 'cell0', 1 transfers in flight (agent slot 0: 3e+06 B, 2.50014e+06 B left)" in text, text
+        assert "link 'cell0', 1 transfers in flight (agent slot 0: 3e+06 B, 2.30014e+06 B left)" in text, text
     assert stall.describe_links({"cell0": SharedUplink(simpy.Environment(), [1.0])}) == "No transfer is in flight."
 
 
@@ -101,8 +102,8 @@ def iter_send(env, link):
 def test_a_stalled_run_exits_1_with_one_message_and_writes_nothing(tmp_path, monkeypatch, capsys):
     # Put the old bug back on purpose: a finish event that finishes nothing and comes again
     # at once. The guard must turn it into one message naming the link, exit 1.
-    def spinning(self, version, delay):
-        self.env.timeout(0).callbacks.append(lambda _ev: spinning(self, version, delay))
+    def spinning(self, version, delay, what):
+        self.env.timeout(0).callbacks.append(lambda _ev: spinning(self, version, delay, what))
 
     monkeypatch.setattr(VirtualTimeUplink, "_finish", spinning)
     monkeypatch.setattr(stall, "STALL_EVENTS", 5000)

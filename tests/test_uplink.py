@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 import simpy
 
-from scoutsim.network.uplink import SharedUplink, follow
+from scoutsim.network.link import follow
+from scoutsim.network.uplink import SharedUplink
 
 MB = 1e6
 

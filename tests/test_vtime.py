@@ -13,7 +13,8 @@ import pytest
 import simpy
 
 from scoutsim.network.choose import make_uplink, uplink_model
-from scoutsim.network.uplink import SharedUplink, follow
+from scoutsim.network.link import follow
+from scoutsim.network.uplink import SharedUplink
 from scoutsim.network.vtime import VirtualTimeUplink
 
 MB = 1e6
@@ -45,6 +46,7 @@ def run(cls, weights, sharing, sends, changes, cancels):
     env.process(follow(env, link.set_capacity, iter(changes)))
     finish = [None] * len(sends)
     sent = {}
+    seen = {}  # at each cancel, just before it: the transfer's progress and its slot's pool
     events = [None] * len(sends)
 
     def start(i, slot, size, at):
@@ -54,6 +56,7 @@ def run(cls, weights, sharing, sends, changes, cancels):
 
     def stop(i, at):
         yield env.timeout(at)
+        seen[i] = link.remaining(events[i]), link.pool_view(sends[i][0])
         sent[i] = link.cancel(events[i])
 
     for i, (slot, size, at) in enumerate(sends):
@@ -61,7 +64,7 @@ def run(cls, weights, sharing, sends, changes, cancels):
     for i, at in cancels.items():
         env.process(stop(i, at))
     env.run()
-    return finish, sent, link.bytes_sent, link.busy_time
+    return finish, sent, link.bytes_sent, link.busy_time, seen
 
 
 @pytest.mark.parametrize("sharing", ["work_conserving", "reserved"])
@@ -70,8 +73,8 @@ def test_virtual_time_equals_the_exact_model(seed, sharing):
     weights, sends, changes, cancels = random_case(seed, sharing)
     exact = run(SharedUplink, weights, sharing, sends, changes, cancels)
     vt = run(VirtualTimeUplink, weights, sharing, sends, changes, cancels)
-    f_exact, sent_exact, bytes_exact, busy_exact = exact
-    f_vt, sent_vt, bytes_vt, busy_vt = vt
+    f_exact, sent_exact, bytes_exact, busy_exact, seen_exact = exact
+    f_vt, sent_vt, bytes_vt, busy_vt, seen_vt = vt
     for a, b in zip(f_exact, f_vt):
         assert (a is None) == (b is None)  # cancelled ones never finish, in both
         if a is not None:
@@ -82,6 +85,18 @@ def test_virtual_time_equals_the_exact_model(seed, sharing):
         assert sent_vt[i] == pytest.approx(sent_exact[i], rel=REL, abs=REL * sends[i][1])
     assert bytes_vt == pytest.approx(bytes_exact, rel=REL)
     assert busy_vt == pytest.approx(busy_exact, rel=REL)
+    # Progress and the pool view, read off the clocks, equal the exact model's bytes left.
+    for i, (progress, (cap, pool, own)) in seen_exact.items():
+        progress_vt, (cap_vt, pool_vt, own_vt) = seen_vt[i]
+        assert (progress is None) == (progress_vt is None)
+        if progress is not None:
+            assert progress_vt[0] == pytest.approx(progress[0], rel=REL, abs=REL * sends[i][1])
+            assert progress_vt[1] == pytest.approx(progress[1], rel=REL)
+        assert (cap_vt, own_vt) == pytest.approx((cap, own), rel=REL)
+        assert len(pool_vt) == len(pool)
+        for (left, due, alone), (left_vt, due_vt, alone_vt) in zip(pool, pool_vt):
+            assert left_vt == pytest.approx(left, rel=REL, abs=REL * max(s[1] for s in sends))
+            assert (due_vt, alone_vt) == pytest.approx((due, alone), rel=REL)
 
 
 def test_random_cases_exercise_what_they_claim():
@@ -93,7 +108,7 @@ def test_random_cases_exercise_what_they_claim():
         zero += any(c == 0 for _, c in changes)
         starts = [s[2] for s in sends]
         ties += len(starts) != len(set(starts))
-        _, sent, _, _ = run(SharedUplink, weights, "work_conserving", sends, changes, cancels)
+        _, sent, _, _, _ = run(SharedUplink, weights, "work_conserving", sends, changes, cancels)
         cancelled_mid += sum(1 for v in sent.values() if v > 0)
     assert zero >= 10 and ties >= 5 and cancelled_mid >= 20
 
@@ -177,9 +192,8 @@ def test_the_chooser_keeps_the_general_model_where_virtual_time_cannot_express_i
     assert isinstance(make_uplink(env, [1.0], "work_conserving"), VirtualTimeUplink)
     assert isinstance(make_uplink(env, [1.0], "reserved"), VirtualTimeUplink)
     assert isinstance(make_uplink(env, [1.0], "work_conserving", tcp=TcpModel(rtt_s=0.04)), SharedUplink)
-    assert isinstance(make_uplink(env, [1.0], "work_conserving", static_weights=False), SharedUplink)
     assert isinstance(make_uplink(env, [1.0], model="exact"), SharedUplink)
-    with pytest.raises(ValueError, match="virtual time needs work_conserving or reserved sharing, no tcp"):
+    with pytest.raises(ValueError, match="virtual time carries neither an online allocator nor TCP"):
         make_uplink(env, [1.0], tcp=TcpModel(rtt_s=0.04), model="virtual_time")
     with uplink_model("exact"):
         assert isinstance(make_uplink(env, [1.0]), SharedUplink)
@@ -187,12 +201,16 @@ def test_the_chooser_keeps_the_general_model_where_virtual_time_cannot_express_i
 
 
 def test_the_chooser_gives_online_allocators_and_fallbacks_the_model_that_serves_them():
-    # An online allocator re-weights at every event and a +fallback device reads a transfer's
-    # progress (remaining): only the O(n) model does either, and the rule lives in one place.
+    # An online allocator re-weights at every event: only the O(n) model carries one (the
+    # capability flags say so). A +fallback device reads a transfer's progress, which both
+    # models answer; auto keeps it on the exact model (scoutsim/network/choose.py says why).
     env = simpy.Environment()
     rule = object()
     link = make_uplink(env, [1.0, 1.0], "work_conserving", online=rule)
     assert isinstance(link, SharedUplink) and link.online is rule
+    with pytest.raises(ValueError, match="online allocator"):
+        make_uplink(env, [1.0], online=rule, model="virtual_time")
+    with pytest.raises(ValueError, match="exact model"):
+        VirtualTimeUplink(env, [1.0]).set_online(rule)
     assert isinstance(make_uplink(env, [1.0], "reserved", reads_progress=True), SharedUplink)
-    with pytest.raises(ValueError, match="fixed weights"):
-        make_uplink(env, [1.0], reads_progress=True, model="virtual_time")
+    assert isinstance(make_uplink(env, [1.0], reads_progress=True, model="virtual_time"), VirtualTimeUplink)

@@ -181,7 +181,7 @@ def predict(case: FamilyCase, cal: dict[str, Lone | None], model: str) -> list[f
     devices = [DeviceSpec(0, quality=(o.rate / peak.rate) if o else 1e-9, offset_s=max(o.offset, 0.0) if o else 0.0)
                for o in ones]
     net = Network(env, [cell], devices)
-    net.set_cell_capacity(0, peak.rate * 8 / 1e6)
+    net.set_capacity(peak.rate * 8 / 1e6)
     fct = [math.inf] * k
 
     def flow(i):

@@ -19,7 +19,8 @@ import time
 import numpy as np
 import simpy
 
-from scoutsim.network.uplink import SharedUplink, follow
+from scoutsim.network.link import follow
+from scoutsim.network.uplink import SharedUplink
 from scoutsim.network.vtime import VirtualTimeUplink
 
 MODELS = {"exact O(n)": SharedUplink, "virtual time": VirtualTimeUplink}

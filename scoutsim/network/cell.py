@@ -1,7 +1,8 @@
 """Cells with per-device radio links, wired links behind them: an exact fluid network.
 
-The general case of :class:`scoutsim.network.uplink.SharedUplink` (docs/models/cell.md), with the same interface to the agents (``send``, ``cancel``,
-``rate_if_joined``, ``fair_share``, ``bytes_sent``, ``busy_time``); a slot is a device.
+The general case of :class:`scoutsim.network.uplink.SharedUplink` (docs/models/cell.md), a
+:class:`scoutsim.network.link.Link` whose slots are devices: ``set_capacity`` and
+``set_online`` take the cell, the first by default.
 
 * Every device has its own rate ``r_i(t)``: ``link_quality`` times its cell's reference
   rate, or its own channel (:meth:`Network.set_device_capacity`).
@@ -62,7 +63,8 @@ import simpy
 from scoutsim.network import cellrank
 from scoutsim.network.maxmin import max_min
 from scoutsim.network.schedulers import SCHEDULERS, resource_block_share
-from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, FluidLoop, Transfer
+from scoutsim.network.link import BYTES_PER_S_PER_MBPS, PoolView
+from scoutsim.network.uplink import FluidLoop, Transfer
 
 SHARINGS = ("work_conserving", "reserved", "time_share")
 FADINGS = ("none", "rayleigh")
@@ -120,9 +122,12 @@ class DeviceSpec:
 
 
 class Network(FluidLoop):
+    CARRIES_ONLINE = True
+    CARRIES_TCP = False
+
     def __init__(self, env: simpy.Environment, cells: Sequence[CellSpec], devices: Sequence[DeviceSpec],
                  links: dict[str, float] | None = None):
-        self.env = env
+        super().__init__(env)
         self.cells = list(cells)
         self.devices = list(devices)
         self.links = dict(links or {})  # link id -> capacity, bytes/s
@@ -146,39 +151,27 @@ class Network(FluidLoop):
         self._cell_devices = [sum(1 for d in self.devices if d.cell == c) for c in range(len(self.cells))]
         self.cell_capacity = [0.0] * len(self.cells)
         self.own_capacity = [0.0] * len(self.devices)  # devices with their own channel
-        self.active: list[Transfer] = []
+        self.active = []
         self._in_flight = [0] * len(self.devices)
         # id(done) -> (state, bytes): waiting for its grant, in its HARQ tail, or cancelled there
         self._waiting: dict[int, tuple] = {}  # ("grant", bytes, slot) | ("tail", bytes) | ("cancelled", 0)
-        self._last = env.now
-        self._version = 0
-        self.bytes_sent = 0.0
-        self.busy_time = 0.0
         self._online = [None] * len(self.cells)  # per cell: an online allocator's rule, or None
-        self.tcp = None  # the cell model has no TCP corrections (read by the fallback watcher)
 
     # ---------------------------------------------------------------- public
-    def send(self, slot: int, nbytes: float, due: float = math.inf) -> simpy.Event:
-        """Start a transfer; the event fires when its last byte has arrived. ``due`` (when
-        the last byte must be sent) matters only to an online allocator."""
-        done = self.env.event()
-        if nbytes <= 0:
-            done.succeed()
-            return done
+    def _start(self, slot: int, nbytes: float, done: simpy.Event, due: float) -> None:
         grant = self.cells[self.devices[slot].cell].grant_s + self.devices[slot].offset_s
         if grant > 0:
-            self._waiting[id(done)] = ("grant", float(nbytes), slot)
+            self._waiting[id(done)] = ("grant", nbytes, slot)
 
             def granted(_ev):
                 if self._waiting.pop(id(done))[0] == "grant":
-                    self._join(slot, float(nbytes), done, due)
+                    self._join(slot, nbytes, done, due)
 
             self.env.timeout(grant).callbacks.append(granted)
         else:
-            self._join(slot, float(nbytes), done, due)
-        return done
+            self._join(slot, nbytes, done, due)
 
-    def set_online(self, cell: int, rule) -> None:
+    def set_online(self, rule, cell: int = 0) -> None:
         """Let an online allocator's rule order the transfers of ``cell`` at every event:
         ``rule.rank(lefts, dues, alone_rates, now)`` gives strict priorities (0 first)."""
         self._online[cell] = rule
@@ -186,48 +179,29 @@ class Network(FluidLoop):
         self._reschedule()
 
     def remaining(self, done: simpy.Event) -> tuple[float, float] | None:
-        """(bytes still to send now, current rate) of a transfer; while it waits for its
-        grant, all its bytes at the rate it would get if it joined now (the grant's few ms
-        left are not counted); (0, inf) in its HARQ tail (its bytes are sent; the tail's few
-        ms are not counted); None when it is not on the network."""
+        """While a transfer waits for its grant, all its bytes at the rate it would get if it
+        joined now (the grant's few ms left are not counted); (0, inf) in its HARQ tail (its
+        bytes are sent; the tail's few ms are not counted)."""
         state = self._waiting.get(id(done))
         if state is not None:
             if state[0] == "tail":
                 return 0.0, math.inf
             return (state[1], self.rate_if_joined(state[2])) if state[0] == "grant" else None
-        for t in self.active:
-            if t.done is done:
-                return max(t.remaining - t.rate * (self.env.now - self._last), 0.0), t.rate
-        return None
+        return super().remaining(done)
 
-    def pool_view(self, slot: int) -> tuple[float, list[tuple[float, float, float]], float]:
-        """What a new transfer of ``slot`` competes with now, for the ``joint`` grant
-        (:func:`scoutsim.network.cellrank.pool_view`)."""
+    def pool_view(self, slot: int) -> PoolView:
         return cellrank.pool_view(self, slot)
 
-    def cancel(self, done: simpy.Event) -> float:
-        """Stop a transfer; return the bytes it had sent (all of them in its HARQ tail, none
-        while it waits for its grant). ``done`` never fires for a cancelled transfer."""
-        if done.triggered:
-            return 0.0
+    def _stop(self, done: simpy.Event) -> float:
+        # All its bytes are sent in its HARQ tail, none while it waits for its grant.
         state = self._waiting.get(id(done))
         if state is not None:
             self._waiting[id(done)] = ("cancelled", 0.0)
             return state[1] if state[0] == "tail" else 0.0
-        for t in self.active:
-            if t.done is done:
-                break
-        else:
-            return 0.0
-        self._advance()
-        self.active.remove(t)
-        self._in_flight[t.slot] -= 1
-        sent = max(t.size - t.remaining, 0.0)
-        self.bytes_sent += sent
-        self._reschedule()
-        return sent
+        t = self._find(done)
+        return 0.0 if t is None else self._cancel(t)
 
-    def set_cell_capacity(self, cell: int, mbps: float) -> None:
+    def set_capacity(self, mbps: float, cell: int = 0) -> None:
         self._advance()
         self.cell_capacity[cell] = mbps * BYTES_PER_S_PER_MBPS
         self._reschedule()
@@ -369,24 +343,6 @@ class Network(FluidLoop):
         constraints.append((usable, time))
 
     # ---------------------------------------------------------------- physics
-    def _join(self, slot: int, nbytes: float, done: simpy.Event, due: float = math.inf) -> None:
-        self._advance()
-        self.active.append(Transfer(slot, nbytes, done, due))
-        self._in_flight[slot] += 1
-        self._reschedule()
-
-    def _advance(self) -> None:
-        now = self.env.now
-        dt = now - self._last
-        if dt > 0 and self.active:
-            moving = False
-            for t in self.active:
-                t.remaining -= t.rate * dt
-                moving = moving or t.rate > 0
-            if moving:
-                self.busy_time += dt
-        self._last = now
-
     def _set_rates(self) -> None:
         for t, r in zip(self.active, self._allocate(self.active)):
             t.rate = r

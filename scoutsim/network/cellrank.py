@@ -42,9 +42,8 @@ def ranks(net, flows) -> tuple[list[int], list]:
             of[i] = pool
             pools.setdefault(pool, []).append(i)
     now = net.env.now
-    dt = now - net._last
     for (c, _), members in pools.items():
-        got = net._online[c].rank([max(flows[i].remaining - flows[i].rate * dt, 0.0) for i in members],
+        got = net._online[c].rank([net.progress(flows[i])[0] for i in members],
                                   [flows[i].due for i in members],
                                   [alone_rate(net, flows[i].slot) for i in members], now)
         for i, r in zip(members, got):
@@ -62,8 +61,6 @@ def pool_view(net, slot: int) -> tuple[float, list[tuple[float, float, float]], 
     needs at its own rate. Wired links are left out (the grant is optimistic by them)."""
     d = net.devices[slot]
     cell = net.cells[d.cell]
-    now = net.env.now
-    dt = now - net._last
     mine = alone_rate(net, slot)
     time_share = cell.sharing == "time_share"
     capacity = mine if time_share else pool_capacity(net, slot)
@@ -71,7 +68,7 @@ def pool_view(net, slot: int) -> tuple[float, list[tuple[float, float, float]], 
     for t in net.active:
         if net.devices[t.slot].cell != d.cell or (cell.sharing == "reserved" and t.slot != slot):
             continue
-        left = max(t.remaining - t.rate * dt, 0.0)
+        left = net.progress(t)[0]
         theirs = alone_rate(net, t.slot)
         if theirs <= 0:
             continue  # no radio now: it holds nothing

@@ -1,17 +1,15 @@
-"""Which uplink model a link gets: virtual time where the physics allows it, else the general one.
+"""Which model an uplink gets: the one rule, here and nowhere else.
 
-:class:`scoutsim.network.vtime.VirtualTimeUplink` costs O(log n) per event but expresses
-only weighted processor sharing with fixed weights (``work_conserving``, and ``reserved``
-slices); :class:`scoutsim.network.uplink.SharedUplink` costs O(transfers in flight) per
-event and also carries the TCP corrections (rate caps make the sharing max-min) and
-anything that changes the weights during a run. Both give the same finish times up to
-floating-point rounding (``tests/test_vtime.py``).
+Both models implement all of :class:`~scoutsim.network.link.Link` with the same physics
+(finish times equal up to rounding, ``tests/test_vtime.py``). ``VirtualTimeUplink`` costs
+O(log n) per event and carries neither an online allocator's rule nor TCP corrections (its
+``CARRIES_*`` flags); ``SharedUplink`` costs O(transfers in flight) and carries both. The
+world says what a link must carry, never which model.
 
-The rule, here and nowhere else: virtual time for ``work_conserving`` or ``reserved``
-sharing without TCP corrections, when the weights stay fixed (no online allocator
-re-weights the link at its events) and nobody reads a transfer's progress (a ``+fallback``
-device does, through ``SharedUplink.remaining``, which only the O(n) model keeps); the O(n)
-model otherwise.
+The rule (``auto``): virtual time when its flags say it carries the link and no device on it
+reads progress; the exact model otherwise. The last clause is a choice, not a limit: a
+``+fallback`` device acts on progress against deadlines, where the models' rounding can become
+other decisions; its results were made on the exact model, and keep it byte for byte.
 """
 
 from __future__ import annotations
@@ -21,6 +19,7 @@ from typing import Iterator, Sequence
 
 import simpy
 
+from scoutsim.network.link import Link
 from scoutsim.network.uplink import SharedUplink
 from scoutsim.network.vtime import VirtualTimeUplink
 
@@ -42,23 +41,19 @@ def uplink_model(model: str) -> Iterator[None]:
         _default = before
 
 
-def virtual_time_allowed(sharing: str, tcp, static_weights: bool = True) -> bool:
-    return tcp is None and sharing in ("work_conserving", "reserved") and static_weights
-
-
 def make_uplink(env: simpy.Environment, weights: Sequence[float], sharing: str = "work_conserving", tcp=None,
-                static_weights: bool = True, model: str | None = None, *, online=None, reads_progress: bool = False):
-    """``model``: ``auto`` (virtual time where allowed), ``exact`` (always the O(n) model), or
-    ``virtual_time`` (refused where not allowed); None: ``auto`` unless :func:`uplink_model` says.
-    ``online``: an online allocator's rule, set on the link built; ``reads_progress``: some
-    device reads its transfers' progress."""
+                model: str | None = None, *, online=None, reads_progress: bool = False) -> Link:
+    """``model``: ``auto`` (the rule above), ``exact`` (always :class:`SharedUplink`), or
+    ``virtual_time`` (refused where it cannot carry the link); None: ``auto`` unless
+    :func:`uplink_model` says. ``online``: an online allocator's rule, set on the link built;
+    ``reads_progress``: some device reads its transfers' progress."""
     model = model or _default
     if model not in MODELS:
         raise ValueError(f"unknown uplink model {model!r}; expected one of {MODELS}")
-    allowed = virtual_time_allowed(sharing, tcp, static_weights and online is None and not reads_progress)
-    if model == "virtual_time" and not allowed:
-        raise ValueError("virtual time needs work_conserving or reserved sharing, no tcp, and fixed weights")
-    if model != "exact" and allowed:
+    fits = (tcp is None or VirtualTimeUplink.CARRIES_TCP) and (online is None or VirtualTimeUplink.CARRIES_ONLINE)
+    if model == "virtual_time" and not fits:
+        raise ValueError("virtual time carries neither an online allocator nor TCP corrections")
+    if model == "virtual_time" or (model == "auto" and fits and not reads_progress):
         return VirtualTimeUplink(env, weights, sharing)
     link = SharedUplink(env, weights, sharing, tcp=tcp)
     if online is not None:

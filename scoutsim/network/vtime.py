@@ -23,32 +23,33 @@ change touches none. The finish times equal the O(n) model's up to floating-poin
 relative on random scenarios). Transfers due within the same slack as the O(n) model's
 finish together, and succeed in the order they joined, as there.
 
-Not expressible here, and so left to :class:`SharedUplink`: the TCP corrections (a per-
-transfer rate cap makes the sharing max-min, not proportional) and weights that change
-during a run. :func:`scoutsim.network.choose.make_uplink` picks the model.
+A whole :class:`scoutsim.network.link.Link`: progress and pool view are read off the clocks.
+It carries no online rule and no TCP corrections (``CARRIES_*``): both re-weight transfers at
+every event (by bytes left; by rate caps, making the sharing max-min), which would move every
+tag, O(n) like the exact model. :mod:`scoutsim.network.choose` picks the model.
 """
 
 from __future__ import annotations
 
 import heapq
-import math
 from typing import Sequence
 
 import simpy
 
-from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SIMULTANEOUS
+from scoutsim.network.uplink import Uplink
 
 
 class _Job:
-    __slots__ = ("slot", "size", "tag", "done", "seq", "alive")
+    __slots__ = ("slot", "size", "tag", "done", "seq", "alive", "due")
 
-    def __init__(self, slot: int, size: float, tag: float, done: simpy.Event, seq: int):
+    def __init__(self, slot: int, size: float, tag: float, done: simpy.Event, seq: int, due: float):
         self.slot = slot
         self.size = size
         self.tag = tag
         self.done = done
         self.seq = seq
         self.alive = True
+        self.due = due  # when its last byte must be sent (pool_view)
 
 
 class _Slice:
@@ -64,65 +65,34 @@ class _Slice:
         self.version = 0
 
 
-class VirtualTimeUplink:
-    """Drop-in for :class:`SharedUplink` (same methods and counters) without ``tcp``."""
+class VirtualTimeUplink(Uplink):
+    """:class:`SharedUplink`'s physics by virtual time, without an online rule or ``tcp``."""
 
-    def __init__(self, env: simpy.Environment, weights: Sequence[float], sharing: str = "work_conserving",
-                 tcp=None):
-        if sharing not in ("work_conserving", "reserved"):
-            raise ValueError(f"unknown sharing {sharing!r}")
-        if tcp is not None:
-            raise ValueError("the TCP corrections need the general model (SharedUplink)")
-        if any(w <= 0 for w in weights):
-            raise ValueError("every agent needs a positive weight")
-        self.env = env
-        self.weights = list(weights)
-        self.total_weight = float(sum(weights))
-        self.reserved = sharing == "reserved"
-        self.tcp = None
-        self.capacity = 0.0
-        self._in_flight: dict[int, int] = {}  # transfers per slot, only slots with some
-        self._active_weight = 0.0
-        self._count = 0
+    CARRIES_ONLINE = False
+    CARRIES_TCP = False
+
+    def __init__(self, env: simpy.Environment, weights: Sequence[float], sharing: str = "work_conserving"):
+        super().__init__(env, weights, sharing)
         self._jobs: dict[simpy.Event, _Job] = {}
         self._seq = 0
-        self._last = env.now
-        self._version = 0
         self._clock = 0.0  # V (work-conserving) or U (reserved)
         self._heap: list = []  # (tag, seq, job) or (U due, version, slot)
         self._slices: dict[int, _Slice] = {}
         self._entries = 0  # heap entries pushed for slices: each one's version
-        self.bytes_sent = 0.0
-        self.busy_time = 0.0
 
     @property
     def active(self) -> list:
         """The transfers in flight, in the order they joined (for inspection, O(n))."""
         return sorted(self._jobs.values(), key=lambda j: j.seq)
 
-    def bytes_left(self, job: _Job) -> float:
-        """What ``job`` (one of :attr:`active`) still has to send, as of the last event."""
-        if self.reserved:
-            sl = self._slices[job.slot]
-            return job.tag - sl.clock - (self._clock - sl.synced_at) * self.weights[job.slot] / sl.count
-        return self.weights[job.slot] * (job.tag - self._clock)
-
     # ---------------------------------------------------------------- public
-    def send(self, slot: int, nbytes: float, due: float = math.inf) -> simpy.Event:
-        # ``due`` (when the last byte must be sent) matters only to an online allocator,
-        # which this model does not carry (the world never pairs them).
-        done = self.env.event()
-        if nbytes <= 0:
-            done.succeed()
-            return done
+    def _start(self, slot: int, size: float, done: simpy.Event, due: float) -> None:
         self._advance()
-        size = float(nbytes)
-        job = _Job(slot, size, 0.0, done, self._seq)
+        job = _Job(slot, size, 0.0, done, self._seq, due)
         self._seq += 1
         self._jobs[done] = job
-        self._in_flight[slot] = self._in_flight.get(slot, 0) + 1
+        self._in_flight[slot] += 1
         self._active_weight += self.weights[slot]
-        self._count += 1
         if self.reserved:
             sl = self._slice(slot)
             job.tag = sl.clock + size
@@ -133,12 +103,10 @@ class VirtualTimeUplink:
             job.tag = self._clock + size / self.weights[slot]
             heapq.heappush(self._heap, (job.tag, job.seq, job))
         self._reschedule()
-        return done
 
-    def cancel(self, done: simpy.Event) -> float:
-        """As :meth:`SharedUplink.cancel`: stop the transfer, return the bytes it had sent."""
+    def _stop(self, done: simpy.Event) -> float:
         job = self._jobs.get(done)
-        if job is None or done.triggered:
+        if job is None:
             return 0.0
         self._advance()
         if self.reserved:
@@ -154,25 +122,32 @@ class VirtualTimeUplink:
         self._reschedule()
         return sent
 
-    def set_capacity(self, mbps: float) -> None:
-        self._advance()
-        self.capacity = mbps * BYTES_PER_S_PER_MBPS
-        self._reschedule()
+    def remaining(self, done: simpy.Event) -> tuple[float, float] | None:
+        job = self._jobs.get(done)
+        return None if job is None else self.progress(job)
 
-    def rate_if_joined(self, slot: int) -> float:
-        w = self.weights[slot]
+    def progress(self, job: _Job) -> tuple[float, float]:
+        """(bytes left now, rate now) of ``job``: its tag less the clock of the last event,
+        less what it sent since (nothing is advanced, so reading changes no float)."""
+        w = self.weights[job.slot]
         if self.reserved:
-            return self.capacity * w / self.total_weight / (self._in_flight.get(slot, 0) + 1)
-        return self.capacity * w / (self._active_weight + w)
+            sl = self._slices[job.slot]
+            rate = self.capacity * w / self.total_weight / sl.count
+            left = job.tag - sl.clock - (self._clock - sl.synced_at) * w / sl.count
+        else:
+            rate = self.capacity * w / self._active_weight
+            left = w * (job.tag - self._clock)
+        return max(left - rate * (self.env.now - self._last), 0.0), rate
 
-    def fair_share(self, slot: int, mean_capacity: float) -> float:
-        return mean_capacity * self.weights[slot] / self.total_weight
+    def set_online(self, rule) -> None:
+        raise ValueError("an online allocator re-weights transfers at every event: it needs the exact model "
+                         "(SharedUplink; scoutsim.network.choose picks it)")
 
     # ---------------------------------------------------------------- clocks
     def _advance(self) -> None:
         now = self.env.now
         dt = now - self._last
-        if dt > 0 and self._count:
+        if dt > 0 and self._jobs:
             if self.capacity > 0:
                 self.busy_time += dt
                 if self.reserved:
@@ -215,13 +190,8 @@ class VirtualTimeUplink:
         job.alive = False
         del self._jobs[job.done]
         slot = job.slot
-        left = self._in_flight[slot] - 1
-        if left:
-            self._in_flight[slot] = left
-        else:
-            del self._in_flight[slot]
+        self._in_flight[slot] -= 1
         self._active_weight -= self.weights[slot]
-        self._count -= 1
         if self.reserved:
             self._slices[slot].count -= 1
 
@@ -240,27 +210,20 @@ class VirtualTimeUplink:
         return None
 
     # ---------------------------------------------------------------- events
-    def _reschedule(self) -> None:
-        self._version += 1
-        if not self._count:
+    def _next_finish(self) -> tuple[float, None] | None:
+        if not self._jobs:
             self._active_weight = 0.0  # drop accumulated rounding
             self._clock = 0.0  # and restart the clock, so that tags stay small
             self._heap.clear()
             self._slices.clear()
-            return
+            return None
         if self.capacity <= 0:
-            return  # zero capacity: wait for the channel to change
+            return None  # zero capacity: wait for the channel to change
         top = self._top()
         per = self.total_weight if self.reserved else self._active_weight
-        first = max((top[0] - self._clock) * per / self.capacity, 0.0)
-        version = self._version
-        self.env.timeout(first).callbacks.append(lambda _ev: self._finish(version, first))
+        return max((top[0] - self._clock) * per / self.capacity, 0.0), None
 
-    def _finish(self, version: int, delay: float) -> None:
-        if version != self._version:
-            return
-        self._advance()
-        slack = max(delay * SIMULTANEOUS, 8 * math.ulp(self.env.now), 1e-15)
+    def _ended(self, _what: None, slack: float) -> list[_Job]:
         done: list[_Job] = []
         # The heap's first entry is what this event was scheduled for (nothing changed since,
         # or the version would differ): it ends now, whatever the clocks' rounding left of it.
@@ -296,8 +259,5 @@ class VirtualTimeUplink:
                 scheduled = False
             for job in done:
                 self._drop(job)
-        done.sort(key=lambda j: j.seq)  # as the O(n) model: in the order they joined
-        for job in done:
-            self.bytes_sent += job.size
-            job.done.succeed()
-        self._reschedule()
+        done.sort(key=lambda j: j.seq)  # as the exact model: in the order they joined
+        return done

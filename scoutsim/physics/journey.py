@@ -10,7 +10,9 @@ predictor expects, the one-way latency and its cloud compute; a mode that sends 
 ``edge`` includes any wait for the edge processor and ``latency`` any predicted wait for a
 cloud GPU, whichever the caller knows. The terms are added left to right, in this order,
 wherever the time is predicted, so that the agents, planning and the decision maps agree to
-the last bit.
+the last bit. The mid-flight fallback (``scoutsim/sim/fallback.py``) predicts from a check's
+instant (its ``edge``) and passes what follows the last byte already summed, as ``latency``
+with ``cloud`` 0: the grouping it always had (its outputs byte for byte).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from scoutsim.decisions.allocators import build_allocator
 from scoutsim.network.cell import CellSpec, DeviceSpec, Network
 from scoutsim.network.channels import build_channel
 from scoutsim.network.topology import Topology
-from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, follow
+from scoutsim.network.link import BYTES_PER_S_PER_MBPS, follow
 from scoutsim.sim import streams
 from scoutsim.sim.cloud import CloudQueue
 from scoutsim.sim.equip import Seat, build_agent
@@ -90,10 +90,10 @@ def build_cells(world, resolved, specs, kits, plan_demand, planning_options) -> 
     net = Network(env, cells, devices, topo.capacities() if topo is not None else None)
     world.network = net
     for c, rule in online.items():
-        net.set_online(c, rule)
+        net.set_online(rule, c)
     world.links = {u.id: net for u in s.uplinks if any(spec.uplink == u.id for _i, _g, spec in specs)}
     for c, u in enumerate(s.uplinks):
-        env.process(follow(env, lambda m, c=c: net.set_cell_capacity(c, m), world.channels[u.id].changes()))
+        env.process(follow(env, lambda m, c=c: net.set_capacity(m, c), world.channels[u.id].changes()))
     for d, ch in own_channels.items():
         env.process(follow(env, lambda m, d=d: net.set_device_capacity(d, m), ch.changes()))
 

@@ -27,7 +27,7 @@ from scoutsim.decisions.bound import BoundResult, Choice, Instance, Limit, solve
 from scoutsim.network.cell import rides_fading
 from scoutsim.network.channels import build_channel
 from scoutsim.network.schedulers import SCHEDULERS
-from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS
+from scoutsim.network.link import BYTES_PER_S_PER_MBPS
 from scoutsim.sim import streams
 from scoutsim.sim.records import DEADLINE_SLACK_S
 from scoutsim.sim.world import World, build_pools

@@ -62,10 +62,10 @@ limits the capacity that transfers stopped in flight take from the others.
 
 from __future__ import annotations
 
-import math
 from collections import deque
 
 from scoutsim.modes import parse_mode
+from scoutsim.physics.journey import request_seconds
 
 BF16 = parse_mode("bf16")
 GUARD = 1e-6  # seconds: rounding only; the margin is the rate factor rho_p
@@ -89,7 +89,7 @@ class Fallback:
         self.indices = fallback_indices
         self.ratios: deque[float] = deque(maxlen=self.WINDOW)
         self._factor = self.PRIOR  # rho_p of the ratios recorded so far (record() keeps it)
-        self._watched: dict[int, tuple] = {}  # id(done) -> (request, done, plan version)
+        self._watched: dict[int, tuple] = {}  # id(done) -> (request, done, its checks' timeouts)
         self.upgrades: dict[int, deque[bool]] = {}  # per KV option: its upgrades' outcomes
 
     # ---------------------------------------------------------------- the margin
@@ -107,9 +107,11 @@ class Fallback:
         return self._factor
 
     # ---------------------------------------------------------------- durations
-    def _cloud_wait(self) -> float:
+    def _after_last_byte(self, cloud_s: float) -> float:
+        """Latency, the cloud's predicted wait and compute: what follows the last byte, passed
+        summed to :func:`request_seconds` as its latency (cloud 0), as always (byte for byte)."""
         cw = self.agent.cloud_wait
-        return cw.predict() if cw is not None else 0.0
+        return self.agent.latency_s + (cw.predict() if cw is not None else 0.0) + cloud_s
 
     def _extra_edge(self, q, k: int) -> float:
         """Edge compute option ``k`` still needs once the edge has prefilled ``q``."""
@@ -126,15 +128,15 @@ class Fallback:
         if not mode.uses_uplink:
             return 0.0
         size, _, cloud_s = a._all_costs(q)[k]
-        rest = a.latency_s + self._cloud_wait() + cloud_s
+        rest = self._after_last_byte(cloud_s)
         tcp = a.link.tcp
+        delay = 0.0
         if tcp is not None and rate > 0:
             # With TCP corrections: no flow beats its loss-limited rate, and the handshake and
             # slow start come before the fluid rest.
             rate = min(rate, tcp.rate_cap)
-            delay, fluid = tcp.ramp(tcp.on_wire(size), rate)
-            return delay + fluid / rate + rest
-        return (size / rate if rate > 0 else math.inf) + rest
+            delay, size = tcp.ramp(tcp.on_wire(size), rate)
+        return request_seconds(delay, size, rate, rest, 0.0)
 
     def duration(self, r, k: int, rate: float | None = None) -> float:
         """T_k of option ``k`` for request ``r`` without the edge wait, at the conservative
@@ -165,12 +167,12 @@ class Fallback:
         due = arrival + a.deadline_s
         start = arrival + edge_wait + costs[j][1]
         est = a.estimator.estimate()
-        rest = a.latency_s + self._cloud_wait() + costs[j][2]
+        rest = self._after_last_byte(costs[j][2])
         log = self.upgrades.get(j, ())
         # The first upgrade is a try (its fallback insures it); then the record decides, with
         # the rate model's chance counted as WEIGHT more upgrades.
         model = 1.0 if not log else \
-            self.chance(lambda rho: start + (costs[j][0] / (est * rho) if est > 0 else math.inf) + rest <= due)
+            self.chance(lambda rho: request_seconds(start, costs[j][0], est * rho, rest, 0.0) <= due)
         if (sum(log) + self.WEIGHT * model) / (len(log) + self.WEIGHT) < self.UPGRADE_CHANCE:
             return k
         insured = start + self._extra_edge(q, k) + self._after_edge(q, k, est * self.factor()) + GUARD <= due
@@ -213,57 +215,59 @@ class Fallback:
             a = self.agent
             due = r.arrival + a.deadline_s - a.latency_s - r.cloud_s
             done.callbacks.append(lambda ev: self._upgrade_outcome(r, ev.env.now <= due))
-        if self._schedule(r, done, now, 0):
+        if self._schedule(r, done, now):
             # Forget it once sent, so that no reference outlives the request.
-            done.callbacks.append(lambda _ev: self._watched.pop(id(done), None))
+            done.callbacks.append(lambda _ev: self._forget(id(done)))
 
-    def _schedule(self, r, done, now: float, version: int) -> bool:
+    def _schedule(self, r, done, now: float) -> bool:
         """Plan ``r``'s checks from now; False (and not watched) when there are none."""
+        self._forget(id(done))
         checks = self.plan(r, now)
         if not checks:
-            self._watched.pop(id(done), None)
             return False
-        self._watched[id(done)] = (r, done, version)
         env = self.agent.link.env
-        for n, (at, k) in enumerate(checks):
-            last = n == len(checks) - 1
-            env.timeout(at - now).callbacks.append(
-                lambda ev, k=k, last=last: self._check(r, done, k, last, version))
+        timers = [env.timeout(at - now) for at, _ in checks]
+        for n, (timer, (_, k)) in enumerate(zip(timers, checks)):
+            timer.callbacks.append(lambda ev, k=k, last=n == len(checks) - 1: self._check(r, done, k, last))
+        self._watched[id(done)] = (r, done, timers)
         return True
+
+    def _forget(self, key: int) -> None:
+        """Stop watching a transfer: its queued checks fire as nothing (SimPy cannot dequeue them)."""
+        for timer in self._watched.pop(key, (None, None, ()))[2]:
+            if timer.callbacks:  # None once processed
+                timer.callbacks.clear()
 
     def replan(self, now: float) -> None:
         """New work was queued on the edge: plan every watched transfer's checks again (the
         earlier plan's checks are void)."""
-        for key, (r, done, version) in list(self._watched.items()):
+        for key, (r, done, _) in list(self._watched.items()):
             if done.triggered or r.fallback is not None or r.dropped:
-                del self._watched[key]
+                self._forget(key)
             else:
-                self._schedule(r, done, now, version + 1)
+                self._schedule(r, done, now)
 
-    def _check(self, r, done, k: int, last: bool, version: int) -> None:
+    def _check(self, r, done, k: int, last: bool) -> None:
         a = self.agent
         if done.triggered or r.fallback is not None or r.dropped:
-            self._watched.pop(id(done), None)
+            self._forget(id(done))
             return
-        if self._watched.get(id(done), (None, None, -1))[2] != version:
-            return  # planned again since
         now = a.link.env.now
         state = a.link.remaining(done)
         due = r.arrival + a.deadline_s
         if state is not None:
             left, rate = state
-            rho = self.factor()
-            rest = a.latency_s + self._cloud_wait() + r.cloud_s
-            if now + (left / (rate * rho) if rate > 0 else math.inf) + rest <= due:
+            rest = self._after_last_byte(r.cloud_s)
+            if request_seconds(now, left, rate * self.factor(), rest, 0.0) <= due:
                 return  # on time even at the conservative rate
-            doomed = now + (left / rate if rate > 0 else math.inf) + rest > due
+            doomed = request_seconds(now, left, rate, rest, 0.0) > due
             # The rate the fallback's payload will see: the stopped transfer's, or a new
             # transfer's share if larger (an online rule may hold a deferred transfer at 0).
             rate = max(rate, a.link.rate_if_joined(a.slot))
             fits = self._edge_ready(r.question, k, now) and now + self.duration(r, k, rate) <= due
             if not fits and not (last and doomed):
                 return
-        self._watched.pop(id(done), None)
+        self._forget(id(done))
         if r.upgraded:
             self._upgrade_outcome(r, False)
         wasted = a.link.cancel(done)

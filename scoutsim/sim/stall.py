@@ -1,7 +1,7 @@
 """Running a world's event loop so that it can never hang.
 
 Every link model ends at least one transfer at each finish event it schedules
-(:func:`scoutsim.network.uplink.first_to_finish`), so simulated time always moves on. Should a
+(:meth:`scoutsim.network.link.Link._finish`), so simulated time always moves on. Should a
 future bug break that, a world would run zero-delay events for ever and the command would
 hang with no word. :func:`run_until` steps the loop as :meth:`simpy.Environment.run` does,
 and after every ``chunk`` events checks that the clock moved; when it did not, it stops the
@@ -54,12 +54,8 @@ def describe_links(links: dict) -> str:
         jobs = link.active
         if not jobs:
             continue
-        shown = sorted((bytes_left(link, t), t.slot, t.size) for t in jobs)[:SHOWN_TRANSFERS]
+        shown = sorted((link.progress(t)[0], t.slot, t.size) for t in jobs)[:SHOWN_TRANSFERS]
         listed = "; ".join(f"agent slot {slot}: {size:.6g} B, {left:.6g} B left" for left, slot, size in shown)
         parts.append(f"link {name!r}, {len(jobs)} transfers in flight ({listed})")
     return ("In flight: " + " | ".join(parts)) if parts else "No transfer is in flight."
 
-
-def bytes_left(link, transfer) -> float:
-    left = getattr(transfer, "remaining", None)
-    return link.bytes_left(transfer) if left is None else left

@@ -33,7 +33,7 @@ from scoutsim.sim.stall import describe_links, run_until, stall_limit
 from scoutsim.sim.cells import build_cells, record_extras, wired_latency
 from scoutsim.network.tcp import from_config as tcp_model
 from scoutsim.network.choose import make_uplink
-from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SharedUplink, follow
+from scoutsim.network.link import BYTES_PER_S_PER_MBPS, Link, follow
 
 
 class World:
@@ -66,7 +66,7 @@ class World:
             for _ in range(group.count):
                 specs.append((len(specs), g, group))
 
-        self.links: dict[str, SharedUplink] = {}
+        self.links: dict[str, Link] = {}
         self.agents: list[Agent] = []
         kits = group_kits(resolved, pools)
         if s.uses_cell_model:  # per-device radio, schedulers, topology: scoutsim/sim/cells.py

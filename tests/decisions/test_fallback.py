@@ -131,6 +131,17 @@ def test_adaptive_fallback_stops_upgrading_when_its_upgrades_miss(tmp_path):
         assert row["payload_bytes"] == 0 and row["met_deadline"] and row["f1"] == plain[0]["f1"]
 
 
+def busy_edge():
+    """Two bf16+fallback requests, at t = 0 and 1 s, on a 10 Mbps link (5 s deadlines)."""
+    data = small_scenario(duration_s=1.5, replications=1, deadline_on="answer",
+                          uplinks=[{"id": "cell", "channel": {"kind": "constant", "mbps": 10},
+                                    "allocator": "equal", "latency_ms": 20}])
+    data["agents"][0].update(count=1, arrival={"kind": "periodic", "period_s": 1.0, "offset_s": 0},
+                             context_tokens=170, answer_tokens=21, policy="static:bf16+fallback",
+                             modes=["scout@0.5", "local"])
+    return data
+
+
 def test_a_fallback_that_would_wait_for_a_busy_edge_is_not_taken():
     # Two bf16 requests at t = 0 and 1 s on a 10 Mbps link, 5 s whole-answer deadlines, both
     # doomed (9.7 MB each). Request 0 falls back to local at t*_0 = 5 - tail - 1 us = 3.637764 s
@@ -139,13 +150,7 @@ def test_a_fallback_that_would_wait_for_a_busy_edge_is_not_taken():
     # then, so that fallback is dropped from its plan (the old rule took it, waited for the
     # edge until 5 s and ended at 6.362 s, late). Request 1 falls back to scout@0.5 instead:
     # its Q2C selection needs the edge only after 5 s, and it is on time.
-    data = small_scenario(duration_s=1.5, replications=1, deadline_on="answer",
-                          uplinks=[{"id": "cell", "channel": {"kind": "constant", "mbps": 10},
-                                    "allocator": "equal", "latency_ms": 20}])
-    data["agents"][0].update(count=1, arrival={"kind": "periodic", "period_s": 1.0, "offset_s": 0},
-                             context_tokens=170, answer_tokens=21, policy="static:bf16+fallback",
-                             modes=["scout@0.5", "local"])
-    first, second = (row for _, row in run(data).iterrows())
+    first, second = (row for _, row in run(busy_edge()).iterrows())
     tail = 20 * DECODE
     assert first["fallback"] == "local" and first["tx_end_s"] == pytest.approx(5.0 - tail - GUARD, abs=1e-9)
     assert first["done_s"] == pytest.approx(5.0 - GUARD, abs=1e-9)
@@ -153,6 +158,28 @@ def test_a_fallback_that_would_wait_for_a_busy_edge_is_not_taken():
     assert second["fallback"] == "scout@0.5" and second["met_deadline"]
     assert second["tx_end_s"] >= first["done_s"]  # stopped after the edge was free again
     assert second["f1"] == pytest.approx(ORACLE.draws("qwen2.5-7b", "qwen2.5-14b", "scout@0.5").mean)
+
+
+def test_a_new_plan_leaves_no_check_of_the_old_one_to_run(monkeypatch):
+    # As above: request 0's local fallback queues edge work, so request 1's checks are planned
+    # again; the old plan's queued timeouts are detached (and a sent transfer's too), so every
+    # check that runs belongs to a transfer still watched, by its current plan.
+    ran, replanned = [], []
+    check, replan = Fallback._check, Fallback.replan
+
+    def counted_check(self, r, done, k, last):
+        ran.append(id(done) in self._watched)
+        check(self, r, done, k, last)
+
+    def counted_replan(self, now):
+        replanned.append(len(self._watched))
+        replan(self, now)
+
+    monkeypatch.setattr(Fallback, "_check", counted_check)
+    monkeypatch.setattr(Fallback, "replan", counted_replan)
+    first, second = (row for _, row in run(busy_edge()).iterrows())
+    assert first["fallback"] == "local" and second["fallback"] == "scout@0.5"
+    assert any(replanned) and ran and all(ran)
 
 
 def queued_cloud(aware):

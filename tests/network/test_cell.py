@@ -10,7 +10,7 @@ import pytest
 import simpy
 
 from scoutsim.network.cell import CellSpec, DeviceSpec, Network
-from scoutsim.network.uplink import follow
+from scoutsim.network.link import follow
 
 MB = 1e6
 
@@ -21,7 +21,7 @@ def run(cells, devices, cell_mbps, sends, links=None, own=None, until=1000):
     env = simpy.Environment()
     net = Network(env, cells, devices, links)
     for c, changes in enumerate(cell_mbps):
-        env.process(follow(env, lambda m, c=c: net.set_cell_capacity(c, m), iter(changes)))
+        env.process(follow(env, lambda m, c=c: net.set_capacity(m, c), iter(changes)))
     for d, changes in (own or {}).items():
         env.process(follow(env, lambda m, d=d: net.set_device_capacity(d, m), iter(changes)))
     finish = [None] * len(sends)
@@ -150,7 +150,7 @@ def test_wired_bottleneck_releases_radio_time_rr():
 def test_cancel_frees_the_share():
     env = simpy.Environment()
     net = Network(env, [ts("rr")], [DeviceSpec(0, quality=1.0), DeviceSpec(0, quality=1.0)])
-    env.process(follow(env, lambda m: net.set_cell_capacity(0, m), iter([(0, 16)])))
+    env.process(follow(env, net.set_capacity, iter([(0, 16)])))
     got = {}
 
     def go():
@@ -171,7 +171,7 @@ def test_cancel_frees_the_share():
 def test_rate_if_joined_counts_the_newcomer():
     env = simpy.Environment()
     net = Network(env, [ts("rr")], [DeviceSpec(0, quality=1.0), DeviceSpec(0, quality=0.5)])
-    net.set_cell_capacity(0, 80)
+    net.set_capacity(80)
     # Alone: 10 MB/s. With device 0 in flight: device 1 gets 1/2 of its 5 MB/s.
     assert net.rate_if_joined(0) == pytest.approx(10 * MB)
     net.send(0, 100 * MB)
@@ -182,7 +182,7 @@ def test_pf_without_fading_is_rr():
     # Nothing to be opportunistic about: pf's time shares are rr's, 1/2 x 5 MB/s.
     env = simpy.Environment()
     net = Network(env, [ts("pf")], [DeviceSpec(0, quality=1.0), DeviceSpec(0, quality=0.5)])
-    net.set_cell_capacity(0, 80)
+    net.set_capacity(80)
     net.send(0, 100 * MB)
     assert net.rate_if_joined(1) == pytest.approx(2.5 * MB, rel=1e-12)
 
@@ -193,7 +193,7 @@ def test_pf_rides_fading_only_below_the_top_rate():
     # test_pf_reference.py), but never beyond its own 5 MB/s.
     env = simpy.Environment()
     net = Network(env, [ts("pf", fading="rayleigh")], [DeviceSpec(0, quality=1.0), DeviceSpec(0, quality=0.5)])
-    net.set_cell_capacity(0, 80)
+    net.set_capacity(80)
     net.send(0, 100 * MB)
     net.send(1, 100 * MB)
     near, far = (t.rate for t in net.active)
@@ -208,7 +208,7 @@ def test_resource_blocks_as_lte_uplink_mac(k, blocks):
     # blocks/25 x 1/k MB/s: 13 UEs, 8 served per TTI on 3 blocks each: 8/13 x 3/25.
     env = simpy.Environment()
     net = Network(env, [ts("rr", resource_blocks=25)], [DeviceSpec(0, quality=1.0) for _ in range(k)])
-    net.set_cell_capacity(0, 8)
+    net.set_capacity(8)
     for d in range(k):
         net.send(d, 100 * MB)
     assert [t.rate for t in net.active] == pytest.approx([blocks / 25 / k * MB] * k, rel=1e-12)
@@ -222,7 +222,7 @@ def test_cancel_while_waiting_for_grant_or_in_harq_tail():
     env = simpy.Environment()
     net = Network(env, [ts("rr", grant_s=0.1, bler=0.5, harq_rtt_s=0.2)],
                   [DeviceSpec(0, quality=1.0), DeviceSpec(0, quality=1.0)])
-    net.set_cell_capacity(0, 16)
+    net.set_capacity(16)
     got = {}
 
     def go():

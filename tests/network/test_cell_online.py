@@ -29,9 +29,9 @@ def run(cell, devices, mbps, sends, rule=EarliestDeadline()):
     """sends: (device, bytes, due), all at t = 0 on a constant cell; each one's finish time."""
     env = simpy.Environment()
     net = Network(env, [cell], devices)
-    net.set_cell_capacity(0, mbps)
+    net.set_capacity(mbps)
     if rule is not None:
-        net.set_online(0, rule)
+        net.set_online(rule)
     done = {}
     for k, (dev, size, due) in enumerate(sends):
         net.send(dev, size, due).callbacks.append(lambda ev, k=k: done.__setitem__(k, env.now))
@@ -80,8 +80,8 @@ def test_joint_grant_in_a_time_share_cell_counts_time():
     # Due in 1.5 s: by 2 s Y's 1 s must fit, so X may use 1 s: 5 MB over 1.5 s = 3.33 MB/s.
     env = simpy.Environment()
     net = Network(env, [CellSpec("c", sharing="time_share")], [DeviceSpec(0, quality=1.0), DeviceSpec(0, quality=0.5)])
-    net.set_cell_capacity(0, 40)
-    net.set_online(0, EarliestDeadline())
+    net.set_capacity(40)
+    net.set_online(EarliestDeadline())
     net.send(1, 2.5 * MB, 2.0)
     assert grant(net, 0, 0.0, 4.0) == pytest.approx(3.75 * MB, rel=1e-12)
     assert grant(net, 0, 0.0, 1.5) == pytest.approx(5 * MB / 1.5, rel=1e-12)
@@ -98,14 +98,10 @@ def test_edf_cell_equals_edf_shared_uplink_on_random_transfers(sharing):
         finish = []
         for build in ("uplink", "cell"):
             env = simpy.Environment()
-            if build == "uplink":
-                link = SharedUplink(env, [1.0] * n, sharing)
-                link.set_capacity(40)
-                link.set_online(EarliestDeadline())
-            else:
-                link = Network(env, [CellSpec("c", sharing=sharing)], [DeviceSpec(0) for _ in range(n)])
-                link.set_cell_capacity(0, 40)
-                link.set_online(0, EarliestDeadline())
+            link = SharedUplink(env, [1.0] * n, sharing) if build == "uplink" else \
+                Network(env, [CellSpec("c", sharing=sharing)], [DeviceSpec(0) for _ in range(n)])
+            link.set_capacity(40)  # the one Link interface (scoutsim/network/link.py)
+            link.set_online(EarliestDeadline())
             done = {}
 
             def one(k, slot, size, at, due):
@@ -216,8 +212,8 @@ def test_joint_grant_respects_the_new_devices_own_rate():
     # transfer of exactly that size ends at its due time.
     env = simpy.Environment()
     net = Network(env, [CellSpec("c")], [DeviceSpec(0, quality=0.4), DeviceSpec(0)])
-    net.set_cell_capacity(0, 40)
-    net.set_online(0, EarliestDeadline())
+    net.set_capacity(40)
+    net.set_online(EarliestDeadline())
     net.send(1, 6 * MB, 1.3)
     g = grant(net, 0, 0.0, 4.0)
     assert g == pytest.approx(1.4 * MB, rel=1e-12)
@@ -238,10 +234,10 @@ def test_ranks_order_a_cell_while_the_wired_link_serves_every_cell():
     for online, expect in ((True, [2.0, 1.0, 3.0]), (False, [1.5, 1.5, 3.0])):
         env = simpy.Environment()
         net = Network(env, cells, devices, {"w": 6 * MB})
-        net.set_cell_capacity(0, 24)
-        net.set_cell_capacity(1, 40)
+        net.set_capacity(24)
+        net.set_capacity(40, 1)
         if online:
-            net.set_online(0, EarliestDeadline())
+            net.set_online(EarliestDeadline())
         net.send(0, 100 * MB, 50.0)
         net.send(1, 100 * MB, 90.0)
         net.send(2, 100 * MB, 90.0)
@@ -254,7 +250,7 @@ def test_remaining_of_a_transfer_before_its_grant_and_in_its_harq_tail():
     # left at the rate it would get (5 x 0.5 = 2.5 MB/s); in its tail, none left.
     env = simpy.Environment()
     net = Network(env, [CellSpec("c", grant_s=0.5, bler=0.5, harq_rtt_s=0.2)], [DeviceSpec(0)])
-    net.set_cell_capacity(0, 40)
+    net.set_capacity(40)
     done = net.send(0, 2 * MB)
     env.run(until=0.25)
     assert net.remaining(done) == pytest.approx((2 * MB, 2.5 * MB))

@@ -25,7 +25,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from simpy.core import StopSimulation
 
 from scoutsim.network.cell import CellSpec, DeviceSpec, Network
-from scoutsim.network.uplink import BYTES_PER_S_PER_MBPS, SharedUplink, follow
+from scoutsim.network.link import BYTES_PER_S_PER_MBPS, follow
+from scoutsim.network.uplink import SharedUplink
 from scoutsim.network.vtime import VirtualTimeUplink
 
 REL = 1e-9
@@ -61,7 +62,7 @@ def make_link(model, env, sharing, weights):
         cells = [CellSpec("cell0", sharing=sharing, scheduler="rr")]
         net = Network(env, cells, [DeviceSpec(0, weight=w, quality=1.0 if sharing == "time_share" else None)
                                    for w in weights])
-        return net, lambda mbps: net.set_cell_capacity(0, mbps)
+        return net, net.set_capacity
     link = model(env, weights, sharing)
     return link, link.set_capacity
 

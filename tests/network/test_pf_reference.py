@@ -58,7 +58,7 @@ def fluid_pf(qualities, fading="rayleigh"):
     env = simpy.Environment()
     net = Network(env, [CellSpec("c", sharing="time_share", scheduler="pf", fading=fading)],
                   [DeviceSpec(0, quality=q) for q in qualities])
-    net.set_cell_capacity(0, 8)  # top rate 1 MB/s
+    net.set_capacity(8)  # top rate 1 MB/s
     for d in range(len(qualities)):
         net.send(d, 1e12)
     return np.array([t.rate for t in net.active]) / 1e6

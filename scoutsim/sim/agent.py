@@ -168,6 +168,13 @@ class Agent:
         self._predicted = seconds[k]
         return k
 
+    def queue_edge_work(self, now: float, seconds: float) -> float:
+        """Queue ``seconds`` of edge compute at ``now`` behind what the edge (a FIFO single
+        server) already holds; returns the wait before it starts."""
+        wait = max(0.0, self.edge_free_at - now)
+        self.edge_free_at = now + wait + seconds
+        return wait
+
     def observe(self, r: "Request", nbytes: float, seconds: float) -> None:
         """A transfer of ``r`` in its first mode ended (or was stopped) after ``seconds``
         with ``nbytes`` acknowledged: the estimator learns the rate, and a policy that weighs

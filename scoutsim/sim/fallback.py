@@ -287,9 +287,8 @@ class Fallback:
         size, _, cloud_s = a._all_costs(q)[k]
         extra = self._extra_edge(q, k)
         # Only edge work waits for the edge: a text fallback sends at once.
-        wait = max(0.0, a.edge_free_at - now) if extra > 0 else 0.0
+        wait = a.queue_edge_work(now, extra) if extra > 0 else 0.0
         if extra > 0:
-            a.edge_free_at = now + wait + extra
             self.replan(now)  # the other watched transfers' fallbacks now wait behind this one
         r.cloud_s = cloud_s
         r.size = size

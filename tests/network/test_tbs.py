@@ -9,9 +9,11 @@ TTI is 1 ms.
 from __future__ import annotations
 
 import pytest
+import simpy
 
 from scoutsim.bench import ltefamily
 from scoutsim.network import tbs
+from scoutsim.network.cell import CellSpec, DeviceSpec, Network
 
 
 @pytest.mark.parametrize("i_tbs, n_prb, bits", [
@@ -72,6 +74,57 @@ def test_edge_ue_on_three_blocks_by_hand():
     assert tbs.block_gain(2_200_000.0, 25, 12) == pytest.approx(1093 * 25 / (2290 * 12), rel=1e-12)
     # all the blocks: its lone rate
     assert tbs.block_gain(79_680.0, 25, 25) == 1.0
+
+
+def _finish(cell, k, size, quality=1.0, mbps=0.63744):
+    """k UEs of own rate quality x mbps each send size bytes at 0; their finish times."""
+    env = simpy.Environment()
+    net = Network(env, [cell], [DeviceSpec(0, quality=quality) for _ in range(k)])
+    net.set_cell_capacity(0, mbps)
+    done = [None] * k
+
+    def one(i):
+        yield net.send(i, size)
+        done[i] = env.now
+
+    for i in range(k):
+        env.process(one(i))
+    env.run(until=1e4)
+    return done
+
+
+def test_nine_edge_ues_share_25_blocks_by_hand():
+    # Own rate 0.63744 Mbps = 79,680 bytes/s each (MCS 0 on 25 blocks). Nine UEs: 3 blocks
+    # each, 8 served per TTI, so each is served 8/9 of the TTIs at 4,800 bytes/s: 4,266.67
+    # bytes/s, and 48,000 bytes take 11.25 s. The linear rule: 79,680 x 3/25 x 8/9 = 8,499.2
+    # bytes/s, 5.6476 s.
+    on = CellSpec("c", "time_share", "rr", resource_blocks=25, transport_blocks=True)
+    off = CellSpec("c", "time_share", "rr", resource_blocks=25)
+    assert _finish(on, 9, 48_000) == pytest.approx([11.25] * 9, abs=1e-9)
+    assert _finish(off, 9, 48_000) == pytest.approx([48_000 / 8_499.2] * 9, abs=1e-9)
+
+
+def test_key_off_or_a_lone_ue_changes_nothing():
+    base = CellSpec("c", "time_share", "pf", resource_blocks=25)
+    off = CellSpec("c", "time_share", "pf", resource_blocks=25, transport_blocks=False)
+    for k in (1, 2, 9):
+        assert _finish(off, k, 50_000, quality=0.7) == _finish(base, k, 50_000, quality=0.7)
+    # alone, a UE has all 25 blocks: its lone rate, key or not (0.63744 Mbps: 0.62750 s)
+    on = CellSpec("c", "time_share", "rr", resource_blocks=25, transport_blocks=True)
+    assert _finish(on, 1, 50_000) == _finish(base, 1, 50_000) == [pytest.approx(50_000 / 79_680, abs=1e-9)]
+    # without resource blocks there are no transport blocks to size
+    no_rb = CellSpec("c", "time_share", "rr", transport_blocks=True)
+    assert _finish(no_rb, 3, 50_000) == _finish(CellSpec("c", "time_share", "rr"), 3, 50_000)
+
+
+def test_scenario_key_needs_resource_blocks():
+    from scoutsim.config.schema import Uplink
+
+    kw = {"id": "u", "channel": {"kind": "constant", "mbps": 10}, "sharing": "time_share"}
+    assert Uplink(**kw, resource_blocks=25, transport_blocks=True).transport_blocks
+    for bad in ({}, {"resource_blocks": 111}):
+        with pytest.raises(ValueError, match="transport_blocks needs resource_blocks"):
+            Uplink(**kw, **bad, transport_blocks=True)
 
 
 def test_rlc_header_flattens_the_lone_calibrations():

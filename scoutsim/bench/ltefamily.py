@@ -16,10 +16,12 @@ Calibration is what a user would do: each UE distance uploads ``CALIBRATION`` si
 a cell with the case's resource blocks and fading (RLC 16 MiB), giving its own rate and its
 fixed offset (:func:`scoutsim.bench.ltevalidation.calibrate`). The cell's reference rate is
 the 50 m UE's rate without fading (top MCS); each UE's ``link_quality`` is its own rate over
-it. Three models predict every upload's completion time from the calibration:
+it. Four models predict every upload's completion time from the calibration:
 
 * ``cell``: ``time_share`` with the case's scheduler, ``resource_blocks`` and ``fading``,
   each UE with its quality and ``offset_ms``;
+* ``cell_tb``: ``cell`` with ``transport_blocks: true`` (:mod:`scoutsim.network.tbs`): a UE on
+  few blocks carries its MCS's transport block less the RLC header, not its share of the blocks;
 * ``equal_time``: equal time shares without resource blocks (the baseline);
 * ``pf_opportunistic``: ``pf`` with the case's fading and no resource blocks, i.e. with the
   multi-user diversity gain of a time-domain PF scheduler: what ns-3 would show if its
@@ -56,7 +58,7 @@ CALIBRATION = (0.5 * MB, 2.5 * MB)
 MB_PER_RB = 0.2
 STOP_S = 150.0
 CALIBRATION_STOP_S = 60.0  # a lone UE that cannot send 2.5 MB in a minute (0.33 Mbps) has no grant to speak of
-MODELS = ("cell", "equal_time", "pf_opportunistic")
+MODELS = ("cell", "cell_tb", "equal_time", "pf_opportunistic")
 GROUPS = (("rr", False), ("rr", True), ("pf", False), ("pf", True))
 
 
@@ -172,10 +174,11 @@ def predict(case: FamilyCase, cal: dict[str, Lone | None], model: str) -> list[f
     if peak is None:
         raise ValueError(f"the nearest UE's lone calibration ({DISTANCES[0]} m) never completed: no reference rate")
     env = simpy.Environment()
-    scheduler = {"cell": case.scheduler, "equal_time": "rr", "pf_opportunistic": "pf"}[model]
-    rbs = case.resource_blocks if model == "cell" else None
+    scheduler = {"cell": case.scheduler, "cell_tb": case.scheduler, "equal_time": "rr", "pf_opportunistic": "pf"}[model]
+    rbs = case.resource_blocks if model in ("cell", "cell_tb") else None
     fading = "rayleigh" if case.fading and model != "equal_time" else "none"
-    cell = CellSpec("enb", "time_share", scheduler, resource_blocks=rbs, fading=fading)
+    cell = CellSpec("enb", "time_share", scheduler, resource_blocks=rbs, fading=fading,
+                    transport_blocks=model == "cell_tb")
     # An offset below 0 (under fading a lone UE's longer upload can be slower per byte than
     # its shorter one) is no wait at all.
     devices = [DeviceSpec(0, quality=(o.rate / peak.rate) if o else 1e-9, offset_s=max(o.offset, 0.0) if o else 0.0)

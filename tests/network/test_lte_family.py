@@ -83,6 +83,29 @@ def test_cell_model_beats_equal_time_shares(errors):
     assert np.percentile(cell, 90, method="higher") < np.percentile(base, 90, method="higher")
 
 
+# Transport blocks (issue #20, the cell edge): the rule, written before cell_tb's numbers
+# were seen. In each no-fading group (rr: 70 uploads, pf: 94), cell_tb's median |error| <=
+# 5 % and p90 <= 10 %; secondarily, in each no-fading group its median and p90 are no
+# worse than cell's. Fading groups are not judged (out of reach, docs/models/cell.md). The
+# family is not blind to this change (it showed the cell-edge miss), but nothing was fitted
+# on its shared cases: the 2-byte header is the protocol's, MCS and efficiency each UE's
+# lone calibration's.
+
+@pytest.mark.parametrize("scheduler", ["rr", "pf"])
+def test_transport_blocks_meet_the_acceptance_rule_without_fading(errors, scheduler):
+    err = flows(errors, "cell_tb", scheduler, False)
+    assert len(err) >= 70
+    assert np.median(err) <= 0.05
+    assert np.percentile(err, 90, method="higher") <= 0.10
+
+
+@pytest.mark.parametrize("scheduler", ["rr", "pf"])
+def test_transport_blocks_no_worse_than_the_linear_rule_without_fading(errors, scheduler):
+    tb, linear = flows(errors, "cell_tb", scheduler, False), flows(errors, "cell", scheduler, False)
+    assert np.median(tb) <= np.median(linear)
+    assert np.percentile(tb, 90, method="higher") <= np.percentile(linear, 90, method="higher")
+
+
 # What the family does establish (checks added after the numbers were seen, as guards
 # against regressions; the numbers are in docs/models/cell.md).
 

@@ -207,20 +207,25 @@ def errors(record: dict) -> dict:
     """Per model and (scheduler, fading) group: each flow's ``model / ns-3 - 1``. A flow
     that never completes in ns-3 nor in the model (its UE never completed alone either:
     the calibration says so) is left out of the errors and listed under ``starved``; one
-    that never completes in only one of them scores an infinite error."""
+    that never completes in only one of them scores an infinite error. ``also_starved``:
+    per model, the flows it leaves out beyond ``starved`` (a UE that completes alone but,
+    in ns-3 and the model alike, not in its shared cell)."""
     cal = {key: lone(t, tuple(record["calibration_sizes"])) for key, t in record["calibration"].items()}
     out: dict[str, dict[tuple, list[float]]] = {m: {g: [] for g in GROUPS} for m in MODELS}
-    starved = []
+    starved, also = [], {m: [] for m in MODELS}
     for case, truth in zip(cases_of(record), record["ns3"]):
         group = (case.scheduler, case.fading)
         for m in MODELS:
             for i, (g, t) in enumerate(zip(predict(case, cal, m), truth)):
                 if t is None and g == math.inf:
-                    if m == MODELS[0]:
-                        starved.append((case.index, case.distances[i]))
+                    if None in record["calibration"][_cal_key(case.distances[i], case.resource_blocks, case.fading)]:
+                        if m == MODELS[0]:
+                            starved.append((case.index, case.distances[i]))
+                    else:
+                        also[m].append((case.index, case.distances[i]))
                     continue
                 out[m][group].append(g / t - 1 if t is not None and g < math.inf else math.inf)
-    return {"errors": out, "starved": starved}
+    return {"errors": out, "starved": starved, "also_starved": also}
 
 
 def stats(err) -> tuple[float, float, float]:
@@ -247,6 +252,10 @@ def table(record: dict) -> tuple[str, dict]:
         lines.append(f"{g[0]:9s} {str(g[1]):7s} {n:5d} | " + " | ".join(f"{c:>26s}" for c in cells))
     lines.append(f"flows that never completed in ns-3 within {STOP_S:g} s, as their UE's lone calibration "
                  f"foretold (left out above; case, distance m): {len(res['starved'])} {res['starved'] or ''}")
+    for m, also in res["also_starved"].items():
+        if also:
+            lines.append(f"{m} also leaves out {len(also)} flows that ns-3 and it never complete, though their UE "
+                         f"completes alone: {also}")
     return "\n".join(lines), summary
 
 

@@ -36,6 +36,16 @@ against ``e (TBS(I, N) / 8 - h)`` alone, so its rate is its lone rate times
   h)`` with ``h = 2.3`` bytes, ``e = 0.960``; with ``h = 2`` their ``e`` spans 0.957-0.960,
   with ``h = 0`` 0.936-0.953 (``tests/network/test_tbs.py``).
 * ``e``: the device's own efficiency, ``r TTI_S / g(N)``; it cancels in ``g(p) / g(N)``.
+* A grant of fewer than ``MIN_GRANT_BYTES = 8`` bytes carries nothing: ns-3's UE MAC
+  (``LteUeMac::DoReceiveLteControlMessage``, ns-3.44) passes a grant to RLC only if
+  ``bytesForThisLc > 7`` ("7 is the min TxOpportunity useful for Rlc"), and otherwise just
+  reports its buffer again, while the scheduler keeps granting it its 3 blocks (its own
+  minimum is there "to ensure TxOpportunity >= 7 bytes"). So a UE at I_TBS 0 on 3 blocks
+  (56 bits, 7 bytes) sends nothing while 7 or more UEs at 25 blocks hold data, yet holds its
+  turn: :func:`block_gain` gives it ``STALLED``, a vanishing rate that keeps its share of the
+  time, as the cell keeps a starved UE's. A real UE would send its 7 bytes (a few of data
+  after the MAC and RLC headers); this is ns-3's behaviour, found after the seed-2026 family
+  had been scored (docs/models/cell.md).
 
 The cell asks :func:`block_gains` for each device's gain ``G = (g(p) / g(N)) / (p / N)`` over the
 linear rule; ``G = 1`` where a device gets all ``N`` blocks (alone, or the only one served),
@@ -54,6 +64,8 @@ from scoutsim.network.tbstable import MCS_TO_ITBS_UL, TBS_BITS
 TTI_S = 0.001  # an LTE subframe: one transport block per UE per TTI (TS 36.211 section 4)
 OVERHEAD_BYTES = 2  # fixed RLC UM header per transport block (TS 36.322 6.2.1.3; ns-3 LteRlcUm)
 MAX_PRB = len(TBS_BITS)  # 110
+MIN_GRANT_BYTES = 8  # ns-3 LteUeMac: a grant of 7 bytes or less is not used for data
+STALLED = 1e-9  # gain of a device whose grant carries nothing: it holds its turn, never finishes
 
 
 def tbs_bits(i_tbs: int, n_prb: int) -> int:
@@ -66,8 +78,10 @@ def tbs_bits(i_tbs: int, n_prb: int) -> int:
 
 
 def goodput(i_tbs: int, n_prb: int, overhead: float = OVERHEAD_BYTES) -> float:
-    """Bytes above RLC that one transport block carries (``TBS / 8 - overhead``, never below 0)."""
-    return max(tbs_bits(i_tbs, n_prb) / 8 - overhead, 0.0)
+    """Bytes above RLC that one transport block carries: ``TBS / 8 - overhead``, and none in a
+    block of fewer than ``MIN_GRANT_BYTES``."""
+    size = tbs_bits(i_tbs, n_prb) / 8
+    return size - overhead if size >= MIN_GRANT_BYTES else 0.0
 
 
 @lru_cache(maxsize=4096)
@@ -89,7 +103,7 @@ def block_gain(rate: float, n_rb: int, per: int) -> float:
     full = goodput(i_tbs, n_rb)
     if full <= 0:  # a block too small for the header alone: nothing to scale
         return 1.0
-    return goodput(i_tbs, per) / full * n_rb / per
+    return max(goodput(i_tbs, per) / full * n_rb / per, STALLED)
 
 
 def block_gains(rates: dict, n_rb: int, k: int) -> dict:

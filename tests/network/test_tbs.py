@@ -47,9 +47,14 @@ def test_uplink_mcs_to_tbs_index_ts_36_213_table_8_6_1_1(mcs, i_tbs):
 
 
 def test_goodput_is_the_block_less_the_rlc_header():
-    # 56 bits = 7 bytes, less the 2-byte RLC UM header: 5 bytes.
-    assert tbs.goodput(0, 3) == 5.0
-    assert tbs.goodput(0, 1) == 0.0  # 16 bits = 2 bytes: the header alone
+    # I_TBS 1 on 3 blocks: 88 bits = 11 bytes, less the 2-byte RLC UM header: 9 bytes. I_TBS 0
+    # on 25 blocks: 680 bits = 85 bytes, 83.
+    assert tbs.goodput(1, 3) == 9.0
+    assert tbs.goodput(0, 4) == 9.0
+    assert tbs.goodput(0, 25) == 83.0
+    # ns-3's UE MAC leaves a grant of 7 bytes or less unused: I_TBS 0 on 3 blocks is 56 bits
+    assert tbs.goodput(0, 3) == 0.0
+    assert tbs.goodput(0, 1) == 0.0
 
 
 def test_lone_rate_inverts_to_the_lowest_mcs_that_carries_it():
@@ -65,10 +70,16 @@ def test_lone_rate_inverts_to_the_lowest_mcs_that_carries_it():
 
 
 def test_edge_ue_on_three_blocks_by_hand():
-    # A UE whose lone rate on 25 blocks is 0.96 x 83 bytes per TTI = 79,680 bytes/s runs MCS 0.
-    # On 3 blocks it carries 0.96 x (7 - 2) = 4.8 bytes per TTI = 4,800 bytes/s when served;
-    # the linear rule gives 79,680 x 3 / 25 = 9,561.6. Gain 4,800 / 9,561.6 = 125 / 249.
-    assert tbs.block_gain(79_680.0, 25, 3) == pytest.approx(125 / 249, rel=1e-12)
+    # A UE whose lone rate on 25 blocks is 0.96 x 111 bytes per TTI = 106,560 bytes/s runs MCS 1
+    # (I_TBS 1: 904 bits = 113 bytes, 111 after the header; MCS 0 carries 83). On 3 blocks it
+    # carries 0.96 x (11 - 2) = 8.64 bytes per TTI = 8,640 bytes/s when served; the linear rule
+    # gives 106,560 x 3 / 25 = 12,787.2. Gain 8,640 / 12,787.2 = 25 / 37.
+    assert tbs.lone_mcs(106_560.0, 25) == 1
+    assert tbs.block_gain(106_560.0, 25, 3) == pytest.approx(25 / 37, rel=1e-12)
+    # At MCS 0 the 3 blocks are a 7-byte grant that ns-3's UE MAC does not use: stalled.
+    assert tbs.block_gain(79_680.0, 25, 3) == tbs.STALLED
+    # ... and on 4 blocks 88 bits = 11 bytes, 9 after the header: (9 / 83) / (4 / 25) = 225 / 332.
+    assert tbs.block_gain(79_680.0, 25, 4) == pytest.approx(225 / 332, rel=1e-12)
     # A UE at the top MCS on 12 of 25 blocks: (8760 / 8 - 2) / (18336 / 8 - 2) = 1093 / 2290
     # of its lone rate against 12 / 25: gain 1093 x 25 / (2290 x 12) = 0.99436.
     assert tbs.block_gain(2_200_000.0, 25, 12) == pytest.approx(1093 * 25 / (2290 * 12), rel=1e-12)
@@ -94,14 +105,39 @@ def _finish(cell, k, size, quality=1.0, mbps=0.63744):
 
 
 def test_nine_edge_ues_share_25_blocks_by_hand():
-    # Own rate 0.63744 Mbps = 79,680 bytes/s each (MCS 0 on 25 blocks). Nine UEs: 3 blocks
-    # each, 8 served per TTI, so each is served 8/9 of the TTIs at 4,800 bytes/s: 4,266.67
-    # bytes/s, and 48,000 bytes take 11.25 s. The linear rule: 79,680 x 3/25 x 8/9 = 8,499.2
-    # bytes/s, 5.6476 s.
+    # Own rate 0.85248 Mbps = 106,560 bytes/s each (MCS 1 on 25 blocks). Nine UEs: 3 blocks
+    # each, 8 served per TTI, so each is served 8/9 of the TTIs at 8,640 bytes/s: 7,680
+    # bytes/s, and 48,000 bytes take 6.25 s. The linear rule: 106,560 x 3/25 x 8/9 = 11,366.4
+    # bytes/s, 4.2230 s.
     on = CellSpec("c", "time_share", "rr", resource_blocks=25, transport_blocks=True)
     off = CellSpec("c", "time_share", "rr", resource_blocks=25)
-    assert _finish(on, 9, 48_000) == pytest.approx([11.25] * 9, abs=1e-9)
-    assert _finish(off, 9, 48_000) == pytest.approx([48_000 / 8_499.2] * 9, abs=1e-9)
+    assert _finish(on, 9, 48_000, mbps=0.85248) == pytest.approx([6.25] * 9, abs=1e-9)
+    assert _finish(off, 9, 48_000, mbps=0.85248) == pytest.approx([48_000 / 11_366.4] * 9, abs=1e-9)
+
+
+def test_stalled_edge_ues_wait_for_four_blocks_by_hand():
+    # Cell reference 2.2 MB/s (17.6 Mbps). A near UE at quality 1 (MCS 28: 2290 bytes per TTI
+    # on 25 blocks) and six at 79,680 bytes/s (MCS 0). Seven with data: 3 blocks each, all
+    # served every TTI. The near UE carries 2.2e6 x 275 / 2290 bytes/s on 3 blocks (2216 bits =
+    # 277 bytes, 275 after the header): 275,000 bytes take 2290 / 2200 = 1.040909 s. The six
+    # send nothing (7-byte grants) until then; six left get 4 blocks each (11-byte blocks, 9
+    # after the header), 0.96 x 9,000 = 8,640 bytes/s: 8,640 bytes take 1 s more.
+    env = simpy.Environment()
+    cell = CellSpec("c", "time_share", "rr", resource_blocks=25, transport_blocks=True)
+    net = Network(env, [cell], [DeviceSpec(0, quality=1.0)] + [DeviceSpec(0, quality=79_680 / 2.2e6)] * 6)
+    net.set_cell_capacity(0, 17.6)
+    done = [None] * 7
+
+    def one(i, size):
+        yield net.send(i, size)
+        done[i] = env.now
+
+    env.process(one(0, 275_000))
+    for i in range(1, 7):
+        env.process(one(i, 8_640))
+    env.run(until=100)
+    assert done[0] == pytest.approx(2290 / 2200, abs=1e-9)
+    assert done[1:] == pytest.approx([2290 / 2200 + 1] * 6, abs=1e-6)  # stalled: 1e-9 of a rate
 
 
 def test_key_off_or_a_lone_ue_changes_nothing():

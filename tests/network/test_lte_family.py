@@ -201,3 +201,32 @@ def test_an_installed_scoutsim_reads_the_stored_reference_and_never_writes_into_
     err = capsys.readouterr().err
     assert "needs a checkout of scoutsim" in err and f"stored: {PATH.stem}" in err
     assert sorted(tmp_path.rglob("*")) == before
+
+
+# The blind check (benchmarks/lte_blind_check.py): 14 no-fading cases of family(30, 2027),
+# run in ns-3 after the model was final, under a rule set before they ran: pooled over the
+# uploads scored, cell_tb median |error| <= 5 % and p90 <= 10 %. Measured: median 1.0 %, p90
+# 10.4 % over 169 uploads, so not met; near UEs on 50-100 blocks are predicted 7-14 % late.
+
+@pytest.fixture(scope="module")
+def blind():
+    return ltefamily.errors(ltefamily.load(PATH.parent / "lte_blind_seed2027_flat.json"))
+
+
+def pooled(errors, model):
+    return np.abs(np.array([e for g in ltefamily.GROUPS for e in errors["errors"][model][g]], dtype=float))
+
+
+@pytest.mark.xfail(strict=True, reason="blind check: p90 10.4 % on seed 2027, docs/models/cell.md#validation")
+def test_transport_blocks_meet_the_rule_on_the_blind_check(blind):
+    err = pooled(blind, "cell_tb")
+    assert len(err) >= 150
+    assert np.median(err) <= 0.05
+    assert np.percentile(err, 90, method="higher") <= 0.10
+
+
+# A guard added after the numbers were seen (cell: median 8.3 %, p90 21.1 % over 171 uploads).
+def test_transport_blocks_beat_the_linear_rule_on_the_blind_check(blind):
+    tb, linear = pooled(blind, "cell_tb"), pooled(blind, "cell")
+    assert np.median(tb) < 0.25 * np.median(linear)
+    assert np.percentile(tb, 90, method="higher") < 0.6 * np.percentile(linear, 90, method="higher")

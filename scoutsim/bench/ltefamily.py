@@ -212,7 +212,8 @@ def errors(record: dict) -> dict:
     in ns-3 and the model alike, not in its shared cell)."""
     cal = {key: lone(t, tuple(record["calibration_sizes"])) for key, t in record["calibration"].items()}
     out: dict[str, dict[tuple, list[float]]] = {m: {g: [] for g in GROUPS} for m in MODELS}
-    starved, also = [], {m: [] for m in MODELS}
+    starved: list[tuple[int, int]] = []
+    also: dict[str, list[tuple[int, int]]] = {m: [] for m in MODELS}
     for case, truth in zip(cases_of(record), record["ns3"]):
         group = (case.scheduler, case.fading)
         for m in MODELS:

@@ -16,10 +16,12 @@ Calibration is what a user would do: each UE distance uploads ``CALIBRATION`` si
 a cell with the case's resource blocks and fading (RLC 16 MiB), giving its own rate and its
 fixed offset (:func:`scoutsim.bench.ltevalidation.calibrate`). The cell's reference rate is
 the 50 m UE's rate without fading (top MCS); each UE's ``link_quality`` is its own rate over
-it. Three models predict every upload's completion time from the calibration:
+it. Four models predict every upload's completion time from the calibration:
 
 * ``cell``: ``time_share`` with the case's scheduler, ``resource_blocks`` and ``fading``,
   each UE with its quality and ``offset_ms``;
+* ``cell_tb``: ``cell`` with ``transport_blocks: true`` (:mod:`scoutsim.network.tbs`): a UE on
+  few blocks carries its MCS's transport block less the RLC header, not its share of the blocks;
 * ``equal_time``: equal time shares without resource blocks (the baseline);
 * ``pf_opportunistic``: ``pf`` with the case's fading and no resource blocks, i.e. with the
   multi-user diversity gain of a time-domain PF scheduler: what ns-3 would show if its
@@ -56,7 +58,7 @@ CALIBRATION = (0.5 * MB, 2.5 * MB)
 MB_PER_RB = 0.2
 STOP_S = 150.0
 CALIBRATION_STOP_S = 60.0  # a lone UE that cannot send 2.5 MB in a minute (0.33 Mbps) has no grant to speak of
-MODELS = ("cell", "equal_time", "pf_opportunistic")
+MODELS = ("cell", "cell_tb", "equal_time", "pf_opportunistic")
 GROUPS = (("rr", False), ("rr", True), ("pf", False), ("pf", True))
 
 
@@ -172,10 +174,11 @@ def predict(case: FamilyCase, cal: dict[str, Lone | None], model: str) -> list[f
     if peak is None:
         raise ValueError(f"the nearest UE's lone calibration ({DISTANCES[0]} m) never completed: no reference rate")
     env = simpy.Environment()
-    scheduler = {"cell": case.scheduler, "equal_time": "rr", "pf_opportunistic": "pf"}[model]
-    rbs = case.resource_blocks if model == "cell" else None
+    scheduler = {"cell": case.scheduler, "cell_tb": case.scheduler, "equal_time": "rr", "pf_opportunistic": "pf"}[model]
+    rbs = case.resource_blocks if model in ("cell", "cell_tb") else None
     fading = "rayleigh" if case.fading and model != "equal_time" else "none"
-    cell = CellSpec("enb", "time_share", scheduler, resource_blocks=rbs, fading=fading)
+    cell = CellSpec("enb", "time_share", scheduler, resource_blocks=rbs, fading=fading,
+                    transport_blocks=model == "cell_tb")
     # An offset below 0 (under fading a lone UE's longer upload can be slower per byte than
     # its shorter one) is no wait at all.
     devices = [DeviceSpec(0, quality=(o.rate / peak.rate) if o else 1e-9, offset_s=max(o.offset, 0.0) if o else 0.0)
@@ -204,20 +207,26 @@ def errors(record: dict) -> dict:
     """Per model and (scheduler, fading) group: each flow's ``model / ns-3 - 1``. A flow
     that never completes in ns-3 nor in the model (its UE never completed alone either:
     the calibration says so) is left out of the errors and listed under ``starved``; one
-    that never completes in only one of them scores an infinite error."""
+    that never completes in only one of them scores an infinite error. ``also_starved``:
+    per model, the flows it leaves out beyond ``starved`` (a UE that completes alone but,
+    in ns-3 and the model alike, not in its shared cell)."""
     cal = {key: lone(t, tuple(record["calibration_sizes"])) for key, t in record["calibration"].items()}
     out: dict[str, dict[tuple, list[float]]] = {m: {g: [] for g in GROUPS} for m in MODELS}
-    starved = []
+    starved: list[tuple[int, int]] = []
+    also: dict[str, list[tuple[int, int]]] = {m: [] for m in MODELS}
     for case, truth in zip(cases_of(record), record["ns3"]):
         group = (case.scheduler, case.fading)
         for m in MODELS:
             for i, (g, t) in enumerate(zip(predict(case, cal, m), truth)):
                 if t is None and g == math.inf:
-                    if m == MODELS[0]:
-                        starved.append((case.index, case.distances[i]))
+                    if None in record["calibration"][_cal_key(case.distances[i], case.resource_blocks, case.fading)]:
+                        if m == MODELS[0]:
+                            starved.append((case.index, case.distances[i]))
+                    else:
+                        also[m].append((case.index, case.distances[i]))
                     continue
                 out[m][group].append(g / t - 1 if t is not None and g < math.inf else math.inf)
-    return {"errors": out, "starved": starved}
+    return {"errors": out, "starved": starved, "also_starved": also}
 
 
 def stats(err) -> tuple[float, float, float]:
@@ -244,6 +253,10 @@ def table(record: dict) -> tuple[str, dict]:
         lines.append(f"{g[0]:9s} {str(g[1]):7s} {n:5d} | " + " | ".join(f"{c:>26s}" for c in cells))
     lines.append(f"flows that never completed in ns-3 within {STOP_S:g} s, as their UE's lone calibration "
                  f"foretold (left out above; case, distance m): {len(res['starved'])} {res['starved'] or ''}")
+    for m, also in res["also_starved"].items():
+        if also:
+            lines.append(f"{m} also leaves out {len(also)} flows that ns-3 and it never complete, though their UE "
+                         f"completes alone: {also}")
     return "\n".join(lines), summary
 
 

@@ -132,6 +132,7 @@ class Uplink(Strict):
     harq_rtt_ms: Optional[float] = Field(default=None, ge=0, description="HARQ round trip for bler's retransmissions (ms); default 8 (LTE FDD)")
     resource_blocks: Optional[int] = Field(default=None, ge=1, description="time_share in whole resource blocks as LTE's uplink MAC (ns-3 LENA) hands them out, for rr and pf alike: each of k devices with data gets max(3, floor(N / k)) blocks, at most floor(N / 3) devices per TTI, taking turns")
     fading: Optional[Literal["none", "rayleigh"]] = Field(default=None, description="time_share only: fast fading on the devices' radio links; rayleigh lets pf ride it (multi-user diversity gain of LTE's capped MCS curve, none for devices at the top rate) where no resource_blocks are given; default none: pf = rr")
+    transport_blocks: Optional[bool] = Field(default=None, description="with resource_blocks (at most 110): a device served on p of the N blocks carries a transport block of TS 36.213's size table at the MCS its lone rate on N blocks implies, less 2 bytes of RLC header per block (none in a block of 7 bytes or less, as ns-3's UE MAC), instead of p / N of its lone rate (docs/models/cell.md); default false")
 
     @field_validator("channel", mode="before")
     @classmethod
@@ -150,6 +151,9 @@ class Uplink(Strict):
         for key in ("scheduler", "resource_blocks", "fading"):
             if getattr(self, key) is not None and self.sharing != "time_share":
                 raise ValueError(f"{key} needs sharing: time_share (got sharing: {self.sharing})")
+        if self.transport_blocks and not (self.resource_blocks and self.resource_blocks <= 110):
+            # The size table has 1-110 blocks (20 MHz), and blocks are what it sizes.
+            raise ValueError(f"transport_blocks needs resource_blocks of 1-110 (got {self.resource_blocks})")
         return self
 
     @property

@@ -8,15 +8,13 @@ The general case of :class:`scoutsim.network.uplink.SharedUplink` (docs/models/c
   rate, or its own channel (:meth:`Network.set_device_capacity`).
 * A cell shares by one of three rules. ``work_conserving`` and ``reserved`` split the cell's
   rate ``C(t)`` as the shared uplink does (a device with an own rate is, besides, never
-  faster than it). ``time_share`` splits *time*: a transfer of device ``i`` gets
-  ``phi_i r_i G`` (:mod:`scoutsim.network.schedulers`), i.e. the constraint
-  ``sum_i x_i / (r_i G) <= 1``. With ``resource_blocks: N`` the equal-share schedulers hand
-  out whole blocks as LTE's uplink MAC does
-  (:func:`~scoutsim.network.schedulers.resource_block_share`): of ``k`` devices with data
-  at most ``floor(N / 3)`` are served per TTI, each with
-  ``max(3, floor(N / k))`` blocks, taking turns, so the constraint's right side is the
-  share of the blocks in use, not 1. ``G`` is 1 except for ``pf`` in a cell with
-  ``fading: rayleigh`` and no ``resource_blocks`` (:mod:`scoutsim.network.pfgain`).
+  faster than it). ``time_share`` splits *time*: a transfer of device ``i`` gets ``phi_i r_i G``
+  (:mod:`scoutsim.network.schedulers`), i.e. the constraint ``sum_i x_i / (r_i G) <= 1``. With ``resource_blocks: N``
+  the equal-share schedulers hand out whole blocks as LTE's uplink MAC does
+  (:func:`~scoutsim.network.schedulers.resource_block_share`): of ``k`` devices with data at most ``floor(N / 3)`` are
+  served per TTI, each with ``max(3, floor(N / k))`` blocks, taking turns, so the constraint's right side is the share
+  of the blocks in use, not 1. ``G`` is 1 except for ``pf`` in a cell with ``fading: rayleigh`` and no
+  ``resource_blocks`` (:mod:`scoutsim.network.pfgain`), and with ``transport_blocks`` (:mod:`scoutsim.network.tbs`).
 * Each wired link on a transfer's path adds ``sum of rates <= capacity``.
 * Rates are the weighted max-min fair allocation over all these constraints
   (:func:`scoutsim.network.maxmin.max_min`), recomputed at every arrival, departure and
@@ -60,7 +58,7 @@ from typing import Sequence
 
 import simpy
 
-from scoutsim.network import cellrank
+from scoutsim.network import cellrank, tbs
 from scoutsim.network.maxmin import max_min
 from scoutsim.network.schedulers import SCHEDULERS, resource_block_share
 from scoutsim.network.link import BYTES_PER_S_PER_MBPS, PoolView
@@ -88,6 +86,7 @@ class CellSpec:
     resource_blocks: int | None = None
     mean_rate: float = 0.0  # long-run mean of C(t), bytes/s: for fair_share
     fading: str = "none"  # fast fading a pf scheduler can ride: none | rayleigh
+    transport_blocks: bool = False  # with resource_blocks: rates by transport block size (network.tbs)
 
     def __post_init__(self):
         if self.sharing not in SHARINGS:
@@ -322,10 +321,11 @@ class Network(FluidLoop):
             k = len({flows[i].slot for i in members if ranks[i] == first and rates[flows[i].slot] > 0})
         top = self.cell_capacity[c]
         gains = {s: sched.gain(k, r / top if top > 0 else 1.0) if rides else 1.0 for s, r in rates.items()}
-        usable = 1.0
-        n_rb = cell.resource_blocks
+        usable, n_rb = 1.0, cell.resource_blocks
         if n_rb is not None and cell.scheduler in ("rr", "pf"):
             usable = resource_block_share(n_rb, k)
+            if cell.transport_blocks:  # no fading gain here: blocks are rotated, not ridden
+                gains = tbs.block_gains(rates, n_rb, k)
         level_of = dict(zip(with_data, sched.levels([rates[s] for s in with_data]))) \
             if cell.scheduler == "max_rate" else None
         time = []

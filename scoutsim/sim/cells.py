@@ -60,7 +60,8 @@ def build_cells(world, resolved, specs, kits, plan_demand, planning_options) -> 
             u.id, u.sharing, u.scheduler or "rr",
             grant_s=(u.grant_delay_ms or 0.0) / 1000.0, bler=u.bler or 0.0,
             harq_rtt_s=(u.harq_rtt_ms if u.harq_rtt_ms is not None else HARQ_RTT_MS) / 1000.0,
-            resource_blocks=u.resource_blocks, mean_rate=mean_bps, fading=u.fading or "none"))
+            resource_blocks=u.resource_blocks, mean_rate=mean_bps, fading=u.fading or "none",
+            transport_blocks=bool(u.transport_blocks)))
         members = [(i, g, spec) for i, g, spec in specs if spec.uplink == u.id]
         if not members:
             continue

@@ -83,6 +83,34 @@ def test_cell_model_beats_equal_time_shares(errors):
     assert np.percentile(cell, 90, method="higher") < np.percentile(base, 90, method="higher")
 
 
+# Transport blocks (issue #20, the cell edge): the rule, written before cell_tb's numbers
+# were seen. In each no-fading group (rr: 70 uploads, pf: 94), cell_tb's median |error| <=
+# 5 % and p90 <= 10 %; secondarily, in each no-fading group its median and p90 are no
+# worse than cell's. Fading groups are not judged (out of reach, docs/models/cell.md). The
+# family is not blind to this change (it showed the cell-edge miss), but nothing was fitted
+# on its shared cases: the 2-byte header is the protocol's, MCS and efficiency each UE's
+# lone calibration's.
+
+# Measured as first built: rr met (median 0.5 %, p90 7.1 %); pf not (median 1.2 %, p90
+# 14.7 %: seven 900 m UEs of case 12 that ns-3 never completed and the model did). With ns-3's
+# unused 7-byte grant, found afterwards on these misses, both pass (rr 0.5 %, 4.9 %; pf 1.0 %,
+# 6.1 % over 87 uploads): on this family a fit, not a validation (docs/models/cell.md).
+@pytest.mark.parametrize("scheduler", ["rr", "pf"])
+def test_transport_blocks_meet_the_acceptance_rule_without_fading(errors, scheduler):
+    err = flows(errors, "cell_tb", scheduler, False)
+    assert len(err) >= 70
+    assert not [f for f in errors["also_starved"]["cell_tb"] if f[0] != 12]  # only case 12's, as measured
+    assert np.median(err) <= 0.05
+    assert np.percentile(err, 90, method="higher") <= 0.10
+
+
+@pytest.mark.parametrize("scheduler", ["rr", "pf"])
+def test_transport_blocks_no_worse_than_the_linear_rule_without_fading(errors, scheduler):
+    tb, linear = flows(errors, "cell_tb", scheduler, False), flows(errors, "cell", scheduler, False)
+    assert np.median(tb) <= np.median(linear)
+    assert np.percentile(tb, 90, method="higher") <= np.percentile(linear, 90, method="higher")
+
+
 # What the family does establish (checks added after the numbers were seen, as guards
 # against regressions; the numbers are in docs/models/cell.md).
 
@@ -173,3 +201,32 @@ def test_an_installed_scoutsim_reads_the_stored_reference_and_never_writes_into_
     err = capsys.readouterr().err
     assert "needs a checkout of scoutsim" in err and f"stored: {PATH.stem}" in err
     assert sorted(tmp_path.rglob("*")) == before
+
+
+# The blind check (benchmarks/lte_blind_check.py): 14 no-fading cases of family(30, 2027),
+# run in ns-3 after the model was final, under a rule set before they ran: pooled over the
+# uploads scored, cell_tb median |error| <= 5 % and p90 <= 10 %. Measured: median 1.0 %, p90
+# 10.4 % over 169 uploads, so not met; near UEs on 50-100 blocks are predicted 7-14 % late.
+
+@pytest.fixture(scope="module")
+def blind():
+    return ltefamily.errors(ltefamily.load(PATH.parent / "lte_blind_seed2027_flat.json"))
+
+
+def pooled(errors, model):
+    return np.abs(np.array([e for g in ltefamily.GROUPS for e in errors["errors"][model][g]], dtype=float))
+
+
+@pytest.mark.xfail(strict=True, reason="blind check: p90 10.4 % on seed 2027, docs/models/cell.md#validation")
+def test_transport_blocks_meet_the_rule_on_the_blind_check(blind):
+    err = pooled(blind, "cell_tb")
+    assert len(err) >= 150
+    assert np.median(err) <= 0.05
+    assert np.percentile(err, 90, method="higher") <= 0.10
+
+
+# A guard added after the numbers were seen (cell: median 8.3 %, p90 21.1 % over 171 uploads).
+def test_transport_blocks_beat_the_linear_rule_on_the_blind_check(blind):
+    tb, linear = pooled(blind, "cell_tb"), pooled(blind, "cell")
+    assert np.median(tb) < 0.25 * np.median(linear)
+    assert np.percentile(tb, 90, method="higher") < 0.6 * np.percentile(linear, 90, method="higher")

@@ -91,7 +91,7 @@ def _finish(cell, k, size, quality=1.0, mbps=0.63744):
     """k UEs of own rate quality x mbps each send size bytes at 0; their finish times."""
     env = simpy.Environment()
     net = Network(env, [cell], [DeviceSpec(0, quality=quality) for _ in range(k)])
-    net.set_cell_capacity(0, mbps)
+    net.set_capacity(mbps, cell=0)
     done = [None] * k
 
     def one(i):
@@ -125,7 +125,7 @@ def test_stalled_edge_ues_wait_for_four_blocks_by_hand():
     env = simpy.Environment()
     cell = CellSpec("c", "time_share", "rr", resource_blocks=25, transport_blocks=True)
     net = Network(env, [cell], [DeviceSpec(0, quality=1.0)] + [DeviceSpec(0, quality=79_680 / 2.2e6)] * 6)
-    net.set_cell_capacity(0, 17.6)
+    net.set_capacity(17.6, cell=0)
     done = [None] * 7
 
     def one(i, size):

@@ -1,6 +1,7 @@
 """An edge device: its arrivals, its edge processor, and each request's journey.
 
-One request: arrival -> choose a mode -> wait for the edge (a FIFO single server whose
+One request: arrival -> (with ``cloud_aware: probe``, a status request's round trip to the
+cloud: scoutsim/sim/cloudwait.py) -> choose a mode -> wait for the edge (a FIFO single server whose
 service times are known, so the wait is computed, not simulated) -> edge compute ->
 uplink transfer (shared with everything else in flight) -> one-way latency -> the cloud's
 GPU queue -> cloud compute -> done. ``local`` stops after the edge. Each finished or
@@ -26,16 +27,14 @@ begin after the channels have set their first capacities.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
 from scoutsim.physics.journey import request_seconds
-from scoutsim.modes import Mode
-from scoutsim.oraclecache import QualityDraws
-from scoutsim.physics.payload import payload_bytes
 from scoutsim.sim.cloudwait import build_cloud_wait
+# ModeOption and option_tables live in costs.py; world.py imports them from here too.
+from scoutsim.sim.costs import ModeOption, first_costs, option_tables as option_tables
 from scoutsim.sim.fallback import Fallback
 from scoutsim.sim.questions import Question
 from scoutsim.sim.records import DEADLINE_SLACK_S
@@ -43,18 +42,6 @@ from scoutsim.sim.records import DEADLINE_SLACK_S
 # Draws are taken from an agent's streams in blocks; a block of n draws equals n single
 # draws of the same stream, so the results do not depend on the block size.
 BLOCK = 64
-
-
-@dataclass
-class ModeOption:
-    name: str
-    mode: Mode
-    quality: QualityDraws
-
-
-def option_tables(options: list[ModeOption]) -> tuple[list[bool], list[str], list[float]]:
-    return ([opt.mode.uses_uplink for opt in options], [opt.name for opt in options],
-            [opt.quality.mean for opt in options])
 
 
 class Agent:
@@ -96,7 +83,10 @@ class Agent:
         self._picks: list[int] = []
         # cloud_aware: what this device predicts it will wait for the cloud's GPU
         # (scoutsim/sim/cloudwait.py), else None: the prediction leaves the queue out.
-        self.cloud_wait = build_cloud_wait(spec.cloud_aware, seat.cloud)
+        self.cloud_wait = build_cloud_wait(spec.cloud_aware, seat.cloud, seat.latency_s)
+        # cloud_aware: probe: each decision waits for the cloud's answer to a status request,
+        # where a candidate mode uses the cloud.
+        self.probes = spec.cloud_aware == "probe" and any(self._uses_uplink)
         # +fallback: the watcher of transfers in flight (scoutsim/sim/fallback.py), else None.
         self.fallback = None
         self.upgrades = False  # adaptive+fallback: try a KV mode where the choice is a fallback mode
@@ -115,48 +105,28 @@ class Agent:
         key = (q.tokens, q.context_bytes, q.question_bytes, q.answer_tokens)
         hit = self._costs.get(key)
         if hit is None:
-            hit = self._costs[key] = self._first_costs(q, key)
+            hit = self._costs[key] = first_costs(self, q, key)
         return hit
 
-    def _first_costs(self, q: Question, key) -> list[tuple[float, float, float]]:
-        """A question's costs the first time this replication meets them: worked out, or
-        taken from an earlier replication with the timing extrapolations they took counted
-        again, so that the oracle's count is the same whatever was remembered."""
-        oracle = self.compute.oracle
-        found = self._memo.get(key) if self._memo is not None else None
-        if found is not None:
-            oracle.extrapolated += found[1]
-            return found[0]
-        before = oracle.extrapolated
-        hit = []
-        for opt in self.options:
-            mode = opt.mode
-            size = payload_bytes(self.shape, mode, q.tokens, context_bytes=q.context_bytes,
-                                 question_bytes=q.question_bytes,
-                                 context_at_cloud=self.spec.context_at_cloud)
-            hit.append((float(size), self.compute.edge_seconds(mode, q.tokens, q.answer_tokens),
-                        self.compute.cloud_seconds(mode, q.tokens, q.answer_tokens)))
-        if self._memo is not None:
-            self._memo[key] = (hit, oracle.extrapolated - before)
-        return hit
-
-    def predicted_seconds(self, q: Question, rate: float, edge_wait: float) -> list[float]:
-        """Each option's predicted arrival-to-done time: edge queue + edge compute +
-        payload / estimated rate + one-way latency (+ the cloud's predicted wait, with
-        ``cloud_aware``) + cloud compute (docs/models/compute.md)."""
+    def predicted_seconds(self, q: Question, rate: float, edge_wait: float, elapsed: float = 0.0) -> list[float]:
+        """Each option's predicted arrival-to-done time: (the time already spent since arrival,
+        ``elapsed``: a ``cloud_aware: probe`` round trip) + edge queue + edge compute + payload
+        / estimated rate + one-way latency (+ the cloud's predicted wait, with ``cloud_aware``)
+        + cloud compute (docs/models/compute.md)."""
         latency = self.latency_s
         if self.cloud_wait is not None:
             latency += self.cloud_wait.predict()
-        return [request_seconds(edge_wait + edge_s, size, rate, latency, cloud_s, sends=uplink)
+        return [request_seconds(elapsed + edge_wait + edge_s if elapsed else edge_wait + edge_s, size, rate,
+                                latency, cloud_s, sends=uplink)
                 for (size, edge_s, cloud_s), uplink in zip(self._all_costs(q), self._uses_uplink)]
 
-    def _pick_hedged(self, q: Question, rate: float, edge_wait: float, now: float) -> int:
+    def _pick_hedged(self, q: Question, rate: float, edge_wait: float, now: float, elapsed: float) -> int:
         """A policy that weighs each mode's chance of being on time (``expected_f1``) is told,
         besides each option's predicted time, the part of it on the link and its edge compute."""
         costs = self._all_costs(q)
         transfers = [(size / rate if rate > 0 else math.inf) if uplink else 0.0
                      for (size, _, _), uplink in zip(costs, self._uses_uplink)]
-        seconds = self.predicted_seconds(q, rate, edge_wait)
+        seconds = self.predicted_seconds(q, rate, edge_wait, elapsed)
         # expected_f1:in_flight also reads (option, age, predicted time) of each request not yet ended.
         extra = () if self.in_flight is None else (
             [(self.options.index(r.option), now - r.arrival, r.predicted) for r in self.in_flight.values()],)
@@ -256,34 +226,42 @@ class Agent:
     # ---------------------------------------------------------------- one request
     def _start(self, env: simpy.Environment, number: int, q: Question) -> None:
         r = Request(self, number, q, env.now)
-        wait = max(0.0, self.edge_free_at - r.arrival)
+        if self.probes:  # cloud_aware: probe: decide once the cloud has told its queue's wait
+            self.cloud_wait.ask(env, lambda: self._decide(env, r))
+        else:
+            self._decide(env, r)
+
+    def _decide(self, env: simpy.Environment, r: "Request") -> None:
+        q, now = r.question, env.now
+        elapsed = now - r.arrival  # > 0 only after a cloud_aware: probe round trip
+        wait = max(0.0, self.edge_free_at - now)
         r.est_rate = self.estimator.estimate()
         r.informed = self.observed
         if self.hedged:
-            k = self._pick_hedged(q, r.est_rate, wait, r.arrival)
+            k = self._pick_hedged(q, r.est_rate, wait, now, elapsed)
         else:
-            k = self.policy.pick(self._names, self.predicted_seconds(q, r.est_rate, wait), self._qualities,
+            k = self.policy.pick(self._names, self.predicted_seconds(q, r.est_rate, wait, elapsed), self._qualities,
                                  self.deadline_s)
         if self.fallback is not None and self.upgrades:
-            chosen, k = k, self.fallback.upgrade(q, k, r.arrival, wait)
+            chosen, k = k, self.fallback.upgrade(q, k, r.arrival, wait + elapsed)
             r.upgraded = k != chosen
         r.option = self.options[k]
         if self.in_flight is not None:
             r.predicted = self._predicted
-            self.in_flight[number] = r
+            self.in_flight[r.number] = r
         size, edge_s, cloud_s = self._all_costs(q)[k]
         r.size = size
         r.cloud_s = cloud_s
-        self.world.pending[(self.index, number)] = r
-        self.edge_free_at = r.arrival + wait + edge_s
+        self.world.pending[(self.index, r.number)] = r
+        self.edge_free_at = now + wait + edge_s
         if self.fallback is not None and edge_s > 0:
             self.fallback.replan(env.now)  # a fallback needing the edge now waits behind this request
         if self._uses_uplink[k]:
             env.timeout(wait + edge_s).callbacks.append(r.send)
         else:
             env.timeout(wait + edge_s).callbacks.append(r.finish)
-        if self.spec.abandon_at_deadline:
-            _urgent_timeout(env, self.deadline_s).callbacks.append(r.expire)
+        if self.spec.abandon_at_deadline:  # the deadline is from arrival
+            _urgent_timeout(env, max(self.deadline_s - elapsed, 0.0)).callbacks.append(r.expire)
 
 
 def _urgent_timeout(env: simpy.Environment, delay: float) -> simpy.Event:

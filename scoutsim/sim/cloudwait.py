@@ -8,11 +8,21 @@
   (:meth:`CloudQueue.wait_if_entered`): a bound on what observation can achieve. It is the
   wait at decision time; the job reaches the cloud later, after its edge compute and
   transfer.
+* ``probe`` (:class:`ProbedWait`): what a device can ask for. Before choosing a mode (when
+  its candidates include one that uses the cloud) it sends the cloud site a status request,
+  as an LLM server exposes its queue metrics. The request reaches the cloud after the
+  uplink's one-way latency; the cloud answers with the exact FIFO wait of a job entering at
+  that instant (:meth:`CloudQueue.wait_if_entered`); the answer is back after the latency
+  again. The decision waits for it (the request's clock runs: its deadline is from its
+  arrival) and adds the reported wait to every mode that uses the cloud. The status request's
+  bytes are not put on the link (a few hundred bytes, against kilobytes to megabytes of
+  payload); with a latency of 0 the answer is immediate and the decision is made at arrival.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from typing import Callable
 
 
 class ObservedWait:
@@ -42,7 +52,42 @@ class ExactWait:
         return self.cloud.wait_if_entered()
 
 
-def build_cloud_wait(setting, cloud):
+class ProbedWait:
+    """The wait the cloud reported to this device's latest status request."""
+
+    def __init__(self, cloud, latency_s: float):
+        cloud.track()
+        self.cloud = cloud
+        self.latency_s = latency_s
+        self.value = 0.0
+
+    def observe(self, wait: float) -> None:
+        pass
+
+    def predict(self) -> float:
+        return self.value
+
+    def ask(self, env, then: Callable[[], None]) -> None:
+        """Send a status request; ``then()`` runs when the answer is back, with
+        :meth:`predict` the wait the cloud reported. Immediate when the latency is 0."""
+        if self.latency_s <= 0:
+            self.value = self.cloud.wait_if_entered()
+            then()
+            return
+        env.timeout(self.latency_s).callbacks.append(lambda _ev: self._answer(env, then))
+
+    def _answer(self, env, then: Callable[[], None]) -> None:
+        wait = self.cloud.wait_if_entered()  # at the cloud, one latency after the request left
+        env.timeout(self.latency_s).callbacks.append(lambda _ev: self._received(wait, then))
+
+    def _received(self, wait: float, then: Callable[[], None]) -> None:
+        self.value = wait
+        then()
+
+
+def build_cloud_wait(setting, cloud, latency_s: float = 0.0):
     if setting is False:
         return None
+    if setting == "probe":
+        return ProbedWait(cloud, latency_s)
     return ExactWait(cloud) if setting == "exact" else ObservedWait()

@@ -32,6 +32,7 @@ import numpy as np
 import simpy
 
 from scoutsim.physics.journey import request_seconds
+from scoutsim.sim.arrivals import OwnArrivals
 from scoutsim.sim.cloudwait import build_cloud_wait
 # ModeOption and option_tables live in costs.py; world.py imports them from here too.
 from scoutsim.sim.costs import ModeOption, first_costs, option_tables as option_tables
@@ -39,12 +40,7 @@ from scoutsim.sim.fallback import Fallback
 from scoutsim.sim.questions import Question
 from scoutsim.sim.records import DEADLINE_SLACK_S
 
-# Draws are taken from an agent's streams in blocks; a block of n draws equals n single
-# draws of the same stream, so the results do not depend on the block size.
-BLOCK = 64
-
-
-class Agent:
+class Agent(OwnArrivals):
     def __init__(self, *, kit, seat, index: int, group: int, policy, estimator, streams: tuple, world):
         """Built by :func:`scoutsim.sim.equip.build_agent`, the same on a shared uplink and in
         a cell, from what its group shares (``kit``), where it sits (``seat``) and what is its
@@ -98,6 +94,7 @@ class Agent:
         # expected_f1:in_flight: this device's requests not yet ended, by number (None: not kept).
         self.in_flight: dict[int, Request] | None = {} if getattr(self.policy, "counts_in_flight", False) else None
         self._predicted = math.nan  # the last pick's predicted time, for its request
+        self._seconds: list[float] = []  # the last pick's predicted time of each option
         self.observed = False  # whether any transfer has been observed (estimates beyond the prior)
 
     # ---------------------------------------------------------------- costs
@@ -108,25 +105,29 @@ class Agent:
             hit = self._costs[key] = first_costs(self, q, key)
         return hit
 
-    def predicted_seconds(self, q: Question, rate: float, edge_wait: float, elapsed: float = 0.0) -> list[float]:
+    def predicted_seconds(self, q: Question, rate: float, edge_wait: float, elapsed: float = 0.0,
+                          queue: float | None = None) -> list[float]:
         """Each option's predicted arrival-to-done time: (the time already spent since arrival,
         ``elapsed``: a ``cloud_aware: probe`` round trip) + edge queue + edge compute + payload
-        / estimated rate + one-way latency (+ the cloud's predicted wait, with ``cloud_aware``)
-        + cloud compute (docs/models/compute.md)."""
+        / estimated rate + one-way latency (+ the cloud's predicted wait, with ``cloud_aware``,
+        or ``queue`` where given) + cloud compute (docs/models/compute.md)."""
         latency = self.latency_s
-        if self.cloud_wait is not None:
+        if queue is not None:
+            latency += queue
+        elif self.cloud_wait is not None:
             latency += self.cloud_wait.predict()
         return [request_seconds(elapsed + edge_wait + edge_s if elapsed else edge_wait + edge_s, size, rate,
                                 latency, cloud_s, sends=uplink)
                 for (size, edge_s, cloud_s), uplink in zip(self._all_costs(q), self._uses_uplink)]
 
-    def _pick_hedged(self, q: Question, rate: float, edge_wait: float, now: float, elapsed: float) -> int:
+    def _pick_hedged(self, q: Question, rate: float, edge_wait: float, now: float, elapsed: float,
+                     queue: float | None) -> int:
         """A policy that weighs each mode's chance of being on time (``expected_f1``) is told,
         besides each option's predicted time, the part of it on the link and its edge compute."""
         costs = self._all_costs(q)
         transfers = [(size / rate if rate > 0 else math.inf) if uplink else 0.0
                      for (size, _, _), uplink in zip(costs, self._uses_uplink)]
-        seconds = self.predicted_seconds(q, rate, edge_wait, elapsed)
+        self._seconds = seconds = self.predicted_seconds(q, rate, edge_wait, elapsed, queue)
         # expected_f1:in_flight also reads (option, age, predicted time) of each request not yet ended.
         extra = () if self.in_flight is None else (
             [(self.options.index(r.option), now - r.arrival, r.predicted) for r in self.in_flight.values()],)
@@ -156,92 +157,36 @@ class Agent:
         if self.in_flight is not None:
             del self.in_flight[r.number]
 
-    # ---------------------------------------------------------------- arrivals
-    def arrivals(self, env: simpy.Environment, until: float):
-        """SimPy process that starts this agent's chain of arrivals."""
-        self._env = env
-        self._until = until
-        arrival = self.spec.arrival
-        if arrival.kind == "poisson":
-            self._mean_gap = 1.0 / arrival.rate_per_s
-            self._next = self._gap()
-            step = self._poisson
-        else:
-            self._period = arrival.period_s
-            self._first = arrival.offset_s if arrival.offset_s is not None else self.phase_rng.uniform(0, self._period)
-            self._n = 0
-            step = self._periodic
-            if self._first >= until:
-                return
-            if self._first <= env.now:
-                step(None)
-                return
-            self._next = self._first
-        if self._next < until:
-            env.timeout(self._next - env.now).callbacks.append(step)
-        return
-        yield  # a generator, for env.process
-
-    def _gap(self) -> float:
-        if not self._gaps:
-            self._gaps = self.arrivals_rng.exponential(self._mean_gap, BLOCK).tolist()[::-1]
-        return self._gaps.pop()
-
-    def _poisson(self, _event) -> None:
-        env = self._env
-        q, number = self._arrive()
-        # The next arrival is scheduled before this request starts, as the arrival loop
-        # of a process would.
-        self._next += self._gap()
-        if self._next < self._until:
-            env.timeout(self._next - env.now).callbacks.append(self._poisson)
-        self._start(env, number, q)
-
-    def _periodic(self, _event) -> None:
-        env = self._env
-        q, number = self._arrive()
-        self._n += 1
-        t = self._first + self._n * self._period
-        if t < self._until:
-            env.timeout(t - env.now).callbacks.append(self._periodic)
-        self._start(env, number, q)
-
-    def _arrive(self) -> tuple[Question, int]:
-        # The question is drawn here, in arrival order, so the n-th request of this agent
-        # asks the same question under every policy.
-        if not self._picks:
-            self._picks = self.pool.draw_indices(self.questions_rng, BLOCK)[::-1]
-        q = self.pool.question(self._picks.pop())
-        self.count += 1
-        self.world.outstanding += 1
-        return q, self.count - 1
-
-    def arrive(self, env: simpy.Environment, q: Question) -> None:
-        """An arrival with its question drawn by the group (superposed arrivals,
-        :mod:`scoutsim.sim.arrivals`), not by this agent's own streams."""
-        self.count += 1
-        self.world.outstanding += 1
-        self._start(env, self.count - 1, q)
-
     # ---------------------------------------------------------------- one request
     def _start(self, env: simpy.Environment, number: int, q: Question) -> None:
         r = Request(self, number, q, env.now)
-        if self.probes:  # cloud_aware: probe: decide once the cloud has told its queue's wait
+        if not self.probes:
+            self._decide(env, r)
+            return
+        # cloud_aware: probe: choose as if the cloud's queue were empty, and ask the cloud only
+        # where its answer can change that choice and the round trip leaves it on time.
+        k = self._choose(r, r.arrival, 0.0, queue=0.0)
+        if self.cloud_wait.worth_asking(self._uses_uplink[k], self._seconds[k], self.deadline_s):
             self.cloud_wait.ask(env, lambda: self._decide(env, r))
         else:
-            self._decide(env, r)
+            self._decide(env, r, k)
 
-    def _decide(self, env: simpy.Environment, r: "Request") -> None:
-        q, now = r.question, env.now
-        elapsed = now - r.arrival  # > 0 only after a cloud_aware: probe round trip
-        wait = max(0.0, self.edge_free_at - now)
+    def _choose(self, r: "Request", now: float, elapsed: float, queue: float | None = None) -> int:
+        q, wait = r.question, max(0.0, self.edge_free_at - now)
         r.est_rate = self.estimator.estimate()
         r.informed = self.observed
         if self.hedged:
-            k = self._pick_hedged(q, r.est_rate, wait, now, elapsed)
-        else:
-            k = self.policy.pick(self._names, self.predicted_seconds(q, r.est_rate, wait, elapsed), self._qualities,
-                                 self.deadline_s)
+            return self._pick_hedged(q, r.est_rate, wait, now, elapsed, queue)
+        self._seconds = self.predicted_seconds(q, r.est_rate, wait, elapsed, queue)
+        return self.policy.pick(self._names, self._seconds, self._qualities, self.deadline_s)
+
+    def _decide(self, env: simpy.Environment, r: "Request", k: int | None = None) -> None:
+        """Choose ``r``'s mode (unless chosen, ``k``) and start it."""
+        q, now = r.question, env.now
+        elapsed = now - r.arrival  # > 0 only after a cloud_aware: probe round trip
+        wait = max(0.0, self.edge_free_at - now)
+        if k is None:
+            k = self._choose(r, now, elapsed)
         if self.fallback is not None and self.upgrades:
             chosen, k = k, self.fallback.upgrade(q, k, r.arrival, wait + elapsed)
             r.upgraded = k != chosen

@@ -8,9 +8,11 @@
   (:meth:`CloudQueue.wait_if_entered`): a bound on what observation can achieve. It is the
   wait at decision time; the job reaches the cloud later, after its edge compute and
   transfer.
-* ``probe`` (:class:`ProbedWait`): what a device can ask for. Before choosing a mode (when
-  its candidates include one that uses the cloud) it sends the cloud site a status request,
-  as an LLM server exposes its queue metrics. The request reaches the cloud after the
+* ``probe`` (:class:`ProbedWait`): what a device can ask for. The device first chooses as if
+  the cloud's queue were empty; where that choice uses the cloud and is predicted on time
+  with a round trip to spare (:meth:`ProbedWait.worth_asking`), it sends the cloud site a
+  status request, as an LLM server exposes its queue metrics, and chooses again with the
+  answer; otherwise it sends that choice at once. The request reaches the cloud after the
   uplink's one-way latency; the cloud answers with the exact FIFO wait of a job entering at
   that instant (:meth:`CloudQueue.wait_if_entered`); the answer is back after the latency
   again. The decision waits for it (the request's clock runs: its deadline is from its
@@ -66,6 +68,13 @@ class ProbedWait:
 
     def predict(self) -> float:
         return self.value
+
+    def worth_asking(self, uses_cloud: bool, seconds: float, deadline_s: float) -> bool:
+        """Whether to ask before sending a choice made as if the queue were empty, predicted
+        to take ``seconds``: only a choice that uses the cloud (a wait can only make the cloud
+        modes slower, so a local choice stands) and that the round trip leaves on time (else
+        waiting for the answer would itself make it late)."""
+        return uses_cloud and seconds + 2 * self.latency_s <= deadline_s
 
     def ask(self, env, then: Callable[[], None]) -> None:
         """Send a status request; ``then()`` runs when the answer is back, with

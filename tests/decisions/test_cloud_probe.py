@@ -49,6 +49,13 @@ def test_with_no_latency_the_answer_is_immediate():
     assert answers == [(1.0, pytest.approx(4.0))]
 
 
+def test_the_device_asks_only_where_the_answer_can_change_a_choice_that_stays_on_time():
+    probe = ProbedWait(busy_cloud()[1], latency_s=0.5)
+    assert probe.worth_asking(True, 4.0, 5.0)  # a cloud mode with the round trip (1 s) to spare
+    assert not probe.worth_asking(True, 4.2, 5.0)  # waiting 1 s for the answer would make it late
+    assert not probe.worth_asking(False, 0.5, 5.0)  # a local choice: a wait can only slow the others
+
+
 def two_devices(aware, latency_ms=20):
     """Device b sends text at t = 0 whose 400-token answer holds the only cloud GPU for
     seconds; device a (expected_f1, modes text and local, 5.5 s whole-answer deadline) is
@@ -87,6 +94,16 @@ def test_a_mode_sure_on_the_link_but_late_behind_the_reported_queue_is_not_chose
     # With no latency the probe is free and the decision is made at arrival.
     _, instant = two_devices("probe", latency_ms=0)
     assert instant["mode"] == "local" and instant["done_s"] == pytest.approx(straight["done_s"], abs=1e-12)
+
+
+def test_a_choice_the_round_trip_would_make_late_is_sent_at_once():
+    # With a one-way latency of 2 s, a's text (2 s there + its cloud time) fits the 5.5 s
+    # deadline as far as a device that assumes an empty queue can tell, but not with 4 s spent
+    # waiting for the cloud's answer: a sends it at arrival, unasked, as a blind device does.
+    _, blind = two_devices(False, latency_ms=2000)
+    _, probing = two_devices("probe", latency_ms=2000)
+    assert blind["mode"] == probing["mode"] == "text"
+    assert probing["done_s"] == blind["done_s"] and probing["tx_start_s"] == blind["tx_start_s"] == 0.5
 
 
 def two_devices_static_local():

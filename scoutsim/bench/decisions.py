@@ -51,7 +51,8 @@ MAX_SHARE, MAX_DEFICIT = 0.05, 0.03  # the acceptance: at most 5 % of cases, nev
 # A loss is a paired CI entirely below 0; with fewer replications t grows (12.7 at two) and
 # nothing can lose, so the verdict would get easier: below this many it is not given.
 MIN_REPLICATIONS = 4
-# The options the project recommends (README), measured on this family: see docs/models/fallback.md.
+# The options the project recommends (README), measured on this family: see docs/models/fallback.md
+# and docs/models/decisions-family.md.
 RECOMMENDED = "expected_f1:in_flight"
 
 

@@ -53,7 +53,7 @@ MAX_SHARE, MAX_DEFICIT = 0.05, 0.03  # the acceptance: at most 5 % of cases, nev
 MIN_REPLICATIONS = 4
 # The options the project recommends (README), measured on this family: see docs/models/fallback.md
 # and docs/models/decisions-family.md.
-RECOMMENDED = "expected_f1:in_flight"
+RECOMMENDED = "expected_f1:in_flight cloud_aware probe"
 
 
 def options(modes: list[str], only: Sequence[str] | None = None) -> list[tuple[str, dict]]:

@@ -167,6 +167,8 @@ class Agent(OwnArrivals):
         # where its answer can change that choice and the round trip leaves it on time.
         k = self._choose(r, r.arrival, 0.0, queue=0.0)
         if self.cloud_wait.worth_asking(self._uses_uplink[k], self._seconds[k], self.deadline_s):
+            r.option = self.options[k]  # a run ended before the answer records it so, unsent
+            self.world.pending[(self.index, number)] = r
             self.cloud_wait.ask(env, lambda: self._decide(env, r))
         else:
             self._decide(env, r, k)

@@ -19,6 +19,8 @@
   arrival) and adds the reported wait to every mode that uses the cloud. The status request's
   bytes are not put on the link (a few hundred bytes, against kilobytes to megabytes of
   payload); with a latency of 0 the answer is immediate and the decision is made at arrival.
+  A request still waiting for the answer when the run's drain limit ends it is recorded as a
+  miss in the mode first chosen, with nothing sent.
 """
 
 from __future__ import annotations

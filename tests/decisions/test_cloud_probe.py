@@ -117,3 +117,15 @@ def two_devices_static_local():
              policy="static:text", modes=["text"])
     df = run(dict(data, agents=[b, a]))
     return df[df["group"] == 0].iloc[0], df[df["group"] == 1].iloc[0]
+
+
+def test_a_request_still_waiting_for_the_answer_when_the_run_ends_is_a_miss():
+    # Asked at 1.49 s, a run of 1.5 s with a 0.01 s drain ends (1.51 s) before the answer (1.53 s) is back.
+    data = small_scenario(duration_s=1.5, replications=1, deadline_on="answer", drain_s=0.01,
+                          uplinks=[{"id": "cell", "channel": {"kind": "constant", "mbps": 20},
+                                    "allocator": "equal", "latency_ms": 20}])
+    data["agents"][0].update(count=1, arrival={"kind": "periodic", "period_s": 10, "offset_s": 1.49},
+                             context_tokens=170, answer_tokens=21, policy="expected_f1", modes=["text", "local"],
+                             cloud_aware="probe")
+    row = run(data).iloc[0]
+    assert row["mode"] == "text" and not row["completed"] and row["payload_bytes"] == 0

@@ -3,8 +3,8 @@
 For each scenario of :func:`scoutsim.bench.family.family` and each option (every static mode of
 its mode list, ``adaptive``, ``adaptive+fallback``, ``expected_f1``, ``expected_f1+fallback``,
 ``expected_f1:in_flight``, and each of those five with the ``robust_mpc`` estimator, with the
-online allocators ``deadline`` and ``joint``, and with ``cloud_aware: true``; or the adaptive
-options named by ``--options``), the scenario is simulated with the option given to every group.
+online allocators ``deadline`` and ``joint``, and with ``cloud_aware: true`` and ``probe``; or
+the adaptive options named by ``--options``), the scenario is simulated with the option given to every group.
 The replications of one scenario use the same seed whatever the option, so each sees the same
 arrivals, questions and channel path (common random numbers) and differences are paired by
 replication.
@@ -41,7 +41,8 @@ ADAPTIVE = ("adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallbac
 # (label suffix, changes to every group, allocator): each adaptive policy is tried under each.
 VARIANTS: tuple[tuple[str, dict, str | None], ...] = (
     ("", {}, None), (" robust_mpc", {"estimator": "robust_mpc"}, None), (" deadline", {}, "deadline"),
-    (" joint", {}, "joint"), (" cloud_aware", {"cloud_aware": True}, None))
+    (" joint", {}, "joint"), (" cloud_aware", {"cloud_aware": True}, None),
+    (" cloud_aware probe", {"cloud_aware": "probe"}, None))
 BOUND_MAX_REQUESTS = 80.0  # expected requests per replication, all groups
 BOUND_SECONDS = 20.0  # HiGHS time limit per replication (past it: its proven dual bound)
 TOLERANCE = 1e-9
@@ -50,8 +51,9 @@ MAX_SHARE, MAX_DEFICIT = 0.05, 0.03  # the acceptance: at most 5 % of cases, nev
 # A loss is a paired CI entirely below 0; with fewer replications t grows (12.7 at two) and
 # nothing can lose, so the verdict would get easier: below this many it is not given.
 MIN_REPLICATIONS = 4
-# The options the project recommends (README), measured on this family: see docs/models/fallback.md.
-RECOMMENDED = "expected_f1:in_flight"
+# The options the project recommends (README), measured on this family: see docs/models/fallback.md
+# and docs/models/decisions-family.md.
+RECOMMENDED = "expected_f1:in_flight cloud_aware probe"
 
 
 def options(modes: list[str], only: Sequence[str] | None = None) -> list[tuple[str, dict]]:

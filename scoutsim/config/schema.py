@@ -228,7 +228,7 @@ class AgentGroup(Strict):
         return value if value is None else channel_block(value)
     abandon_at_deadline: bool = Field(default=False, description="drop a request still unfinished at its deadline: its transfer stops (bytes sent recorded) and it is a miss")
     answer_length: Optional[AnswerLength] = Field(default=None, description="assumed answer lengths, drawn once per sample (overrides the oracle's and answer_tokens)")
-    cloud_aware: Union[bool, Literal["exact"]] = Field(default=False, description="the mode prediction adds the cloud's waiting time: true = mean of the device's last five observed waits; exact = the queue's true wait (a bound)")
+    cloud_aware: Union[bool, Literal["exact", "probe"]] = Field(default=False, description="the mode prediction adds the cloud's waiting time: true = mean of the device's last five observed waits; exact = the queue's true wait (a bound); probe = the wait the cloud reports to a status request sent before each decision (one round trip)")
     # A study's published sizes, to rerun it as stated; physics stays the default (docs/models/payload.md).
     payload_bytes: Optional[dict[str, int]] = Field(default=None, description="stated payload per mode (bytes per request, whatever its context length), replacing the payload physics for the modes listed: to rerun a study with the sizes it published")
 

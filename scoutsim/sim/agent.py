@@ -1,6 +1,7 @@
 """An edge device: its arrivals, its edge processor, and each request's journey.
 
-One request: arrival -> choose a mode -> wait for the edge (a FIFO single server whose
+One request: arrival -> (with ``cloud_aware: probe``, a status request's round trip to the
+cloud: scoutsim/sim/cloudwait.py) -> choose a mode -> wait for the edge (a FIFO single server whose
 service times are known, so the wait is computed, not simulated) -> edge compute ->
 uplink transfer (shared with everything else in flight) -> one-way latency -> the cloud's
 GPU queue -> cloud compute -> done. ``local`` stops after the edge. Each finished or
@@ -26,39 +27,21 @@ begin after the channels have set their first capacities.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
 from scoutsim.physics.journey import request_seconds
-from scoutsim.modes import Mode
-from scoutsim.oraclecache import QualityDraws
-from scoutsim.physics.payload import sent_bytes
 from scoutsim.decisions.policy import Learner, Policy, Situation
+from scoutsim.sim.arrivals import OwnArrivals
 from scoutsim.sim.cloudwait import build_cloud_wait
+# ModeOption and option_tables live in costs.py; world.py imports them from here too.
+from scoutsim.sim.costs import ModeOption, first_costs, option_tables as option_tables
 from scoutsim.sim.fallback import Fallback
 from scoutsim.sim.questions import Question
 from scoutsim.sim.records import DEADLINE_SLACK_S
 
-# Draws are taken from an agent's streams in blocks; a block of n draws equals n single
-# draws of the same stream, so the results do not depend on the block size.
-BLOCK = 64
-
-
-@dataclass
-class ModeOption:
-    name: str
-    mode: Mode
-    quality: QualityDraws
-
-
-def option_tables(options: list[ModeOption]) -> tuple[list[bool], list[str], list[float]]:
-    return ([opt.mode.uses_uplink for opt in options], [opt.name for opt in options],
-            [opt.quality.mean for opt in options])
-
-
-class Agent:
+class Agent(OwnArrivals):
     def __init__(self, *, kit, seat, index: int, group: int, policy, estimator, streams: tuple, world):
         """Built by :func:`scoutsim.sim.equip.build_agent`, the same on a shared uplink and in
         a cell, from what its group shares (``kit``), where it sits (``seat``) and what is its
@@ -97,7 +80,10 @@ class Agent:
         self._picks: list[int] = []
         # cloud_aware: what this device predicts it will wait for the cloud's GPU
         # (scoutsim/sim/cloudwait.py), else None: the prediction leaves the queue out.
-        self.cloud_wait = build_cloud_wait(spec.cloud_aware, seat.cloud)
+        self.cloud_wait = build_cloud_wait(spec.cloud_aware, seat.cloud, seat.latency_s)
+        # cloud_aware: probe: each decision waits for the cloud's answer to a status request,
+        # where a candidate mode uses the cloud.
+        self.probes = spec.cloud_aware == "probe" and any(self._uses_uplink)
         # +fallback: the watcher of transfers in flight (scoutsim/sim/fallback.py), else None.
         self.fallback = None
         self.upgrades = False  # adaptive+fallback: try a KV mode where the choice is a fallback mode
@@ -111,6 +97,7 @@ class Agent:
         # A policy that reads them: this device's requests not yet ended, by number (None: not kept).
         self.in_flight: dict[int, Request] | None = {} if self.policy.reads_in_flight else None
         self._predicted = math.nan  # the last decision's predicted time, for its request
+        self._seconds: list[float] = []  # the last decision's predicted time of each option
         self.observed = False  # whether any transfer has been observed (estimates beyond the prior)
 
     # ---------------------------------------------------------------- costs
@@ -118,48 +105,33 @@ class Agent:
         key = (q.tokens, q.context_bytes, q.question_bytes, q.answer_tokens)
         hit = self._costs.get(key)
         if hit is None:
-            hit = self._costs[key] = self._first_costs(q, key)
+            hit = self._costs[key] = first_costs(self, q, key)
         return hit
 
-    def _first_costs(self, q: Question, key) -> list[tuple[float, float, float]]:
-        """A question's costs the first time this replication meets them: worked out, or
-        taken from an earlier replication with the timing extrapolations they took counted
-        again, so that the oracle's count is the same whatever was remembered."""
-        oracle = self.compute.oracle
-        found = self._memo.get(key) if self._memo is not None else None
-        if found is not None:
-            oracle.extrapolated += found[1]
-            return found[0]
-        before = oracle.extrapolated
-        hit = []
-        for opt in self.options:
-            mode = opt.mode
-            size = sent_bytes(opt.name, self.spec.payload_bytes, self.shape, mode, q.tokens,
-                              context_bytes=q.context_bytes, question_bytes=q.question_bytes,
-                              context_at_cloud=self.spec.context_at_cloud)
-            hit.append((float(size), self.compute.edge_seconds(mode, q.tokens, q.answer_tokens),
-                        self.compute.cloud_seconds(mode, q.tokens, q.answer_tokens)))
-        if self._memo is not None:
-            self._memo[key] = (hit, oracle.extrapolated - before)
-        return hit
-
-    def predicted_seconds(self, q: Question, rate: float, edge_wait: float) -> list[float]:
-        """Each option's predicted arrival-to-done time: edge queue + edge compute +
-        payload / estimated rate + one-way latency (+ the cloud's predicted wait, with
-        ``cloud_aware``) + cloud compute (docs/models/compute.md)."""
+    def predicted_seconds(self, q: Question, rate: float, edge_wait: float, elapsed: float = 0.0,
+                          queue: float | None = None) -> list[float]:
+        """Each option's predicted arrival-to-done time: (the time already spent since arrival,
+        ``elapsed``: a ``cloud_aware: probe`` round trip) + edge queue + edge compute + payload
+        / estimated rate + one-way latency (+ the cloud's predicted wait, with ``cloud_aware``,
+        or ``queue`` where given) + cloud compute (docs/models/compute.md)."""
         latency = self.latency_s
-        if self.cloud_wait is not None:
+        if queue is not None:
+            latency += queue
+        elif self.cloud_wait is not None:
             latency += self.cloud_wait.predict()
-        return [request_seconds(edge_wait + edge_s, size, rate, latency, cloud_s, sends=uplink)
+        return [request_seconds(elapsed + edge_wait + edge_s if elapsed else edge_wait + edge_s, size, rate,
+                                latency, cloud_s, sends=uplink)
                 for (size, edge_s, cloud_s), uplink in zip(self._all_costs(q), self._uses_uplink)]
 
-    def decide(self, q: Question, rate: float, edge_wait: float, now: float) -> int:
+    def decide(self, q: Question, rate: float, edge_wait: float, now: float, elapsed: float = 0.0,
+               queue: float | None = None) -> int:
         """The policy's choice for question ``q`` at the estimated ``rate``, the edge free in
-        ``edge_wait`` seconds (:class:`scoutsim.decisions.policy.Situation`)."""
+        ``edge_wait`` seconds, ``elapsed`` seconds after arrival, with the cloud's ``queue``
+        where it was reported (:class:`scoutsim.decisions.policy.Situation`)."""
         costs = self._all_costs(q)
         transfers = [(size / rate if rate > 0 else math.inf) if uplink else 0.0
                      for (size, _, _), uplink in zip(costs, self._uses_uplink)]
-        seconds = self.predicted_seconds(q, rate, edge_wait)
+        self._seconds = seconds = self.predicted_seconds(q, rate, edge_wait, elapsed, queue)
         in_flight = () if self.in_flight is None else \
             [(self.options.index(r.option), now - r.arrival, r.predicted) for r in self.in_flight.values()]
         k = self.policy.decide(Situation(self._names, seconds, transfers, [c[1] for c in costs], self._qualities,
@@ -197,100 +169,55 @@ class Agent:
         if self.in_flight is not None:
             del self.in_flight[r.number]
 
-    # ---------------------------------------------------------------- arrivals
-    def arrivals(self, env: simpy.Environment, until: float):
-        """SimPy process that starts this agent's chain of arrivals."""
-        self._env = env
-        self._until = until
-        arrival = self.spec.arrival
-        if arrival.kind == "poisson":
-            self._mean_gap = 1.0 / arrival.rate_per_s
-            self._next = self._gap()
-            step = self._poisson
-        else:
-            self._period = arrival.period_s
-            self._first = arrival.offset_s if arrival.offset_s is not None else self.phase_rng.uniform(0, self._period)
-            self._n = 0
-            step = self._periodic
-            if self._first >= until:
-                return
-            if self._first <= env.now:
-                step(None)
-                return
-            self._next = self._first
-        if self._next < until:
-            env.timeout(self._next - env.now).callbacks.append(step)
-        return
-        yield  # a generator, for env.process
-
-    def _gap(self) -> float:
-        if not self._gaps:
-            self._gaps = self.arrivals_rng.exponential(self._mean_gap, BLOCK).tolist()[::-1]
-        return self._gaps.pop()
-
-    def _poisson(self, _event) -> None:
-        env = self._env
-        q, number = self._arrive()
-        # The next arrival is scheduled before this request starts, as the arrival loop
-        # of a process would.
-        self._next += self._gap()
-        if self._next < self._until:
-            env.timeout(self._next - env.now).callbacks.append(self._poisson)
-        self._start(env, number, q)
-
-    def _periodic(self, _event) -> None:
-        env = self._env
-        q, number = self._arrive()
-        self._n += 1
-        t = self._first + self._n * self._period
-        if t < self._until:
-            env.timeout(t - env.now).callbacks.append(self._periodic)
-        self._start(env, number, q)
-
-    def _arrive(self) -> tuple[Question, int]:
-        # The question is drawn here, in arrival order, so the n-th request of this agent
-        # asks the same question under every policy.
-        if not self._picks:
-            self._picks = self.pool.draw_indices(self.questions_rng, BLOCK)[::-1]
-        q = self.pool.question(self._picks.pop())
-        self.count += 1
-        self.world.outstanding += 1
-        return q, self.count - 1
-
-    def arrive(self, env: simpy.Environment, q: Question) -> None:
-        """An arrival with its question drawn by the group (superposed arrivals,
-        :mod:`scoutsim.sim.arrivals`), not by this agent's own streams."""
-        self.count += 1
-        self.world.outstanding += 1
-        self._start(env, self.count - 1, q)
-
     # ---------------------------------------------------------------- one request
     def _start(self, env: simpy.Environment, number: int, q: Question) -> None:
         r = Request(self, number, q, env.now)
-        wait = max(0.0, self.edge_free_at - r.arrival)
+        if not self.probes:
+            self._decide(env, r)
+            return
+        # cloud_aware: probe: choose as if the cloud's queue were empty, and ask the cloud only
+        # where its answer can change that choice and the round trip leaves it on time.
+        k = self._choose(r, r.arrival, 0.0, queue=0.0)
+        if self.cloud_wait.worth_asking(self._uses_uplink[k], self._seconds[k], self.deadline_s):
+            r.option = self.options[k]  # a run ended before the answer records it so, unsent
+            self.world.pending[(self.index, number)] = r
+            self.cloud_wait.ask(env, lambda: self._decide(env, r))
+        else:
+            self._decide(env, r, k)
+
+    def _choose(self, r: "Request", now: float, elapsed: float, queue: float | None = None) -> int:
+        q, wait = r.question, max(0.0, self.edge_free_at - now)
         r.est_rate = self.estimator.estimate()
         r.informed = self.observed
-        k = self.decide(q, r.est_rate, wait, r.arrival)
+        return self.decide(q, r.est_rate, wait, now, elapsed, queue)
+
+    def _decide(self, env: simpy.Environment, r: "Request", k: int | None = None) -> None:
+        """Choose ``r``'s mode (unless chosen, ``k``) and start it."""
+        q, now = r.question, env.now
+        elapsed = now - r.arrival  # > 0 only after a cloud_aware: probe round trip
+        wait = max(0.0, self.edge_free_at - now)
+        if k is None:
+            k = self._choose(r, now, elapsed)
         if self.fallback is not None and self.upgrades:
-            chosen, k = k, self.fallback.upgrade(q, k, r.arrival, wait)
+            chosen, k = k, self.fallback.upgrade(q, k, r.arrival, wait + elapsed)
             r.upgraded = k != chosen
         r.option = self.options[k]
         if self.in_flight is not None:
             r.predicted = self._predicted
-            self.in_flight[number] = r
+            self.in_flight[r.number] = r
         size, edge_s, cloud_s = self._all_costs(q)[k]
         r.size = size
         r.cloud_s = cloud_s
-        self.world.pending[(self.index, number)] = r
-        self.edge_free_at = r.arrival + wait + edge_s
+        self.world.pending[(self.index, r.number)] = r
+        self.edge_free_at = now + wait + edge_s
         if self.fallback is not None and edge_s > 0:
             self.fallback.replan(env.now)  # a fallback needing the edge now waits behind this request
         if self._uses_uplink[k]:
             env.timeout(wait + edge_s).callbacks.append(r.send)
         else:
             env.timeout(wait + edge_s).callbacks.append(r.finish)
-        if self.spec.abandon_at_deadline:
-            _urgent_timeout(env, self.deadline_s).callbacks.append(r.expire)
+        if self.spec.abandon_at_deadline:  # the deadline is from arrival
+            _urgent_timeout(env, max(self.deadline_s - elapsed, 0.0)).callbacks.append(r.expire)
 
 
 def _urgent_timeout(env: simpy.Environment, delay: float) -> simpy.Event:

@@ -20,10 +20,101 @@ questions (common random numbers across policies).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import simpy
 
+if TYPE_CHECKING:
+    from scoutsim.sim.questions import Question
+
 BLOCK = 64  # draws are taken in blocks; a block of n equals n single draws of each kind
+
+
+class OwnArrivals:
+    """An agent's own chain of arrivals (without ``arrivals: superposed``), from its own
+    streams, and the arrivals a group's calendar hands it: what :class:`Agent` inherits to
+    start requests (its ``_start``)."""
+
+    # What the agent sets (Agent.__init__).
+    spec: Any
+    pool: Any
+    world: Any
+    arrivals_rng: np.random.Generator
+    questions_rng: np.random.Generator
+    phase_rng: np.random.Generator
+    count: int
+    _gaps: list[float]
+    _picks: list[int]
+
+    def _start(self, env: simpy.Environment, number: int, q: Question) -> None:
+        raise NotImplementedError
+
+    def arrivals(self, env: simpy.Environment, until: float):
+        """SimPy process that starts this agent's chain of arrivals."""
+        self._env = env
+        self._until = until
+        arrival = self.spec.arrival
+        if arrival.kind == "poisson":
+            self._mean_gap = 1.0 / arrival.rate_per_s
+            self._next = self._gap()
+            step = self._poisson
+        else:
+            self._period = arrival.period_s
+            self._first = arrival.offset_s if arrival.offset_s is not None else self.phase_rng.uniform(0, self._period)
+            self._n = 0
+            step = self._periodic
+            if self._first >= until:
+                return
+            if self._first <= env.now:
+                step(None)
+                return
+            self._next = self._first
+        if self._next < until:
+            env.timeout(self._next - env.now).callbacks.append(step)
+        return
+        yield  # a generator, for env.process
+
+    def _gap(self) -> float:
+        if not self._gaps:
+            self._gaps = self.arrivals_rng.exponential(self._mean_gap, BLOCK).tolist()[::-1]
+        return self._gaps.pop()
+
+    def _poisson(self, _event) -> None:
+        env = self._env
+        q, number = self._arrive()
+        # The next arrival is scheduled before this request starts, as the arrival loop
+        # of a process would.
+        self._next += self._gap()
+        if self._next < self._until:
+            env.timeout(self._next - env.now).callbacks.append(self._poisson)
+        self._start(env, number, q)
+
+    def _periodic(self, _event) -> None:
+        env = self._env
+        q, number = self._arrive()
+        self._n += 1
+        t = self._first + self._n * self._period
+        if t < self._until:
+            env.timeout(t - env.now).callbacks.append(self._periodic)
+        self._start(env, number, q)
+
+    def _arrive(self) -> tuple[Question, int]:
+        # The question is drawn here, in arrival order, so the n-th request of this agent
+        # asks the same question under every policy.
+        if not self._picks:
+            self._picks = self.pool.draw_indices(self.questions_rng, BLOCK)[::-1]
+        q = self.pool.question(self._picks.pop())
+        self.count += 1
+        self.world.outstanding += 1
+        return q, self.count - 1
+
+    def arrive(self, env: simpy.Environment, q: Question) -> None:
+        """An arrival with its question drawn by the group (superposed arrivals,
+        :mod:`scoutsim.sim.arrivals`), not by this agent's own streams."""
+        self.count += 1
+        self.world.outstanding += 1
+        self._start(env, self.count - 1, q)
 
 
 class _Group:

@@ -47,9 +47,11 @@ def test_options_cover_every_static_mode_and_the_adaptive_variants():
     assert labels[:3] == ["static:bf16", "static:int4", "static:local"]
     for policy in ("adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallback", "expected_f1:in_flight"):
         assert {policy, f"{policy} robust_mpc", f"{policy} deadline", f"{policy} joint",
-                f"{policy} cloud_aware"} <= set(labels)
+                f"{policy} cloud_aware", f"{policy} cloud_aware probe"} <= set(labels)
     assert dict(options([], ["expected_f1 cloud_aware"])) == {
         "expected_f1 cloud_aware": {"policy": "expected_f1", "cloud_aware": True}}
+    assert dict(options([], ["expected_f1:in_flight cloud_aware probe"])) == {
+        "expected_f1:in_flight cloud_aware probe": {"policy": "expected_f1:in_flight", "cloud_aware": "probe"}}
     data = {"agents": [{"policy": "adaptive"}], "uplinks": [{"allocator": "equal", "scheduler": "pf"}]}
     changed = apply(data, {"policy": "expected_f1", "allocator": "deadline"})
     assert changed["agents"][0]["policy"] == "expected_f1" and changed["uplinks"][0]["allocator"] == "deadline"

@@ -1,0 +1,131 @@
+"""cloud_aware: probe (scoutsim/sim/cloudwait.py): the status request's round trip and the
+wait the cloud reports, on a queue built by hand, and a decision that reads it."""
+
+from __future__ import annotations
+
+import pytest
+import simpy
+
+from scoutsim.oraclecache import OracleCache
+from scoutsim.sim.cloud import CloudQueue
+from scoutsim.sim.cloudwait import ProbedWait
+from tests.conftest import ROOT, small_scenario
+from tests.decisions.helpers import run
+
+ORACLE = OracleCache(ROOT / "oracle_cache" / "published-squad-v2")
+
+
+def busy_cloud():
+    """One GPU busy with a 3 s job from t = 0, a 2 s job queued behind it."""
+    env = simpy.Environment()
+    cloud = CloudQueue(env, gpus=1)
+    cloud.track()  # as a ProbedWait built with the world does, before any job enters
+    for seconds in (3.0, 2.0):
+        cloud.enter(seconds, lambda ev: cloud.leave())
+    return env, cloud
+
+
+def test_the_probe_costs_one_round_trip_and_reports_the_fifo_wait_when_answered():
+    env, cloud = busy_cloud()
+    probe = ProbedWait(cloud, latency_s=0.5)
+    answers = []
+
+    def ask(_ev):
+        probe.ask(env, lambda: answers.append((env.now, probe.predict())))
+
+    env.timeout(0.5).callbacks.append(ask)
+    env.run(until=10)
+    # Sent at 0.5 s, at the cloud at 1 s: the GPU is busy until 3, then the queued 2 s job:
+    # a job entering at 1 s would start at 5, a wait of 4 s. The answer is back at 1.5 s.
+    assert answers == [(pytest.approx(1.5, abs=1e-12), pytest.approx(4.0, abs=1e-12))]
+
+
+def test_with_no_latency_the_answer_is_immediate():
+    env, cloud = busy_cloud()
+    probe = ProbedWait(cloud, latency_s=0.0)
+    env.run(until=1.0)
+    answers = []
+    probe.ask(env, lambda: answers.append((env.now, probe.predict())))
+    assert answers == [(1.0, pytest.approx(4.0))]
+
+
+def test_the_device_asks_only_where_the_answer_can_change_a_choice_that_stays_on_time():
+    probe = ProbedWait(busy_cloud()[1], latency_s=0.5)
+    assert probe.worth_asking(True, 4.0, 5.0)  # a cloud mode with the round trip (1 s) to spare
+    assert not probe.worth_asking(True, 4.2, 5.0)  # waiting 1 s for the answer would make it late
+    assert not probe.worth_asking(False, 0.5, 5.0)  # a local choice: a wait can only slow the others
+
+
+def two_devices(aware, latency_ms=20):
+    """Device b sends text at t = 0 whose 400-token answer holds the only cloud GPU for
+    seconds; device a (expected_f1, modes text and local, 5.5 s whole-answer deadline) is
+    asked at 0.5 s."""
+    data = small_scenario(duration_s=1.5, replications=1, deadline_on="answer",
+                          uplinks=[{"id": "cell", "channel": {"kind": "constant", "mbps": 20},
+                                    "allocator": "equal", "latency_ms": latency_ms}])
+    a = data["agents"][0]
+    a.update(name="a", count=1, arrival={"kind": "periodic", "period_s": 10, "offset_s": 0.5},
+             context_tokens=170, answer_tokens=21, policy="expected_f1", modes=["text", "local"],
+             cloud_aware=aware)
+    b = dict(a, name="b", arrival={"kind": "periodic", "period_s": 10, "offset_s": 0.0}, answer_tokens=400,
+             policy="static:text", modes=["text"], cloud_aware=False)
+    df = run(dict(data, agents=[b, a]))
+    return df[df["group"] == 0].iloc[0], df[df["group"] == 1].iloc[0]
+
+
+def test_a_mode_sure_on_the_link_but_late_behind_the_reported_queue_is_not_chosen():
+    # text (a few hundred bytes at 20 Mbps) is sure on the link, and a's text answer alone
+    # (21 tokens) fits its 5.5 s deadline: told nothing of the queue, a sends it and waits
+    # behind b's 400-token answer, late.
+    text, local = (ORACLE.draws("qwen2.5-7b", "qwen2.5-14b", m).mean for m in ("text", "local"))
+    assert text > local  # so text is what a takes when it looks on time
+    b, blind = two_devices(False)
+    assert b["mode"] == "text" and b["done_s"] > 6.0  # b's answer holds the GPU past a's deadline
+    assert blind["mode"] == "text" and not blind["met_deadline"]
+    # Probing, a's decision waits 2 x 20 ms; the cloud reports b's remaining service, which
+    # put on text's predicted time passes the deadline, so a answers locally, on time.
+    b2, probed = two_devices("probe")
+    assert b2["done_s"] == b["done_s"]
+    assert probed["mode"] == "local" and probed["met_deadline"]
+    # The round trip delays the local answer by exactly 2 x latency: compare a device
+    # sent straight to local at the same instant.
+    _, straight = two_devices_static_local()
+    assert probed["done_s"] - straight["done_s"] == pytest.approx(0.04, abs=1e-12)
+    # With no latency the probe is free and the decision is made at arrival.
+    _, instant = two_devices("probe", latency_ms=0)
+    assert instant["mode"] == "local" and instant["done_s"] == pytest.approx(straight["done_s"], abs=1e-12)
+
+
+def test_a_choice_the_round_trip_would_make_late_is_sent_at_once():
+    # With a one-way latency of 2 s, a's text (2 s there + its cloud time) fits the 5.5 s
+    # deadline as far as a device that assumes an empty queue can tell, but not with 4 s spent
+    # waiting for the cloud's answer: a sends it at arrival, unasked, as a blind device does.
+    _, blind = two_devices(False, latency_ms=2000)
+    _, probing = two_devices("probe", latency_ms=2000)
+    assert blind["mode"] == probing["mode"] == "text"
+    assert probing["done_s"] == blind["done_s"] and probing["tx_start_s"] == blind["tx_start_s"] == 0.5
+
+
+def two_devices_static_local():
+    data = small_scenario(duration_s=1.5, replications=1, deadline_on="answer",
+                          uplinks=[{"id": "cell", "channel": {"kind": "constant", "mbps": 20},
+                                    "allocator": "equal", "latency_ms": 20}])
+    a = data["agents"][0]
+    a.update(name="a", count=1, arrival={"kind": "periodic", "period_s": 10, "offset_s": 0.5},
+             context_tokens=170, answer_tokens=21, policy="static:local", modes=["text", "local"])
+    b = dict(a, name="b", arrival={"kind": "periodic", "period_s": 10, "offset_s": 0.0}, answer_tokens=400,
+             policy="static:text", modes=["text"])
+    df = run(dict(data, agents=[b, a]))
+    return df[df["group"] == 0].iloc[0], df[df["group"] == 1].iloc[0]
+
+
+def test_a_request_still_waiting_for_the_answer_when_the_run_ends_is_a_miss():
+    # Asked at 1.49 s, a run of 1.5 s with a 0.01 s drain ends (1.51 s) before the answer (1.53 s) is back.
+    data = small_scenario(duration_s=1.5, replications=1, deadline_on="answer", drain_s=0.01,
+                          uplinks=[{"id": "cell", "channel": {"kind": "constant", "mbps": 20},
+                                    "allocator": "equal", "latency_ms": 20}])
+    data["agents"][0].update(count=1, arrival={"kind": "periodic", "period_s": 10, "offset_s": 1.49},
+                             context_tokens=170, answer_tokens=21, policy="expected_f1", modes=["text", "local"],
+                             cloud_aware="probe")
+    row = run(data).iloc[0]
+    assert row["mode"] == "text" and not row["completed"] and row["payload_bytes"] == 0

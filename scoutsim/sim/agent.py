@@ -171,6 +171,9 @@ class Agent(OwnArrivals):
 
     # ---------------------------------------------------------------- one request
     def _start(self, env: simpy.Environment, number: int, q: Question) -> None:
+        if self.world.arrival_log is not None:  # a world that only records its arrivals
+            self.world.arrival_log.append((self.index, number, self, q, env.now))
+            return
         r = Request(self, number, q, env.now)
         if not self.probes:
             self._decide(env, r)

@@ -44,7 +44,7 @@ def every_mode(resolved: ResolvedScenario) -> ResolvedScenario:
 def instance(resolved: ResolvedScenario, replication: int, pools=None) -> Instance:
     free = every_mode(resolved)
     s = free.scenario
-    world = World(free, replication, pools if pools is not None else build_pools(free))
+    world = World(free, replication, pools if pools is not None else build_pools(free), record_arrivals=True)
     horizon = s.duration_s + max(g.deadline_s for g in s.agents)
     # The channel paths first: the world's own channel processes draw from the same streams
     # once it runs, and a path read afterwards would be another one.
@@ -55,14 +55,10 @@ def instance(resolved: ResolvedScenario, replication: int, pools=None) -> Instan
         out.capacity = {u.id: paths[u.id] for u in s.uplinks if u.sharing != "time_share"}
     else:
         out.capacity = paths
-    seen = []
-    for agent in world.agents:
-        # The clairvoyant records each arrival instead of serving it.
-        setattr(agent, "_start", lambda env, number, q, a=agent: seen.append((a.index, number, a, q, env.now)))
     for source in world.calendars or world.agents:  # superposed arrivals: the groups' calendars
         world.env.process(source.arrivals(world.env, s.duration_s))
     world.env.run(until=s.duration_s)
-    for _, _, agent, q, arrival in sorted(seen, key=lambda x: (x[0], x[1])):
+    for _, _, agent, q, arrival in sorted(world.arrival_log or [], key=lambda x: (x[0], x[1])):
         choices = []
         for opt, (size, edge_s, cloud_s) in zip(agent.options, agent._all_costs(q)):
             draws = opt.quality

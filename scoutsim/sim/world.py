@@ -37,10 +37,13 @@ from scoutsim.network.link import BYTES_PER_S_PER_MBPS, Link, follow
 
 
 class World:
-    def __init__(self, resolved: ResolvedScenario, replication: int, pools: dict | None = None):
+    def __init__(self, resolved: ResolvedScenario, replication: int, pools: dict | None = None,
+                 record_arrivals: bool = False):
         """``pools`` (:func:`build_pools`): shared by the replications of a run, they carry the
         cost tables of its earlier replications (``QuestionPool.cost_memo``); None: this
-        world's own."""
+        world's own. ``record_arrivals``: the agents note each arrival in
+        :attr:`arrival_log` (agent index, request number, agent, question, time) instead of
+        serving it (the clairvoyant bound's instance, :mod:`scoutsim.sim.clairvoyant`)."""
         s = resolved.scenario
         self.scenario = s
         self.replication = replication
@@ -50,6 +53,7 @@ class World:
         self.pending: dict[tuple[int, int], Request] = {}
         self.outstanding = 0
         self.arrivals_over = False
+        self.arrival_log: list | None = [] if record_arrivals else None
         self._end = self.env.event()
         pools = pools if pools is not None else build_pools(resolved)
 

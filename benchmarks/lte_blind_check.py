@@ -30,7 +30,8 @@ from scoutsim.bench import ltefamily  # noqa: E402
 SEED = 2027
 ORDER = (14, 4, 3, 15, 25, 9, 5, 24, 10, 6, 7, 17, 0, 19)  # no-fading cases, cheapest first
 CPU_BUDGET_S = 360.0
-PATH = ltefamily.reference_path(30, 2026).parent / f"lte_blind_seed{SEED}_flat.json"
+# The checkout's benchmarks/data (this script runs from a checkout, never from an installed wheel).
+PATH = Path(__file__).resolve().parent / "data" / f"lte_blind_seed{SEED}_flat.json"
 
 
 def collect() -> dict:

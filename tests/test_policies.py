@@ -92,3 +92,43 @@ def test_adaptive_takes_best_quality_that_meets_the_deadline_else_the_fastest():
     assert build_policy("adaptive").decide(sit(tie, 5.0)) == 1
     assert build_policy("static:int8").decide(sit([("int8", 99, 0.1)], 1.0)) == 0
 
+
+
+def test_a_policy_that_reads_in_flight_without_learning_sees_only_what_is_in_flight(monkeypatch):
+    # A plug-in that reads Situation.in_flight but has no record/outcome: requests leave the
+    # list when they end. Periodic requests every 2 s, each done within 1 s: never more
+    # than one in flight, and none left at the end.
+    from scoutsim.config import scenario_from_dict
+    from scoutsim.decisions.policy import POLICIES, Policy
+    from scoutsim.sim.world import World
+    from tests.conftest import ROOT, small_scenario
+
+    seen = []
+
+    class Watcher(Policy):
+        reads_in_flight = True
+
+        def decide(self, situation):
+            seen.append(len(situation.in_flight))
+            return 0
+
+    monkeypatch.setitem(POLICIES._items, "watcher", Watcher)
+    data = small_scenario(duration_s=20.0, replications=1)
+    data["agents"][0].update(count=1, policy="watcher", modes=["int4"],
+                             arrival={"kind": "periodic", "period_s": 2.0, "offset_s": 0})
+    world = World(scenario_from_dict(data, source="<test>", base_dir=ROOT), 0)
+    frame = world.run()
+    assert len(frame) == 10 and frame["done_s"].sub(frame["arrival_s"]).max() < 1.0
+    assert seen == [0] * 10 and world.agents[0].in_flight == {}
+
+
+def test_a_policy_not_ported_from_choose_is_refused_when_the_scenario_is_read(monkeypatch):
+    from scoutsim.decisions.policy import POLICIES, Policy, parse_policy
+
+    class Old(Policy):  # scoutsim 0.2's interface
+        def choose(self, forecasts, deadline_s):
+            return 0
+
+    monkeypatch.setitem(POLICIES._items, "old", Old)
+    with pytest.raises(ValueError, match="'old' .* has no decide\\(situation\\).* must be ported"):
+        parse_policy("old")

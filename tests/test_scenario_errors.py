@@ -65,6 +65,8 @@ CASES = [
     ("stated payload not positive", mutate(("agents", 0, "payload_bytes"), {"int8": 0}),
      "payload_bytes.int8: expected a positive number of bytes, got 0"),
     ("stated payload of an unknown mode", mutate(("agents", 0, "payload_bytes"), {"int9": 5}), "payload_bytes"),
+    ("stated payload as a boolean", mutate(("agents", 0, "payload_bytes"), {"int8": True}),
+     "payload_bytes.int8: expected a number of bytes, got True"),
     ("import hint half given", mutate(("uplinks", 0, "channel"), {"kind": "trace", "path": "x.csv", "format": "umn"}),
      "give 'format' and 'source' together"),
 ]

@@ -154,6 +154,9 @@ class Uplink(Strict):
         if self.transport_blocks and not (self.resource_blocks and self.resource_blocks <= 110):
             # The size table has 1-110 blocks (20 MHz), and blocks are what it sizes.
             raise ValueError(f"transport_blocks needs resource_blocks of 1-110 (got {self.resource_blocks})")
+        if self.transport_blocks and (self.scheduler or "rr") not in ("rr", "pf"):
+            # Only the equal-share schedulers rotate blocks among the devices (the block rule).
+            raise ValueError(f"transport_blocks needs scheduler rr or pf (got {self.scheduler})")
         return self
 
     @property
@@ -244,6 +247,15 @@ class AgentGroup(Strict):
         if len(set(out)) != len(out):
             raise ValueError(f"modes list a mode twice: {value}")
         return out
+
+    @field_validator("payload_bytes", mode="before")
+    @classmethod
+    def _payload_bytes_are_numbers(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            for key, size in value.items():
+                if isinstance(size, bool):
+                    raise ValueError(f"payload_bytes.{key}: expected a number of bytes, got {size}")
+        return value
 
     @field_validator("payload_bytes")
     @classmethod

@@ -30,6 +30,11 @@ class Estimator:
     def estimate(self) -> float:
         raise NotImplementedError
 
+    def estimate_after(self, elapsed: float) -> float:
+        """The estimate for a request decided ``elapsed`` seconds after its arrival (after a
+        ``cloud_aware: probe`` round trip): a rate estimate does not depend on it."""
+        return self.estimate()
+
 
 @ESTIMATORS.register("oracle")
 class Oracle(Estimator):
@@ -116,6 +121,10 @@ class Granted(Estimator):
 
     def estimate(self):
         return self.probe()
+
+    def estimate_after(self, elapsed):
+        # The grant is for a transfer due a deadline after arrival, not after the decision.
+        return self.probe(elapsed)
 
 
 @ESTIMATORS.register("ewma")

@@ -326,6 +326,9 @@ def parse_policy(text: str) -> PolicySpec:
     if not (isinstance(cls, type) and issubclass(cls, Policy)):
         raise ValueError(f"policy {name!r} ({getattr(cls, '__module__', '?')}) does not derive from "
                          "scoutsim.decisions.policy.Policy, which every policy must")
+    if cls.decide is Policy.decide:
+        raise ValueError(f"policy {name!r} ({cls.__module__}) has no decide(situation); a policy written for "
+                         "scoutsim 0.2 (choose(forecasts, deadline_s)) must be ported (CHANGELOG)")
     try:
         canonical = cls.parse_arg(arg if colon else None)
     except ValueError as exc:

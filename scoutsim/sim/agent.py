@@ -82,8 +82,8 @@ class Agent(OwnArrivals):
         # (scoutsim/sim/cloudwait.py), else None: the prediction leaves the queue out.
         self.cloud_wait = build_cloud_wait(spec.cloud_aware, seat.cloud, seat.latency_s)
         # cloud_aware: probe: each decision waits for the cloud's answer to a status request,
-        # where a candidate mode uses the cloud.
-        self.probes = spec.cloud_aware == "probe" and any(self._uses_uplink)
+        # where a candidate mode uses the cloud and there is a choice to make.
+        self.probes = spec.cloud_aware == "probe" and any(self._uses_uplink) and len(self.options) > 1
         # +fallback: the watcher of transfers in flight (scoutsim/sim/fallback.py), else None.
         self.fallback = None
         self.upgrades = False  # adaptive+fallback: try a KV mode where the choice is a fallback mode
@@ -93,9 +93,10 @@ class Agent(OwnArrivals):
             self.upgrades = spec.base_policy == "adaptive"
         # A policy with the learning protocol (expected_f1) is told of rates and outcomes.
         self.learner: Learner | None = self.policy if isinstance(self.policy, Learner) else None
-        self.learns = self.learner is not None
         # A policy that reads them: this device's requests not yet ended, by number (None: not kept).
         self.in_flight: dict[int, Request] | None = {} if self.policy.reads_in_flight else None
+        # Whether a request's end must be told (settled): to a learner, or to the in-flight list.
+        self.learns = self.learner is not None or self.in_flight is not None
         self._predicted = math.nan  # the last decision's predicted time, for its request
         self._seconds: list[float] = []  # the last decision's predicted time of each option
         self.observed = False  # whether any transfer has been observed (estimates beyond the prior)
@@ -190,7 +191,7 @@ class Agent(OwnArrivals):
 
     def _choose(self, r: "Request", now: float, elapsed: float, queue: float | None = None) -> int:
         q, wait = r.question, max(0.0, self.edge_free_at - now)
-        r.est_rate = self.estimator.estimate()
+        r.est_rate = self.estimator.estimate_after(elapsed) if elapsed else self.estimator.estimate()
         r.informed = self.observed
         return self.decide(q, r.est_rate, wait, now, elapsed, queue)
 

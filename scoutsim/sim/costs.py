@@ -19,9 +19,10 @@ class ModeOption:
     quality: QualityDraws
 
 
-def option_tables(options: list[ModeOption]) -> tuple[list[bool], list[str], list[float]]:
-    return ([opt.mode.uses_uplink for opt in options], [opt.name for opt in options],
-            [opt.quality.mean for opt in options])
+def option_tables(options: list[ModeOption]) -> tuple[tuple[bool, ...], tuple[str, ...], tuple[float, ...]]:
+    # Tuples: a group's agents share them, and a policy is handed them in its Situation.
+    return (tuple(opt.mode.uses_uplink for opt in options), tuple(opt.name for opt in options),
+            tuple(opt.quality.mean for opt in options))
 
 
 def first_costs(agent, q, key) -> list[tuple[float, float, float]]:

@@ -63,7 +63,11 @@ def build_agent(world, kit: Kit, seat: Seat, index: int, group: int) -> Agent:
     link, slot, spec = seat.link, seat.slot, kit.spec
     if seat.allocator.grants:  # the rate the allocator grants, else the estimator the group names
         horizon = spec.deadline_s - seat.latency_s
-        estimator: Estimator = Granted(seat.prior, lambda: grant(link, slot, link.env.now, horizon))
+        def granted(elapsed: float = 0.0) -> float:
+            # A transfer is due a deadline after its arrival, ``elapsed`` before this decision.
+            return grant(link, slot, link.env.now, horizon - elapsed)
+
+        estimator: Estimator = Granted(seat.prior, granted)
     else:
         estimator = build_estimator(spec.estimator, seat.prior, functools.partial(link.rate_if_joined, slot))
     return Agent(kit=kit, seat=seat, index=index, group=group, policy=build_policy(spec.policy),

@@ -86,7 +86,7 @@ class Fallback:
 
     def __init__(self, agent, fallback_indices: list[int]):
         self.agent = agent
-        self.indices = fallback_indices
+        self.indices = tuple(fallback_indices)
         self.ratios: deque[float] = deque(maxlen=self.WINDOW)
         self._factor = self.PRIOR  # rho_p of the ratios recorded so far (record() keeps it)
         self._watched: dict[int, tuple] = {}  # id(done) -> (request, done, its checks' timeouts)
@@ -166,7 +166,8 @@ class Fallback:
         j = min(better, key=lambda j: (costs[j][0], -a._qualities[j]))
         due = arrival + a.deadline_s
         start = arrival + edge_wait + costs[j][1]
-        est = a.estimator.estimate()
+        elapsed = a.link.env.now - arrival  # > 0 after a cloud_aware: probe round trip
+        est = a.estimator.estimate_after(elapsed) if elapsed else a.estimator.estimate()
         rest = self._after_last_byte(costs[j][2])
         log = self.upgrades.get(j, ())
         # The first upgrade is a try (its fallback insures it); then the record decides, with

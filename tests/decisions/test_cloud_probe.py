@@ -129,3 +129,37 @@ def test_a_request_still_waiting_for_the_answer_when_the_run_ends_is_a_miss():
                              cloud_aware="probe")
     row = run(data).iloc[0]
     assert row["mode"] == "text" and not row["completed"] and row["payload_bytes"] == 0
+
+
+def test_a_static_device_never_waits_for_a_probe():
+    # One candidate: the answer cannot change the choice, so the request starts at arrival,
+    # exactly as without cloud_aware (the same tx_start and done).
+    def one(aware):
+        data = small_scenario(duration_s=1.5, replications=1,
+                              uplinks=[{"id": "cell", "channel": {"kind": "constant", "mbps": 20},
+                                        "allocator": "equal", "latency_ms": 100}])
+        data["agents"][0].update(count=1, policy="static:int4", cloud_aware=aware,
+                                 arrival={"kind": "periodic", "period_s": 10, "offset_s": 0.5})
+        return run(data).iloc[0]
+
+    blind, probing = one(False), one("probe")
+    assert probing["tx_start_s"] == blind["tx_start_s"] and probing["done_s"] == blind["done_s"]
+
+
+def test_after_a_probe_the_joint_grant_is_for_the_time_left_since_arrival(monkeypatch):
+    # Under joint the device's estimate is the rate EDF admission grants a transfer due
+    # deadline - latency after *arrival*; decided 2 x latency later, the horizon is that less.
+    import scoutsim.sim.equip as equip
+    from scoutsim.config.loader import scenario_from_dict
+    from scoutsim.sim.world import World
+
+    data = small_scenario(duration_s=1.0, replications=1,
+                          uplinks=[{"id": "cell", "channel": {"kind": "constant", "mbps": 20},
+                                    "allocator": "joint", "latency_ms": 200}])
+    data["agents"][0].update(count=1, deadline_s=3.0, cloud_aware="probe")
+    world = World(scenario_from_dict(data, source="<test>", base_dir=ROOT), 0)
+    asked = []
+    monkeypatch.setattr(equip, "grant", lambda link, slot, now, horizon: asked.append(horizon) or 1e6)
+    est = world.agents[0].estimator
+    assert est.estimate() == 1e6 and est.estimate_after(0.4) == 1e6
+    assert asked == [pytest.approx(3.0 - 0.2), pytest.approx(3.0 - 0.2 - 0.4)]

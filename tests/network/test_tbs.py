@@ -161,6 +161,11 @@ def test_scenario_key_needs_resource_blocks():
     for bad in ({}, {"resource_blocks": 111}):
         with pytest.raises(ValueError, match="transport_blocks needs resource_blocks"):
             Uplink(**kw, **bad, transport_blocks=True)
+    # Only rr and pf rotate blocks among the devices: other schedulers would ignore the key.
+    assert Uplink(**kw, resource_blocks=25, scheduler="pf", transport_blocks=True).transport_blocks
+    for scheduler in ("weighted", "max_rate"):
+        with pytest.raises(ValueError, match="transport_blocks needs scheduler rr or pf"):
+            Uplink(**kw, resource_blocks=25, scheduler=scheduler, transport_blocks=True)
 
 
 def test_rlc_header_flattens_the_lone_calibrations():

@@ -96,7 +96,7 @@ class Agent(OwnArrivals):
         # A policy that reads them: this device's requests not yet ended, by number (None: not kept).
         self.in_flight: dict[int, Request] | None = {} if self.policy.reads_in_flight else None
         # Whether a request's end must be told (settled): to a learner, or to the in-flight list.
-        self.learns = self.learner is not None or self.in_flight is not None
+        self.settles = self.learner is not None or self.in_flight is not None
         self._predicted = math.nan  # the last decision's predicted time, for its request
         self._seconds: list[float] = []  # the last decision's predicted time of each option
         self.observed = False  # whether any transfer has been observed (estimates beyond the prior)
@@ -120,8 +120,7 @@ class Agent(OwnArrivals):
             latency += queue
         elif self.cloud_wait is not None:
             latency += self.cloud_wait.predict()
-        return [request_seconds(elapsed + edge_wait + edge_s if elapsed else edge_wait + edge_s, size, rate,
-                                latency, cloud_s, sends=uplink)
+        return [request_seconds(elapsed + edge_wait + edge_s, size, rate, latency, cloud_s, sends=uplink)
                 for (size, edge_s, cloud_s), uplink in zip(self._all_costs(q), self._uses_uplink)]
 
     def decide(self, q: Question, rate: float, edge_wait: float, now: float, elapsed: float = 0.0,
@@ -141,10 +140,14 @@ class Agent(OwnArrivals):
         self._predicted = seconds[k]
         return k
 
+    def edge_wait(self, now: float) -> float:
+        """How long edge work queued at ``now`` waits behind what the edge (a FIFO single
+        server whose service times are known) already holds."""
+        return max(0.0, self.edge_free_at - now)
+
     def queue_edge_work(self, now: float, seconds: float) -> float:
-        """Queue ``seconds`` of edge compute at ``now`` behind what the edge (a FIFO single
-        server) already holds; returns the wait before it starts."""
-        wait = max(0.0, self.edge_free_at - now)
+        """Queue ``seconds`` of edge compute at ``now``; returns the wait before it starts."""
+        wait = self.edge_wait(now)
         self.edge_free_at = now + wait + seconds
         return wait
 
@@ -190,8 +193,8 @@ class Agent(OwnArrivals):
             self._decide(env, r, k)
 
     def _choose(self, r: "Request", now: float, elapsed: float, queue: float | None = None) -> int:
-        q, wait = r.question, max(0.0, self.edge_free_at - now)
-        r.est_rate = self.estimator.estimate_after(elapsed) if elapsed else self.estimator.estimate()
+        q, wait = r.question, self.edge_wait(now)
+        r.est_rate = self.estimator.estimate_after(elapsed)
         r.informed = self.observed
         return self.decide(q, r.est_rate, wait, now, elapsed, queue)
 
@@ -199,11 +202,10 @@ class Agent(OwnArrivals):
         """Choose ``r``'s mode (unless chosen, ``k``) and start it."""
         q, now = r.question, env.now
         elapsed = now - r.arrival  # > 0 only after a cloud_aware: probe round trip
-        wait = max(0.0, self.edge_free_at - now)
         if k is None:
             k = self._choose(r, now, elapsed)
         if self.fallback is not None and self.upgrades:
-            chosen, k = k, self.fallback.upgrade(q, k, r.arrival, wait + elapsed)
+            chosen, k = k, self.fallback.upgrade(q, k, r.arrival, self.edge_wait(now) + elapsed)
             r.upgraded = k != chosen
         r.option = self.options[k]
         if self.in_flight is not None:
@@ -213,7 +215,7 @@ class Agent(OwnArrivals):
         r.size = size
         r.cloud_s = cloud_s
         self.world.pending[(self.index, r.number)] = r
-        self.edge_free_at = now + wait + edge_s
+        wait = self.queue_edge_work(now, edge_s)
         if self.fallback is not None and edge_s > 0:
             self.fallback.replan(env.now)  # a fallback needing the edge now waits behind this request
         if self._uses_uplink[k]:
@@ -325,7 +327,7 @@ class Request:
         if self.dropped:
             return
         self.done = event.env.now
-        if self.agent.learns:
+        if self.agent.settles:
             self.agent.settled(self)
         self.agent.world.finish(self)
 
@@ -350,6 +352,6 @@ class Request:
             a.cloud.waiting.remove((self.cloud_s, self.cloud_done))
         except ValueError:
             pass  # not waiting for a GPU
-        if a.learns:
+        if a.settles:
             a.settled(self)
         a.world.finish(self)

@@ -166,8 +166,7 @@ class Fallback:
         j = min(better, key=lambda j: (costs[j][0], -a._qualities[j]))
         due = arrival + a.deadline_s
         start = arrival + edge_wait + costs[j][1]
-        elapsed = a.link.env.now - arrival  # > 0 after a cloud_aware: probe round trip
-        est = a.estimator.estimate_after(elapsed) if elapsed else a.estimator.estimate()
+        est = a.estimator.estimate_after(a.link.env.now - arrival)  # > 0 after a probe's round trip
         rest = self._after_last_byte(costs[j][2])
         log = self.upgrades.get(j, ())
         # The first upgrade is a try (its fallback insures it); then the record decides, with

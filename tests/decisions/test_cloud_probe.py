@@ -10,7 +10,7 @@ from scoutsim.oraclecache import OracleCache
 from scoutsim.sim.cloud import CloudQueue
 from scoutsim.sim.cloudwait import ProbedWait
 from tests.conftest import ROOT, small_scenario
-from tests.decisions.helpers import run
+from tests.decisions.helpers import behind_a_busy_cloud, run
 
 ORACLE = OracleCache(ROOT / "oracle_cache" / "published-squad-v2")
 
@@ -60,17 +60,7 @@ def two_devices(aware, latency_ms=20):
     """Device b sends text at t = 0 whose 400-token answer holds the only cloud GPU for
     seconds; device a (expected_f1, modes text and local, 5.5 s whole-answer deadline) is
     asked at 0.5 s."""
-    data = small_scenario(duration_s=1.5, replications=1, deadline_on="answer",
-                          uplinks=[{"id": "cell", "channel": {"kind": "constant", "mbps": 20},
-                                    "allocator": "equal", "latency_ms": latency_ms}])
-    a = data["agents"][0]
-    a.update(name="a", count=1, arrival={"kind": "periodic", "period_s": 10, "offset_s": 0.5},
-             context_tokens=170, answer_tokens=21, policy="expected_f1", modes=["text", "local"],
-             cloud_aware=aware)
-    b = dict(a, name="b", arrival={"kind": "periodic", "period_s": 10, "offset_s": 0.0}, answer_tokens=400,
-             policy="static:text", modes=["text"], cloud_aware=False)
-    df = run(dict(data, agents=[b, a]))
-    return df[df["group"] == 0].iloc[0], df[df["group"] == 1].iloc[0]
+    return behind_a_busy_cloud(latency_ms, policy="expected_f1", modes=["text", "local"], cloud_aware=aware)
 
 
 def test_a_mode_sure_on_the_link_but_late_behind_the_reported_queue_is_not_chosen():
@@ -107,16 +97,7 @@ def test_a_choice_the_round_trip_would_make_late_is_sent_at_once():
 
 
 def two_devices_static_local():
-    data = small_scenario(duration_s=1.5, replications=1, deadline_on="answer",
-                          uplinks=[{"id": "cell", "channel": {"kind": "constant", "mbps": 20},
-                                    "allocator": "equal", "latency_ms": 20}])
-    a = data["agents"][0]
-    a.update(name="a", count=1, arrival={"kind": "periodic", "period_s": 10, "offset_s": 0.5},
-             context_tokens=170, answer_tokens=21, policy="static:local", modes=["text", "local"])
-    b = dict(a, name="b", arrival={"kind": "periodic", "period_s": 10, "offset_s": 0.0}, answer_tokens=400,
-             policy="static:text", modes=["text"])
-    df = run(dict(data, agents=[b, a]))
-    return df[df["group"] == 0].iloc[0], df[df["group"] == 1].iloc[0]
+    return behind_a_busy_cloud(policy="static:local", modes=["text", "local"])
 
 
 def test_a_request_still_waiting_for_the_answer_when_the_run_ends_is_a_miss():

@@ -13,7 +13,7 @@ import pytest
 from scoutsim.oraclecache import OracleCache, file_sha256
 from scoutsim.sim.fallback import GUARD, Fallback
 from tests.conftest import ROOT, small_scenario
-from tests.decisions.helpers import run
+from tests.decisions.helpers import behind_a_busy_cloud, run
 
 ORACLE = OracleCache(ROOT / "oracle_cache" / "published-squad-v2")
 # Published timings of Qwen2.5-7B (one length, 170 tokens), x edge_slowdown 8.
@@ -185,17 +185,7 @@ def test_a_new_plan_leaves_no_check_of_the_old_one_to_run(monkeypatch):
 def queued_cloud(aware):
     """Device b sends text at t = 0 whose 400-token answer holds the only cloud GPU; device a
     sends bf16 at 0.5 s (20 Mbps link, 5 s whole-answer deadline) with local as fallback."""
-    data = small_scenario(duration_s=1.5, replications=1, deadline_on="answer",
-                          uplinks=[{"id": "cell", "channel": {"kind": "constant", "mbps": 20},
-                                    "allocator": "equal", "latency_ms": 20}])
-    a = data["agents"][0]
-    a.update(name="a", count=1, arrival={"kind": "periodic", "period_s": 10, "offset_s": 0.5},
-             context_tokens=170, answer_tokens=21, policy="static:bf16+fallback", modes=["local"],
-             cloud_aware=aware)
-    b = dict(a, name="b", arrival={"kind": "periodic", "period_s": 10, "offset_s": 0.0}, answer_tokens=400,
-             policy="static:text", modes=["text"], cloud_aware=False)
-    df = run(dict(data, agents=[b, a]))
-    return df[df["group"] == 0].iloc[0], df[df["group"] == 1].iloc[0]
+    return behind_a_busy_cloud(policy="static:bf16+fallback", modes=["local"], cloud_aware=aware)
 
 
 def test_a_known_cloud_queue_makes_a_transfer_fall_back():

@@ -4,7 +4,8 @@ A policy has one method, :meth:`Policy.decide`: at a request's arrival it is giv
 device's :class:`Situation` (every candidate mode's predicted completion time, edge queue +
 edge compute + payload / estimated rate + one-way latency + cloud compute, the part of it
 on the link, its expected quality, the deadline, the fallbacks and the requests still in
-flight) and returns the index of one mode. A policy that learns from what happens to its
+flight) and returns the index of one mode, or :data:`DECLINE` (send nothing: the request is
+recorded as a miss in the mode ``declined``). A policy that learns from what happens to its
 requests also has the methods of :class:`Learner`; the agent tells it.
 
 * ``static:<mode>`` always sends that mode.
@@ -34,6 +35,9 @@ from scoutsim.registry import Registry
 
 POLICIES: Registry[type] = Registry("policy")
 SUFFIXES: Registry[object] = Registry("policy suffix")
+# What decide returns to send nothing: the request is a miss whatever is sent, and sending it
+# would only take the edge, the link or the cloud from requests that can still be on time.
+DECLINE = -1
 # The contract's one suffix (docs/models/policies.md): the agent watches a KV transfer in
 # flight and stops it when it can no longer be on time (scoutsim.sim.fallback); the choice
 # of mode itself is the base policy's.
@@ -98,7 +102,7 @@ class Policy:
         """Built from the canonical argument :meth:`parse_arg` returned (None: none given)."""
 
     def decide(self, situation: Situation) -> int:
-        """The index of the option to send the request in."""
+        """The index of the option to send the request in, or :data:`DECLINE`."""
         raise NotImplementedError
 
 
@@ -165,7 +169,11 @@ class ExpectedF1(Policy):
     answered in a fallback mode, so a transfer mode also scores (1 - chance) x the best
     fallback's own quality x chance. Equal values go to the surer mode (a rescue by a
     fallback is itself a gamble), then to the faster. A request that no mode can make is a
-    sure miss whatever is sent: it sends the smallest payload there is (least time on the
+    sure miss whatever is sent. *Declined*: when every mode misses the deadline even with its
+    transfer taken as instant (edge queue + edge compute + latency + the cloud's wait, where
+    known, + cloud compute already past it: the link is not what makes it late), the request
+    is not sent (:data:`DECLINE`); sending it would only load the edge or the cloud queue that
+    makes it late, for requests that could still be on time behind it. Otherwise it sends the smallest payload there is (least time on the
     link, then least edge compute; ``local`` only when nothing is sent), so that it holds the
     edge for a prefill, not for a slow local decode that would make the next request late too
     (``adaptive`` takes the fastest mode, often ``local``), and its transfer shows the device
@@ -283,6 +291,8 @@ class ExpectedF1(Policy):
                 best, key = i, (v, p, -s)
         if best >= 0:
             return best
+        if all(s - t > deadline_s for s, t in zip(seconds, transfers)):
+            return DECLINE
         return min(range(len(seconds)), key=lambda i: (transfers[i] <= 0, transfers[i], situation.edge[i]))
 
 

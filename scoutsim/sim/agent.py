@@ -32,11 +32,11 @@ import numpy as np
 import simpy
 
 from scoutsim.physics.journey import request_seconds
-from scoutsim.decisions.policy import Learner, Policy, Situation
+from scoutsim.decisions.policy import DECLINE, Learner, Policy, Situation
 from scoutsim.sim.arrivals import OwnArrivals
 from scoutsim.sim.cloudwait import build_cloud_wait
 # ModeOption and option_tables live in costs.py; world.py imports them from here too.
-from scoutsim.sim.costs import ModeOption, first_costs, option_tables as option_tables
+from scoutsim.sim.costs import DECLINED, ModeOption, first_costs, option_tables as option_tables
 from scoutsim.sim.fallback import Fallback
 from scoutsim.sim.questions import Question
 from scoutsim.sim.records import DEADLINE_SLACK_S
@@ -137,7 +137,7 @@ class Agent(OwnArrivals):
         k = self.policy.decide(Situation(self._names, seconds, transfers, [c[1] for c in costs], self._qualities,
                                          self.deadline_s, self.fallback.indices if self.fallback is not None else (),
                                          in_flight))
-        self._predicted = seconds[k]
+        self._predicted = seconds[k] if k != DECLINE else math.nan
         return k
 
     def edge_wait(self, now: float) -> float:
@@ -185,7 +185,9 @@ class Agent(OwnArrivals):
         # cloud_aware: probe: choose as if the cloud's queue were empty, and ask the cloud only
         # where its answer can change that choice and the round trip leaves it on time.
         k = self._choose(r, r.arrival, 0.0, queue=0.0)
-        if self.cloud_wait.worth_asking(self._uses_uplink[k], self._seconds[k], self.deadline_s):
+        if k == DECLINE:  # late even with the cloud's queue empty
+            self._decline(r)
+        elif self.cloud_wait.worth_asking(self._uses_uplink[k], self._seconds[k], self.deadline_s):
             r.option = self.options[k]  # a run ended before the answer records it so, unsent
             self.world.pending[(self.index, number)] = r
             self.cloud_wait.ask(env, lambda: self._decide(env, r))
@@ -204,6 +206,9 @@ class Agent(OwnArrivals):
         elapsed = now - r.arrival  # > 0 only after a cloud_aware: probe round trip
         if k is None:
             k = self._choose(r, now, elapsed)
+        if k == DECLINE:
+            self._decline(r)
+            return
         if self.fallback is not None and self.upgrades:
             chosen, k = k, self.fallback.upgrade(q, k, r.arrival, self.edge_wait(now) + elapsed)
             r.upgraded = k != chosen
@@ -224,6 +229,13 @@ class Agent(OwnArrivals):
             env.timeout(wait + edge_s).callbacks.append(r.finish)
         if self.spec.abandon_at_deadline:  # the deadline is from arrival
             _urgent_timeout(env, max(self.deadline_s - elapsed, 0.0)).callbacks.append(r.expire)
+
+
+    def _decline(self, r: "Request") -> None:
+        """The policy sends nothing: ``r`` ends now as a miss in the mode ``declined``."""
+        r.option = DECLINED
+        self.world.pending[(self.index, r.number)] = r
+        self.world.finish(r)
 
 
 def _urgent_timeout(env: simpy.Environment, delay: float) -> simpy.Event:

@@ -5,6 +5,7 @@ seconds, cloud seconds) per option (:func:`first_costs`), which the agent keeps 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from scoutsim.modes import Mode
@@ -17,6 +18,11 @@ class ModeOption:
     name: str
     mode: Mode
     quality: QualityDraws
+
+
+# What a request a policy declined (scoutsim.decisions.policy.DECLINE) is recorded in: no mode,
+# no quality (its f1 is NaN; it is a miss).
+DECLINED = ModeOption("declined", None, QualityDraws({}, math.nan, 0))  # type: ignore[arg-type]
 
 
 def option_tables(options: list[ModeOption]) -> tuple[tuple[bool, ...], tuple[str, ...], tuple[float, ...]]:

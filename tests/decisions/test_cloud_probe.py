@@ -3,6 +3,8 @@ wait the cloud reports, on a queue built by hand, and a decision that reads it."
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import simpy
 
@@ -144,3 +146,17 @@ def test_after_a_probe_the_joint_grant_is_for_the_time_left_since_arrival(monkey
     est = world.agents[0].estimator
     assert est.estimate() == 1e6 and est.estimate_after(0.4) == 1e6
     assert asked == [pytest.approx(3.0 - 0.2), pytest.approx(3.0 - 0.2 - 0.4)]
+
+
+def test_a_request_the_reported_queue_makes_late_in_every_mode_is_declined():
+    # a may send text or int4 (both cloud modes, so it asks). Told nothing, it sends text and
+    # waits behind b's 400-token answer, late. The cloud reports that wait (b's answer holds
+    # the GPU past 6 s, a's deadline is 0.5 + 5.5 s): every mode misses even with an instant
+    # transfer, so a sends nothing, and its record says so.
+    b, blind = behind_a_busy_cloud(policy="expected_f1", modes=["text", "int4"], cloud_aware=False)
+    assert b["done_s"] > 6.0 and blind["mode"] == "text" and not blind["met_deadline"]
+    b2, declined = behind_a_busy_cloud(policy="expected_f1", modes=["text", "int4"], cloud_aware="probe")
+    assert b2["done_s"] == b["done_s"]
+    assert declined["mode"] == "declined" and not declined["met_deadline"] and not declined["completed"]
+    assert declined["payload_bytes"] == 0 and math.isnan(declined["tx_start_s"]) and math.isnan(declined["f1"])
+    assert math.isnan(declined["done_s"])

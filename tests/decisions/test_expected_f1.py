@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 from scipy.stats import norm
 
-from scoutsim.decisions.policy import POLICIES, Situation, build_policy, parse_policy
+from scoutsim.decisions.policy import DECLINE, POLICIES, Situation, build_policy, parse_policy
 from scoutsim.sim.agent import Agent
 
 D = 5.0  # deadline, seconds
@@ -75,15 +75,35 @@ def test_with_a_fallback_a_late_transfer_scores_the_fallback():
     assert p.decide(sit(seconds, transfers, edge, [0.80, 0.80], D, fallbacks=[1])) == 1
 
 
-def test_a_sure_miss_sends_the_smallest_payload_not_a_slow_local_answer():
-    # The edge is busy for 5.5 s more: every option is past the deadline whatever the rate.
-    # local: 1 s of prefill and decode, 6.5 s; int4: 0.2 s of edge, 0.5 s of latency and cloud,
-    # 1 s on the link, 7.2 s; bf16: 0.1 + 0.5 + 4 s, 10.1 s. adaptive takes the fastest,
-    # local, which holds the edge 1 s; expected_f1 sends int4, the smallest payload, 0.2 s.
+def test_a_request_late_whatever_the_link_does_is_declined():
+    # The edge is busy for 5.5 s more: every option is past the deadline even with its
+    # transfer instant. local: 1 s of prefill and decode, 6.5 s; int4: 0.2 s of edge, 0.5 s of
+    # latency and cloud, 1 s on the link, 7.2 s (6.2 s off the link); bf16: 0.1 + 0.5 + 4 s,
+    # 10.1 s (6.1 s off it). adaptive takes the fastest, local, which holds the edge 1 s;
+    # expected_f1 sends nothing.
     p = build_policy("expected_f1")
     seconds, transfers, edge, q = [6.5, 7.2, 10.1], [0.0, 1.0, 4.0], [1.0, 0.2, 0.1], [0.26, 0.25, 0.26]
     assert [p.chance(s, t, D, *p.spread([])) for s, t in zip(seconds, transfers)] == [0.0, 0.0, 0.0]
     assert build_policy("adaptive").decide(sit(seconds, transfers, edge, q, D, modes=["local", "int4", "bf16"])) == 0
+    assert p.decide(sit(seconds, transfers, edge, q, D)) == DECLINE
+    # One option that fits off the link (int4's 6.2 s -> 4.9 s) is enough not to decline.
+    assert p.decide(sit([6.5, 5.9, 10.1], transfers, edge, q, D)) != DECLINE
+
+
+def test_a_sure_miss_on_the_link_sends_the_smallest_payload_not_a_slow_local_answer():
+    # The edge is free. local: 5.5 s of edge, past D = 5. int4: 0.2 s of edge + 0.5 s of
+    # latency and cloud + 5 s on the link = 5.7 s; bf16: 0.1 + 0.5 + 20 = 20.6 s. The device's
+    # rate errors so far are all 0 (sigma 0): the point prediction decides, and both transfer
+    # modes miss. The link, not the edge, makes them late: int4, the smallest payload, is sent
+    # (its transfer shows the device the rate it gets); adaptive takes the fastest, local.
+    p = build_policy("expected_f1")
+    for option in (1, 2):
+        p.record(option, 1.0)
+        p.record(option, 1.0)
+    seconds, transfers, edge, q = [5.5, 5.7, 20.6], [0.0, 5.0, 20.0], [5.5, 0.2, 0.1], [0.26, 0.25, 0.26]
+    assert [p.chance(s, t, D, *p.spread(p.errors.get(i, ()))) for i, (s, t) in enumerate(zip(seconds, transfers))] \
+        == [0.0, 0.0, 0.0]
+    assert build_policy("adaptive").decide(sit(seconds, transfers, edge, q, D)) == 0
     assert p.decide(sit(seconds, transfers, edge, q, D)) == 1
 
 

@@ -22,5 +22,5 @@ PACKAGES = {name: "scoutsim._shipped." + name.replace("/", ".") for name in SHIP
 setup(
     packages=find_packages(include=["scoutsim", "scoutsim.*"]) + list(PACKAGES.values()),
     package_dir={PACKAGES[name]: name for name in SHIPPED},
-    package_data={"scoutsim": ["py.typed"], **{PACKAGES[name]: globs for name, globs in SHIPPED.items()}},
+    package_data={"scoutsim": ["py.typed", "network/*.csv"], **{PACKAGES[name]: globs for name, globs in SHIPPED.items()}},
 )

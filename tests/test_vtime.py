@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import simpy
 
+from scoutsim.decisions.online import EarliestDeadline
 from scoutsim.network.choose import make_uplink, uplink_model
 from scoutsim.network.link import follow
 from scoutsim.network.uplink import SharedUplink
@@ -40,9 +41,11 @@ def random_case(seed: int, sharing: str):
     return weights, sends, changes, cancels
 
 
-def run(cls, weights, sharing, sends, changes, cancels):
+def run(cls, weights, sharing, sends, changes, cancels, online=None, dues=None):
     env = simpy.Environment()
     link = cls(env, weights, sharing)
+    if online is not None:
+        link.set_online(online)
     env.process(follow(env, link.set_capacity, iter(changes)))
     finish = [None] * len(sends)
     sent = {}
@@ -51,7 +54,7 @@ def run(cls, weights, sharing, sends, changes, cancels):
 
     def start(i, slot, size, at):
         yield env.timeout(at)
-        ev = events[i] = link.send(slot, size)
+        ev = events[i] = link.send(slot, size) if dues is None else link.send(slot, size, dues[i])
         ev.callbacks.append(lambda _e: finish.__setitem__(i, env.now))
 
     def stop(i, at):
@@ -67,12 +70,20 @@ def run(cls, weights, sharing, sends, changes, cancels):
     return finish, sent, link.bytes_sent, link.busy_time, seen
 
 
+@pytest.mark.parametrize("online", [False, True], ids=["fixed", "edf"])
 @pytest.mark.parametrize("sharing", ["work_conserving", "reserved"])
 @pytest.mark.parametrize("seed", range(40))
-def test_virtual_time_equals_the_exact_model(seed, sharing):
+def test_virtual_time_equals_the_exact_model(seed, sharing, online):
+    # With an online rule (EDF, scoutsim.decisions.online) each transfer is due a random
+    # 0.5-20 s after it starts: some feasible, some hopeless, ranks changing at every event.
     weights, sends, changes, cancels = random_case(seed, sharing)
-    exact = run(SharedUplink, weights, sharing, sends, changes, cancels)
-    vt = run(VirtualTimeUplink, weights, sharing, sends, changes, cancels)
+    rule = dues = None
+    if online:
+        rule = EarliestDeadline()
+        rng = np.random.default_rng(1000 + seed)
+        dues = [at + float(rng.uniform(0.5, 20.0)) for _, _, at in sends]
+    exact = run(SharedUplink, weights, sharing, sends, changes, cancels, rule, dues)
+    vt = run(VirtualTimeUplink, weights, sharing, sends, changes, cancels, rule, dues)
     f_exact, sent_exact, bytes_exact, busy_exact, seen_exact = exact
     f_vt, sent_vt, bytes_vt, busy_vt, seen_vt = vt
     for a, b in zip(f_exact, f_vt):
@@ -111,6 +122,33 @@ def test_random_cases_exercise_what_they_claim():
         _, sent, _, _, _ = run(SharedUplink, weights, "work_conserving", sends, changes, cancels)
         cancelled_mid += sum(1 for v in sent.values() if v > 0)
     assert zero >= 10 and ties >= 5 and cancelled_mid >= 20
+
+
+class CountingEdf(EarliestDeadline):
+    """EDF that counts the pools it weighs with transfers parked, and those holding a
+    hopeless transfer (one that even the whole pool cannot finish by its due time)."""
+
+    def __init__(self):
+        self.parked = self.hopeless = 0
+
+    def weigh(self, pool, now, capacity):
+        w = super().weigh(pool, now, capacity)
+        self.parked += 0 in w
+        self.hopeless += any(t.remaining > capacity * (t.due - now) for t in pool)
+        return w
+
+
+def test_the_online_cases_park_transfers_and_meet_hopeless_ones():
+    # The EDF cases above must re-rank: transfers parked behind earlier dues, and hopeless
+    # transfers served only when nothing feasible is in flight.
+    for sharing in ("work_conserving", "reserved"):
+        rule = CountingEdf()
+        for seed in range(10):
+            weights, sends, changes, cancels = random_case(seed, sharing)
+            rng = np.random.default_rng(1000 + seed)
+            dues = [at + float(rng.uniform(0.5, 20.0)) for _, _, at in sends]
+            run(VirtualTimeUplink, weights, sharing, sends, changes, cancels, rule, dues)
+        assert rule.parked >= 100 and rule.hopeless >= 100, (sharing, rule.parked, rule.hopeless)
 
 
 def one(weights, sharing, changes, sends):
@@ -193,7 +231,7 @@ def test_the_chooser_keeps_the_general_model_where_virtual_time_cannot_express_i
     assert isinstance(make_uplink(env, [1.0], "reserved"), VirtualTimeUplink)
     assert isinstance(make_uplink(env, [1.0], "work_conserving", tcp=TcpModel(rtt_s=0.04)), SharedUplink)
     assert isinstance(make_uplink(env, [1.0], model="exact"), SharedUplink)
-    with pytest.raises(ValueError, match="virtual time carries neither an online allocator nor TCP"):
+    with pytest.raises(ValueError, match="virtual time carries no TCP"):
         make_uplink(env, [1.0], tcp=TcpModel(rtt_s=0.04), model="virtual_time")
     with uplink_model("exact"):
         assert isinstance(make_uplink(env, [1.0]), SharedUplink)
@@ -201,16 +239,14 @@ def test_the_chooser_keeps_the_general_model_where_virtual_time_cannot_express_i
 
 
 def test_the_chooser_gives_online_allocators_and_fallbacks_the_model_that_serves_them():
-    # An online allocator re-weights at every event: only the O(n) model carries one (the
-    # capability flags say so). A +fallback device reads a transfer's progress, which both
-    # models answer; auto keeps it on the exact model (scoutsim/network/choose.py says why).
+    # An online allocator re-weights at every event, O(n) in both models; a +fallback device
+    # reads a transfer's progress. Both models carry both; auto keeps them on the exact model
+    # (scoutsim/network/choose.py says why), and virtual time takes them when asked.
     env = simpy.Environment()
-    rule = object()
+    rule = EarliestDeadline()
     link = make_uplink(env, [1.0, 1.0], "work_conserving", online=rule)
     assert isinstance(link, SharedUplink) and link.online is rule
-    with pytest.raises(ValueError, match="online allocator"):
-        make_uplink(env, [1.0], online=rule, model="virtual_time")
-    with pytest.raises(ValueError, match="exact model"):
-        VirtualTimeUplink(env, [1.0]).set_online(rule)
+    vt = make_uplink(env, [1.0], online=rule, model="virtual_time")
+    assert isinstance(vt, VirtualTimeUplink) and vt.online is rule
     assert isinstance(make_uplink(env, [1.0], "reserved", reads_progress=True), SharedUplink)
     assert isinstance(make_uplink(env, [1.0], reads_progress=True, model="virtual_time"), VirtualTimeUplink)

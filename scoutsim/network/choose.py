@@ -1,15 +1,17 @@
 """Which model an uplink gets: the one rule, here and nowhere else.
 
 Both models implement all of :class:`~scoutsim.network.link.Link` with the same physics
-(finish times equal up to rounding, ``tests/test_vtime.py``). ``VirtualTimeUplink`` costs
-O(log n) per event and carries neither an online allocator's rule nor TCP corrections (its
-``CARRIES_*`` flags); ``SharedUplink`` costs O(transfers in flight) and carries both. The
-world says what a link must carry, never which model.
+(finish times equal up to rounding, ``tests/test_vtime.py``, online rules included).
+``VirtualTimeUplink`` costs O(log n) per event, O(n) with an online rule; it carries no TCP
+corrections (its ``CARRIES_TCP`` flag). ``SharedUplink`` costs O(transfers in flight) and
+carries both. The world says what a link must carry, never which model.
 
-The rule (``auto``): virtual time when its flags say it carries the link and no device on it
-reads progress; the exact model otherwise. The last clause is a choice, not a limit: a
-``+fallback`` device acts on progress against deadlines, where the models' rounding can become
-other decisions; its results were made on the exact model, and keep it byte for byte.
+The rule (``auto``): virtual time when its flags say it carries the link, no online rule is
+set and no device on it reads progress; the exact model otherwise. The last two clauses are
+choices, not limits: with an online rule both models touch every transfer at every event, so
+virtual time saves nothing; a ``+fallback`` device acts on progress against deadlines, where
+the models' rounding can become other decisions. The results of both were made on the exact
+model, and keep it byte for byte.
 """
 
 from __future__ import annotations
@@ -52,10 +54,11 @@ def make_uplink(env: simpy.Environment, weights: Sequence[float], sharing: str =
         raise ValueError(f"unknown uplink model {model!r}; expected one of {MODELS}")
     fits = (tcp is None or VirtualTimeUplink.CARRIES_TCP) and (online is None or VirtualTimeUplink.CARRIES_ONLINE)
     if model == "virtual_time" and not fits:
-        raise ValueError("virtual time carries neither an online allocator nor TCP corrections")
-    if model == "virtual_time" or (model == "auto" and fits and not reads_progress):
-        return VirtualTimeUplink(env, weights, sharing)
-    link = SharedUplink(env, weights, sharing, tcp=tcp)
+        raise ValueError("virtual time carries no TCP corrections")
+    if model == "virtual_time" or (model == "auto" and fits and online is None and not reads_progress):
+        link: Link = VirtualTimeUplink(env, weights, sharing)
+    else:
+        link = SharedUplink(env, weights, sharing, tcp=tcp)
     if online is not None:
         link.set_online(online)
     return link

@@ -12,8 +12,8 @@ against ``e (TBS(I, N) / 8 - h)`` alone, so its rate is its lone rate times
 ``g(p) / g(N)`` with ``g(m) = TBS(I, m) / 8 - h``, instead of times ``p / N``. The pieces:
 
 * ``TBS(I, m)``: 3GPP TS 36.213 Table 7.1.7.2.1-1, bits of a transport block of TBS index
-  ``I`` on ``m`` physical resource blocks (:mod:`scoutsim.network.tbstable`, as ns-3 LENA has
-  it). At low ``I`` it is far from linear in ``m``: ``I = 0`` carries 56 bits on 3 blocks
+  ``I`` on ``m`` physical resource blocks (the file ``tbs_36213.csv`` beside this module, as
+  ns-3 LENA has it: see :func:`_table`). At low ``I`` it is far from linear in ``m``: ``I = 0`` carries 56 bits on 3 blocks
   but 680 on 25, so 3 blocks carry 0.69 of ``3 / 25`` of the 25 blocks' load.
 * ``I``: the device's MCS, read off its lone calibration. The lone rate ``r`` (bytes/s, on all
   ``N`` blocks) is at most the goodput of the transport blocks it was sent on (TCP/IP
@@ -56,10 +56,28 @@ Units: rates in bytes per second.
 
 from __future__ import annotations
 
+import csv
 from functools import lru_cache
+from importlib import resources
 
 from scoutsim.network.schedulers import blocks_per_ue
-from scoutsim.network.tbstable import MCS_TO_ITBS_UL, TBS_BITS
+
+
+def _table() -> tuple[tuple[int, ...], ...]:
+    """``TBS_BITS[n_prb - 1][i_tbs]``, bits, N_PRB 1-110, I_TBS 0-26: 3GPP TS 36.213 Table
+    7.1.7.2.1-1 as ns-3.44 has it (``src/lte/model/lte-amc.cc``, ``TransportBlockSizeTable``,
+    "Taken from 3GPP TS 36.213 v8.8.0"), copied by a script, unchanged. ns-3 departs from the
+    standard once, kept so that both agree: N_PRB = 1, I_TBS = 6 is 88 bits, not 328 ("not
+    consistent with the other values"). ``tests/network/test_tbs.py`` checks entries against
+    the standard's printed table."""
+    with resources.files("scoutsim.network").joinpath("tbs_36213.csv").open() as f:
+        rows = list(csv.reader(f))[1:]
+    return tuple(tuple(int(x) for x in row[1:]) for row in rows)
+
+
+TBS_BITS = _table()
+# I_MCS 0-28 of the PUSCH -> I_TBS (TS 36.213 Table 8.6.1-1; ns-3 ``McsToItbsUl``).
+MCS_TO_ITBS_UL = tuple(range(11)) + tuple(range(10, 20)) + tuple(range(19, 27))
 
 TTI_S = 0.001  # an LTE subframe: one transport block per UE per TTI (TS 36.211 section 4)
 OVERHEAD_BYTES = 2  # fixed RLC UM header per transport block (TS 36.322 6.2.1.3; ns-3 LteRlcUm)

@@ -24,9 +24,13 @@ relative on random scenarios). Transfers due within the same slack as the O(n) m
 finish together, and succeed in the order they joined, as there.
 
 A whole :class:`scoutsim.network.link.Link`: progress and pool view are read off the clocks.
-It carries no online rule and no TCP corrections (``CARRIES_*``): both re-weight transfers at
-every event (by bytes left; by rate caps, making the sharing max-min), which would move every
-tag, O(n) like the exact model. :mod:`scoutsim.network.choose` picks the model.
+Each transfer carries its own weight in its domain (its slot's under ``work_conserving``, 1
+within a reserved slice), so that an online rule (:meth:`set_online`) can re-weight it: at
+every event the rule weighs each pool, and every transfer of it is re-tagged from its bytes
+left (``tag = clock + left / weight``; a weight of 0 parks it, bytes left kept, off the
+heap). That is O(n) per event, as in the exact model, and only with a rule set. It carries
+no TCP corrections (``CARRIES_TCP``): their rate caps make the sharing max-min, not
+processor sharing. :mod:`scoutsim.network.choose` picks the model.
 """
 
 from __future__ import annotations
@@ -40,35 +44,38 @@ from scoutsim.network.uplink import Uplink
 
 
 class _Job:
-    __slots__ = ("slot", "size", "tag", "done", "seq", "alive", "due")
+    __slots__ = ("slot", "size", "tag", "done", "seq", "alive", "due", "weight", "remaining")
 
-    def __init__(self, slot: int, size: float, tag: float, done: simpy.Event, seq: int, due: float):
+    def __init__(self, slot: int, size: float, tag: float, done: simpy.Event, seq: int, due: float, weight: float):
         self.slot = slot
         self.size = size
         self.tag = tag
         self.done = done
         self.seq = seq
         self.alive = True
-        self.due = due  # when its last byte must be sent (pool_view)
+        self.due = due  # when its last byte must be sent (pool_view, an online rule)
+        self.weight = weight  # in its domain: the slot's weight, or within a slice 1; 0: parked
+        self.remaining = size  # bytes left: kept for a parked transfer, set for an online rule
 
 
 class _Slice:
     """One slot's reserved slice: its own clock and the tags of its transfers."""
 
-    __slots__ = ("clock", "synced_at", "heap", "count", "version")
+    __slots__ = ("clock", "synced_at", "heap", "count", "weight", "version")
 
     def __init__(self):
-        self.clock = 0.0  # bytes each of its transfers has sent since the clock's zero
+        self.clock = 0.0  # bytes per unit weight each of its transfers has sent since the clock's zero
         self.synced_at = 0.0  # the uplink's U when ``clock`` was last brought up to date
         self.heap: list[tuple[float, int, _Job]] = []
         self.count = 0
+        self.weight = 0.0  # of its transfers not parked (each 1 without an online rule)
         self.version = 0
 
 
 class VirtualTimeUplink(Uplink):
-    """:class:`SharedUplink`'s physics by virtual time, without an online rule or ``tcp``."""
+    """:class:`SharedUplink`'s physics by virtual time, without ``tcp``."""
 
-    CARRIES_ONLINE = False
+    CARRIES_ONLINE = True
     CARRIES_TCP = False
 
     def __init__(self, env: simpy.Environment, weights: Sequence[float], sharing: str = "work_conserving"):
@@ -79,6 +86,10 @@ class VirtualTimeUplink(Uplink):
         self._heap: list = []  # (tag, seq, job) or (U due, version, slot)
         self._slices: dict[int, _Slice] = {}
         self._entries = 0  # heap entries pushed for slices: each one's version
+        self.online = None  # an online allocator's rule (set_online), or None
+        # Under work_conserving with a rule: the rule's weight in flight, which drives the
+        # clock in place of the slots' (_active_weight stays theirs, for rate_if_joined).
+        self._moving = 0.0
 
     @property
     def active(self) -> list:
@@ -88,7 +99,7 @@ class VirtualTimeUplink(Uplink):
     # ---------------------------------------------------------------- public
     def _start(self, slot: int, size: float, done: simpy.Event, due: float) -> None:
         self._advance()
-        job = _Job(slot, size, 0.0, done, self._seq, due)
+        job = _Job(slot, size, 0.0, done, self._seq, due, 1.0 if self.reserved else self.weights[slot])
         self._seq += 1
         self._jobs[done] = job
         self._in_flight[slot] += 1
@@ -98,6 +109,7 @@ class VirtualTimeUplink(Uplink):
             job.tag = sl.clock + size
             heapq.heappush(sl.heap, (job.tag, job.seq, job))
             sl.count += 1
+            sl.weight += 1.0
             self._requeue(slot, sl)
         else:
             job.tag = self._clock + size / self.weights[slot]
@@ -111,9 +123,7 @@ class VirtualTimeUplink(Uplink):
         self._advance()
         if self.reserved:
             sl = self._slice(job.slot)
-            remaining = job.tag - sl.clock
-        else:
-            remaining = self.weights[job.slot] * (job.tag - self._clock)
+        remaining = self._left(job)
         self._drop(job)
         if self.reserved:
             self._requeue(job.slot, sl)
@@ -129,19 +139,61 @@ class VirtualTimeUplink(Uplink):
     def progress(self, job: _Job) -> tuple[float, float]:
         """(bytes left now, rate now) of ``job``: its tag less the clock of the last event,
         less what it sent since (nothing is advanced, so reading changes no float)."""
+        if not job.weight:
+            return job.remaining, 0.0
         w = self.weights[job.slot]
         if self.reserved:
             sl = self._slices[job.slot]
-            rate = self.capacity * w / self.total_weight / sl.count
-            left = job.tag - sl.clock - (self._clock - sl.synced_at) * w / sl.count
+            rate = self.capacity * w / self.total_weight / sl.weight * job.weight
+            left = job.weight * (job.tag - sl.clock - (self._clock - sl.synced_at) * w / sl.weight)
         else:
-            rate = self.capacity * w / self._active_weight
-            left = w * (job.tag - self._clock)
+            rate = self.capacity * job.weight / self._domain_weight()
+            left = job.weight * (job.tag - self._clock)
         return max(left - rate * (self.env.now - self._last), 0.0), rate
 
     def set_online(self, rule) -> None:
-        raise ValueError("an online allocator re-weights transfers at every event: it needs the exact model "
-                         "(SharedUplink; scoutsim.network.choose picks it)")
+        """As :meth:`SharedUplink.set_online`: ``rule.weigh(transfers, now, capacity)`` weighs
+        each pool's transfers (by their ``remaining`` and ``due``) at every event."""
+        self._advance()
+        self.online = rule
+        self._reschedule()
+
+    def _domain_weight(self) -> float:
+        """The weight in flight that the work-conserving clock divides the capacity by."""
+        return self._active_weight if self.online is None else self._moving
+
+    def _left(self, job: _Job) -> float:
+        """Bytes left of ``job`` at the last event (its slice's clock brought up to date)."""
+        if not job.weight:
+            return job.remaining
+        return job.weight * (job.tag - (self._slices[job.slot].clock if self.reserved else self._clock))
+
+    def _reweigh(self) -> None:
+        """An online rule's weights for every pool, and every transfer re-tagged by them."""
+        pools: dict[int, list[_Job]] = {}
+        for job in self.active:  # join order, as the exact model hands the rule its pools
+            pools.setdefault(job.slot if self.reserved else 0, []).append(job)
+        for key, pool in pools.items():
+            sl = self._slice(key) if self.reserved else None
+            capacity = self.capacity * self.weights[key] / self.total_weight if sl else self.capacity
+            for job in pool:
+                job.remaining = self._left(job)
+            weights = self.online.weigh(pool, self.env.now, capacity)
+            if sum(weights) <= 0:
+                weights = [1.0] * len(pool)
+            clock = sl.clock if sl else self._clock
+            for job, w in zip(pool, weights):
+                job.weight = float(w)
+                job.tag = clock + job.remaining / w if w > 0 else 0.0
+            heap = [(job.tag, job.seq, job) for job in pool if job.weight]
+            heapq.heapify(heap)
+            if sl:
+                sl.heap, sl.weight = heap, sum(job.weight for job in pool)
+                self._requeue(key, sl)
+        if not self.reserved:
+            self._heap = [(job.tag, job.seq, job) for job in self.active if job.weight]
+            heapq.heapify(self._heap)
+            self._moving = sum(job.weight for job in self.active)
 
     # ---------------------------------------------------------------- clocks
     def _advance(self) -> None:
@@ -153,7 +205,7 @@ class VirtualTimeUplink(Uplink):
                 if self.reserved:
                     self._clock += self.capacity * dt / self.total_weight
                 else:
-                    self._clock += self.capacity * dt / self._active_weight
+                    self._clock += self.capacity * dt / self._domain_weight()
         self._last = now
 
     def _slice(self, slot: int) -> _Slice:
@@ -162,8 +214,10 @@ class VirtualTimeUplink(Uplink):
             sl = self._slices[slot] = _Slice()
             sl.synced_at = self._clock
         elif sl.count:
-            # Bring the slice's clock to U: its transfers each got w / n per unit of U.
-            sl.clock += (self._clock - sl.synced_at) * self.weights[slot] / sl.count
+            # Bring the slice's clock to U: its transfers got w / (their weight) per unit of U
+            # each; none, while an online rule has them all parked.
+            if sl.weight:
+                sl.clock += (self._clock - sl.synced_at) * self.weights[slot] / sl.weight
             sl.synced_at = self._clock
         else:
             sl.clock = 0.0  # empty: restart from zero so that tags stay small
@@ -183,7 +237,7 @@ class VirtualTimeUplink(Uplink):
             if not sl.count:
                 del self._slices[slot]
             return
-        due = self._clock + (heap[0][0] - sl.clock) * sl.count / self.weights[slot]
+        due = self._clock + (heap[0][0] - sl.clock) * sl.weight / self.weights[slot]
         heapq.heappush(self._heap, (due, sl.version, slot))
 
     def _drop(self, job: _Job) -> None:
@@ -193,7 +247,11 @@ class VirtualTimeUplink(Uplink):
         self._in_flight[slot] -= 1
         self._active_weight -= self.weights[slot]
         if self.reserved:
-            self._slices[slot].count -= 1
+            sl = self._slices[slot]
+            sl.count -= 1
+            sl.weight -= job.weight
+        else:
+            self._moving -= job.weight
 
     def _top(self):
         """The first live heap entry (stale ones are dropped on the way), or None."""
@@ -212,15 +270,17 @@ class VirtualTimeUplink(Uplink):
     # ---------------------------------------------------------------- events
     def _next_finish(self) -> tuple[float, None] | None:
         if not self._jobs:
-            self._active_weight = 0.0  # drop accumulated rounding
+            self._active_weight = self._moving = 0.0  # drop accumulated rounding
             self._clock = 0.0  # and restart the clock, so that tags stay small
             self._heap.clear()
             self._slices.clear()
             return None
+        if self.online is not None:
+            self._reweigh()
         if self.capacity <= 0:
             return None  # zero capacity: wait for the channel to change
         top = self._top()
-        per = self.total_weight if self.reserved else self._active_weight
+        per = self.total_weight if self.reserved else self._domain_weight()
         return max((top[0] - self._clock) * per / self.capacity, 0.0), None
 
     def _ended(self, _what: None, slack: float) -> list[_Job]:
@@ -239,7 +299,7 @@ class VirtualTimeUplink(Uplink):
                 heapq.heappop(self._heap)
                 slot = top[2]
                 sl = self._slice(slot)
-                rate_slack = self.capacity / self.total_weight * self.weights[slot] / sl.count * slack
+                rate_slack = self.capacity / self.total_weight * self.weights[slot] / sl.weight * slack
                 while sl.heap and (not sl.heap[0][2].alive or scheduled or sl.heap[0][0] - sl.clock <= rate_slack):
                     _, _, job = heapq.heappop(sl.heap)
                     if job.alive:
@@ -251,7 +311,7 @@ class VirtualTimeUplink(Uplink):
             for slot, sl in touched:
                 self._requeue(slot, sl)
         else:
-            limit = self._clock + self.capacity / self._active_weight * slack
+            limit = self._clock + self.capacity / self._domain_weight() * slack
             scheduled = True
             while (top := self._top()) is not None and (scheduled or top[0] <= limit):
                 heapq.heappop(self._heap)

@@ -2,8 +2,8 @@
 
 Contract columns come first, in contract order; scoutsim adds ``group``, ``em``,
 ``context_tokens``, ``est_rate_mbps`` (the estimate the mode was chosen with) and
-``completed`` (False for requests still in flight at the drain limit: those count as
-missed deadlines and have no ``done_s``). Scenarios with a ``+fallback`` policy add
+``completed`` (False for requests still in flight at the drain limit, and for those a policy
+declined, mode ``declined``, f1 NaN: misses with no ``done_s``). Scenarios with a ``+fallback`` policy add
 ``fallback`` (the mode fallen back to, empty if none; ``f1`` is then that mode's) and
 ``wasted_bytes`` (bytes of the stopped transfer; ``payload_bytes`` counts them too);
 only where a scenario uses the cell model's keys, ``cloud``, ``path`` (with

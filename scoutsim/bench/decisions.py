@@ -2,7 +2,7 @@
 
 For each scenario of :func:`scoutsim.bench.family.family` and each option (every static mode of
 its mode list, ``adaptive``, ``adaptive+fallback``, ``expected_f1``, ``expected_f1+fallback``,
-``expected_f1:in_flight``, and each of those five with the ``robust_mpc`` estimator, with the
+``expected_f1:in_flight``, ``expected_f1:in_flight,decline``, and each of those six with the ``robust_mpc`` estimator, with the
 online allocators ``deadline`` and ``joint``, and with ``cloud_aware: true`` and ``probe``; or
 the adaptive options named by ``--options``), the scenario is simulated with the option given to every group.
 The replications of one scenario use the same seed whatever the option, so each sees the same
@@ -37,7 +37,8 @@ import numpy as np
 from scoutsim.bench.family import family
 from scoutsim.intervals import t_interval
 
-ADAPTIVE = ("adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallback", "expected_f1:in_flight")
+ADAPTIVE = ("adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallback", "expected_f1:in_flight",
+            "expected_f1:in_flight,decline")
 # (label suffix, changes to every group, allocator): each adaptive policy is tried under each.
 VARIANTS: tuple[tuple[str, dict, str | None], ...] = (
     ("", {}, None), (" robust_mpc", {"estimator": "robust_mpc"}, None), (" deadline", {}, "deadline"),

@@ -169,11 +169,13 @@ class ExpectedF1(Policy):
     answered in a fallback mode, so a transfer mode also scores (1 - chance) x the best
     fallback's own quality x chance. Equal values go to the surer mode (a rescue by a
     fallback is itself a gamble), then to the faster. A request that no mode can make is a
-    sure miss whatever is sent. *Declined*: when every mode misses the deadline even with its
-    transfer taken as instant (edge queue + edge compute + latency + the cloud's wait, where
-    known, + cloud compute already past it: the link is not what makes it late), the request
-    is not sent (:data:`DECLINE`); sending it would only load the edge or the cloud queue that
-    makes it late, for requests that could still be on time behind it. Otherwise it sends the smallest payload there is (least time on the
+    sure miss whatever is sent. *Declined* (``expected_f1:decline``, an option measured but not
+    recommended: docs/models/decisions-family.md): when every mode misses the deadline even
+    with its transfer taken as instant (edge queue + edge compute + latency + the cloud's wait,
+    where known, + cloud compute already past it: the link is not what makes it late), the
+    request is not sent (:data:`DECLINE`); sending it would only load the edge or the cloud
+    queue that makes it late, for requests that could still be on time behind it. Otherwise
+    (and always without ``decline``) it sends the smallest payload there is (least time on the
     link, then least edge compute; ``local`` only when nothing is sent), so that it holds the
     edge for a prefill, not for a slow local decode that would make the next request late too
     (``adaptive`` takes the fastest mode, often ``local``), and its transfer shows the device
@@ -202,20 +204,26 @@ class ExpectedF1(Policy):
     # capacity that others' traffic may halve or double under work-conserving sharing).
     PRIOR_SIGMA = math.log(2.0)
 
-    ARGS = ("in_flight",)
+    ARGS = ("in_flight", "decline")  # flags, given as NAME or NAME,NAME (canonical: in this order)
 
     @classmethod
     def parse_arg(cls, arg):
-        if arg is not None and arg not in cls.ARGS:
-            raise ValueError(f"takes no argument or one of {list(cls.ARGS)}, not {arg!r}")
-        return arg
+        if arg is None:
+            return None
+        flags = arg.split(",")
+        if any(f not in cls.ARGS for f in flags) or len(set(flags)) != len(flags):
+            raise ValueError(f"takes no argument or one or more of {list(cls.ARGS)} joined by ',', not {arg!r}")
+        return ",".join(f for f in cls.ARGS if f in flags)
 
     def __init__(self, arg: str | None = None):
         # Per option, oldest first: ln(actual / estimate) of its transfers, and its outcomes.
         self.errors: dict[int, list[float]] = {}
         self.outcomes: dict[int, list[bool]] = {}
         # expected_f1:in_flight: the agent hands decide its requests still in flight.
-        self.reads_in_flight = arg == "in_flight"
+        flags = set(arg.split(",")) if arg else set()
+        self.reads_in_flight = "in_flight" in flags
+        # expected_f1:decline: a request late whatever the link does is declined (*Declined*).
+        self.declines = "decline" in flags
 
     def outcome(self, option: int, on_time: bool) -> None:
         log = self.outcomes.setdefault(option, [])
@@ -291,7 +299,7 @@ class ExpectedF1(Policy):
                 best, key = i, (v, p, -s)
         if best >= 0:
             return best
-        if all(s - t > deadline_s for s, t in zip(seconds, transfers)):
+        if self.declines and all(s - t > deadline_s for s, t in zip(seconds, transfers)):
             return DECLINE
         return min(range(len(seconds)), key=lambda i: (transfers[i] <= 0, transfers[i], situation.edge[i]))
 

@@ -149,13 +149,13 @@ def test_after_a_probe_the_joint_grant_is_for_the_time_left_since_arrival(monkey
 
 
 def test_a_request_the_reported_queue_makes_late_in_every_mode_is_declined():
-    # a may send text or int4 (both cloud modes, so it asks). Told nothing, it sends text and
+    # a (expected_f1:decline) may send text or int4, both cloud modes, so it asks. Told nothing, it sends text and
     # waits behind b's 400-token answer, late. The cloud reports that wait (b's answer holds
     # the GPU past 6 s, a's deadline is 0.5 + 5.5 s): every mode misses even with an instant
     # transfer, so a sends nothing, and its record says so.
     b, blind = behind_a_busy_cloud(policy="expected_f1", modes=["text", "int4"], cloud_aware=False)
     assert b["done_s"] > 6.0 and blind["mode"] == "text" and not blind["met_deadline"]
-    b2, declined = behind_a_busy_cloud(policy="expected_f1", modes=["text", "int4"], cloud_aware="probe")
+    b2, declined = behind_a_busy_cloud(policy="expected_f1:decline", modes=["text", "int4"], cloud_aware="probe")
     assert b2["done_s"] == b["done_s"]
     assert declined["mode"] == "declined" and not declined["met_deadline"] and not declined["completed"]
     assert declined["payload_bytes"] == 0 and math.isnan(declined["tx_start_s"]) and math.isnan(declined["f1"])

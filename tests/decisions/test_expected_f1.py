@@ -80,14 +80,25 @@ def test_a_request_late_whatever_the_link_does_is_declined():
     # transfer instant. local: 1 s of prefill and decode, 6.5 s; int4: 0.2 s of edge, 0.5 s of
     # latency and cloud, 1 s on the link, 7.2 s (6.2 s off the link); bf16: 0.1 + 0.5 + 4 s,
     # 10.1 s (6.1 s off it). adaptive takes the fastest, local, which holds the edge 1 s;
-    # expected_f1 sends nothing.
-    p = build_policy("expected_f1")
+    # expected_f1 sends int4, the smallest payload (0.2 s of edge); expected_f1:decline nothing.
+    p = build_policy("expected_f1:decline")
     seconds, transfers, edge, q = [6.5, 7.2, 10.1], [0.0, 1.0, 4.0], [1.0, 0.2, 0.1], [0.26, 0.25, 0.26]
     assert [p.chance(s, t, D, *p.spread([])) for s, t in zip(seconds, transfers)] == [0.0, 0.0, 0.0]
     assert build_policy("adaptive").decide(sit(seconds, transfers, edge, q, D, modes=["local", "int4", "bf16"])) == 0
+    assert build_policy("expected_f1").decide(sit(seconds, transfers, edge, q, D)) == 1
     assert p.decide(sit(seconds, transfers, edge, q, D)) == DECLINE
     # One option that fits off the link (int4's 6.2 s -> 4.9 s) is enough not to decline.
     assert p.decide(sit([6.5, 5.9, 10.1], transfers, edge, q, D)) != DECLINE
+
+
+def test_decline_is_a_flag_beside_in_flight():
+    assert parse_policy("expected_f1:decline,in_flight").arg == "in_flight,decline"
+    assert build_policy("expected_f1:in_flight,decline").reads_in_flight
+    assert build_policy("expected_f1:in_flight,decline").declines
+    assert not build_policy("expected_f1:in_flight").declines
+    for bad in ("expected_f1:in_flight,in_flight", "expected_f1:decline,", "expected_f1:drop"):
+        with pytest.raises(ValueError, match="one or more of"):
+            parse_policy(bad)
 
 
 def test_a_sure_miss_on_the_link_sends_the_smallest_payload_not_a_slow_local_answer():
@@ -96,7 +107,7 @@ def test_a_sure_miss_on_the_link_sends_the_smallest_payload_not_a_slow_local_ans
     # rate errors so far are all 0 (sigma 0): the point prediction decides, and both transfer
     # modes miss. The link, not the edge, makes them late: int4, the smallest payload, is sent
     # (its transfer shows the device the rate it gets); adaptive takes the fastest, local.
-    p = build_policy("expected_f1")
+    p = build_policy("expected_f1:decline")
     for option in (1, 2):
         p.record(option, 1.0)
         p.record(option, 1.0)

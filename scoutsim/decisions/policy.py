@@ -98,6 +98,12 @@ class Policy:
         """The modes an agent with this policy may send."""
         return list(modes)
 
+    @classmethod
+    def may_decline(cls, arg: str | None) -> bool:
+        """Whether :meth:`decide` may return :data:`DECLINE` (the summary then gives the share
+        of requests recorded as ``declined``)."""
+        return False
+
     def __init__(self, arg: str | None = None):
         """Built from the canonical argument :meth:`parse_arg` returned (None: none given)."""
 
@@ -215,6 +221,10 @@ class ExpectedF1(Policy):
             raise ValueError(f"takes no argument or one or more of {list(cls.ARGS)} joined by ',', not {arg!r}")
         return ",".join(f for f in cls.ARGS if f in flags)
 
+    @classmethod
+    def may_decline(cls, arg):
+        return "decline" in (arg or "").split(",")
+
     def __init__(self, arg: str | None = None):
         # Per option, oldest first: ln(actual / estimate) of its transfers, and its outcomes.
         self.errors: dict[int, list[float]] = {}
@@ -316,6 +326,10 @@ class PolicySpec:
 
     def candidates(self, modes: list[str]) -> list[str]:
         return self.cls.candidates(self.arg, modes)
+
+    @property
+    def may_decline(self) -> bool:
+        return bool(self.cls.may_decline(self.arg))
 
     @property
     def uses_modes(self) -> bool:

@@ -31,6 +31,7 @@ import pandas as pd
 
 from scoutsim import intervals
 from scoutsim.config import scope_names  # noqa: F401  (the names summaries are keyed by)
+from scoutsim.decisions.policy import parse_policy
 from scoutsim.intervals import Interval
 from scoutsim.sim.records import misses_scored_zero
 
@@ -88,7 +89,12 @@ def summary_input(records: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary_modes(scenario) -> list[str]:
-    return sorted(set(m for g in scenario.agents for m in g.candidate_modes))
+    """The modes whose shares the summary gives: every group's candidates, and ``declined``
+    where a group's policy may send nothing (``expected_f1:decline``)."""
+    modes = sorted(set(m for g in scenario.agents for m in g.candidate_modes))
+    if any(parse_policy(g.policy).may_decline for g in scenario.agents):
+        modes.append("declined")
+    return modes
 
 
 def replication_scopes(records: pd.DataFrame, scenario, modes: list[str] | None = None) -> dict[str, dict[str, float]]:

@@ -160,3 +160,24 @@ def test_a_request_the_reported_queue_makes_late_in_every_mode_is_declined():
     assert declined["mode"] == "declined" and not declined["met_deadline"] and not declined["completed"]
     assert declined["payload_bytes"] == 0 and math.isnan(declined["tx_start_s"]) and math.isnan(declined["f1"])
     assert math.isnan(declined["done_s"])
+
+
+def test_the_summary_gives_the_declined_share_where_a_policy_may_decline():
+    # Device a's one request is declined (above): its share of `declined` is 1, it counts as
+    # unfinished and scores 0; b's (static text) has none. Without the flag there is no row.
+    import pandas as pd
+
+    from scoutsim.config.loader import scenario_from_dict
+    from scoutsim.results.summary import replication_metrics, summary_modes
+
+    data = small_scenario()
+    data["agents"][0]["policy"] = "expected_f1:in_flight,decline"
+    assert summary_modes(scenario_from_dict(data, source="<test>", base_dir=ROOT).scenario)[-1] == "declined"
+    data["agents"][0]["policy"] = "expected_f1:in_flight"
+    assert "declined" not in summary_modes(scenario_from_dict(data, source="<test>", base_dir=ROOT).scenario)
+    b, a = behind_a_busy_cloud(policy="expected_f1:decline", modes=["text", "int4"], cloud_aware="probe")
+    modes = ["int4", "text", "declined"]
+    declined, sent = replication_metrics(pd.DataFrame([a]), modes), replication_metrics(pd.DataFrame([b]), modes)
+    assert declined["mode_share:declined"] == 1.0 and declined["unfinished"] == 1.0
+    assert declined["f1_misses_zero"] == 0.0 and math.isnan(declined["mean_f1"])
+    assert sent["mode_share:declined"] == 0.0 and sent["mode_share:text"] == 1.0

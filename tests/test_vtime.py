@@ -250,3 +250,23 @@ def test_the_chooser_gives_online_allocators_and_fallbacks_the_model_that_serves
     assert isinstance(vt, VirtualTimeUplink) and vt.online is rule
     assert isinstance(make_uplink(env, [1.0], "reserved", reads_progress=True), SharedUplink)
     assert isinstance(make_uplink(env, [1.0], reads_progress=True, model="virtual_time"), VirtualTimeUplink)
+
+
+def test_an_online_rule_keeps_one_heap_entry_per_reserved_slice():
+    # Every event re-tags every slice under a rule; their old entries must not pile up (memory
+    # and time would grow with the number of events, not of transfers in flight).
+    env = simpy.Environment()
+    link = VirtualTimeUplink(env, [1.0] * 20, "reserved")
+    link.set_online(EarliestDeadline())
+    link.set_capacity(100.0)
+    for s in range(20):
+        link.send(s, 1e9, due=1e6)
+
+    def shorts():
+        while True:
+            link.send(0, 1e3, due=env.now + 1.0)
+            yield env.timeout(0.01)
+
+    env.process(shorts())
+    env.run(until=5)
+    assert len(link._heap) <= 20

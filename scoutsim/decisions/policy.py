@@ -54,7 +54,13 @@ class Situation:
     ``qualities``, its expected F1 (the oracle's mean). Then the request's ``deadline_s``;
     ``fallbacks``, the options a transfer stopped in flight falls back to (``+fallback``); and
     ``in_flight``, (option, seconds since arrival, predicted seconds) of each of the device's
-    requests not yet ended, given only to a policy whose ``reads_in_flight`` is true."""
+    requests not yet ended, given only to a policy whose ``reads_in_flight`` is true; ``floors``,
+    per option, a lower bound of its arrival-to-done time whatever the link does, given only to
+    a policy whose ``declines`` is true: with an instant transfer, the time since arrival + the
+    edge queue + edge compute, and for a mode that sends, + the later of the one-way latency and
+    the cloud's wait as a status request reported it (0 where none did: a predicted wait is no
+    bound), + cloud compute (the FIFO queue drains while the request is on the edge and the
+    link, so the two overlap)."""
 
     modes: Sequence[str]
     seconds: Sequence[float]
@@ -64,6 +70,7 @@ class Situation:
     deadline_s: float
     fallbacks: Sequence[int] = ()
     in_flight: Sequence[tuple[int, float, float]] = ()
+    floors: Sequence[float] = ()
 
 
 @runtime_checkable
@@ -84,6 +91,7 @@ class Policy:
 
     uses_modes = True  # chooses among the agent group's ``modes`` list, which must not be empty
     reads_in_flight = False  # whether decide reads Situation.in_flight (the agent keeps it only then)
+    declines = False  # whether decide may return DECLINE (and reads Situation.floors)
 
     @classmethod
     def parse_arg(cls, arg: str | None) -> str | None:
@@ -108,7 +116,8 @@ class Policy:
         """Built from the canonical argument :meth:`parse_arg` returned (None: none given)."""
 
     def decide(self, situation: Situation) -> int:
-        """The index of the option to send the request in, or :data:`DECLINE`."""
+        """The index of the option to send the request in, or :data:`DECLINE` (-1: not the
+        last option, as a Python index would read it) where the class sets ``declines``."""
         raise NotImplementedError
 
 
@@ -177,8 +186,8 @@ class ExpectedF1(Policy):
     fallback is itself a gamble), then to the faster. A request that no mode can make is a
     sure miss whatever is sent. *Declined* (``expected_f1:decline``, an option measured but not
     recommended: docs/models/decisions-family.md): when every mode misses the deadline even
-    with its transfer taken as instant (edge queue + edge compute + latency + the cloud's wait,
-    where known, + cloud compute already past it: the link is not what makes it late), the
+    with its transfer taken as instant (``Situation.floors``: the edge, the latency and the
+    cloud's wait as a status request reported it already make it late, not the link), the
     request is not sent (:data:`DECLINE`); sending it would only load the edge or the cloud
     queue that makes it late, for requests that could still be on time behind it. Otherwise
     (and always without ``decline``) it sends the smallest payload there is (least time on the
@@ -309,7 +318,7 @@ class ExpectedF1(Policy):
                 best, key = i, (v, p, -s)
         if best >= 0:
             return best
-        if self.declines and all(s - t > deadline_s for s, t in zip(seconds, transfers)):
+        if self.declines and situation.floors and all(f > deadline_s for f in situation.floors):
             return DECLINE
         return min(range(len(seconds)), key=lambda i: (transfers[i] <= 0, transfers[i], situation.edge[i]))
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scoutsim.results.summary import replication_metrics, scope_names, summarize
+from scoutsim.results.summary import replication_metrics, scope_names, summarize, summary_modes
 
 POINT_FILE = "point.json"
 REPLICATIONS_FILE = "replications.parquet"
@@ -56,7 +56,7 @@ def replication_table(requests: pd.DataFrame, scenario) -> pd.DataFrame:
     name, which may contain the varied policy) is what pairs scopes across points.
     """
     names = scope_names(scenario)
-    modes = sorted(set(m for g in scenario.agents for m in g.candidate_modes))
+    modes = summary_modes(scenario)
     rows: list[tuple[int, int, str, str, float]] = []  # REP_COLUMNS
     scopes = [(g, names[g], requests["group"] == g) for g in range(len(names))] + [(-1, "all", None)]
     for g, name, mask in scopes:

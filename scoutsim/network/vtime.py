@@ -171,6 +171,8 @@ class VirtualTimeUplink(Uplink):
     def _reweigh(self) -> None:
         """An online rule's weights for every pool, and every transfer re-tagged by them."""
         pools: dict[int, list[_Job]] = {}
+        if self.reserved:
+            self._heap = []  # every slice is requeued below: its old entries would pile up
         for job in self.active:  # join order, as the exact model hands the rule its pools
             pools.setdefault(job.slot if self.reserved else 0, []).append(job)
         for key, pool in pools.items():

@@ -16,7 +16,8 @@ oracle's own sampling error (the cache's ``n`` and ``f1_std`` say what that is).
 Metrics: ``requests`` (per replication), ``deadline_compliance`` (share of requests whose
 first token, or whole answer, came by the deadline; unfinished requests count as misses),
 ``mean_f1`` (of answered requests), ``f1_misses_zero`` (misses scored 0),
-``latency_p50/p95/p99_s`` (answered requests), ``bytes_per_request``, ``unfinished`` and
+``latency_p50/p95/p99_s`` (answered requests), ``bytes_per_request``, ``unfinished`` (no
+answer: still in flight at the drain limit, or declined by the policy, ``mode_share:declined``) and
 ``mode_share:<mode>``; runs with a ``+fallback`` policy add ``fallback_share`` (requests
 whose transfer was stopped) and ``wasted_bytes_per_request``. Requests that arrived during the scenario's ``warmup_s`` are in the
 records but not in the summary.

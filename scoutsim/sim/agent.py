@@ -134,11 +134,21 @@ class Agent(OwnArrivals):
         self._seconds = seconds = self.predicted_seconds(q, rate, edge_wait, elapsed, queue)
         in_flight = () if self.in_flight is None else \
             [(self.options.index(r.option), now - r.arrival, r.predicted) for r in self.in_flight.values()]
+        floors = () if not self.policy.declines else self._floors(costs, edge_wait, elapsed, queue)
         k = self.policy.decide(Situation(self._names, seconds, transfers, [c[1] for c in costs], self._qualities,
                                          self.deadline_s, self.fallback.indices if self.fallback is not None else (),
-                                         in_flight))
+                                         in_flight, floors))
         self._predicted = seconds[k] if k != DECLINE else math.nan
         return k
+
+    def _floors(self, costs, edge_wait: float, elapsed: float, queue: float | None) -> list[float]:
+        """Per option, a lower bound of its arrival-to-done time whatever the link does
+        (:class:`scoutsim.decisions.policy.Situation`): an instant transfer reaches a FIFO
+        cloud after the edge and the latency, and starts no earlier than the GPU is known to
+        be free (``queue``, where given, is a wait assumed, not known: 0)."""
+        free = 0.0 if queue is not None or self.cloud_wait is None else self.cloud_wait.free_in()
+        return [elapsed + (max(edge_wait + edge_s + self.latency_s, free) + cloud_s if uplink else edge_wait + edge_s)
+                for (_, edge_s, cloud_s), uplink in zip(costs, self._uses_uplink)]
 
     def edge_wait(self, now: float) -> float:
         """How long edge work queued at ``now`` waits behind what the edge (a FIFO single

@@ -43,6 +43,11 @@ class ObservedWait:
     def predict(self) -> float:
         return self.value
 
+    def free_in(self) -> float:
+        """Seconds from now before which no job entering later can start: a past mean bounds
+        nothing, so 0."""
+        return 0.0
+
 
 class ExactWait:
     def __init__(self, cloud):
@@ -54,6 +59,9 @@ class ExactWait:
 
     def predict(self) -> float:
         return self.cloud.wait_if_entered()
+
+    def free_in(self) -> float:
+        return self.cloud.wait_if_entered()  # FIFO: a job entering later starts no earlier
 
 
 class ProbedWait:
@@ -70,6 +78,10 @@ class ProbedWait:
 
     def predict(self) -> float:
         return self.value
+
+    def free_in(self) -> float:
+        # The wait was measured at the cloud one latency ago, when the answer left it.
+        return max(self.value - self.latency_s, 0.0)
 
     def worth_asking(self, uses_cloud: bool, seconds: float, deadline_s: float) -> bool:
         """Whether to ask before sending a choice made as if the queue were empty, predicted

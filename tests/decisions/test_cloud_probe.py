@@ -151,7 +151,7 @@ def test_after_a_probe_the_joint_grant_is_for_the_time_left_since_arrival(monkey
 def test_a_request_the_reported_queue_makes_late_in_every_mode_is_declined():
     # a (expected_f1:decline) may send text or int4, both cloud modes, so it asks. Told nothing, it sends text and
     # waits behind b's 400-token answer, late. The cloud reports that wait (b's answer holds
-    # the GPU past 6 s, a's deadline is 0.5 + 5.5 s): every mode misses even with an instant
+    # the GPU past 6 s, a's deadline is 0.5 + 5 = 5.5 s): every mode misses even with an instant
     # transfer, so a sends nothing, and its record says so.
     b, blind = behind_a_busy_cloud(policy="expected_f1", modes=["text", "int4"], cloud_aware=False)
     assert b["done_s"] > 6.0 and blind["mode"] == "text" and not blind["met_deadline"]
@@ -181,3 +181,42 @@ def test_the_summary_gives_the_declined_share_where_a_policy_may_decline():
     assert declined["mode_share:declined"] == 1.0 and declined["unfinished"] == 1.0
     assert declined["f1_misses_zero"] == 0.0 and math.isnan(declined["mean_f1"])
     assert sent["mode_share:declined"] == 0.0 and sent["mode_share:text"] == 1.0
+
+
+def a_behind_b(a_keys: dict, b_answer: int, duration_s: float, a_period: float) -> tuple:
+    """Device b sends text at t = 0 with a long answer on a 200 Mbps link; device a (1000-token
+    context, 21-token answer, whole-answer deadline) asks from 0.5 s every ``a_period`` s."""
+    data = small_scenario(duration_s=duration_s, replications=1, deadline_on="answer",
+                          uplinks=[{"id": "cell", "channel": {"kind": "constant", "mbps": 200},
+                                    "allocator": "equal", "latency_ms": 20}])
+    a = data["agents"][0]
+    a.update(name="a", count=1, arrival={"kind": "periodic", "period_s": a_period, "offset_s": 0.5},
+             context_tokens=1000, answer_tokens=21, **a_keys)
+    b = dict(a, name="b", arrival={"kind": "periodic", "period_s": 1000, "offset_s": 0.0}, answer_tokens=b_answer,
+             policy="static:text", modes=["text"], cloud_aware=False, context_tokens=170)
+    df = run(dict(data, agents=[b, a]))
+    return df[df["group"] == 0], df[df["group"] == 1]
+
+
+def test_a_queue_that_drains_while_the_request_is_on_the_edge_and_link_does_not_decline_it():
+    # cloud_aware: exact adds b's remaining GPU time to int4's edge + transfer + latency, which
+    # predicts int4 past the 5 s deadline; but the FIFO queue drains while a's request is on
+    # the edge and the link, so the two overlap: the floor is max(edge + latency, wait) +
+    # cloud compute, under 5 s. a sends int4 and is on time, with or without decline.
+    keys = dict(policy="expected_f1:decline", modes=["int4", "int8"], cloud_aware="exact")
+    _, a = a_behind_b(keys, 300, 1.5, 10)
+    _, plain = a_behind_b(dict(keys, policy="expected_f1"), 300, 1.5, 10)
+    assert a.iloc[0]["mode"] == plain.iloc[0]["mode"] == "int4"
+    assert a.iloc[0]["met_deadline"] and a.iloc[0]["done_s"] == plain.iloc[0]["done_s"]
+
+
+def test_a_wait_predicted_from_past_answers_never_declines():
+    # cloud_aware: true predicts the mean of the device's past waits, which bounds nothing: a
+    # device that declined on it would send nothing and learn nothing new, for ever. b's
+    # 400-token answer makes a's first request late; every later one (every 10 s) finds the
+    # GPU free and is on time in text, as without decline.
+    keys = dict(policy="expected_f1:decline", modes=["text", "int4"], cloud_aware=True)
+    _, a = a_behind_b(keys, 400, 100, 10)
+    _, plain = a_behind_b(dict(keys, policy="expected_f1"), 400, 100, 10)
+    assert "declined" not in set(a["mode"])
+    assert a["met_deadline"].iloc[1:].all() and (a["mode"].to_numpy() == plain["mode"].to_numpy()).all()

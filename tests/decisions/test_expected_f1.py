@@ -18,9 +18,9 @@ from scoutsim.sim.agent import Agent
 D = 5.0  # deadline, seconds
 
 
-def sit(seconds, transfers, edge, qualities, deadline_s, fallbacks=(), in_flight=(), modes=None):
+def sit(seconds, transfers, edge, qualities, deadline_s, fallbacks=(), in_flight=(), modes=None, floors=()):
     return Situation(modes or [f"m{i}" for i in range(len(seconds))], seconds, transfers, edge, qualities,
-                     deadline_s, fallbacks, in_flight)
+                     deadline_s, fallbacks, in_flight, floors)
 
 
 def test_registered_and_takes_the_fallback_suffix():
@@ -85,10 +85,12 @@ def test_a_request_late_whatever_the_link_does_is_declined():
     seconds, transfers, edge, q = [6.5, 7.2, 10.1], [0.0, 1.0, 4.0], [1.0, 0.2, 0.1], [0.26, 0.25, 0.26]
     assert [p.chance(s, t, D, *p.spread([])) for s, t in zip(seconds, transfers)] == [0.0, 0.0, 0.0]
     assert build_policy("adaptive").decide(sit(seconds, transfers, edge, q, D, modes=["local", "int4", "bf16"])) == 0
-    assert build_policy("expected_f1").decide(sit(seconds, transfers, edge, q, D)) == 1
-    assert p.decide(sit(seconds, transfers, edge, q, D)) == DECLINE
-    # One option that fits off the link (int4's 6.2 s -> 4.9 s) is enough not to decline.
-    assert p.decide(sit([6.5, 5.9, 10.1], transfers, edge, q, D)) != DECLINE
+    # No status request was made: the floors are the times off the link, 6.5, 6.2 and 6.1 s.
+    floors = [6.5, 6.2, 6.1]
+    assert build_policy("expected_f1").decide(sit(seconds, transfers, edge, q, D, floors=floors)) == 1
+    assert p.decide(sit(seconds, transfers, edge, q, D, floors=floors)) == DECLINE
+    # One option that can still be on time (int4's floor 4.9 s) is enough not to decline.
+    assert p.decide(sit([6.5, 5.9, 10.1], transfers, edge, q, D, floors=[6.5, 4.9, 6.1])) == 1
 
 
 def test_decline_is_a_flag_beside_in_flight():
@@ -115,7 +117,7 @@ def test_a_sure_miss_on_the_link_sends_the_smallest_payload_not_a_slow_local_ans
     assert [p.chance(s, t, D, *p.spread(p.errors.get(i, ()))) for i, (s, t) in enumerate(zip(seconds, transfers))] \
         == [0.0, 0.0, 0.0]
     assert build_policy("adaptive").decide(sit(seconds, transfers, edge, q, D)) == 0
-    assert p.decide(sit(seconds, transfers, edge, q, D)) == 1
+    assert p.decide(sit(seconds, transfers, edge, q, D, floors=[5.5, 0.7, 0.6])) == 1
 
 
 def test_the_prior_is_not_a_prediction_error():

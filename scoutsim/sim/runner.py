@@ -115,6 +115,12 @@ def end_pool(pool: ProcessPoolExecutor) -> None:
     interrupt, nothing of it is wanted): no worker outlives its run."""
     # The executor has no public way to stop tasks already running; its processes do.
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    # Its queue's feeder thread may be blocked writing a task into a pipe that no worker will
+    # read again; joined at exit (by the executor's own thread, then by the interpreter's
+    # atexit) it would hold the ended run for ever after its message was printed.
+    calls = getattr(pool, "_call_queue", None)
+    if calls is not None:
+        calls.cancel_join_thread()
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():

@@ -239,10 +239,9 @@ class ExpectedF1(Policy):
         self.errors: dict[int, list[float]] = {}
         self.outcomes: dict[int, list[bool]] = {}
         # expected_f1:in_flight: the agent hands decide its requests still in flight.
-        flags = set(arg.split(",")) if arg else set()
-        self.reads_in_flight = "in_flight" in flags
+        self.reads_in_flight = "in_flight" in (arg or "").split(",")
         # expected_f1:decline: a request late whatever the link does is declined (*Declined*).
-        self.declines = "decline" in flags
+        self.declines = self.may_decline(arg)
 
     def outcome(self, option: int, on_time: bool) -> None:
         log = self.outcomes.setdefault(option, [])

@@ -77,7 +77,8 @@ def _table() -> tuple[tuple[int, ...], ...]:
 
 TBS_BITS = _table()
 # I_MCS 0-28 of the PUSCH -> I_TBS (TS 36.213 Table 8.6.1-1; ns-3 ``McsToItbsUl``).
-MCS_TO_ITBS_UL = tuple(range(11)) + tuple(range(10, 20)) + tuple(range(19, 27))
+MCS_TO_ITBS_UL = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 19, 20, 21, 22, 23, 24,
+                  25, 26)
 
 TTI_S = 0.001  # an LTE subframe: one transport block per UE per TTI (TS 36.211 section 4)
 OVERHEAD_BYTES = 2  # fixed RLC UM header per transport block (TS 36.322 6.2.1.3; ns-3 LteRlcUm)

@@ -189,13 +189,12 @@ class VirtualTimeUplink(Uplink):
                 job.tag = clock + job.remaining / w if w > 0 else 0.0
             heap = [(job.tag, job.seq, job) for job in pool if job.weight]
             heapq.heapify(heap)
+            total = sum(job.weight for job in pool)
             if sl:
-                sl.heap, sl.weight = heap, sum(job.weight for job in pool)
+                sl.heap, sl.weight = heap, total
                 self._requeue(key, sl)
-        if not self.reserved:
-            self._heap = [(job.tag, job.seq, job) for job in self.active if job.weight]
-            heapq.heapify(self._heap)
-            self._moving = sum(job.weight for job in self.active)
+            else:  # work_conserving: the one pool is every transfer
+                self._heap, self._moving = heap, total
 
     # ---------------------------------------------------------------- clocks
     def _advance(self) -> None:

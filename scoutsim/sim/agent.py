@@ -240,11 +240,10 @@ class Agent(OwnArrivals):
         if self.spec.abandon_at_deadline:  # the deadline is from arrival
             _urgent_timeout(env, max(self.deadline_s - elapsed, 0.0)).callbacks.append(r.expire)
 
-
     def _decline(self, r: "Request") -> None:
         """The policy sends nothing: ``r`` ends now as a miss in the mode ``declined``."""
         r.option = DECLINED
-        self.world.pending[(self.index, r.number)] = r
+        self.world.pending[(self.index, r.number)] = r  # finish takes it from the pending (a probe put it there)
         self.world.finish(r)
 
 

@@ -44,7 +44,8 @@ ADAPTIVE = ("adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallbac
 VARIANTS: tuple[tuple[str, dict, str | None], ...] = (
     ("", {}, None), (" robust_mpc", {"estimator": "robust_mpc"}, None), (" deadline", {}, "deadline"),
     (" joint", {}, "joint"), (" cloud_aware", {"cloud_aware": True}, None),
-    (" cloud_aware probe", {"cloud_aware": "probe"}, None))
+    (" cloud_aware probe", {"cloud_aware": "probe"}, None),
+    (" cloud_aware probe warmup", {"cloud_aware": "probe", "estimator_warmup": {}}, None))
 BOUND_MAX_REQUESTS = 80.0  # expected requests per replication, all groups
 BOUND_SECONDS = 20.0  # HiGHS time limit per replication (past it: its proven dual bound)
 TOLERANCE = 1e-9

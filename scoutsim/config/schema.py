@@ -74,6 +74,14 @@ FALLBACK = "+fallback"  # policy suffix: stop a transfer that can no longer be o
 FALLBACK_KINDS = ("local", "scout", "text")  # what a request may fall back to
 
 
+class EstimatorWarmup(Strict):
+    """How much a device must observe before its rate estimate leaves the prior (either
+    threshold suffices; the defaults are ExoPlayer's DefaultBandwidthMeter's)."""
+
+    bytes: float = Field(default=524288.0, ge=0, description="bytes acknowledged over the device's transfers so far")
+    seconds: float = Field(default=2.0, ge=0, description="seconds on the link over the device's transfers so far")
+
+
 class AnswerLength(Strict):
     """An assumed distribution of answer lengths (tokens) for a cache that gives none per
     sample: each sample of the pool draws its length once, so a question keeps it."""
@@ -216,6 +224,7 @@ class AgentGroup(Strict):
     policy: str = Field(default="adaptive", description="mode choice: adaptive (best expected quality that meets the deadline), expected_f1 (best quality x chance of being on time, from the device's own rate errors and on-time record) or static:<mode>; +fallback stops a late KV transfer")
     modes: list[str] = Field(default_factory=list, description="modes adaptive may pick, in the grammar bf16 | int<k> | mixed_int4 | <sel>@<r>+<precision> | scout@<r> | text | local")
     estimator: str = Field(default="harmonic", description="how the agent estimates its rate; a registered estimator")
+    estimator_warmup: Optional[EstimatorWarmup] = Field(default=None, description="keep the estimate at the prior (the device's share of the mean capacity) until the device's transfers add up to `bytes` or `seconds` ({} = 512 KiB or 2 s, ExoPlayer's); a learned estimator only, not oracle or a joint grant. Default: the first transfer informs it")
     # Answer length for deadline_on: answer when the oracle gives none per sample.
     answer_tokens: Optional[int] = Field(default=None, ge=1, description="answer length (tokens) for deadline_on: answer when the oracle gives none per sample")
     # The cell model: this device's own rate (link_quality x the cell's reference rate, or

@@ -20,6 +20,9 @@ ESTIMATORS: Registry[type] = Registry("estimator")
 
 
 class Estimator:
+    LEARNS = True  # whether the estimate is learned from observed transfers (a warm-up applies)
+    warm = True  # whether an estimate beyond the prior is published once a transfer is observed
+
     def __init__(self, prior: float, probe: Callable[[], float]):
         self.prior = prior
         self.probe = probe
@@ -38,6 +41,8 @@ class Estimator:
 
 @ESTIMATORS.register("oracle")
 class Oracle(Estimator):
+    LEARNS = False
+
     def estimate(self) -> float:
         return self.probe()
 
@@ -119,6 +124,8 @@ class Granted(Estimator):
     """Not chosen by name: under the ``joint`` allocator the device is told the rate it will
     be granted (:func:`scoutsim.decisions.online.grant`) and uses it as its estimate."""
 
+    LEARNS = False
+
     def estimate(self):
         return self.probe()
 
@@ -158,5 +165,39 @@ class Ewma(Estimator):
         return min(v / w for v, w in zip(self.values, self.weights))
 
 
-def build_estimator(name: str, prior: float, probe: Callable[[], float]) -> Estimator:
-    return ESTIMATORS.get(name)(prior, probe)
+class WarmUp(Estimator):
+    """A learned estimator whose estimate stays the prior until the transfers it has observed
+    add up to ``min_bytes`` acknowledged or ``min_seconds`` on the link (either; the group's
+    ``estimator_warmup``). ExoPlayer's ``DefaultBandwidthMeter`` does the same with 512 KiB or
+    2 s: a rate measured on a few kilobytes that cross an idle link in a millisecond says
+    little about a transfer of megabytes that lasts seconds and meets everyone else's traffic.
+    Every observation still reaches the wrapped estimator, which is used as it is once warm."""
+
+    def __init__(self, inner: Estimator, min_bytes: float, min_seconds: float):
+        super().__init__(inner.prior, inner.probe)
+        self.inner = inner
+        self.min_bytes, self.min_seconds = min_bytes, min_seconds
+        self.bytes = self.seconds = 0.0
+        self.warm = False
+
+    def observe(self, nbytes, seconds):
+        self.inner.observe(nbytes, seconds)
+        self.bytes += nbytes
+        self.seconds += seconds
+        self.warm = self.warm or self.bytes >= self.min_bytes or self.seconds >= self.min_seconds
+
+    def estimate(self):
+        return self.inner.estimate() if self.warm else self.prior
+
+    def estimate_after(self, elapsed):
+        return self.inner.estimate_after(elapsed) if self.warm else self.prior
+
+
+def build_estimator(name: str, prior: float, probe: Callable[[], float],
+                    warmup: tuple[float, float] | None = None) -> Estimator:
+    """The estimator registered as ``name``; with ``warmup`` (bytes, seconds) a learned one
+    keeps to its prior until that much is observed (:class:`WarmUp`)."""
+    estimator = ESTIMATORS.get(name)(prior, probe)
+    if warmup is not None and estimator.LEARNS:
+        return WarmUp(estimator, *warmup)
+    return estimator

@@ -227,12 +227,13 @@ def judged(row: dict, violations: list[str], replications: int) -> str:
 def report(rows: list[dict], violations: list[str], header: str, stalled: Sequence[str] = (), *,
            replications: int) -> list[str]:
     lines = [header] + [f"left out: {s}" for s in stalled]
-    lines.append(f"{'option':34s} {'worse than best static beyond CI':>32s} {'worst':>7s} "
+    width = max([34] + [len(r["option"]) for r in rows])
+    lines.append(f"{'option':{width}s} {'worse than best static beyond CI':>32s} {'worst':>7s} "
                  f"{'mean diff':>9s} {'gap to bound':>12s} verdict")
     for r in sorted(rows, key=lambda r: (r["worse"], -r["mean_diff"])):
         share = f"{r['worse']}/{r['cases']} ({100 * r['worse'] / max(r['cases'], 1):.1f} %)"
         gap = f"{r['gap']:.3f} (n={r['bounded']})" if r["bounded"] else "-"
-        lines.append(f"{r['option']:34s} {share:>32s} {r['worst']:7.3f} {r['mean_diff']:+9.3f} {gap:>12s} "
+        lines.append(f"{r['option']:{width}s} {share:>32s} {r['worst']:7.3f} {r['mean_diff']:+9.3f} {gap:>12s} "
                      f"{judged(r, violations, replications)}")
     lines.append(f"verdict: PASS when at most {MAX_SHARE:.0%} of cases are worse than the best static beyond the CI, "
                  f"none by more than {MAX_DEFICIT} F1, and the bound is never exceeded; given with at least "

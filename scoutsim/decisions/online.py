@@ -37,12 +37,15 @@ slicing promises), so these rules order only an agent's own transfers; under
 
 from __future__ import annotations
 
-# A transfer counts as able to finish in time within this relative margin (rounding).
+# A transfer counts as able to finish in time within this relative margin (rounding), or
+# when what it has left is a rounding residue of bytes (a relative margin of the room left
+# is no margin at its due time, where the room is 0).
 MARGIN = 1e-9
+RESIDUE_BYTES = 1e-6
 
 
 def _feasible(remaining: float, due: float, now: float, capacity: float) -> bool:
-    return capacity > 0 and remaining <= capacity * (due - now) * (1 + MARGIN)
+    return capacity > 0 and remaining <= capacity * (due - now) * (1 + MARGIN) + RESIDUE_BYTES
 
 
 class EarliestDeadline:

@@ -44,6 +44,16 @@ def test_edf_serves_a_hopeless_transfer_last():
     assert done == pytest.approx([1.5, 0.5, 3.5, 8.5], abs=1e-9)
 
 
+def test_edf_keeps_a_rounding_residue_at_its_due_time_first():
+    # At t = 2 a transfer due now has 1e-9 bytes left (what floating point leaves of a
+    # transfer that ends exactly at its due time): its room is 0 bytes, so a relative margin
+    # of the room alone would call it hopeless and serve it after the 1 MB transfer due at 3.
+    ranks = EarliestDeadline().rank([1e-9, 1e6], [2.0, 3.0], [1e6, 1e6], 2.0)
+    assert ranks == [0, 1]
+    # A real shortfall at the due time stays hopeless: 1 byte is no rounding residue.
+    assert EarliestDeadline().rank([1.0, 1e6], [2.0, 3.0], [1e6, 1e6], 2.0) == [1, 0]
+
+
 def test_edf_ties_share_equally():
     # Two 5 MB transfers due 1 s: each at 5 MB/s, both done at 1.0 s; then 10 MB due 9 s: 2.0 s.
     done = run_transfers([(0, 5 * MB, 1.0), (1, 5 * MB, 1.0), (2, 10 * MB, 9.0)])

@@ -50,6 +50,11 @@ def register(sub) -> None:
     p.add_argument("--options", nargs="+", metavar="OPTION",
                    help="decisions: only these adaptive options beside the static modes, e.g. 'expected_f1' "
                    "'expected_f1 cloud_aware' (default: every one; a wrong name lists them)")
+    p.add_argument("--comparisons", action="store_true",
+                   help="decisions: instead of a family, the shipped comparison files (scenarios/compare_policies/, "
+                   "compare_allocators/), each group's option against its best static mode as "
+                   "tests/decisions/test_comparisons.py judges the recommendation (20 or 12 replications x 600 s, "
+                   "about a minute an option); with --options, those options, else each file's '# recommended:' line")
     p.add_argument("--replications", type=int, default=4,
                    help="decisions: replications per scenario (default 4; with 2 or 3 the report gives no "
                    "PASS/FAIL verdict, as no paired CI of 2 or 3 values lies wholly below 0 unless the loss is large)")
@@ -89,17 +94,41 @@ def _fuzz(args) -> int:
     return 1 if report.failures else 0
 
 
+def _comparisons(args) -> int:
+    from scoutsim import shipped
+    from scoutsim.bench.comparisons import FOLDERS, compare, comparison_files, report
+    from scoutsim.bench.decisions import options
+
+    root = shipped.folder("traces").parent
+    if not (root / "scenarios" / "compare_allocators").is_dir():
+        raise UserError("bench decisions --comparisons runs the comparison files of scenarios/, which only a "
+                        "checkout has; run it from one")
+    changes = dict(options([], args.options)) if args.options else {"# recommended: line of each file": None}
+    for label, change in changes.items():
+        rows = []
+        for folder, path in comparison_files(root):
+            print(f"{path.name}", file=sys.stderr)
+            rows += compare(path, change, root, *FOLDERS[folder])
+        print("\n".join(report(label, rows)))
+    return 0
+
+
 def _decisions(args) -> int:
 
     from scoutsim.bench.decisions import STALL_SECONDS, adaptive_labels, bound_violations, report, run_family, summary
 
-    family = 60 if args.family is None else args.family
-    if family < 1:
-        raise UserError(f"--family must be >= 1, got {family}")
     unknown = sorted(set(args.options or ()) - set(adaptive_labels()))
     if unknown:
         raise UserError(f"--options: no option {', '.join(map(repr, unknown))}; expected some of: "
                         + ", ".join(map(repr, adaptive_labels())))
+    if args.comparisons:
+        if args.family is not None:
+            raise UserError("bench decisions: --comparisons runs the shipped comparison files, not a family; "
+                            "give one or the other")
+        return _comparisons(args)
+    family = 60 if args.family is None else args.family
+    if family < 1:
+        raise UserError(f"--family must be >= 1, got {family}")
     if args.replications < 2:
         raise UserError(f"--replications must be >= 2 (a paired CI needs two), got {args.replications}")
     if not args.duration > 0:

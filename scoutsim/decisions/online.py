@@ -9,7 +9,7 @@ latency - the chosen mode's cloud compute). Between events the rates are constan
 fluid model stays exact.
 
 A transfer is *hopeless* when even the whole pool capacity could not send its bytes left
-before it is due (``remaining > capacity x (due - now)``). Serving hopeless transfers first
+before it is due (``remaining > capacity x (due - now)``, up to rounding: :func:`_feasible`). Serving hopeless transfers first
 is what makes EDF collapse under overload (every transfer misses, one after another: the
 "domino effect"), so both rules serve hopeless transfers only when no feasible transfer is
 in flight in the pool. The test is made at events with the capacity of that instant.
@@ -37,15 +37,19 @@ slicing promises), so these rules order only an agent's own transfers; under
 
 from __future__ import annotations
 
-# A transfer counts as able to finish in time within this relative margin (rounding), or
-# when what it has left is a rounding residue of bytes (a relative margin of the room left
-# is no margin at its due time, where the room is 0).
+import math
+
+# A transfer counts as able to finish in time within this relative margin of the time left
+# (rounding), and within a few ulps of the clock: at its due time the time left is 0, or one
+# ulp below, and a transfer ending exactly then keeps bytes of the order capacity x ulp(now),
+# which a relative margin of 0 would call hopeless (the link's own slack, network/link.py).
 MARGIN = 1e-9
-RESIDUE_BYTES = 1e-6
+CLOCK_ULPS = 8
 
 
 def _feasible(remaining: float, due: float, now: float, capacity: float) -> bool:
-    return capacity > 0 and remaining <= capacity * (due - now) * (1 + MARGIN) + RESIDUE_BYTES
+    tick = CLOCK_ULPS * math.ulp(max(abs(now), abs(due), 1.0))
+    return capacity > 0 and remaining <= capacity * ((due - now) * (1 + MARGIN) + tick)
 
 
 class EarliestDeadline:

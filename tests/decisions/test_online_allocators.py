@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import simpy
 
@@ -45,13 +47,18 @@ def test_edf_serves_a_hopeless_transfer_last():
 
 
 def test_edf_keeps_a_rounding_residue_at_its_due_time_first():
-    # At t = 2 a transfer due now has 1e-9 bytes left (what floating point leaves of a
-    # transfer that ends exactly at its due time): its room is 0 bytes, so a relative margin
-    # of the room alone would call it hopeless and serve it after the 1 MB transfer due at 3.
-    ranks = EarliestDeadline().rank([1e-9, 1e6], [2.0, 3.0], [1e6, 1e6], 2.0)
-    assert ranks == [0, 1]
-    # A real shortfall at the due time stays hopeless: 1 byte is no rounding residue.
-    assert EarliestDeadline().rank([1.0, 1e6], [2.0, 3.0], [1e6, 1e6], 2.0) == [1, 0]
+    # At t = 600 s on a 1e8 B/s pool, a transfer due now keeps 1e-5 bytes: what floating point
+    # leaves of a transfer that ends exactly at its due time (capacity x ulp(600) = 1.1e-5 B).
+    # Its time left is 0, so a relative margin alone would call it hopeless and serve it after
+    # the 100 MB transfer due at 602 s.
+    edf = EarliestDeadline()
+    assert edf.rank([1e-5, 1e8], [600.0, 602.0], [1e8, 1e8], 600.0) == [0, 1]
+    # The clock one ulp past the due time: the same residue, the same verdict.
+    late = 600.0 + math.ulp(600.0)
+    assert edf.rank([1e-5, 1e8], [600.0, 602.0], [1e8, 1e8], late) == [0, 1]
+    # A real shortfall at the due time stays hopeless: 100 bytes (a microsecond at this rate)
+    # are no rounding residue.
+    assert edf.rank([100.0, 1e8], [600.0, 602.0], [1e8, 1e8], 600.0) == [1, 0]
 
 
 def test_edf_ties_share_equally():

@@ -96,14 +96,14 @@ def compare(path: Path, change: dict | None, root: Path, replications: int, dura
     adaptive = apply(data, recommended(path) if change is None else change)
     out = []
     for g, spec in enumerate(data["agents"]):
-        best_mode, best = "", None
+        statics = {}
         for mode in spec["modes"]:
             static = copy.deepcopy(adaptive)
             static["agents"][g]["policy"] = f"static:{mode}"
-            got = f0(static, g)
-            if best is None or got.mean() > best.mean():
-                best_mode, best = mode, got
-        out.append(GroupComparison(path.name, str(spec.get("name", g)), f0(adaptive, g), best_mode, best))
+            statics[mode] = f0(static, g)
+        best_mode = max(statics, key=lambda m: statics[m].mean())  # the first of equal means
+        out.append(GroupComparison(path.name, str(spec.get("name", g)), f0(adaptive, g), best_mode,
+                                   statics[best_mode]))
     return out
 
 

@@ -224,7 +224,7 @@ class AgentGroup(Strict):
     policy: str = Field(default="adaptive", description="mode choice: adaptive (best expected quality that meets the deadline), expected_f1 (best quality x chance of being on time, from the device's own rate errors and on-time record) or static:<mode>; +fallback stops a late KV transfer")
     modes: list[str] = Field(default_factory=list, description="modes adaptive may pick, in the grammar bf16 | int<k> | mixed_int4 | <sel>@<r>+<precision> | scout@<r> | text | local")
     estimator: str = Field(default="harmonic", description="how the agent estimates its rate; a registered estimator")
-    estimator_warmup: Optional[EstimatorWarmup] = Field(default=None, description="keep the estimate at the prior (the device's share of the mean capacity) until the device's transfers add up to `bytes` or `seconds` ({} = 512 KiB or 2 s, ExoPlayer's); a learned estimator only, not oracle or a joint grant. Default: the first transfer informs it")
+    estimator_warmup: Optional[EstimatorWarmup] = Field(default=None, description="keep the rate estimate at the prior (the device's share of the mean capacity) until the device's transfers add up to `bytes` or `seconds` ({} = 512 KiB or 2 s, ExoPlayer's); a learned estimator only, not oracle or a granting allocator's rate; not the scenario's warmup_s. Default: the first transfer informs it")
     # Answer length for deadline_on: answer when the oracle gives none per sample.
     answer_tokens: Optional[int] = Field(default=None, ge=1, description="answer length (tokens) for deadline_on: answer when the oracle gives none per sample")
     # The cell model: this device's own rate (link_quality x the cell's reference rate, or
@@ -312,6 +312,12 @@ class AgentGroup(Strict):
                              f"{', '.join(FALLBACK_KINDS)} in 'modes'")
         if self.link_quality is not None and self.channel is not None:
             raise ValueError("give link_quality or channel, not both: a device's own channel is its rate")
+        if self.estimator_warmup is not None:
+            from scoutsim.decisions.estimators import ESTIMATORS
+
+            if not getattr(ESTIMATORS.get(self.estimator), "LEARNS", True):
+                raise ValueError(f"estimator_warmup holds back a learned estimate; estimator {self.estimator!r} "
+                                 "learns nothing from transfers (drop one or the other)")
         return self
 
     @property

@@ -20,8 +20,12 @@ ESTIMATORS: Registry[type] = Registry("estimator")
 
 
 class Estimator:
-    LEARNS = True  # whether the estimate is learned from observed transfers (a warm-up applies)
-    warm = True  # whether an estimate beyond the prior is published once a transfer is observed
+    # Whether the estimate is learned from the transfers observed (an estimator_warmup holds
+    # back only such); a plug-in that reads ``probe`` instead sets it False.
+    LEARNS = True
+    # Whether the estimate may be other than the prior: true from the first observation, except
+    # while a warm-up holds it back (WarmUp); the agent tells a policy no error of a held estimate.
+    warm = True
 
     def __init__(self, prior: float, probe: Callable[[], float]):
         self.prior = prior
@@ -198,6 +202,6 @@ def build_estimator(name: str, prior: float, probe: Callable[[], float],
     """The estimator registered as ``name``; with ``warmup`` (bytes, seconds) a learned one
     keeps to its prior until that much is observed (:class:`WarmUp`)."""
     estimator = ESTIMATORS.get(name)(prior, probe)
-    if warmup is not None and estimator.LEARNS:
+    if warmup is not None and getattr(estimator, "LEARNS", True):
         return WarmUp(estimator, *warmup)
     return estimator

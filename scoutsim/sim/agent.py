@@ -207,7 +207,7 @@ class Agent(OwnArrivals):
     def _choose(self, r: "Request", now: float, elapsed: float, queue: float | None = None) -> int:
         q, wait = r.question, self.edge_wait(now)
         r.est_rate = self.estimator.estimate_after(elapsed)
-        r.informed = self.observed and self.estimator.warm
+        r.informed = self.observed and getattr(self.estimator, "warm", True)  # a plug-in may not derive from Estimator
         return self.decide(q, r.est_rate, wait, now, elapsed, queue)
 
     def _decide(self, env: simpy.Environment, r: "Request", k: int | None = None) -> None:

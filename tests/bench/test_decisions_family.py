@@ -47,11 +47,14 @@ def test_options_cover_every_static_mode_and_the_adaptive_variants():
     assert labels[:3] == ["static:bf16", "static:int4", "static:local"]
     for policy in ("adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallback", "expected_f1:in_flight"):
         assert {policy, f"{policy} robust_mpc", f"{policy} deadline", f"{policy} joint",
-                f"{policy} cloud_aware", f"{policy} cloud_aware probe"} <= set(labels)
+                f"{policy} cloud_aware", f"{policy} cloud_aware probe", f"{policy} cloud_aware probe warmup"} <= set(labels)
     assert dict(options([], ["expected_f1 cloud_aware"])) == {
         "expected_f1 cloud_aware": {"policy": "expected_f1", "cloud_aware": True}}
     assert dict(options([], ["expected_f1:in_flight cloud_aware probe"])) == {
         "expected_f1:in_flight cloud_aware probe": {"policy": "expected_f1:in_flight", "cloud_aware": "probe"}}
+    assert dict(options([], ["expected_f1:in_flight,decline cloud_aware probe warmup"])) == {
+        "expected_f1:in_flight,decline cloud_aware probe warmup": {
+            "policy": "expected_f1:in_flight,decline", "cloud_aware": "probe", "estimator_warmup": {}}}
     data = {"agents": [{"policy": "adaptive"}], "uplinks": [{"allocator": "equal", "scheduler": "pf"}]}
     changed = apply(data, {"policy": "expected_f1", "allocator": "deadline"})
     assert changed["agents"][0]["policy"] == "expected_f1" and changed["uplinks"][0]["allocator"] == "deadline"
@@ -126,3 +129,28 @@ def test_a_stalled_simulation_is_stopped_by_the_wall_limit():
     with wall_limit(5):  # a block that ends in time is left alone, and the timer is cleared
         pass
     time.sleep(0.01)
+
+
+def test_comparisons_refuse_a_family_and_unknown_options(capsys):
+    from scoutsim.cli import main as cli_main
+
+    assert cli_main(["bench", "decisions", "--comparisons", "--family", "3"]) == 2
+    assert "--comparisons runs the shipped comparison files, not a family" in capsys.readouterr().err
+    assert cli_main(["bench", "decisions", "--comparisons", "--options", "expected_f2"]) == 2
+    assert "--options: no option 'expected_f2'" in capsys.readouterr().err
+
+
+def test_comparisons_judge_a_group_as_the_test_does():
+    # A group short of its best static mode by a paired interval wholly below 0, and one whose
+    # interval is wider than the resolution: worked by hand from per-replication values.
+    from scoutsim.bench.comparisons import RESOLUTION_F1, GroupComparison, report
+
+    short = GroupComparison("a.yaml", "g", np.array([0.70, 0.71, 0.72]), "int8", np.array([0.75, 0.76, 0.77]))
+    mean, low, high = short.diff  # differences all -0.05: zero spread, interval [-0.05, -0.05]
+    assert (mean, low, high) == pytest.approx((-0.05, -0.05, -0.05)) and short.short and not short.too_wide
+    wide = GroupComparison("b.yaml", "h", np.array([0.5, 0.7, 0.9]), "int4", np.array([0.6, 0.6, 0.6]))
+    # differences -0.1, 0.1, 0.3: mean 0.1, s = 0.2, t(0.975, 2) = 4.303: half-width 0.497
+    assert wide.diff[2] - wide.diff[0] == pytest.approx(4.302653 * 0.2 / np.sqrt(3), rel=1e-6)
+    assert wide.too_wide and not wide.short and RESOLUTION_F1 < 0.497
+    text = "\n".join(report("x", [short, wide]))
+    assert "falls short" in text and "too wide to judge" in text and "2 of 2 (a.yaml, b.yaml)" in text

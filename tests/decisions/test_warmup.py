@@ -39,8 +39,8 @@ def _scout_device(**group):
                           uplinks=[{"id": "cell", "channel": {"kind": "constant", "mbps": 8}, "allocator": "equal",
                                     "sharing": "work_conserving", "latency_ms": 5}])
     g = data["agents"][0]
-    g.update(count=1, name="a", policy="static:scout@0.5", modes=[], edge_slowdown=1.0,
-             arrival={"kind": "periodic", "period_s": 1.0, "offset_s": 0.1}, **group)
+    g.update({"count": 1, "name": "a", "policy": "static:scout@0.5", "modes": [], "edge_slowdown": 1.0,
+              "arrival": {"kind": "periodic", "period_s": 1.0, "offset_s": 0.1}, **group})
     b = dict(g, name="b", arrival={"kind": "periodic", "period_s": 1000.0, "offset_s": 999.0})
     b.pop("estimator_warmup", None)
     data["agents"] = [g, b]
@@ -72,3 +72,22 @@ def test_the_default_warm_up_is_never_reached_by_scout_alone():
     a = df[df.group == 0]
     assert a.payload_bytes.sum() < 524288 and len(a) == 30
     assert a.est_rate_mbps.to_numpy() == pytest.approx(4.0)
+
+
+def test_a_policy_is_told_no_errors_of_an_estimate_held_at_the_prior(monkeypatch):
+    # expected_f1 learns ln(actual / estimate) of each transfer chosen with an informed
+    # estimate. While the warm-up holds the estimate at the prior, nothing is told, as before
+    # the first transfer: requests 0-13 (the 145-byte payloads of requests 0-12 add up to
+    # 1,885 < 2,000 bytes when request 13 is decided); from request 14 on, the measured 8 Mbps
+    # is the estimate and each transfer gets it exactly (ratio 1).
+    from scoutsim.decisions.policy import ExpectedF1
+
+    told = []
+    monkeypatch.setattr(ExpectedF1, "record", lambda self, option, ratio: told.append(ratio))
+    df = _scout_device(policy="expected_f1", modes=["scout@0.5"], estimator_warmup={"bytes": 2000, "seconds": 100})
+    a = df[df.group == 0].sort_values("arrival_s")
+    assert (a.payload_bytes == 145).all() and len(a) == 30
+    assert len(told) == 30 - 14 and told == pytest.approx([1.0] * 16)
+    told.clear()
+    _scout_device(policy="expected_f1", modes=["scout@0.5"])
+    assert len(told) == 30 - 1  # without it only the first, chosen with the prior, is not told

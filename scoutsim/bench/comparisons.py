@@ -11,6 +11,8 @@ by replication (the files' own seeds), at :data:`FOLDERS`' replications and dura
 
 A candidate recommendation is held to the same files with ``--options`` (the family's option
 labels, :func:`scoutsim.bench.decisions.options`); without it, each file's own line is run.
+An option's ``estimator_warmup`` is left out for devices under a granting allocator (``joint``),
+which are told their rate and would refuse it.
 This module is the test's comparison, so that what the test checks can be run for any option.
 """
 
@@ -82,6 +84,7 @@ def compare(path: Path, change: dict | None, root: Path, replications: int, dura
     :func:`scoutsim.bench.decisions.apply`; None: the file's ``# recommended:`` keys) given to
     every group, against that group's best static mode with the other groups unchanged."""
     from scoutsim.bench.decisions import apply
+    from scoutsim.decisions.allocators import ALLOCATORS
     from scoutsim.config.loader import scenario_from_dict
     from scoutsim.sim.records import misses_scored_zero
     from scoutsim.sim.runner import simulate
@@ -94,6 +97,10 @@ def compare(path: Path, change: dict | None, root: Path, replications: int, dura
 
     data = yaml.safe_load(path.read_text())
     adaptive = apply(data, recommended(path) if change is None else change)
+    granting = {u["id"] for u in adaptive["uplinks"] if getattr(ALLOCATORS.get(u.get("allocator", "equal")), "grants", False)}
+    for g in adaptive["agents"]:
+        if g["uplink"] in granting:  # told the rate it is granted: no estimate to warm up (refused)
+            g.pop("estimator_warmup", None)
     out = []
     for g, spec in enumerate(data["agents"]):
         statics = {}

@@ -62,6 +62,7 @@ class GroupComparison:
     mine: np.ndarray  # per replication, F1 with misses scored 0
     best_mode: str
     best: np.ndarray
+    note: str = ""  # what of the option this group was run without, and why
 
     @property
     def diff(self) -> tuple[float, float, float]:
@@ -75,42 +76,58 @@ class GroupComparison:
 
     @property
     def too_wide(self) -> bool:
+        """Wider than :data:`RESOLUTION_F1`, or no interval at all (under two replications)."""
         _, low, high = self.diff
-        return (high - low) / 2 > RESOLUTION_F1
+        return not (high - low) / 2 <= RESOLUTION_F1
 
 
-def compare(path: Path, change: dict | None, root: Path, replications: int, duration_s: float) -> list[GroupComparison]:
-    """Every group of the file at ``path`` with ``change`` (the family's option changes, see
-    :func:`scoutsim.bench.decisions.apply`; None: the file's ``# recommended:`` keys) given to
-    every group, against that group's best static mode with the other groups unchanged."""
+def option_scenario(data: dict, change: dict) -> tuple[dict, set[str]]:
+    """``data`` with ``change`` given to every group (:func:`scoutsim.bench.decisions.apply`),
+    and the uplinks whose allocator grants a rate: their devices are told it, so an option's
+    ``estimator_warmup``, which such a device refuses, is left out for them."""
     from scoutsim.bench.decisions import apply
     from scoutsim.decisions.allocators import ALLOCATORS
+
+    out = apply(data, change)
+    granting = {u["id"] for u in out["uplinks"]
+                if u.get("allocator", "equal") in ALLOCATORS  # an unknown one: the loader says so
+                and getattr(ALLOCATORS.get(u.get("allocator", "equal")), "grants", False)}
+    dropped = set()
+    for g in out["agents"]:
+        if g["uplink"] in granting and g.pop("estimator_warmup", None) is not None:
+            dropped.add(g["uplink"])
+    return out, dropped
+
+
+def compare(path: Path, change: dict | None, root: Path, replications: int,
+            duration_s: float) -> list[GroupComparison]:
+    """Every group of the file at ``path`` with ``change`` (the family's option changes; None:
+    the file's ``# recommended:`` keys) given to every group, against that group's best static
+    mode with the other groups on the option."""
     from scoutsim.config.loader import scenario_from_dict
     from scoutsim.sim.records import misses_scored_zero
     from scoutsim.sim.runner import simulate
 
-    def f0(data: dict, group: int) -> np.ndarray:
+    def f0_by_group(data: dict) -> dict[int, np.ndarray]:
         data = dict(data, replications=replications, duration_s=duration_s)
         df = simulate(scenario_from_dict(data, source=path.name, base_dir=root))
         df = df.assign(f0=misses_scored_zero(df))
-        return df[df["group"] == group].groupby("replication")["f0"].mean().to_numpy()
+        return {g: part.groupby("replication")["f0"].mean().to_numpy() for g, part in df.groupby("group")}
 
     data = yaml.safe_load(path.read_text())
-    adaptive = apply(data, recommended(path) if change is None else change)
-    granting = {u["id"] for u in adaptive["uplinks"] if getattr(ALLOCATORS.get(u.get("allocator", "equal")), "grants", False)}
-    for g in adaptive["agents"]:
-        if g["uplink"] in granting:  # told the rate it is granted: no estimate to warm up (refused)
-            g.pop("estimator_warmup", None)
+    adaptive, dropped = option_scenario(data, recommended(path) if change is None else change)
+    mine = f0_by_group(adaptive)
     out = []
     for g, spec in enumerate(data["agents"]):
         statics = {}
         for mode in spec["modes"]:
             static = copy.deepcopy(adaptive)
             static["agents"][g]["policy"] = f"static:{mode}"
-            statics[mode] = f0(static, g)
+            statics[mode] = f0_by_group(static).get(g, np.empty(0))
         best_mode = max(statics, key=lambda m: statics[m].mean())  # the first of equal means
-        out.append(GroupComparison(path.name, str(spec.get("name", g)), f0(adaptive, g), best_mode,
-                                   statics[best_mode]))
+        note = "run without estimator_warmup (its allocator grants the rate)" if spec["uplink"] in dropped else ""
+        out.append(GroupComparison(path.name, str(spec.get("name", g)), mine.get(g, np.empty(0)), best_mode,
+                                   statics[best_mode], note))
     return out
 
 
@@ -120,7 +137,7 @@ def report(label: str, rows: list[GroupComparison]) -> list[str]:
         mean, low, high = r.diff
         flag = "falls short" if r.short else ("too wide to judge" if r.too_wide else "")
         lines.append(f"  {r.file:34s} {r.group:10s} {r.mine.mean():.3f} vs static:{r.best_mode} {r.best.mean():.3f} "
-                     f"{mean:+.3f} [{low:+.3f}, {high:+.3f}] {flag}".rstrip())
+                     f"{mean:+.3f} [{low:+.3f}, {high:+.3f}] {flag}".rstrip() + (f" ({r.note})" if r.note else ""))
     short = sorted({r.file for r in rows if r.short or r.too_wide})
     lines.append(f"  files with a group short or too wide: {len(short)} of {len({r.file for r in rows})}"
                  + (f" ({', '.join(short)})" if short else ""))

@@ -36,7 +36,7 @@ def register(sub) -> None:
                    help="ns3: the bottleneck's queues (default deep: per-flow queues without AQM drops)")
     plugins.add_argument(p)
     p.add_argument("--n", type=int, default=1000, help="fuzz: number of cases (default 1000)")
-    p.add_argument("--seed", type=int, default=0,
+    p.add_argument("--seed", type=int, default=None,
                    help="fuzz, decisions and lte --family: seed of the case or scenario generator (default 0)")
     p.add_argument("--long", action="store_true",
                    help="fuzz: instead of hostile input, N valid scenarios of up to 600 s drawn across channels "
@@ -53,12 +53,13 @@ def register(sub) -> None:
     p.add_argument("--comparisons", action="store_true",
                    help="decisions: instead of a family, the shipped comparison files (scenarios/compare_policies/, "
                    "compare_allocators/), each group's option against its best static mode as "
-                   "tests/decisions/test_comparisons.py judges the recommendation (20 or 12 replications x 600 s, "
-                   "about a minute an option); with --options, those options, else each file's '# recommended:' line")
-    p.add_argument("--replications", type=int, default=4,
+                   "tests/decisions/test_comparisons.py judges the recommendation (each file's seed, 20 or 12 "
+                   "replications x 600 s: no --seed, --replications or --duration; about a minute an option; "
+                   "a report, exit status 0); with --options, those options, else each file's '# recommended:' line")
+    p.add_argument("--replications", type=int, default=None,
                    help="decisions: replications per scenario (default 4; with 2 or 3 the report gives no "
                    "PASS/FAIL verdict, as no paired CI of 2 or 3 values lies wholly below 0 unless the loss is large)")
-    p.add_argument("--duration", type=float, default=90.0, help="decisions: duration_s per scenario (default 90)")
+    p.add_argument("--duration", type=float, default=None, help="decisions: duration_s per scenario (default 90)")
     p.add_argument("--kind", action="append", choices=["scenario", "trace", "sweep", "oracle"],
                    help="fuzz: only these input kinds (repeatable; default all)")
     p.set_defaults(func=main)
@@ -99,10 +100,15 @@ def _comparisons(args) -> int:
     from scoutsim.bench.comparisons import FOLDERS, compare, comparison_files, report
     from scoutsim.bench.decisions import options
 
-    root = shipped.folder("traces").parent
-    if not (root / "scenarios" / "compare_allocators").is_dir():
-        raise UserError("bench decisions --comparisons runs the comparison files of scenarios/, which only a "
-                        "checkout has; run it from one")
+    given = [flag for flag, value in (("--replications", args.replications), ("--duration", args.duration),
+                                      ("--seed", args.seed)) if value is not None]
+    if given:
+        raise UserError(f"bench decisions --comparisons runs each file with its own seed and the test's replications "
+                        f"and duration (scoutsim/bench/comparisons.py FOLDERS); it takes no {', '.join(given)}")
+    root = shipped.folder("scenarios").parent
+    for folder in FOLDERS:
+        if not any((root / "scenarios" / folder).glob("*.yaml")):
+            raise UserError(f"bench decisions --comparisons: no comparison files in {root / 'scenarios' / folder}")
     changes = dict(options([], args.options)) if args.options else {"# recommended: line of each file": None}
     for label, change in changes.items():
         rows = []
@@ -127,6 +133,9 @@ def _decisions(args) -> int:
                             "give one or the other")
         return _comparisons(args)
     family = 60 if args.family is None else args.family
+    args.replications = 4 if args.replications is None else args.replications
+    args.duration = 90.0 if args.duration is None else args.duration
+    args.seed = 0 if args.seed is None else args.seed
     if family < 1:
         raise UserError(f"--family must be >= 1, got {family}")
     if args.replications < 2:
@@ -157,6 +166,7 @@ def main(args) -> int:
         if len(args.names) > 1:
             raise UserError("bench decisions takes no other benchmark names")
         return _decisions(args)
+    args.seed = 0 if args.seed is None else args.seed
     if args.names and args.names[0] == "fuzz":
         if len(args.names) > 1:
             raise UserError("bench fuzz takes no other benchmark names")

@@ -154,3 +154,16 @@ def test_comparisons_judge_a_group_as_the_test_does():
     assert wide.too_wide and not wide.short and RESOLUTION_F1 < 0.497
     text = "\n".join(report("x", [short, wide]))
     assert "falls short" in text and "too wide to judge" in text and "2 of 2 (a.yaml, b.yaml)" in text
+
+
+def test_comparisons_leave_the_warm_up_out_only_under_a_granting_allocator():
+    from scoutsim.bench.comparisons import option_scenario
+
+    data = {"agents": [{"uplink": "a", "policy": "adaptive"}, {"uplink": "b", "policy": "adaptive"}],
+            "uplinks": [{"id": "a", "allocator": "joint"}, {"id": "b", "allocator": "equal"}]}
+    out, dropped = option_scenario(data, {"policy": "expected_f1", "estimator_warmup": {}})
+    assert dropped == {"a"} and "estimator_warmup" not in out["agents"][0]
+    assert out["agents"][1]["estimator_warmup"] == {} and out["agents"][0]["policy"] == "expected_f1"
+    # An allocator the registry does not know is left for the scenario loader to report.
+    data["uplinks"][0]["allocator"] = "no_such_allocator"
+    assert option_scenario(data, {"estimator_warmup": {}})[1] == set()

@@ -121,12 +121,21 @@ def end_pool(pool: ProcessPoolExecutor) -> None:
     calls = getattr(pool, "_call_queue", None)
     if calls is not None:
         calls.cancel_join_thread()
+    results = getattr(pool, "_result_queue", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.terminate()
     for process in processes:
         process.join()
+    # A worker ended while it was sending a replication leaves part of a message in the result
+    # pipe, and the executor's thread waits for the rest for ever (joined at exit, it would hold
+    # the ended run): the parent holds the pipe's write end too, so no end of file comes. With
+    # every worker gone, closing that end turns the wait into an end of file, which the thread
+    # takes for a broken pool, and it ends.
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        writer.close()
 
 
 def simulate(resolved: ResolvedScenario, workers: int = 1, start_method: str | None = None) -> pd.DataFrame:

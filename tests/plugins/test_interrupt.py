@@ -59,3 +59,33 @@ def test_interrupted_run_leaves_nothing(tmp_path, sig, status, name):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["busy.yaml"]  # neither results/ nor .results.<tmp>
     for pid in workers:  # no worker outlives the run
         assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+
+
+# A worker that is ended while it sends its result: it writes a message header announcing
+# 1,000 bytes and 10 of them into the result pipe, then waits (as a worker terminated half-way
+# through pickling a large replication would have). The executor's thread then waits for the
+# other 990 bytes.
+_HALF_SENT = r"""
+import multiprocessing, os, struct, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from scoutsim.sim.runner import end_pool
+
+def half_send(fd):
+    os.write(fd, struct.pack("!i", 1000) + b"x" * 10)
+    time.sleep(600)
+
+if __name__ == "__main__":
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    pool.submit(half_send, pool._result_queue._writer.fileno())
+    time.sleep(2)  # the header and the 10 bytes are in the pipe; the thread reads on
+    end_pool(pool)
+    print("ended", flush=True)
+"""
+
+
+def test_a_worker_ended_while_sending_does_not_hold_the_run_at_exit(tmp_path):
+    script = tmp_path / "half_sent.py"
+    script.write_text(_HALF_SENT)
+    env = dict(os.environ, PYTHONPATH=str(REPO))  # this checkout's scoutsim, whatever is installed
+    proc = subprocess.run([sys.executable, str(script)], cwd=REPO, capture_output=True, text=True, timeout=60, env=env)
+    assert proc.stdout.strip() == "ended" and proc.returncode == 0, proc.stderr

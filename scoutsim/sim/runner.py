@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 import multiprocessing
 import signal
-from concurrent.futures import ProcessPoolExecutor
+import threading
+from concurrent.futures import InvalidStateError, ProcessPoolExecutor
 from typing import Callable, Generator, Iterator
 
 import pandas as pd
@@ -24,6 +25,7 @@ from scoutsim.sim import records
 from scoutsim.sim.world import World, build_pools
 
 START_METHODS = ("fork", "spawn", "forkserver")
+THREAD_END_S = 10.0  # how long an ended pool's own thread may take to notice (milliseconds, normally)
 
 
 def run_replication(resolved: ResolvedScenario, replication: int, pools=None) -> pd.DataFrame:
@@ -112,30 +114,46 @@ def replications(resolved: ResolvedScenario, workers: int = 1, start_method: str
 
 def end_pool(pool: ProcessPoolExecutor) -> None:
     """Shut a pool down without waiting for work still running (after an error or an
-    interrupt, nothing of it is wanted): no worker outlives its run."""
+    interrupt, nothing of it is wanted): no worker outlives its run, and the pool's own
+    thread ends, so that nothing holds the process at exit."""
     # The executor has no public way to stop tasks already running; its processes do.
     processes = list((getattr(pool, "_processes", None) or {}).values())
     # Its queue's feeder thread may be blocked writing a task into a pipe that no worker will
-    # read again; joined at exit (by the executor's own thread, then by the interpreter's
-    # atexit) it would hold the ended run for ever after its message was printed.
+    # read again; joined at exit it would hold the ended run.
     calls = getattr(pool, "_call_queue", None)
     if calls is not None:
         calls.cancel_join_thread()
     results = getattr(pool, "_result_queue", None)
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
-    for process in processes:
-        process.join()
-    # A worker ended while it was sending a replication leaves part of a message in the result
-    # pipe, and the executor's thread waits for the rest for ever (joined at exit, it would hold
-    # the ended run): the parent holds the pipe's write end too, so no end of file comes. With
-    # every worker gone, closing that end turns the wait into an end of file, which the thread
-    # takes for a broken pool, and it ends.
-    writer = getattr(results, "_writer", None)
-    if writer is not None:
-        writer.close()
+    thread = getattr(pool, "_executor_manager_thread", None)
+    # Its thread, seeing its workers gone, marks the pool broken and sets that error on every
+    # task it still lists, where Python 3.11 fails on the tasks already cancelled
+    # (InvalidStateError: a traceback on stderr beside the run's one message). The thread ends
+    # either way; that error, from that thread, is not shown.
+    previous = threading.excepthook
+
+    def quiet(args):
+        if not (args.thread is thread and isinstance(args.exc_value, InvalidStateError)):
+            previous(args)
+
+    threading.excepthook = quiet
+    try:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join()
+        # A worker ended while it was sending a replication leaves part of a message in the
+        # result pipe, and the thread waits for the rest for ever: the parent holds the pipe's
+        # write end too, so no end of file comes. With every worker gone, closing that end
+        # turns the wait into an end of file, which the thread takes for a broken pool.
+        writer = getattr(results, "_writer", None)
+        if writer is not None:
+            writer.close()
+        if thread is not None:
+            thread.join(timeout=THREAD_END_S)
+    finally:
+        threading.excepthook = previous
 
 
 def simulate(resolved: ResolvedScenario, workers: int = 1, start_method: str | None = None) -> pd.DataFrame:

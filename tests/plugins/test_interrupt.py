@@ -52,7 +52,12 @@ def test_interrupted_run_leaves_nothing(tmp_path, sig, status, name):
     workers = _children(proc.pid)
     assert any(tmp_path.glob(".results.*")) and len(workers) >= 2
     proc.send_signal(sig)
-    stdout, stderr = proc.communicate(timeout=60)
+    try:
+        stdout, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # a hang: fail, without leaving the run behind
+        proc.kill()
+        proc.communicate()
+        raise
     assert proc.returncode == status
     assert stderr.strip().splitlines() == [f"scoutsim: interrupted ({name}); nothing half-written is left "
                                            "(sweeps and oracle builds resume when rerun)"]

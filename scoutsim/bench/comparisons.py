@@ -86,12 +86,10 @@ def option_scenario(data: dict, change: dict) -> tuple[dict, set[str]]:
     and the uplinks whose allocator grants a rate: their devices are told it, so an option's
     ``estimator_warmup``, which such a device refuses, is left out for them."""
     from scoutsim.bench.decisions import apply
-    from scoutsim.decisions.allocators import ALLOCATORS
+    from scoutsim.decisions.allocators import grants_rate
 
     out = apply(data, change)
-    granting = {u["id"] for u in out["uplinks"]
-                if u.get("allocator", "equal") in ALLOCATORS  # an unknown one: the loader says so
-                and getattr(ALLOCATORS.get(u.get("allocator", "equal")), "grants", False)}
+    granting = {u["id"] for u in out["uplinks"] if grants_rate(u.get("allocator", "equal"))}
     dropped = set()
     for g in out["agents"]:
         if g["uplink"] in granting and g.pop("estimator_warmup", None) is not None:

@@ -47,11 +47,12 @@ def check_network(s: Scenario, source: str, base: Path) -> None:
     for i, cid in enumerate(sites):
         if sites.index(cid) != i:
             fail(f"clouds[{i}].id", f"cloud site id {cid!r} is used twice; ids must be unique")
+    from scoutsim.decisions.allocators import grants_rate
+
     allocators = {u.id: u.allocator for u in s.uplinks}
     for i, g in enumerate(s.agents):
         at = f"agents[{i}]"
-        if g.estimator_warmup is not None and getattr(_allocators().get(allocators.get(g.uplink, "equal")),
-                                                      "grants", False):
+        if g.estimator_warmup is not None and grants_rate(allocators.get(g.uplink, "equal")):
             fail(f"{at}.estimator_warmup", f"uplink {g.uplink!r}'s allocator {allocators[g.uplink]!r} tells the "
                  "device the rate it grants, which is its estimate: there is nothing to warm up (drop the key)")
         if g.cloud is not None and s.clouds is None:

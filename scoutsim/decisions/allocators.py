@@ -150,5 +150,11 @@ class Joint(Allocator):
         return [1.0] * len(demands)
 
 
+def grants_rate(name: str) -> bool:
+    """Whether the allocator registered as ``name`` tells each device the rate it grants (which
+    is then the device's estimate); False for a name not registered (the loader reports it)."""
+    return name in ALLOCATORS and bool(getattr(ALLOCATORS.get(name), "grants", False))
+
+
 def build_allocator(name: str) -> Allocator:
     return ALLOCATORS.get(name)()

@@ -196,18 +196,21 @@ def bound_violations(results: list[ScenarioResult]) -> list[str]:
 
 def summary(results: list[ScenarioResult]) -> list[dict]:
     """Per non-static option: cases worse than the best static beyond the CI, the worst such
-    deficit, the mean paired difference, and the mean gap to the bound."""
+    deficit, the mean paired difference, the mean gap to the bound, and the case of largest
+    mean deficit whether or not it is beyond the CI (``deepest``; None when no case is below
+    its best static in the mean): a loss whose interval is too wide to count still shows."""
     labels = [label for label in adaptive_labels() if any(label in r.f1 for r in results)]
     rows = []
     for label in labels:
         cs = cases(results, label)
         worse = [c for c in cs if c.high < 0]
+        below = [c for c in cs if c.diff < 0]
         gaps = [np.nanmean(r.bound - r.overall[label]) for r in results if r.bound is not None and not r.stalled]
         rows.append({"option": label, "cases": len(cs), "worse": len(worse),
                      "worst": min((c.diff for c in worse), default=0.0),
                      "mean_diff": float(np.mean([c.diff for c in cs])) if cs else math.nan,
                      "gap": float(np.mean(gaps)) if gaps else math.nan, "bounded": len(gaps),
-                     "losses": worse})
+                     "losses": worse, "deepest": min(below, key=lambda c: c.diff, default=None)})
     return rows
 
 
@@ -248,6 +251,11 @@ def report(rows: list[dict], violations: list[str], header: str, stalled: Sequen
         for c in rec["losses"]:
             lines.append(f"  loses in {c.scenario} {c.group}: {c.diff:+.3f} [{c.low:+.3f}, {c.high:+.3f}] "
                          f"against static {c.best_static.split(':', 1)[1]}")
+        deep = rec.get("deepest")
+        if deep is not None:
+            lines.append(f"  largest mean deficit, beyond the CI or not: {deep.scenario} {deep.group}: "
+                         f"{deep.diff:+.3f} [{deep.low:+.3f}, {deep.high:+.3f}] "
+                         f"against static {deep.best_static.split(':', 1)[1]}")
     lines.append(f"bound: {len(violations)} replications above it" + "".join(f"\n  {v}" for v in violations))
     return lines
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoutsim.bench.decisions import (RECOMMENDED, Case, Stalled, apply, cases, options, report, run_scenario, verdict,
-                                      wall_limit)
+from scoutsim.bench.decisions import (RECOMMENDED, Case, ScenarioResult, Stalled, apply, cases, options, report,
+                                      run_scenario, summary, verdict, wall_limit)
 from scoutsim.bench.family import FALLBACK_MODES, KV_MODES, family
 from scoutsim.config.loader import scenario_from_dict
 from tests.conftest import ROOT
@@ -103,6 +103,28 @@ def test_the_report_judges_each_option_run_even_without_the_recommended_one():
     # A replication above the bound fails every option.
     above = "\n".join(report(rows[1:], ["family_000 x replication 0: 0.5 > bound 0.4"], "header", replications=4))
     assert "expected_f1 cloud_aware: FAIL" in above and "1 replications above it" in above
+
+
+def test_the_report_shows_the_largest_mean_deficit_even_inside_the_interval():
+    # A case 0.23 below its best static in the mean, with an interval too wide to count as a
+    # loss (it spans 0): the verdict ignores it, the report names it.
+    wide = Case("family_024", "g0", "static:int8", -0.23, -0.52, +0.06)
+    rows = two_options()
+    rows[1]["deepest"] = wide
+    text = "\n".join(report(rows, [], "header", replications=4))
+    assert "expected_f1 cloud_aware: PASS" in text
+    assert ("  largest mean deficit, beyond the CI or not: family_024 g0: -0.230 [-0.520, +0.060] "
+            "against static int8") in text
+    # summary() picks the most negative mean among all cases, counted or not.
+    # g0: differences -0.4, +0.2, -0.3, +0.1 (mean -0.1, an interval of +-0.47 that spans 0);
+    # g1: -0.01 in every replication (a loss beyond its interval of width 0).
+    res = ScenarioResult("s", ["g0", "g1"])
+    res.f1 = {"static:a": np.full((4, 2), 0.5),
+              RECOMMENDED: np.array([[0.1, 0.49], [0.7, 0.49], [0.2, 0.49], [0.6, 0.49]])}
+    (row,) = [r for r in summary([res]) if r["option"] == RECOMMENDED]
+    assert row["worse"] == 1 and row["worst"] == pytest.approx(-0.01)
+    assert row["deepest"].group == "g0" and row["deepest"].diff == pytest.approx(-0.1)
+    assert row["deepest"].low < 0 < row["deepest"].high
 
 
 def test_no_verdict_with_fewer_than_four_replications():

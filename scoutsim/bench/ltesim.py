@@ -89,14 +89,16 @@ def load():
 def run(distances, sizes, starts, scheduler: str = "rr", backhaul_mbps: float | None = None,
         seed: int = 1, resource_blocks: int = RESOURCE_BLOCKS, rlc_bytes: int = 1 << 24,
         fading_trace: str | None = None, stop_s: float | None = None,
-        awaited=None) -> tuple[list[float], float]:
+        awaited=None, ul_mac_stats: str | None = None) -> tuple[list[float], float]:
     """Completion times (s) of one TCP upload per UE; returns (times, wall seconds of ns-3).
 
     ``fading_trace``: a file for ns-3's ``TraceFadingLossModel`` (:mod:`scoutsim.bench.fadingtrace`),
     or None for no fast fading. ``stop_s``: simulated seconds after which flows still open count
     as never completed (NaN); None: an open flow after 600 s is an error. ``awaited``: which
     flows the run waits for (default all): the others (UEs that never got a grant alone)
-    still take part, and count as never completed if still open when the awaited are in."""
+    still take part, and count as never completed if still open when the awaited are in.
+    ``ul_mac_stats``: a file for ns-3's uplink MAC trace (one line per transport block: time,
+    UE, MCS, size in bytes), or None for none."""
     ns = load()
     helpers = ns.cppyy.gbl.scoutsim_lte
     n = len(distances)
@@ -107,6 +109,10 @@ def run(distances, sizes, starts, scheduler: str = "rr", backhaul_mbps: float | 
     ns.RngSeedManager.ResetNextStreamIndex()
     ns.Config.SetDefault("ns3::LteEnbNetDevice::UlBandwidth", ns.UintegerValue(int(resource_blocks)))
     ns.Config.SetDefault("ns3::LteRlcUm::MaxTxBufferSize", ns.UintegerValue(int(rlc_bytes)))
+    # The helper makes its MAC trace writer when it is made, with the default set here (set
+    # every run: a default outlives the run that set it).
+    ns.Config.SetDefault("ns3::MacStatsCalculator::UlOutputFilename",
+                         ns.StringValue(str(ul_mac_stats) if ul_mac_stats is not None else "UlMacStats.txt"))
     lte = ns.CreateObject[ns.LteHelper]()
     epc = ns.CreateObject[ns.PointToPointEpcHelper]()
     if backhaul_mbps is not None:
@@ -161,6 +167,8 @@ def run(distances, sizes, starts, scheduler: str = "rr", backhaul_mbps: float | 
         routing.GetStaticRouting(ues.Get(i).GetObject[ns.Ipv4]()).SetDefaultRoute(
             epc.GetUeDefaultGatewayAddress(), 1)
     lte.Attach(ue_dev, enb_dev.Get(0))
+    if ul_mac_stats is not None:
+        lte.EnableUlMacTraces()
     for i in range(n):
         port = 5000 + i
         local = ns.InetSocketAddress(ns.Ipv4Address.GetAny(), port).ConvertTo()

@@ -115,6 +115,12 @@ def test_the_report_shows_the_largest_mean_deficit_even_inside_the_interval():
     assert "expected_f1 cloud_aware: PASS" in text
     assert ("  largest mean deficit, beyond the CI or not: family_024 g0: -0.230 [-0.520, +0.060] "
             "against static int8") in text
+    # Beside the recommendation, another option run shows its own largest mean deficit too.
+    rows[0]["option"] = RECOMMENDED
+    rows[1]["deepest"], rows[0]["deepest"] = wide, None
+    text = "\n".join(report(rows, [], "header", replications=4)).splitlines()
+    at = text.index("expected_f1 cloud_aware:")
+    assert text[at + 1].startswith("  largest mean deficit, beyond the CI or not: family_024 g0: -0.230")
     # summary() picks the most negative mean among all cases, counted or not.
     # g0: differences -0.4, +0.2, -0.3, +0.1 (mean -0.1, an interval of +-0.47 that spans 0);
     # g1: -0.01 in every replication (a loss beyond its interval of width 0).

@@ -19,15 +19,16 @@ ns-3's completion time is set beside a lone UE's on ``100 / k`` blocks and besid
 model's prediction (``cell_tb``: transport blocks, each UE calibrated alone on the 100 blocks
 as the family does).
 
-What it shows (ns-3 3.44): the calibration pair understates the lone steady rate a little at
-the top widths; the larger part is that the longer a UE's transport block, the less of the
-TB rate its upload gets, because of pauses at its end. ns-3's buffer status report tops out at
-150,000 bytes (``BufferSizeLevelBsr``, the legacy 3GPP table), the scheduler grants a UE at
-most what it last reported, and once TCP has handed its last segment to the 16 MiB RLC buffer
-no new data arrives to trigger a fresh report: the queue TCP built up there drains about
-150 kB at a time, with a pause for the next report between bursts. A burst of 150 kB is 16
-TTIs of 9,422-byte blocks (100 blocks) but 65 of 2,292-byte ones (25 blocks), so the same
-pause costs a UE on 100 blocks about four times as much per byte. At the top MCS a UE given
+What it shows (ns-3 3.44): the longer a UE's transport block, the less of the TB rate its
+upload gets, because of pauses at its end. ns-3's buffer status report tops out at 150,000
+bytes (``BufferSizeLevelBsr``, the legacy 3GPP table), the scheduler grants a UE at most what
+it last reported, and once TCP has handed its last segment to the 16 MiB RLC buffer no new
+data arrives to trigger a fresh report: the queue TCP built up there drains about 150 kB at a
+time, with a pause for the next report between bursts. The queue, and with it the number of
+pauses, grows as the upload goes on (on 100 blocks: none at the end of 0.5 MB, one after
+2.5 MB, four after 10 MB), so a two-upload calibration reads them as a lower rate. A burst
+of 150 kB is 16 TTIs of 9,422-byte blocks (100 blocks) but 65 of 2,292-byte ones (25 blocks),
+so the same pause costs a UE on 100 blocks about four times as much per byte. At the top MCS a UE given
 25 of 100 blocks in a shared cell behaves as a lone UE in a 25-block cell (the same completion
 time, to the TTI), so its lone calibration on all 100 blocks, pauses included, predicts it
 late. Measured (one seed; ns-3 is deterministic here):

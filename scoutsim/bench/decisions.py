@@ -56,7 +56,7 @@ MAX_SHARE, MAX_DEFICIT = 0.05, 0.03  # the acceptance: at most 5 % of cases, nev
 MIN_REPLICATIONS = 4
 # The options the project recommends (README), measured on this family: see docs/models/fallback.md
 # and docs/models/decisions-family.md.
-RECOMMENDED = "expected_f1:in_flight cloud_aware probe"
+RECOMMENDED = "expected_f1:in_flight,decline cloud_aware probe"
 
 
 def options(modes: list[str], only: Sequence[str] | None = None) -> list[tuple[str, dict]]:
@@ -252,8 +252,9 @@ def report(rows: list[dict], violations: list[str], header: str, stalled: Sequen
             lines.append(f"  loses in {c.scenario} {c.group}: {c.diff:+.3f} [{c.low:+.3f}, {c.high:+.3f}] "
                          f"against static {c.best_static.split(':', 1)[1]}")
         lines += _deepest(rec)
+    names = {rec["option"] for rec in shown}
     for other in rows:  # every other option run: its largest mean deficit too
-        if other not in shown and other.get("deepest") is not None:
+        if other["option"] not in names:
             lines.append(f"{other['option']}:")
             lines += _deepest(other)
     lines.append(f"bound: {len(violations)} replications above it" + "".join(f"\n  {v}" for v in violations))
@@ -263,7 +264,7 @@ def report(rows: list[dict], violations: list[str], header: str, stalled: Sequen
 def _deepest(row: dict) -> list[str]:
     deep = row.get("deepest")
     if deep is None:
-        return []
+        return ["  largest mean deficit: none (no case below its best static mode in the mean)"]
     return [f"  largest mean deficit, beyond the CI or not: {deep.scenario} {deep.group}: {deep.diff:+.3f} "
             f"[{deep.low:+.3f}, {deep.high:+.3f}] against static {deep.best_static.split(':', 1)[1]}"]
 

@@ -121,6 +121,9 @@ def test_the_report_shows_the_largest_mean_deficit_even_inside_the_interval():
     text = "\n".join(report(rows, [], "header", replications=4)).splitlines()
     at = text.index("expected_f1 cloud_aware:")
     assert text[at + 1].startswith("  largest mean deficit, beyond the CI or not: family_024 g0: -0.230")
+    # An option with no case below its best static mode says so.
+    at = text.index(f"recommended {RECOMMENDED}: FAIL")
+    assert "  largest mean deficit: none (no case below its best static mode in the mean)" in text[at + 1:at + 3]
     # summary() picks the most negative mean among all cases, counted or not.
     # g0: differences -0.4, +0.2, -0.3, +0.1 (mean -0.1, an interval of +-0.47 that spans 0);
     # g1: -0.01 in every replication (a loss beyond its interval of width 0).

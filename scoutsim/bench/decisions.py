@@ -262,8 +262,11 @@ def report(rows: list[dict], violations: list[str], header: str, stalled: Sequen
 
 
 def _deepest(row: dict) -> list[str]:
-    deep = row.get("deepest")
+    # A row made elsewhere than summary() may lack "deepest": its worst counted loss stands in.
+    deep = row.get("deepest") or min(row.get("losses", ()), key=lambda c: c.diff, default=None)
     if deep is None:
+        if not row.get("cases"):
+            return ["  largest mean deficit: no cases"]
         return ["  largest mean deficit: none (no case below its best static mode in the mean)"]
     return [f"  largest mean deficit, beyond the CI or not: {deep.scenario} {deep.group}: {deep.diff:+.3f} "
             f"[{deep.low:+.3f}, {deep.high:+.3f}] against static {deep.best_static.split(':', 1)[1]}"]

@@ -186,9 +186,9 @@ class ExpectedF1(Policy):
     fallback is itself a gamble), then to the faster. A request that no mode can make is a
     sure miss whatever is sent. *Declined* (``expected_f1:decline``; with ``in_flight`` and
     ``cloud_aware: probe`` the recommendation, docs/models/decisions-family.md): when every mode
-    misses the deadline even with its transfer taken as instant (``Situation.floors``: the edge, the latency and the
-    cloud's wait as a status request reported it already make it late, not the link), the
-    request is not sent (:data:`DECLINE`); sending it would only load the edge or the cloud
+    misses the deadline even with its transfer taken as instant (``Situation.floors``: the
+    edge, the latency and the cloud's wait as a status request reported it already make it
+    late, not the link), the request is not sent (:data:`DECLINE`); sending it would only load the edge or the cloud
     queue that makes it late, for requests that could still be on time behind it. Otherwise
     (and always without ``decline``) it sends the smallest payload there is (least time on the
     link, then least edge compute; ``local`` only when nothing is sent), so that it holds the

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scoutsim.bench import fadingtrace, ltesim  # noqa: E402
-from scoutsim.bench.ltefamily import CALIBRATION  # noqa: E402
+from scoutsim.bench.ltefamily import CALIBRATION, lone  # noqa: E402
 from scoutsim.bench.ns3sim import available  # noqa: E402
 
 WIDTHS = (6, 15, 25, 50, 100)
@@ -33,10 +33,10 @@ STOP_S = 60.0
 
 def lone_rate(distance: float, blocks: int, trace: str | None) -> float:
     """Mbps between the two calibration uploads; NaN when an upload never completes."""
-    small, large = CALIBRATION
-    (t1,), _ = ltesim.run([distance], [small], [0.0], resource_blocks=blocks, fading_trace=trace, stop_s=STOP_S)
-    (t2,), _ = ltesim.run([distance], [large], [0.0], resource_blocks=blocks, fading_trace=trace, stop_s=STOP_S)
-    return (large - small) / (t2 - t1) * 8 / 1e6 if t2 > t1 else math.nan
+    times = [ltesim.run([distance], [size], [0.0], resource_blocks=blocks, fading_trace=trace, stop_s=STOP_S)[0][0]
+             for size in CALIBRATION]
+    own = lone(times)  # the family's calibration; None when an upload never completed
+    return own.rate * 8 / 1e6 if own is not None and times[1] > times[0] else math.nan
 
 
 def main(distances: list[float]) -> None:

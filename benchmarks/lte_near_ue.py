@@ -101,9 +101,9 @@ def main() -> None:
                 trace = Path(tmp) / f"ul_{n}_{size:.0f}.txt"
                 (t,), _ = ltesim.run([DISTANCE], [size], [0.0], resource_blocks=n, stop_s=60, ul_mac_stats=str(trace))
                 times[n, size] = t
-                found.append(pauses(*read_trace(trace)))
-            ms, size = read_trace(trace)  # the largest upload's
-            tb = int(np.bincount(size).argmax())
+                ms, blocks = read_trace(trace)
+                found.append(pauses(ms, blocks))
+            tb = int(np.bincount(blocks).argmax())  # the largest upload's blocks
             tb_rate = tb / TTI_S
             short = lone((times[n, SIZES[0]], times[n, SIZES[1]]), CALIBRATION)
             long_ = lone((times[n, SIZES[1]], times[n, SIZES[2]]), SIZES[1:])

@@ -188,8 +188,9 @@ class ExpectedF1(Policy):
     ``cloud_aware: probe`` the recommendation, docs/models/decisions-family.md): when every mode
     misses the deadline even with its transfer taken as instant (``Situation.floors``: the
     edge, the latency and the cloud's wait as a status request reported it already make it
-    late, not the link), the request is not sent (:data:`DECLINE`); sending it would only load the edge or the cloud
-    queue that makes it late, for requests that could still be on time behind it. Otherwise
+    late, not the link), the request is not sent (:data:`DECLINE`); sending it would only load
+    the edge or the cloud queue that makes it late, for requests that could still be on time
+    behind it. Otherwise
     (and always without ``decline``) it sends the smallest payload there is (least time on the
     link, then least edge compute; ``local`` only when nothing is sent), so that it holds the
     edge for a prefill, not for a slow local decode that would make the next request late too

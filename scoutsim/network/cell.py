@@ -160,15 +160,20 @@ class Network(FluidLoop):
     def _start(self, slot: int, nbytes: float, done: simpy.Event, due: float) -> None:
         grant = self.cells[self.devices[slot].cell].grant_s + self.devices[slot].offset_s
         if grant > 0:
-            self._waiting[id(done)] = ("grant", nbytes, slot)
-
-            def granted(_ev):
-                if self._waiting.pop(id(done))[0] == "grant":
-                    self._join(slot, nbytes, done, due)
-
-            self.env.timeout(grant).callbacks.append(granted)
+            self._hold(done, grant, ("grant", nbytes, slot), lambda: self._join(slot, nbytes, done, due))
         else:
             self._join(slot, nbytes, done, due)
+
+    def _hold(self, done: simpy.Event, delay: float, state: tuple, then) -> None:
+        """Keep ``done`` in ``state`` (its grant wait, its HARQ tail) for ``delay`` seconds,
+        then ``then()`` unless it was cancelled meanwhile."""
+        self._waiting[id(done)] = state
+
+        def over(_ev):
+            if self._waiting.pop(id(done))[0] == state[0]:
+                then()
+
+        self.env.timeout(delay).callbacks.append(over)
 
     def set_online(self, rule, cell: int = 0) -> None:
         """Let an online allocator's rule order the transfers of ``cell`` at every event:
@@ -351,12 +356,5 @@ class Network(FluidLoop):
         tail = self.cells[self.devices[t.slot].cell].harq_tail_s
         if tail <= 0:
             t.done.succeed()
-            return
-        done = t.done
-        self._waiting[id(done)] = ("tail", t.size)
-
-        def delivered(_ev):
-            if self._waiting.pop(id(done))[0] == "tail":
-                done.succeed()
-
-        self.env.timeout(tail).callbacks.append(delivered)
+        else:
+            self._hold(t.done, tail, ("tail", t.size), t.done.succeed)

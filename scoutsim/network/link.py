@@ -30,10 +30,11 @@ class Link:
     The loop: after any change, one timeout at the first finish now foreseen; at it, deliver
     what is due and start over. A version counter makes earlier timeouts stale (SimPy cannot
     cancel one; docs/models/uplink.md: 1.4-19x the throughput of a process per transfer). A
-    model gives ``_start``, ``_stop``, ``_advance`` (its state up to now), ``_next_finish``
-    ((delay, what ends then) after a change, None when nothing moves) and ``_ended(what,
-    slack)`` (drop and return, in join order, what ends now: the one scheduled, whatever
-    rounding left of it, and any within ``slack`` seconds of its end)."""
+    model gives ``_start``, ``_stop``, ``_find`` (the transfer of a completion event, or None),
+    ``_advance`` (its state up to now), ``_next_finish`` ((delay, what ends then) after a change,
+    None when nothing moves) and ``_ended(what, slack)`` (drop and return, in join order, what
+    ends now: the one scheduled, whatever rounding left of it, and any within ``slack`` seconds
+    of its end)."""
 
     # Whether the model can carry an online allocator's rule (set_online) and TCP corrections:
     # scoutsim.network.choose reads these to pick a model, and nothing else does.
@@ -43,6 +44,7 @@ class Link:
     progress: Callable[[Any], tuple[float, float]]  # (bytes left now, rate now) of one of them
     _start: Callable[[int, float, simpy.Event, float], None]
     _stop: Callable[[simpy.Event], float]
+    _find: Callable[[simpy.Event], Any]
     _advance: Callable[[], None]
     _next_finish: Callable[[], "tuple[float, Any] | None"]
     _ended: Callable[[Any, float], list]
@@ -74,7 +76,8 @@ class Link:
     def remaining(self, done: simpy.Event) -> tuple[float, float] | None:
         """(bytes still to send now, rate now) of a transfer in flight; None when the link
         does not hold it (finished, cancelled, or not on the fluid link yet)."""
-        raise NotImplementedError
+        t = self._find(done)
+        return None if t is None else self.progress(t)
 
     def rate_if_joined(self, slot: int) -> float:
         """The rate a new transfer of ``slot`` would get now, by the fixed weights."""

@@ -31,7 +31,6 @@ import math
 from dataclasses import dataclass
 
 
-
 @dataclass(frozen=True)
 class TcpModel:
     rtt_s: float

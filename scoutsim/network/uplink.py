@@ -70,10 +70,6 @@ class FluidLoop(Link):
     def _left(self, t: Transfer) -> None:
         pass
 
-    def remaining(self, done: simpy.Event) -> tuple[float, float] | None:
-        t = self._find(done)
-        return None if t is None else self.progress(t)
-
     def progress(self, t: Transfer) -> tuple[float, float]:
         return max(t.remaining - t.rate * (self.env.now - self._last), 0.0), t.rate
 
@@ -202,7 +198,6 @@ class SharedUplink(FluidLoop, Uplink):
         self._cap = tcp.rate_cap if tcp is not None else math.inf
         self._ramping = [0] * len(weights)  # transfers per slot in their TCP ramp
         self._ramping_weight = 0.0
-        self._ramping_count = 0
         self._ramp_waiting: list[simpy.Event] = []  # completion events of transfers in their ramp
         self._ramp_cancelled: set[int] = set()
         # An online allocator's rule (scoutsim/decisions/online.py), or None: the fixed
@@ -241,14 +236,12 @@ class SharedUplink(FluidLoop, Uplink):
         delay, fluid = self.tcp.ramp(nbytes, share)
         self._ramping[slot] += 1
         self._ramping_weight += w
-        self._ramping_count += 1
         self._ramp_waiting.append(done)
 
         def join(_ev):
             self._ramping[slot] -= 1
-            self._ramping_count -= 1
-            self._ramping_weight = self._ramping_weight - w if self._ramping_count else 0.0
             self._ramp_waiting.remove(done)
+            self._ramping_weight = self._ramping_weight - w if self._ramp_waiting else 0.0
             if id(done) in self._ramp_cancelled:
                 self._ramp_cancelled.discard(id(done))
                 return

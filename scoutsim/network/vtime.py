@@ -117,7 +117,7 @@ class VirtualTimeUplink(Uplink):
         self._reschedule()
 
     def _stop(self, done: simpy.Event) -> float:
-        job = self._jobs.get(done)
+        job = self._find(done)
         if job is None:
             return 0.0
         self._advance()
@@ -132,9 +132,8 @@ class VirtualTimeUplink(Uplink):
         self._reschedule()
         return sent
 
-    def remaining(self, done: simpy.Event) -> tuple[float, float] | None:
-        job = self._jobs.get(done)
-        return None if job is None else self.progress(job)
+    def _find(self, done: simpy.Event) -> _Job | None:
+        return self._jobs.get(done)
 
     def progress(self, job: _Job) -> tuple[float, float]:
         """(bytes left now, rate now) of ``job``: its tag less the clock of the last event,

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-from typing import Iterator
-
-from typing import Literal
+from typing import Iterator, Literal
 
 from pydantic import Field
 

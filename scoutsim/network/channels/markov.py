@@ -12,12 +12,9 @@ distribution is uniform over the levels.
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Literal, Optional
 
 import numpy as np
-
-from typing import Literal, Optional
-
 from pydantic import Field, model_validator
 
 from scoutsim.network.channels.base import CHANNELS, Channel, ChannelConfig

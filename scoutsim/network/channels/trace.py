@@ -11,11 +11,9 @@ at the last row's value after the trace ends.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Literal, Optional
 
 import numpy as np
-from typing import Literal, Optional
-
 from pydantic import Field, model_validator
 
 from scoutsim.network.channels.base import CHANNELS, Channel, ChannelConfig

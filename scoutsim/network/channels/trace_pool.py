@@ -53,9 +53,6 @@ from scoutsim.traces.csvformat import read_trace_csv
 from scoutsim.errors import UserError
 from scoutsim.traces.availability import ImportHint, require_trace_file
 
-PER = ("replication", "device")
-COMBINE = ("mean", "sum")
-
 
 def _get(config: Any, name: str, default: Any = None) -> Any:
     if isinstance(config, dict):
@@ -156,19 +153,8 @@ class TracePoolChannel(Channel):
                  *, per: str = "replication", devices: int | None = None, combine: str = "mean",
                  random_offset: bool = True, offset_s: float = 0.0, loop: bool = True,
                  scale: float = 1.0, time_scale: float = 1.0):
-        if per not in PER:
-            raise UserError(f"per {per!r}; expected one of {list(PER)}", where="channel.per")
-        if combine not in COMBINE:
-            raise UserError(f"combine {combine!r}; expected one of {list(COMBINE)}",
-                            where="channel.combine")
-        if not (scale >= 0) or not (time_scale > 0):
-            raise UserError("scale must be >= 0 and time_scale > 0", where="channel")
-        n = 1
-        if per == "device":
-            if not devices or devices < 1:
-                raise UserError("per: device needs devices: N (the number of devices on the "
-                                "uplink)", where="channel.devices")
-            n = int(devices)
+        # The scenario block (Config) has checked the options; what is left is the pool's size.
+        n = devices if per == "device" and devices is not None else 1
         paths = list(traces)
         if n > len(paths) and not random_offset:
             raise UserError(f"{n} devices but only {len(paths)} run(s) and random_offset is false: "
@@ -202,14 +188,10 @@ class TracePoolChannel(Channel):
 
     @classmethod
     def from_config(cls, config, base_dir, rng):
-        files = pool_files(config, Path(base_dir))
-        traces = {p: read_trace_csv(p) for p in files}
-        return cls(traces, rng, per=_get(config, "per", "replication"),
-                   devices=_get(config, "devices"), combine=_get(config, "combine", "mean"),
-                   random_offset=bool(_get(config, "random_offset", True)),
-                   offset_s=float(_get(config, "offset_s", 0.0)), loop=bool(_get(config, "loop", True)),
-                   scale=float(_get(config, "scale", 1.0)),
-                   time_scale=float(_get(config, "time_scale", 1.0)))
+        traces = {p: read_trace_csv(p) for p in pool_files(config, Path(base_dir))}
+        return cls(traces, rng, per=config.per, devices=config.devices, combine=config.combine,
+                   random_offset=config.random_offset, offset_s=config.offset_s, loop=config.loop,
+                   scale=config.scale, time_scale=config.time_scale)
 
     def _value(self, current: list[float]) -> float:
         total = float(sum(current))

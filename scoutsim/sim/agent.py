@@ -295,9 +295,7 @@ class Request:
         self.payload = self.size
         now = event.env.now
         self.tx_start = now
-        # When the last byte must be sent for the deadline to hold; online allocators read it.
-        due = self.arrival + a.deadline_s - a.latency_s - self.cloud_s
-        self.on_link = a.link.send(a.slot, self.payload, due)
+        self.on_link = a.link.send(a.slot, self.payload, self.last_byte_due())
         self.on_link.callbacks.append(self.sent)
         if a.fallback is not None:
             a.fallback.watch(self, self.on_link, now)
@@ -309,25 +307,29 @@ class Request:
         a = self.agent
         start = event.env.now
         self.payload += self.size
-        due = self.arrival + a.deadline_s - a.latency_s - self.cloud_s
 
         def sent(ev):
             self.tx_end = ev.env.now
             a.estimator.observe(self.size, self.tx_end - start)
-            if a.latency_s > 0:
-                ev.env.timeout(a.latency_s).callbacks.append(self.at_cloud)
-            else:
-                self.at_cloud(ev)
+            self.to_cloud(ev)
 
-        self.on_link = a.link.send(a.slot, self.size, due)
+        self.on_link = a.link.send(a.slot, self.size, self.last_byte_due())
         self.on_link.callbacks.append(sent)
 
-    def sent(self, event) -> None:
+    def last_byte_due(self) -> float:
+        """When the last byte must be sent for the deadline to hold; online allocators read it."""
         a = self.agent
+        return self.arrival + a.deadline_s - a.latency_s - self.cloud_s
+
+    def sent(self, event) -> None:
         self.tx_end = event.env.now
-        a.observe(self, self.payload, self.tx_end - self.tx_start)
-        if a.latency_s > 0:
-            event.env.timeout(a.latency_s).callbacks.append(self.at_cloud)
+        self.agent.observe(self, self.payload, self.tx_end - self.tx_start)
+        self.to_cloud(event)
+
+    def to_cloud(self, event) -> None:
+        """The last byte is sent: the one-way latency, then the cloud's queue."""
+        if self.agent.latency_s > 0:
+            event.env.timeout(self.agent.latency_s).callbacks.append(self.at_cloud)
         else:
             self.at_cloud(event)
 

@@ -88,6 +88,7 @@ def cell_limits(resolved: ResolvedScenario, replication: int, paths: dict, horiz
     indices, as the world numbers its agents)."""
     s = resolved.scenario
     rates: dict[str, dict[int, list]] = {u.id: {} for u in s.uplinks}
+    time_shared = {u.id for u in s.uplinks if u.sharing == "time_share"}
     index = 0
     for g in s.agents:
         for _ in range(g.count):
@@ -98,7 +99,7 @@ def cell_limits(resolved: ResolvedScenario, replication: int, paths: dict, horiz
                 own = [(at, g.link_quality * c) for at, c in paths[g.uplink]]
             else:
                 own = None  # the cell's rate under time sharing; no own limit otherwise
-            if own is not None or _uplink(s, g.uplink).sharing == "time_share":
+            if own is not None or g.uplink in time_shared:
                 rates[g.uplink][index] = own if own is not None else paths[g.uplink]
             index += 1
     limits = []
@@ -129,10 +130,6 @@ def largest_gain(s, u, n: int) -> float:
             return float(max(n, 1))
         qualities.add(min(g.link_quality if g.link_quality is not None else 1.0, 1.0))
     return max([1.0] + [sched.gain(k, q) for k in range(1, n + 1) for q in qualities])
-
-
-def _uplink(s, uplink_id: str):
-    return next(u for u in s.uplinks if u.id == uplink_id)
 
 
 def bound(resolved: ResolvedScenario, replications: int | None = None,

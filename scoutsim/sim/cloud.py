@@ -47,9 +47,7 @@ class CloudQueue:
         must then call :meth:`leave`."""
         if self.free > 0:
             self.free -= 1
-            if self.ends is not None:
-                self.ends.append(self.env.now + seconds)
-            self.env.timeout(seconds).callbacks.append(done)
+            self._serve(seconds, done)
         else:
             self.waiting.append((seconds, done))
 
@@ -58,9 +56,11 @@ class CloudQueue:
         if self.ends is not None:
             self.ends.remove(min(self.ends))  # the job ending now ends first
         if self.waiting:
-            seconds, done = self.waiting.popleft()
-            if self.ends is not None:
-                self.ends.append(self.env.now + seconds)
-            self.env.timeout(seconds).callbacks.append(done)
+            self._serve(*self.waiting.popleft())
         else:
             self.free += 1
+
+    def _serve(self, seconds: float, done: Callable[[simpy.Event], None]) -> None:
+        if self.ends is not None:
+            self.ends.append(self.env.now + seconds)
+        self.env.timeout(seconds).callbacks.append(done)

@@ -29,33 +29,38 @@ from collections import deque
 from typing import Callable
 
 
-class ObservedWait:
-    WINDOW = 5
+class _Wait:
+    """What a device asks of its prediction: ``observe`` a response's wait, ``predict``."""
 
-    def __init__(self):
-        self.waits: deque[float] = deque(maxlen=self.WINDOW)
-        self.value = 0.0
+    value = 0.0
 
     def observe(self, wait: float) -> None:
-        self.waits.append(max(wait, 0.0))
-        self.value = sum(self.waits) / len(self.waits)
+        pass
 
     def predict(self) -> float:
         return self.value
 
     def free_in(self) -> float:
-        """Seconds from now before which no job entering later can start: a past mean bounds
-        nothing, so 0."""
+        """Seconds from now before which no job entering later can start: 0 where nothing
+        bounds it (a past mean bounds nothing)."""
         return 0.0
 
 
-class ExactWait:
+class ObservedWait(_Wait):
+    WINDOW = 5
+
+    def __init__(self):
+        self.waits: deque[float] = deque(maxlen=self.WINDOW)
+
+    def observe(self, wait: float) -> None:
+        self.waits.append(max(wait, 0.0))
+        self.value = sum(self.waits) / len(self.waits)
+
+
+class ExactWait(_Wait):
     def __init__(self, cloud):
         cloud.track()
         self.cloud = cloud
-
-    def observe(self, wait: float) -> None:
-        pass
 
     def predict(self) -> float:
         return self.cloud.wait_if_entered()
@@ -64,20 +69,13 @@ class ExactWait:
         return self.cloud.wait_if_entered()  # FIFO: a job entering later starts no earlier
 
 
-class ProbedWait:
+class ProbedWait(_Wait):
     """The wait the cloud reported to this device's latest status request."""
 
     def __init__(self, cloud, latency_s: float):
         cloud.track()
         self.cloud = cloud
         self.latency_s = latency_s
-        self.value = 0.0
-
-    def observe(self, wait: float) -> None:
-        pass
-
-    def predict(self) -> float:
-        return self.value
 
     def free_in(self) -> float:
         # The wait was measured at the cloud one latency ago, when the answer left it.

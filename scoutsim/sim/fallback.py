@@ -212,8 +212,7 @@ class Fallback:
     def watch(self, r, done, now: float) -> None:
         if r.upgraded:
             # The upgrade's record: on time if its last byte leaves time for the rest.
-            a = self.agent
-            due = r.arrival + a.deadline_s - a.latency_s - r.cloud_s
+            due = r.last_byte_due()
             done.callbacks.append(lambda ev: self._upgrade_outcome(r, ev.env.now <= due))
         if self._schedule(r, done, now):
             # Forget it once sent, so that no reference outlives the request.

@@ -9,12 +9,10 @@ The general case of :class:`scoutsim.network.uplink.SharedUplink` (docs/models/c
 * A cell shares by one of three rules. ``work_conserving`` and ``reserved`` split the cell's
   rate ``C(t)`` as the shared uplink does (a device with an own rate is, besides, never
   faster than it). ``time_share`` splits *time*: a transfer of device ``i`` gets ``phi_i r_i G``
-  (:mod:`scoutsim.network.schedulers`), i.e. the constraint ``sum_i x_i / (r_i G) <= 1``. With ``resource_blocks: N``
-  the equal-share schedulers hand out whole blocks as LTE's uplink MAC does
-  (:func:`~scoutsim.network.schedulers.resource_block_share`): of ``k`` devices with data at most ``floor(N / 3)`` are
-  served per TTI, each with ``max(3, floor(N / k))`` blocks, taking turns, so the constraint's right side is the share
-  of the blocks in use, not 1. ``G`` is 1 except for ``pf`` in a cell with ``fading: rayleigh`` and no
-  ``resource_blocks`` (:mod:`scoutsim.network.pfgain`), and with ``transport_blocks`` (:mod:`scoutsim.network.tbs`).
+  (:mod:`scoutsim.network.schedulers`), i.e. the constraint ``sum_i x_i / (r_i G) <= u``, ``u``
+  the share of the resource blocks in use (1 without ``resource_blocks``,
+  :func:`~scoutsim.network.schedulers.resource_block_share`) and ``G`` the gain of ``pf`` over
+  fading (:mod:`scoutsim.network.pfgain`) or of transport blocks (:mod:`scoutsim.network.tbs`).
 * Each wired link on a transfer's path adds ``sum of rates <= capacity``.
 * Rates are the weighted max-min fair allocation over all these constraints
   (:func:`scoutsim.network.maxmin.max_min`), recomputed at every arrival, departure and

@@ -1,45 +1,20 @@
 """Proportional fair's multi-user diversity gain over Rayleigh fading with LTE's capped,
-stepwise link adaptation.
+stepwise link adaptation. docs/models/cell.md, "Proportional fair", derives it and gives the
+references; in short:
 
-Link adaptation picks, for a block's SINR ``x``, the highest CQI whose spectral efficiency
-fits under the gap-reduced Shannon bound ``log2(1 + x / GAP)`` (ns-3's ``LteAmc``, after
-Piro et al., "Simulating LTE Cellular Systems: an Open Source Framework", IEEE Trans. Veh.
-Technol. 60(2), 2011: ``GAP = -ln(5 BER) / 1.5`` at ``BER = 5e-5``); the efficiencies are
-the 15 of 3GPP TS 36.213 Table 7.2.3-1, capped at 5.5547 bit/s/Hz. A device's rate is
-``R(x) = eff(x) / eff_max`` times its cell's top rate: a step function of ``x``, zero below
-the first threshold, flat above the last.
+Link adaptation picks, for a block's SINR ``x``, the highest CQI whose spectral efficiency (the
+15 of 3GPP TS 36.213 Table 7.2.3-1) fits under ``log2(1 + x / GAP)`` (ns-3's ``LteAmc``), so a
+device's rate ``R(x) = eff(x) / eff_max`` of its cell's top rate is a step function: steps
+``d_j`` at thresholds ``t_j``. Under Rayleigh fading ``x = s X``, ``X ~ Exp(1)``, and a device's
+mean rate alone is ``q(s) = sum_j d_j exp(-t_j / s)``. Proportional fair serves each device
+``1/k`` of the slots, at the largest of ``k`` draws, so its gain over equal time shares is
 
-Under Rayleigh fading ``x = s X`` with ``X ~ Exp(1)`` and ``s`` the mean SINR. The device's
-mean rate alone (what a user measures and calls its own rate) is, with ``t_j`` the SINR at
-which CQI ``j`` becomes usable and ``d_j`` the step in ``R`` there,
+    G(k, q) = E[R(s X_max)] / q(s),   E[R(s X_max)] = sum_j d_j (1 - (1 - exp(-t_j / s))^k),
 
-    q(s) = E[R(s X)] = sum_j d_j exp(-t_j / s).
-
-A proportional fair scheduler serves, in each slot, the device with the largest
-``R_i(x_i) / T_i``, ``T_i`` its average throughput. When the devices' fading has the same
-law relative to their own statistics, that is the device whose ``X`` is the largest of the
-``k`` (Viswanath, Tse & Laroia, IEEE Trans. Inf. Theory 48(6), 2002; as a rule for any mix
-of devices it is CDF-based scheduling, Park, Seo, Kwon & Lee, IEEE Trans. Commun. 53(11),
-2005).
-Each device then wins ``1/k`` of the slots, at the largest of ``k`` Exp(1) draws, with
-``P(max > y) = 1 - (1 - exp(-y))^k``, so its rate is ``1/k`` of
-
-    E[R(s X_max)] = sum_j d_j (1 - (1 - exp(-t_j / s))^k),
-
-and its gain over equal time shares is ``G(k, q) = E[R(s X_max)] / q(s)``, ``s`` solved
-from the device's ``q``. Without the cap and the steps (``R`` linear in ``x``) this is the
-harmonic number ``H_k`` of the textbook (Tse & Viswanath, *Fundamentals of Wireless
-Communication*, 2005, section 6.6). Near devices, on the cap in almost every slot, gain
-almost nothing; far ones gain the most. ``E[R(s X_max)] <= min(1, k q)``, so ``G <= min(k,
-1 / q)``: a device's rate ``r G / k`` never exceeds its own rate ``r`` nor ``1/k`` of the
-cell's top rate.
-
-Where the devices' qualities differ, a real PF scheduler does not give equal time: with the
-cap, a near device's ``R / T`` is close to 1 in most slots while a far one's swings widely,
-and PF ends up giving the near devices more slots than ``1/k``. Against a slot-level PF
-(``tests/network/test_pf_reference.py``) equal qualities agree within 3 % (the test's tolerance); mixed ones
-(mean SINR 25/15/5 dB) within 15 %, the near device's rate being the one underestimated
-(by 12-14 %).
+``s`` solved from the device's ``q``. ``G <= min(k, 1 / q)``: a device's rate ``r G / k`` never
+exceeds its own rate ``r`` nor ``1/k`` of the cell's top rate. Against a slot-level PF
+(``tests/network/test_pf_reference.py``) equal qualities agree within 3 %; mixed ones (mean
+SINR 25/15/5 dB) within 15 %, the near device's rate being underestimated (by 12-14 %).
 """
 
 from __future__ import annotations

@@ -33,17 +33,10 @@ MIN_BLOCKS = 3  # LTE uplink: the fewest resource blocks a UE is granted in a TT
 
 def resource_block_share(n_rb: int, k: int) -> float:
     """Share of a cell's ``n_rb`` uplink resource blocks that ``k`` devices with data use
-    together, as ns-3 LENA's uplink MAC allocates them (``RrFfMacScheduler`` and
-    ``PfFfMacScheduler``, ``DoSchedUlTriggerReq`` in ``src/lte/model/rr-ff-mac-scheduler.cc``
-    and ``pf-ff-mac-scheduler.cc``, ns-3.44): each UE with data gets ``rbPerFlow =
-    floor(N / k)`` contiguous blocks, at least 3 ("to ensure TxOpportunity >= 7 bytes"),
-    starting from the UE after the last one served (``m_nextRntiUl``), until fewer than 3
-    blocks are left. So ``m = min(k, floor(N / per))`` UEs are served per TTI, with ``per =
-    max(3, floor(N / k))``, each of the ``k`` a fraction ``m / k`` of the TTIs: at 25 blocks
-    and 9-25 UEs, 8 of them per TTI on 24 blocks. With fewer than 3 blocks a cell serves one
-    UE per TTI on all of them. Both schedulers rotate the uplink alike: PF's metric is used
-    on the downlink only.
-    """
+    together, as ns-3 LENA's uplink MAC (``DoSchedUlTriggerReq`` of ``RrFfMacScheduler`` and,
+    alike, ``PfFfMacScheduler``) allocates them; docs/models/cell.md, "Resource blocks", has
+    the rule and its check against ns-3. ``m = min(k, floor(N / per))`` UEs are served per TTI,
+    taking turns (``m_nextRntiUl``), each on ``per =`` :func:`blocks_per_ue` blocks."""
     per = blocks_per_ue(n_rb, k)
     return min(k, n_rb // per) * per / n_rb
 

@@ -1,51 +1,21 @@
-"""Transport blocks: what a device carries per TTI on the few resource blocks it is granted.
+"""Transport blocks: what a device carries per TTI on the few resource blocks it is granted
+(``transport_blocks: true``). docs/models/cell.md, "Transport blocks", states the model with
+its sources, a worked example and the fit to the seed-2026 calibrations; in short:
 
-Without it the cell model (``resource_blocks``, :func:`scoutsim.network.schedulers.resource_block_share`)
-scales a device's lone rate, measured on all ``N`` blocks of the cell, linearly with the ``p``
-blocks it gets per TTI when ``k`` devices share. A real uplink does not: the bytes of one TTI
-are a transport block whose size comes from a table, and part of each block is headers. With
-``transport_blocks: true`` (docs/models/cell.md) a device served on ``p`` blocks carries
+Without it the cell model (``resource_blocks``, :func:`~scoutsim.network.schedulers.resource_block_share`)
+scales a device's lone rate ``r``, measured on all ``N`` blocks, by ``p / N`` when it is served
+on ``p`` blocks. With it the device carries ``e (TBS(I, p) / 8 - h)`` bytes per served TTI, so
+its rate is ``r g(p) / g(N)`` with ``g(m) = TBS(I, m) / 8 - h``:
 
-    e (TBS(I, p) / 8 - h)  bytes per served TTI,
-
-against ``e (TBS(I, N) / 8 - h)`` alone, so its rate is its lone rate times
-``g(p) / g(N)`` with ``g(m) = TBS(I, m) / 8 - h``, instead of times ``p / N``. The pieces:
-
-* ``TBS(I, m)``: 3GPP TS 36.213 Table 7.1.7.2.1-1, bits of a transport block of TBS index
-  ``I`` on ``m`` physical resource blocks (the file ``tbs_36213.csv`` beside this module, as
-  ns-3 LENA has it: see :func:`_table`). At low ``I`` it is far from linear in ``m``: ``I = 0`` carries 56 bits on 3 blocks
-  but 680 on 25, so 3 blocks carry 0.69 of ``3 / 25`` of the 25 blocks' load.
-* ``I``: the device's MCS, read off its lone calibration. The lone rate ``r`` (bytes/s, on all
-  ``N`` blocks) is at most the goodput of the transport blocks it was sent on (TCP/IP
-  headers and retransmissions only take away), so the MCS is the lowest PUSCH MCS ``I_MCS``
-  (0-28, TS 36.213 Table 8.6.1-1 maps it to ``I``) whose goodput ``g(N) / TTI_S`` covers
-  ``r``; above the top MCS's goodput, the top MCS. The MCS is held at the lone one whatever
-  ``p`` is: ns-3 picks it from the uplink CQI of the sounding reference signal, which a UE
-  sends over the whole band at the same power however many blocks its data gets
-  (``FfMacScheduler::UlCqiFilter`` default ``SRS_UL_CQI``; ``LteUePhy::DoSendSrs`` uses
-  every uplink block), and ``RrFfMacScheduler::DoSchedUlTriggerReq`` looks up
-  ``GetUlTbSizeFromMcs(mcs, rbPerFlow)`` with it.
-* ``h = OVERHEAD_BYTES = 2``: the fixed part of an RLC UM PDU header (10-bit sequence number,
-  3GPP TS 36.322 section 6.2.1.3), one per transport block; ns-3's ``LteRlcUm::DoNotifyTxOpportunity``
-  takes it off every transmit opportunity ("Header fix part is 2 bytes"). ns-3 models no MAC
-  header and sends BSRs out of band, so there is nothing else per block. What is per packet
-  rather than per block (TCP/IP and PDCP headers, RLC length indicators, retransmissions)
-  scales with the bytes, not the blocks, and stays in ``e``. The lone calibrations of the
-  seed-2026 family agree (lone uploads only, none of its shared cases): the 8 whose blocks
-  are under 400 bytes (25/50/100 blocks, 500-900 m, no fading) fit ``r TTI_S = e (TBS / 8 -
-  h)`` with ``h = 2.3`` bytes, ``e = 0.960``; with ``h = 2`` their ``e`` spans 0.957-0.960,
-  with ``h = 0`` 0.936-0.953 (``tests/network/test_tbs.py``).
-* ``e``: the device's own efficiency, ``r TTI_S / g(N)``; it cancels in ``g(p) / g(N)``.
-* A grant of fewer than ``MIN_GRANT_BYTES = 8`` bytes carries nothing: ns-3's UE MAC
-  (``LteUeMac::DoReceiveLteControlMessage``, ns-3.44) passes a grant to RLC only if
-  ``bytesForThisLc > 7`` ("7 is the min TxOpportunity useful for Rlc"), and otherwise just
-  reports its buffer again, while the scheduler keeps granting it its 3 blocks (its own
-  minimum is there "to ensure TxOpportunity >= 7 bytes"). So a UE at I_TBS 0 on 3 blocks
-  (56 bits, 7 bytes) sends nothing while 7 or more UEs at 25 blocks hold data, yet holds its
-  turn: :func:`block_gain` gives it ``STALLED``, a vanishing rate that keeps its share of the
-  time, as the cell keeps a starved UE's. A real UE would send its 7 bytes (a few of data
-  after the MAC and RLC headers); this is ns-3's behaviour, found after the seed-2026 family
-  had been scored (docs/models/cell.md).
+* ``TBS(I, m)``: 3GPP TS 36.213 Table 7.1.7.2.1-1, as ns-3 LENA has it (:func:`_table`);
+* ``I``: the lone calibration's PUSCH MCS (:func:`lone_mcs`), held whatever ``p`` is: ns-3
+  picks it from the sounding reference signal, sent over the whole band
+  (``LteUePhy::DoSendSrs``), and ``RrFfMacScheduler::DoSchedUlTriggerReq`` looks up
+  ``GetUlTbSizeFromMcs(mcs, rbPerFlow)`` with it;
+* ``h = OVERHEAD_BYTES``, the RLC UM header of each block; ``e``, the device's own
+  efficiency, cancels;
+* a grant under ``MIN_GRANT_BYTES`` carries nothing, yet the UE holds its turn (``STALLED``),
+  as in ns-3's UE MAC.
 
 The cell asks :func:`block_gains` for each device's gain ``G = (g(p) / g(N)) / (p / N)`` over the
 linear rule; ``G = 1`` where a device gets all ``N`` blocks (alone, or the only one served),

@@ -1,29 +1,21 @@
-"""A shared uplink as an exact, event-driven fluid model.
+"""A shared uplink as an exact, event-driven fluid model (docs/models/uplink.md).
 
-Every transfer in flight drains its remaining bytes at a rate set by the sharing rule; the
-rates change only when something happens (a transfer joins, one finishes, or the channel's
-capacity ``C(t)`` changes), so between events every rate is constant and each transfer's
-finish time is exact. No time step is involved.
+Every transfer in flight drains its remaining bytes at a rate set by the sharing rule; rates
+change only at events (a join, a finish, a capacity change ``C(t)``), so each finish time is
+exact, with no time step. With ``w_a`` the weight the allocator gave agent ``a``:
 
-Sharing rules, with ``w_a`` the weight the allocator gave agent ``a``:
-
-* ``work_conserving`` (weighted processor sharing, as a base station's scheduler does):
-  a transfer of agent ``a`` gets ``C(t) w_a / sum of w over the transfers in flight``.
-  Nothing is left idle while anything is in flight.
-* ``reserved`` (network slicing, the study's setting): agent ``a`` owns the slice
-  ``C(t) w_a / sum of w over all agents of the uplink``, in flight or not; its own
-  transfers split that slice equally. Slices of idle agents stay idle.
+* ``work_conserving`` (weighted processor sharing): a transfer of ``a`` gets
+  ``C(t) w_a / sum of w over the transfers in flight``; nothing idles while anything is in flight.
+* ``reserved`` (network slicing, the study's setting): ``a`` owns the slice
+  ``C(t) w_a / sum of w over all agents of the uplink``, split equally among its transfers;
+  slices of idle agents stay idle.
 
 :class:`Uplink` is what both uplink models share (the weights, these rules' shares, the pool
 view). :class:`SharedUplink` keeps every transfer's remaining bytes (:class:`FluidLoop`, the
-exact loop the cell model runs too) and after each event recomputes every rate: O(transfers in
-flight) per event, no SimPy process per transfer.
-
-With ``tcp`` (a :class:`scoutsim.network.tcp.TcpModel`) the uplink adds what TCP does and a fluid
-does not: each transfer carries its segments' headers, is held back for its handshake and slow-start ramp before it
-drains as a fluid one, and under loss every transfer's rate is capped by TCP's loss-limited
-throughput, the capacity capped transfers leave going to the others (weighted max-min).
-Without it (the default) the uplink is the plain fluid model above.
+exact loop the cell model runs too) and recomputes every rate at each event: O(transfers in
+flight). With ``tcp`` (:class:`scoutsim.network.tcp.TcpModel`) each transfer carries its
+segments' headers and waits out its handshake and slow-start ramp before it drains as a fluid,
+and under loss every rate is capped by TCP's loss-limited throughput (weighted max-min).
 
 Units: capacity in bytes per second (1 Mbps = 125,000 bytes/s), sizes in bytes.
 """

@@ -1,36 +1,24 @@
 """A shared uplink by virtual time: the same fluid physics as :class:`SharedUplink`, O(log n) per event.
 
-:class:`scoutsim.network.uplink.SharedUplink` keeps every transfer's remaining bytes and
-touches all of them at every event. Where the rates are weighted processor sharing with
-weights that do not change, one number per sharing domain says how far every transfer has
-got, and a heap of finish tags says which one ends first (the virtual clock of weighted
-fair queueing, Parekh and Gallager 1993; here the fluid GPS itself, not a packet emulation):
+docs/models/virtual_time.md states the model. Where the rates are weighted processor sharing
+with fixed weights, one clock per sharing domain says how far every transfer has got, and a heap
+of finish tags says which one ends first (the fluid GPS of Parekh and Gallager 1993):
 
-* ``work_conserving``: with ``C(t)`` the capacity and ``W(t)`` the weight in flight, every
-  transfer of weight ``w`` drains at ``w C / W``, so the virtual clock ``V`` with
-  ``dV/dt = C / W`` measures bytes per unit weight. A transfer of ``S`` bytes joining at
-  ``V0`` ends when ``V`` reaches its tag ``V0 + S / w``, whatever ``C`` and ``W`` do in
-  between; its remaining bytes are ``w (tag - V)``.
-* ``reserved``: slot ``a`` owns ``C w_a / W_total`` and splits it equally among its ``n_a``
-  transfers. One clock ``U`` with ``dU/dt = C / W_total`` serves every slot; slot ``a``'s
-  own clock ``V_a`` advances by ``w_a / n_a`` per unit of ``U`` and its transfers carry tags
-  in bytes. A slot's first finish, expressed in ``U``, changes only when that slot's
-  ``n_a`` does, so a heap of slots keyed by it is untouched by capacity changes.
+* ``work_conserving``: ``dV/dt = C / W``, ``W`` the weight in flight. A transfer of ``S`` bytes
+  and weight ``w`` joining at ``V0`` ends when ``V`` reaches its tag ``V0 + S / w``, whatever
+  ``C`` and ``W`` do in between; its remaining bytes are ``w (tag - V)``.
+* ``reserved``: one clock ``U`` with ``dU/dt = C / W_total`` serves every slot; slot ``a``'s own
+  clock advances by ``w_a / n_a`` per unit of ``U`` and its transfers carry tags in bytes. A
+  heap of slots keyed by their first finish in ``U`` is untouched by capacity changes.
 
-Per event: a join, a finish or a cancellation touches one heap entry (O(log n)); a capacity
-change touches none. The finish times equal the O(n) model's up to floating-point rounding
-(the two compute them by different arithmetic; ``tests/test_vtime.py`` checks 1e-9
-relative on random scenarios). Transfers due within the same slack as the O(n) model's
-finish together, and succeed in the order they joined, as there.
-
-A whole :class:`scoutsim.network.link.Link`: progress and pool view are read off the clocks.
-Each transfer carries its own weight in its domain (its slot's under ``work_conserving``, 1
-within a reserved slice), so that an online rule (:meth:`set_online`) can re-weight it: at
-every event the rule weighs each pool, and every transfer of it is re-tagged from its bytes
-left (``tag = clock + left / weight``; a weight of 0 parks it, bytes left kept, off the
-heap). That is O(n) per event, as in the exact model, and only with a rule set. It carries
-no TCP corrections (``CARRIES_TCP``): their rate caps make the sharing max-min, not
-processor sharing. :mod:`scoutsim.network.choose` picks the model.
+A join, a finish or a cancellation touches one heap entry (O(log n)); a capacity change touches
+none. Finish times equal the O(n) model's up to rounding (``tests/test_vtime.py``: 1e-9
+relative); transfers due within the same slack finish together and succeed in the order they
+joined, as there. An online rule (:meth:`VirtualTimeUplink.set_online`) re-weights every
+transfer in its domain (its slot's weight, or 1 within a slice) at every event and re-tags it
+from its bytes left (``tag = clock + left / weight``; a weight of 0 parks it off the heap):
+O(n) per event, as in the exact model. It carries no TCP corrections (``CARRIES_TCP``): their
+rate caps make the sharing max-min. :mod:`scoutsim.network.choose` picks the model.
 """
 
 from __future__ import annotations

@@ -1,63 +1,26 @@
 """Mid-flight fallback (policy suffix ``+fallback``): stop a KV transfer that can no longer
 be on time and answer in a cheaper mode, as CacheGen falls back to text when bandwidth drops.
 
-The rule (docs/models/fallback.md works it through) is safe by construction: every check
-counts everything between the switch and the answer, with the device's own estimation error
-as the margin on the one thing it cannot know, the rate.
+docs/models/fallback.md states the rule with its equations and works it through. It is safe by
+construction: every check counts everything between the switch and the answer, with the
+device's own estimation error as the margin on the one thing it cannot know, the rate.
 
-*Margin.* After each transfer in its first mode the device records ``rho = realised rate /
-estimated rate`` (the estimate the request was chosen with, once the estimator has seen a
-transfer). The conservative rate factor ``rho_p`` is the empirical ``1 - P`` quantile of the
-last :attr:`Fallback.WINDOW` ratios, ``P =`` :attr:`Fallback.CONFIDENCE` (0.9): the realised
-rate was at least ``rho_p`` times the estimate in nine transfers out of ten; it is kept within
-``[FLOOR, 1] = [1/2, 1]`` (never planned faster than the estimate; and a device whose rates
-swing by orders of magnitude, as under a deadline-first allocator that holds a transfer at 0
-while it has slack, does not plan every fallback out of reach). With fewer than
-:attr:`Fallback.MIN_RATIOS` ratios it is :attr:`Fallback.PRIOR` (a half).
-
-*Duration.* A fallback ``k`` started at instant ``t`` with the link offering ``rate`` takes
-
-    T_k(t) = edge wait + extra edge + [payload / (rho_p rate) + latency + cloud wait + cloud compute]
-
-with ``extra edge`` what the edge has not done yet (the answer's decode for ``local``, Q2C
-selection for ``scout``, nothing for ``text``), ``edge wait = max(0, E - t)`` where ``E`` is
-when the edge finishes the work already queued on it (only for a fallback with extra edge
-work), the bracket only for modes that send something (with an uplink ``tcp`` block, the
-handshake and slow-start ramp are added, :meth:`TcpModel.ramp`), and ``cloud wait`` the
-device's prediction of the cloud's queue when it has one (``cloud_aware``), else 0.
-
-*Checks.* Its *trigger instant* is the last moment it can still make it,
-``t*_k = arrival + deadline - T_k - GUARD`` (``GUARD``, a microsecond, absorbs rounding only);
-a fallback with extra edge work is possible only if ``E <= t*_k`` (it would wait for the edge
-past ``t*_k`` otherwise). The transfer is checked at the trigger instant of every possible
-fallback that no other beats on both counts (a later ``t*`` and at least its expected
-quality). The plan is made when the transfer starts and made again whenever a new request
-queues work on the edge (``E`` grew).
-
-At a check, with ``left`` bytes to go at the current ``rate``, the transfer goes on when it is
-on time at the conservative rate,
-
-    now + left / (rho_p rate) + latency + cloud wait + cloud compute of the KV mode <= arrival + deadline,
-
-and is otherwise stopped (:meth:`SharedUplink.cancel`: the bytes it sent are *wasted bytes*)
-and answered by the check's fallback, if that fallback still fits now (``E <= now`` when it
-needs the edge, and ``now + T_k(now) <= arrival + deadline`` at the larger of the stopped
-transfer's rate and a new transfer's share). At the last check the transfer is also stopped
-when it is late even at its current rate (doomed: stopping it frees the link, and the fallback
-is the only chance left). Otherwise it goes on to the next check.
-
-``adaptive+fallback`` also changes the choice itself (:meth:`Fallback.upgrade`): when the
-adaptive choice ``k`` is a fallback mode, the request sends instead the smallest KV mode ``j``
-of better expected quality if ``k`` still fits as ``j``'s fallback (at the conservative rate)
-and ``j`` is itself on time with probability at least :attr:`Fallback.UPGRADE_CHANCE` (1/4).
-That probability is the record of the device's last :attr:`Fallback.RECORD` upgrades to ``j``
-(on time: its last byte sent by ``arrival + deadline - latency - cloud compute``; stopped: not)
-shrunk towards the rate model's chance, which counts as :attr:`Fallback.WEIGHT` (2) upgrades:
-``(on time + 2 m) / (upgrades + 2)``, ``m`` the share of the recorded ratios ``rho`` at which
-``j`` would be on time (``rho = 1/2`` alone decides before there are five). The first upgrade
-to ``j`` is a try (``m = 1``): the fallback insures it, and the record needs a first outcome.
-An upgrade can only gain the request itself quality (its fallback is safe); the threshold
-limits the capacity that transfers stopped in flight take from the others.
+* *Margin* (:meth:`Fallback.record`): ``rho_p``, the empirical ``1 - P`` quantile of the device's
+  last ratios ``realised rate / estimated rate``, kept within ``[FLOOR, 1]`` (``PRIOR`` before
+  ``MIN_RATIOS`` of them).
+* *Checks* (:meth:`Fallback.plan`): fallback ``k``'s trigger instant is the last moment it can
+  still make it, ``arrival + deadline - T_k - GUARD`` with ``T_k`` its duration at the
+  conservative rate (:meth:`Fallback.duration`); the transfer is checked at the instant of
+  every fallback that no other beats on both a later instant and quality, planned again when
+  new work queues on the edge.
+* At a check (:meth:`Fallback._check`) the transfer goes on when it is on time at the
+  conservative rate; otherwise it is stopped (its bytes sent are *wasted bytes*) and answered
+  by the check's fallback if that still fits now, and at the last check also when it is late
+  even at its current rate (doomed: stopping it frees the link).
+* ``adaptive+fallback`` (:meth:`Fallback.upgrade`): a choice that is itself a fallback mode is
+  sent instead as the smallest KV mode of better expected quality, when the choice still fits
+  as its fallback and the KV mode is on time with probability at least ``UPGRADE_CHANCE`` by
+  its record of upgrades, shrunk towards the rate model's chance (``WEIGHT`` upgrades).
 """
 
 from __future__ import annotations

@@ -100,14 +100,8 @@ class TcpModel:
 def water_fill(weights: list[float], capacity: float, cap: float) -> list[float]:
     """Rates ``min(cap, lam * w)`` summing to ``capacity`` where the caps allow (weighted
     max-min fairness): capped flows leave what they cannot use to the others."""
-    n = len(weights)
-    if n == 0:
-        return []
-    if math.isinf(cap):
-        total = sum(weights)
-        return [capacity * w / total for w in weights]
-    order = sorted(range(n), key=lambda i: -weights[i])  # the heaviest hit the cap first
-    rates = [0.0] * n
+    order = sorted(range(len(weights)), key=lambda i: -weights[i])  # the heaviest hit the cap first
+    rates = [0.0] * len(weights)
     left = capacity
     rest = sum(weights)
     for pos, i in enumerate(order):

@@ -251,10 +251,7 @@ class SharedUplink(FluidLoop, Uplink):
         if self.reserved:
             per_weight = c / self.total_weight
             for t in self.active:
-                t.rate = per_weight * self.weights[t.slot] / self._in_flight[t.slot]
-            if self._cap < math.inf:
-                for t in self.active:
-                    t.rate = min(t.rate, self._cap)
+                t.rate = min(per_weight * self.weights[t.slot] / self._in_flight[t.slot], self._cap)
         elif self._cap < math.inf:
             rates = water_fill([self.weights[t.slot] for t in self.active], c, self._cap)
             for t, r in zip(self.active, rates):

@@ -273,39 +273,34 @@ class VirtualTimeUplink(Uplink):
 
     def _ended(self, _what: None, slack: float) -> list[_Job]:
         done: list[_Job] = []
+        touched = []  # reserved: the slices whose transfers were taken
         # The heap's first entry is what this event was scheduled for (nothing changed since,
         # or the version would differ): it ends now, whatever the clocks' rounding left of it.
         # Judged by the clocks alone, a remainder above the slack but below the resolution of
         # ``env.now`` was rescheduled at a delay that did not move the clock, for ever.
-        if self.reserved:
-            # U-slack: a transfer is due when its remaining bytes are within rate x slack,
-            # i.e. its slice's due U within (C / W_total) x slack of now.
-            limit = self._clock + self.capacity / self.total_weight * slack
-            touched = []
-            scheduled = True
-            while (top := self._top()) is not None and (scheduled or top[0] <= limit):
-                heapq.heappop(self._heap)
-                slot = top[2]
-                sl = self._slice(slot)
-                rate_slack = self.capacity / self.total_weight * self.weights[slot] / sl.weight * slack
-                while sl.heap and (not sl.heap[0][2].alive or scheduled or sl.heap[0][0] - sl.clock <= rate_slack):
-                    _, _, job = heapq.heappop(sl.heap)
-                    if job.alive:
-                        done.append(job)
-                        scheduled = False
-                touched.append((slot, sl))
-            for job in done:
-                self._drop(job)
-            for slot, sl in touched:
-                self._requeue(slot, sl)
-        else:
-            limit = self._clock + self.capacity / self._domain_weight() * slack
-            scheduled = True
-            while (top := self._top()) is not None and (scheduled or top[0] <= limit):
-                heapq.heappop(self._heap)
+        # Reserved, in U: a transfer is due when its remaining bytes are within rate x slack,
+        # i.e. its slice's due U within (C / W_total) x slack of now.
+        per = self.total_weight if self.reserved else self._domain_weight()
+        limit = self._clock + self.capacity / per * slack
+        scheduled = True
+        while (top := self._top()) is not None and (scheduled or top[0] <= limit):
+            heapq.heappop(self._heap)
+            if not self.reserved:
                 done.append(top[2])
                 scheduled = False
-            for job in done:
-                self._drop(job)
+                continue
+            slot = top[2]
+            sl = self._slice(slot)
+            rate_slack = self.capacity / self.total_weight * self.weights[slot] / sl.weight * slack
+            while sl.heap and (not sl.heap[0][2].alive or scheduled or sl.heap[0][0] - sl.clock <= rate_slack):
+                _, _, job = heapq.heappop(sl.heap)
+                if job.alive:
+                    done.append(job)
+                    scheduled = False
+            touched.append((slot, sl))
+        for job in done:
+            self._drop(job)
+        for slot, sl in touched:
+            self._requeue(slot, sl)
         done.sort(key=lambda j: j.seq)  # as the exact model: in the order they joined
         return done

@@ -38,8 +38,6 @@ def birth_death(up: float, down: float, k: int) -> np.ndarray:
 
 
 def default_transition(k: int) -> np.ndarray:
-    if k == 1:
-        return np.ones((1, 1))
     move = (1.0 - DEFAULT_STAY) / 2.0
     return birth_death(move, move, k)
 

@@ -31,21 +31,34 @@ if TYPE_CHECKING:
 BLOCK = 64  # draws are taken in blocks; a block of n equals n single draws of each kind
 
 
-class OwnArrivals:
+class _Questions:
+    """Draws the questions of ``pool`` from ``questions_rng`` in blocks: a device's own (its
+    agent's streams) or its group's calendar."""
+
+    pool: Any
+    questions_rng: np.random.Generator
+    _picks: list[int]
+
+    def _question(self) -> Question:
+        # Drawn at each arrival, in arrival order, so the n-th request asks the same question
+        # under every policy.
+        if not self._picks:
+            self._picks = self.pool.draw_indices(self.questions_rng, BLOCK)[::-1]
+        return self.pool.question(self._picks.pop())
+
+
+class OwnArrivals(_Questions):
     """An agent's own chain of arrivals (without ``arrivals: superposed``), from its own
     streams, and the arrivals a group's calendar hands it: what :class:`Agent` inherits to
     start requests (its ``_start``)."""
 
     # What the agent sets (Agent.__init__).
     spec: Any
-    pool: Any
     world: Any
     arrivals_rng: np.random.Generator
-    questions_rng: np.random.Generator
     phase_rng: np.random.Generator
     count: int
     _gaps: list[float]
-    _picks: list[int]
 
     def _start(self, env: simpy.Environment, number: int, q: Question) -> None:
         raise NotImplementedError
@@ -82,54 +95,39 @@ class OwnArrivals:
 
     def _poisson(self, _event) -> None:
         env = self._env
-        q, number = self._arrive()
+        q = self._question()
         # The next arrival is scheduled before this request starts, as the arrival loop
         # of a process would.
         self._next += self._gap()
         if self._next < self._until:
             env.timeout(self._next - env.now).callbacks.append(self._poisson)
-        self._start(env, number, q)
+        self.arrive(env, q)
 
     def _periodic(self, _event) -> None:
         env = self._env
-        q, number = self._arrive()
+        q = self._question()
         self._n += 1
         t = self._first + self._n * self._period
         if t < self._until:
             env.timeout(t - env.now).callbacks.append(self._periodic)
-        self._start(env, number, q)
-
-    def _arrive(self) -> tuple[Question, int]:
-        # The question is drawn here, in arrival order, so the n-th request of this agent
-        # asks the same question under every policy.
-        if not self._picks:
-            self._picks = self.pool.draw_indices(self.questions_rng, BLOCK)[::-1]
-        q = self.pool.question(self._picks.pop())
-        self.count += 1
-        self.world.outstanding += 1
-        return q, self.count - 1
+        self.arrive(env, q)
 
     def arrive(self, env: simpy.Environment, q: Question) -> None:
-        """An arrival with its question drawn by the group (superposed arrivals,
-        :mod:`scoutsim.sim.arrivals`), not by this agent's own streams."""
+        """An arrival asking ``q``: drawn from this agent's own streams, or by its group's
+        calendar (superposed arrivals)."""
         self.count += 1
         self.world.outstanding += 1
         self._start(env, self.count - 1, q)
 
 
-class _Group:
+class _Group(_Questions):
     def __init__(self, agents: list, pool, questions_rng: np.random.Generator):
         if not agents:
             raise ValueError("a group needs at least one agent")
         self.agents = agents
         self.pool = pool
         self.questions_rng = questions_rng
-        self._picks: list[int] = []
-
-    def _question(self):
-        if not self._picks:
-            self._picks = self.pool.draw_indices(self.questions_rng, BLOCK)[::-1]
-        return self.pool.question(self._picks.pop())
+        self._picks = []
 
 
 class SuperposedPoisson(_Group):

@@ -11,13 +11,9 @@ plain time sharing. Each scheduler says:
   (``fading: rayleigh``) and an opportunistic scheduler could ride it, else ``G = 1``;
 * ``levels(rates)``: strict priorities among the devices (0 first), from their own rates.
 
-``rr``: equal shares. ``weighted``: shares in proportion to allocator weights. ``max_rate``:
-everything to the device with the best own rate; the next one gets only what the best one
-cannot use (for example when a wired link behind the cell holds it back). ``pf``:
-proportional fair, see :class:`ProportionalFair` for the multi-user diversity gain.
-Without fast fading in the model ``pf`` is ``rr``: there is nothing to be opportunistic about.
-
-Schedulers register by the name a scenario's ``scheduler:`` key uses (``SCHEDULERS``).
+The schedulers (``rr``, ``weighted``, ``max_rate``, ``pf``; each class says what it does)
+register by the name a scenario's ``scheduler:`` key uses (``SCHEDULERS``). Without fast fading
+in the model ``pf`` is ``rr``: there is nothing to be opportunistic about.
 """
 
 from __future__ import annotations
@@ -72,8 +68,8 @@ class Weighted(Scheduler):
 
 @SCHEDULERS.register("max_rate")
 class MaxRate(Scheduler):
-    """All resources to the best own rate (ties share equally); the others starve until it
-    is done or held back elsewhere."""
+    """All resources to the best own rate (ties share equally); the others get only what it
+    cannot use: nothing until it is done, or held back elsewhere (a wired link behind the cell)."""
 
     def levels(self, rates: Sequence[float]) -> list[int]:
         rank = {r: i for i, r in enumerate(sorted(set(rates), reverse=True))}
@@ -84,11 +80,8 @@ class MaxRate(Scheduler):
 class ProportionalFair(Scheduler):
     """Proportional fair over Rayleigh fading: equal time shares times the multi-user
     diversity gain ``G(k, q)`` of LTE's capped, stepwise link adaptation
-    (:func:`scoutsim.network.pfgain.pf_gain`): near devices, on the top MCS in most slots,
-    gain almost nothing; far ones gain the most. ``G <= min(k, 1/q)``, so no device ever
-    sends faster than its own rate. ``tests/network/test_pf_reference.py`` checks it against
-    a slot-level PF scheduler (1 ms slots, Rayleigh draws, the MCS table, an averaging
-    window)."""
+    (:mod:`scoutsim.network.pfgain`): near devices, on the top MCS in most slots, gain almost
+    nothing; far ones gain the most; none sends faster than its own rate."""
 
     def gain(self, k: int, quality: float = 1.0) -> float:
         return pf_gain(k, quality)

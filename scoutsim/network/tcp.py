@@ -1,16 +1,12 @@
 """TCP corrections to the fluid uplink: connection set-up, slow start, headers and loss.
 
-The fluid model (:mod:`scoutsim.network.uplink`) lets a transfer use its whole share from its first
-instant and counts payload bytes only. Real TCP spends one RTT on the handshake, then grows
-its window from ``init_cwnd`` segments by a factor ``growth`` per RTT (slow start: 2, a
-little less with delayed ACKs) until the window covers the bandwidth-delay product, a loss
-ends slow start, or the data run out; every segment carries ``header`` bytes besides its
-``mss`` bytes of data; and under a packet loss rate ``p`` its long-run rate is capped by
-the AIMD response function ``segment / RTT * sqrt((1 + beta) / (2 (1 - beta) p))``
-(Mathis et al. 1997 for Reno's ``beta = 0.5``; ``beta = 0.7`` is CUBIC's window reduction,
-RFC 8312, the default of Linux and ns-3). Measured against ns-3
-(``benchmarks/ns3_validation.py``, results in benchmarks/README.md) these are what the
-fluid model misses; this module supplies them as an option of an uplink.
+docs/models/uplink.md, "TCP corrections", states them with their check against ns-3. The
+fluid model lets a transfer use its whole share from its first instant and counts payload bytes
+only. Real TCP spends one RTT on the handshake, then grows its window from ``init_cwnd``
+segments by ``growth`` per RTT (slow start) until it covers the bandwidth-delay product, a loss
+ends it or the data run out; every segment carries ``header`` bytes besides its ``mss`` of data;
+and under a loss rate ``p`` the long-run rate is capped by the AIMD response function
+(:attr:`TcpModel.rate_cap`; Mathis et al. 1997 for Reno's ``beta = 0.5``, CUBIC's 0.7, RFC 8312).
 
 Slow start, exactly for a lone flow. With rate ``r`` (its share: before its first loss the
 window is not held to the loss limit), RTT ``R`` and window ``w_i = w0 growth**i`` in round

@@ -228,8 +228,3 @@ class TracePoolChannel(Channel):
     def mean_mbps(self) -> float:
         means = [part.mean_mbps() for part in self.parts]
         return self.scale * (float(np.mean(means)) if self.combine == "mean" else float(np.sum(means)))
-
-    def describe(self) -> dict:
-        """Which runs and offsets this replication drew (for the run's meta.json)."""
-        return {"draws": [{"path": str(d.path), "offset_s": d.offset_s} for d in self.draws],
-                "combine": self.combine, "scale": self.scale}

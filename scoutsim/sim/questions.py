@@ -77,9 +77,12 @@ class QuestionPool:
                         int(round(float(np.mean(self.question_bytes)))),
                         self.fixed_answer or int(round(float(np.mean(self.answer_tokens)))))
 
+    def draw(self, rng: np.random.Generator) -> Question:
+        return self.question(int(rng.integers(len(self.ids))))
+
     def draw_indices(self, rng: np.random.Generator, n: int) -> list[int]:
-        """``n`` positions in the pool (:meth:`question`) at once: the same values, in the same
-        order, as ``n`` calls of ``rng.integers(len(self))``."""
+        """``n`` draws of :meth:`draw`'s index at once: the same values, in the same order,
+        as ``n`` single draws from ``rng``."""
         return rng.integers(len(self.ids), size=n).tolist()
 
     def question(self, k: int) -> Question:

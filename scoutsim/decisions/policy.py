@@ -71,6 +71,7 @@ class Situation:
     fallbacks: Sequence[int] = ()
     in_flight: Sequence[tuple[int, float, float]] = ()
     floors: Sequence[float] = ()
+    tolls: Sequence[float] = ()
 
 
 @runtime_checkable
@@ -92,6 +93,7 @@ class Policy:
     uses_modes = True  # chooses among the agent group's ``modes`` list, which must not be empty
     reads_in_flight = False  # whether decide reads Situation.in_flight (the agent keeps it only then)
     declines = False  # whether decide may return DECLINE (and reads Situation.floors)
+    reads_tolls = False  # whether decide reads Situation.tolls (the agent measures the load only then)
 
     @classmethod
     def parse_arg(cls, arg: str | None) -> str | None:
@@ -210,6 +212,13 @@ class ExpectedF1(Policy):
     known, so a mode whose time is mostly the cloud's (``text``) looks sure until its answers
     come back late; devices that start together each send it several times before the first
     answer returns, and the queue they make is what makes it late.
+    *Priced* (``expected_f1:priced``). Each option also has a toll, ``Situation.tolls``: the F1
+    its edge and cloud work is expected to take from the requests that queue behind it
+    (:mod:`scoutsim.sim.congestion`). Among the options of positive value the choice is the
+    highest value less toll (ties as above); a sure miss is handled as without it. Why: a
+    device choosing alone takes a mode that is a little better for its request and much
+    heavier on a shared server (``text`` on the cloud, ``local`` on its edge) as if that load
+    were free; when every device of a group does, the queue makes all of them late.
     """
 
     WINDOW = 10  # rate errors kept per option
@@ -220,7 +229,7 @@ class ExpectedF1(Policy):
     # capacity that others' traffic may halve or double under work-conserving sharing).
     PRIOR_SIGMA = math.log(2.0)
 
-    ARGS = ("in_flight", "decline")  # flags, given as NAME or NAME,NAME (canonical: in this order)
+    ARGS = ("in_flight", "decline", "priced")  # flags, given as NAME or NAME,NAME (canonical: in this order)
 
     @classmethod
     def parse_arg(cls, arg):
@@ -243,6 +252,8 @@ class ExpectedF1(Policy):
         self.reads_in_flight = "in_flight" in (arg or "").split(",")
         # expected_f1:decline: a request late whatever the link does is declined (*Declined*).
         self.declines = self.may_decline(arg)
+        # expected_f1:priced: each option's value less its toll (*Priced*).
+        self.reads_tolls = "priced" in (arg or "").split(",")
 
     def outcome(self, option: int, on_time: bool) -> None:
         log = self.outcomes.setdefault(option, [])
@@ -307,15 +318,16 @@ class ExpectedF1(Policy):
             if (log or late[i]) and transfers[i] > 0 and s <= deadline_s:  # a transfer mode predicted to fit
                 p = (sum(log) + self.WEIGHT * p) / (len(log) + late[i] + self.WEIGHT)
             chances.append(p)
-        best, key = -1, (0.0, 0.0, 0.0)
+        tolls = situation.tolls or [0.0] * len(seconds)
+        best, key = -1, (-math.inf, 0.0, 0.0)
         for i, s in enumerate(seconds):
             p = chances[i]
             v = qualities[i] * p
             if transfers[i] > 0 and p < 1:
                 v += (1 - p) * max((qualities[j] * chances[j] for j in fallbacks if j != i), default=0.0)
             # Equal values: the surer mode (a rescue by a fallback is itself a gamble), then the faster.
-            if v > 0 and (v, p, -s) > key:
-                best, key = i, (v, p, -s)
+            if v > 0 and (v - tolls[i], p, -s) > key:
+                best, key = i, (v - tolls[i], p, -s)
         if best >= 0:
             return best
         if self.declines and situation.floors and all(f > deadline_s for f in situation.floors):

@@ -35,6 +35,7 @@ from scoutsim.physics.journey import request_seconds
 from scoutsim.decisions.policy import DECLINE, Learner, Policy, Situation
 from scoutsim.sim.arrivals import OwnArrivals
 from scoutsim.sim.cloudwait import build_cloud_wait
+from scoutsim.sim.congestion import Load
 # ModeOption and option_tables live in costs.py; world.py imports them from here too.
 from scoutsim.sim.costs import DECLINED, ModeOption, first_costs, option_tables as option_tables
 from scoutsim.sim.fallback import Fallback
@@ -97,6 +98,10 @@ class Agent(OwnArrivals):
         self.in_flight: dict[int, Request] | None = {} if self.policy.reads_in_flight else None
         # Whether a request's end must be told (settled): to a learner, or to the in-flight list.
         self.settles = self.learner is not None or self.in_flight is not None
+        # expected_f1:priced: the recent load of its edge and of the cloud, for the tolls.
+        self.edge_load = Load(1) if policy.reads_tolls else None
+        if self.edge_load is not None:
+            self.cloud.track_load()
         self._predicted = math.nan  # the last decision's predicted time, for its request
         self._seconds: list[float] = []  # the last decision's predicted time of each option
         self.observed = False  # whether any transfer has been observed (estimates beyond the prior)
@@ -137,9 +142,19 @@ class Agent(OwnArrivals):
         floors = () if not self.policy.declines else self._floors(costs, edge_wait, elapsed, queue)
         k = self.policy.decide(Situation(self._names, seconds, transfers, [c[1] for c in costs], self._qualities,
                                          self.deadline_s, self.fallback.indices if self.fallback is not None else (),
-                                         in_flight, floors))
+                                         in_flight, floors, self._tolls(costs, now)))
         self._predicted = seconds[k] if k != DECLINE else math.nan
         return k
+
+    def _tolls(self, costs, now: float) -> list[float]:
+        """Per option, the F1 its edge and cloud work takes from later requests
+        (:mod:`scoutsim.sim.congestion`); empty for a policy that does not read it."""
+        if self.edge_load is None:
+            return []
+        edge_wait, cloud_wait, cloud = self.edge_wait(now), self.cloud.wait_if_entered(), self.cloud.load
+        return [self.edge_load.toll(now, edge_wait, edge_s, self.deadline_s)
+                + (cloud.toll(now, cloud_wait, cloud_s, self.deadline_s) if uplink else 0.0)
+                for (_, edge_s, cloud_s), uplink in zip(costs, self._uses_uplink)]
 
     def _floors(self, costs, edge_wait: float, elapsed: float, queue: float | None) -> list[float]:
         """Per option, a lower bound of its arrival-to-done time whatever the link does
@@ -158,6 +173,8 @@ class Agent(OwnArrivals):
     def queue_edge_work(self, now: float, seconds: float) -> float:
         """Queue ``seconds`` of edge compute at ``now``; returns the wait before it starts."""
         wait = self.edge_wait(now)
+        if self.edge_load is not None:
+            self.edge_load.entered(now, seconds)
         self.edge_free_at = now + wait + seconds
         return wait
 
@@ -344,15 +361,24 @@ class Request:
         self.agent.cloud.leave()  # the next job starts before this one is recorded, as it did
         if self.agent.cloud_wait is not None:
             self.agent.cloud_wait.observe(event.env.now - self.at_cloud_s - self.cloud_s)
+        if self.agent.cloud.load is not None:
+            self.agent.cloud.load.served(event.env.now, *self._slack_and_quality(event.env.now))
         self.finish(event)
 
     def finish(self, event) -> None:
         if self.dropped:
             return
         self.done = event.env.now
+        if self.agent.edge_load is not None:
+            self.agent.edge_load.served(self.done, *self._slack_and_quality(self.done))
         if self.agent.settles:
             self.agent.settled(self)
         self.agent.world.finish(self)
+
+    def _slack_and_quality(self, now: float) -> tuple[float, float]:
+        """Ending at ``now``: (deadline - now, the expected quality of the mode that answers)."""
+        a = self.agent
+        return self.arrival + a.deadline_s - now, a._qualities[a.options.index(self.fallback or self.option)]
 
     def expire(self, event) -> None:
         """The deadline has come (abandon_at_deadline): drop the request if unfinished."""

@@ -13,6 +13,8 @@ from typing import Callable
 
 import simpy
 
+from scoutsim.sim.congestion import Load
+
 
 class CloudQueue:
     def __init__(self, env: simpy.Environment, gpus: int):
@@ -25,10 +27,18 @@ class CloudQueue:
         # End times of the jobs in service, kept only when someone asks for the exact wait
         # (cloud_aware: exact), so that other runs pay nothing for it.
         self.ends: list[float] | None = None
+        # Its recent load, kept only when a device prices its work (expected_f1:priced).
+        self.load: Load | None = None
 
     def track(self) -> None:
         if self.ends is None:
             self.ends = []
+
+    def track_load(self) -> Load:
+        self.track()
+        if self.load is None:
+            self.load = Load(self.gpus)
+        return self.load
 
     def wait_if_entered(self) -> float:
         """The exact time a job entering now would wait for a GPU (FIFO, known service
@@ -45,6 +55,8 @@ class CloudQueue:
     def enter(self, seconds: float, done: Callable[[simpy.Event], None]) -> None:
         """Queue a job of ``seconds``; ``done(event)`` runs when its service ends. The job
         must then call :meth:`leave`."""
+        if self.load is not None:
+            self.load.entered(self.env.now, seconds)
         if self.free > 0:
             self.free -= 1
             self._serve(seconds, done)

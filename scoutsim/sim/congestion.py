@@ -1,0 +1,85 @@
+"""Tolls: what a mode's work on a shared FIFO server takes from the requests behind it.
+
+Devices that choose alone, each for its own request, load the servers they share as if the
+load were free. Where one mode is a little better for the request but takes much more of a
+server (``text`` puts the whole prefill on the cloud's GPUs, where a KV mode puts a decode;
+``local`` holds the device's edge for a whole answer), every device takes it, the queue grows,
+and the requests behind it are late: the devices of a group then do worse together than if
+all had sent the cheaper mode (docs/models/decisions-family.md). ``expected_f1:priced``
+charges each mode a *toll*, the F1 its work is expected to take from later requests, and
+chooses by value minus toll (a Pigouvian price: Kelly, "Charging and rate control for elastic
+traffic", 1997, prices a shared resource at the marginal cost its use imposes on others).
+
+The toll of ``x`` seconds of work entering a FIFO server of ``k`` identical units (the edge:
+``k = 1``; the cloud: its GPUs) now, with the server's load measured over the last
+:data:`WINDOW_S` seconds (``lam`` requests/s entering, utilisation ``rho``, capped at
+:data:`RHO_CAP` where the approximation below diverges) and ``W`` the wait a job entering now
+would have:
+
+* *Who is delayed.* Every request that enters while the server stays busy waits ``x / k``
+  longer. Those arriving within the present backlog ``W``, and, while the job itself is served,
+  those that find every other unit busy (probability ``rho ** (k - 1)``: each of the others busy
+  with probability ``rho``; 1 on a single server, which the job holds), arriving on average
+  halfway through its ``x / k``. A busy period is stretched ``1 / (1 - rho)``-fold by the
+  arrivals within it (M/G/1), so ``n = lam (W + rho ** (k - 1) x / (2 k)) / (1 - rho)``.
+* *What each loses.* A delay ``d`` costs a request its quality ``q`` if its slack (deadline
+  minus the time it ended) lay in ``[0, d)``. The loss per request is read off the requests the
+  server served in the window: ``L(d) = mean(q 1{0 <= slack < h}) d / h`` with ``h = max(d,``
+  :data:`SLACK_SPAN` ``x deadline)``, the share whose slack is below ``h`` spread evenly over
+  ``[0, h)``: a delay much smaller than the slack of a burst's requests costs in proportion,
+  and one longer than ``h`` costs every request whose slack it exceeds. Late requests lose
+  nothing more.
+* The toll is ``n L(x / k)``.
+
+The cloud's numbers (its load, its wait and the slack of the jobs it served) are read at the
+decision instant, as if it published them continuously; a real cloud would send them with the
+answer to a status request (``cloud_aware: probe``), a latency old. The edge is the device's
+own and known exactly.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+WINDOW_S = 10.0  # long against a request (deadlines of 0.5-5 s), short against a run
+RHO_CAP = 0.95  # n grows as 1 / (1 - rho): beyond this the measured rho is mostly noise
+SLACK_SPAN = 0.5  # h: a half of the deadline, the slack below which a delay is a risk
+
+
+class Load:
+    """A FIFO server's recent past: the work that entered it and the slack and expected
+    quality of the requests it served, over the last :data:`WINDOW_S` seconds."""
+
+    def __init__(self, units: int):
+        self.units = units
+        self._entered: deque[tuple[float, float]] = deque()  # (time, seconds of work)
+        self._served: deque[tuple[float, float, float]] = deque()  # (time, slack, quality)
+
+    def entered(self, now: float, seconds: float) -> None:
+        self._entered.append((now, seconds))
+
+    def served(self, now: float, slack: float, quality: float) -> None:
+        self._served.append((now, slack, quality))
+
+    def _forget(self, now: float) -> None:
+        for log in (self._entered, self._served):
+            while log and log[0][0] < now - WINDOW_S:
+                log.popleft()
+
+    def toll(self, now: float, wait: float, seconds: float, deadline_s: float) -> float:
+        """The F1 that ``seconds`` of work entering now is expected to take from later
+        requests (module docstring), with ``wait`` the wait of a job entering now."""
+        if seconds <= 0:
+            return 0.0
+        self._forget(now)
+        if not self._entered or not self._served:
+            return 0.0
+        span = min(WINDOW_S, now) or WINDOW_S
+        k = self.units
+        lam = len(self._entered) / span
+        rho = min(sum(x for _, x in self._entered) / (k * span), RHO_CAP)
+        delayed = lam * (wait + rho ** (k - 1) * seconds / (2 * k)) / (1 - rho)
+        delay = seconds / k
+        h = max(SLACK_SPAN * deadline_s, delay)
+        at_risk = sum(q for _, slack, q in self._served if 0 <= slack < h) / len(self._served)
+        return delayed * at_risk * delay / h

@@ -35,6 +35,11 @@ The cloud's numbers (its load, its wait and the slack of the jobs it served) are
 decision instant, as if it published them continuously; a real cloud would send them with the
 answer to a status request (``cloud_aware: probe``), a latency old. The edge is the device's
 own and known exactly.
+
+Known to be too coarse (docs/models/decisions-family.md, where it was measured and not
+adopted): a delayed request is counted as losing its whole quality, though it chooses again
+on arrival and often still fits in a faster mode; and the shared link carries no toll, so
+load priced off the edge and the cloud moves onto it.
 """
 
 from __future__ import annotations

@@ -1,0 +1,87 @@
+"""expected_f1:priced: the toll of a mode's work on a shared FIFO server, worked by hand.
+
+The toll (scoutsim/sim/congestion.py) of ``x`` seconds entering a server of ``k`` units is
+``n L(x / k)``: ``n = lam (W + rho**(k-1) x / (2k)) / (1 - rho)`` requests delayed, each losing
+``L(d) = mean(q 1{0 <= slack < h}) d / h``, ``h = max(0.5 D, d)``. Every number below is worked
+from that statement, not read off the code.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scoutsim.decisions.policy import Situation, build_policy, parse_policy
+from scoutsim.sim.congestion import RHO_CAP, WINDOW_S, Load
+
+
+def loaded(units: int, entered, served) -> Load:
+    load = Load(units)
+    for t, x in entered:
+        load.entered(t, x)
+    for t, slack, q in served:
+        load.served(t, slack, q)
+    return load
+
+
+def test_a_single_server_toll_by_hand():
+    # Edge (k = 1), at t = 20 s: in the last 10 s, 4 requests entered with 1 s of work each:
+    # lam = 0.4/s, rho = 4/10 = 0.4. Served: slacks 0.5, 1.5, 3.0 and -0.2 s, quality 0.8 each.
+    # D = 4 s: h = max(2, d). A local decode of x = 2 s with the edge free (W = 0):
+    # n = 0.4 (0 + 1 x 2/2) / 0.6 = 0.6667; d = 2, h = 2: slacks in [0, 2): 0.5 and 1.5 ->
+    # L = (0.8 + 0.8)/4 x 2/2 = 0.4; toll = 0.2667.
+    load = loaded(1, [(11, 1.0), (13, 1.0), (15, 1.0), (19, 1.0)],
+                  [(12, 0.5, 0.8), (14, 1.5, 0.8), (16, 3.0, 0.8), (18, -0.2, 0.8)])
+    assert load.toll(20.0, 0.0, 2.0, 4.0) == pytest.approx(0.4 / 0.6 * 0.4)
+    # A prefill of 0.2 s: n = 0.4 x 0.1 / 0.6 = 0.0667; d = 0.2 < h = 2: L = 0.4 x 0.2/2 = 0.04.
+    assert load.toll(20.0, 0.0, 0.2, 4.0) == pytest.approx(0.4 * 0.1 / 0.6 * 0.4 * 0.1)
+    # Behind 1.5 s of backlog (W = 1.5): n = 0.4 (1.5 + 1) / 0.6 = 1.6667.
+    assert load.toll(20.0, 1.5, 2.0, 4.0) == pytest.approx(0.4 * 2.5 / 0.6 * 0.4)
+    # A delay longer than h costs every request whose slack it exceeds: x = 4 s, h = 4, the
+    # slacks 0.5, 1.5, 3.0 in [0, 4): L = 2.4/4 x 4/4 = 0.6; n = 0.4 x 2 / 0.6.
+    assert load.toll(20.0, 0.0, 4.0, 4.0) == pytest.approx(0.4 * 2 / 0.6 * 0.6)
+    # Sending nothing there costs nothing.
+    assert load.toll(20.0, 0.0, 0.0, 4.0) == 0.0
+
+
+def test_a_cloud_of_several_gpus_and_the_window():
+    # k = 3 GPUs, at t = 30 s: 6 jobs of 2.5 s in the window: lam = 0.6/s, rho = 15/30 = 0.5.
+    # A text job of x = 1.5 s with the queue empty: it delays later jobs only when both other
+    # GPUs are busy, rho**2 = 0.25, by x/k = 0.5 s: n = 0.6 (0.25 x 1.5 / 6) / 0.5 = 0.075.
+    # Served slacks 0.3 and 2.5 s (q 0.7, 0.9), D = 2 s: h = 1: only 0.3 -> L = 0.7/2 x 0.5 = 0.175.
+    load = loaded(3, [(5.0, 100.0)] + [(21 + i, 2.5) for i in range(6)], [(4.0, 0.1, 1.0), (25, 0.3, 0.7), (26, 2.5, 0.9)])
+    assert load.toll(30.0, 0.0, 1.5, 2.0) == pytest.approx(0.6 * 0.25 * 0.25 / 0.5 * 0.175)
+    # What left the window (the 100 s job at t = 5, the request served at t = 4) counts no more.
+    assert WINDOW_S == 10.0
+
+
+def test_an_overloaded_server_is_capped_and_an_empty_one_is_free():
+    # 30 s of work in 10 s on one server: rho capped at RHO_CAP, so n stays finite.
+    load = loaded(1, [(10 + i, 3.0) for i in range(10)], [(19.5, 0.1, 1.0)])
+    lam = 1.0
+    expected = lam * (0.0 + 1.0 / 2) / (1 - RHO_CAP) * 1.0 * 1.0 / 2.0  # d = 1, h = 2, L = 1 x 1/2
+    assert load.toll(20.0, 0.0, 1.0, 4.0) == pytest.approx(expected)
+    # Nothing served yet (no slack seen), or nothing entered: no evidence of a queue, no toll.
+    assert loaded(1, [(19, 1.0)], []).toll(20.0, 0.0, 2.0, 4.0) == 0.0
+    assert loaded(1, [], [(19, 0.1, 1.0)]).toll(20.0, 0.0, 2.0, 4.0) == 0.0
+
+
+def sit(qualities, seconds, tolls, deadline_s=5.0):
+    n = len(qualities)
+    return Situation([f"m{i}" for i in range(n)], seconds, [0.0] * n, [0.0] * n, qualities, deadline_s,
+                     tolls=tolls)
+
+
+def test_priced_chooses_by_value_less_toll():
+    # Two sure modes (nothing on the link, predicted on time): text q 0.80 toll 0.05 -> 0.75;
+    # int8-like q 0.77 toll 0.01 -> 0.76. Unpriced: text (0.80 > 0.77); priced: the cheaper.
+    assert parse_policy("expected_f1:priced,in_flight,decline").arg == "in_flight,decline,priced"
+    priced, plain = build_policy("expected_f1:priced"), build_policy("expected_f1")
+    assert priced.reads_tolls and not plain.reads_tolls
+    assert plain.decide(sit([0.80, 0.77], [1.0, 1.0], [])) == 0
+    assert priced.decide(sit([0.80, 0.77], [1.0, 1.0], [0.05, 0.01])) == 1
+    # A toll larger than every value still leaves a choice among the modes of positive value
+    # (the least bad: 0.80 - 0.9 = -0.10 against 0.77 - 0.95 = -0.18), never a sure miss.
+    assert priced.decide(sit([0.80, 0.77], [1.0, 1.0], [0.9, 0.95])) == 0
+    # A mode that misses (predicted 6 s > 5 s, nothing on the link: chance 0) is not chosen
+    # for a low toll: value 0 is no value.
+    assert priced.decide(sit([0.80, 0.77], [6.0, 1.0], [0.0, 0.5])) == 1

@@ -146,11 +146,11 @@ class Agent(OwnArrivals):
         self._predicted = seconds[k] if k != DECLINE else math.nan
         return k
 
-    def _tolls(self, costs, now: float) -> list[float]:
+    def _tolls(self, costs, now: float) -> list[float] | tuple[()]:
         """Per option, the F1 its edge and cloud work takes from later requests
         (:mod:`scoutsim.sim.congestion`); empty for a policy that does not read it."""
         if self.edge_load is None:
-            return []
+            return ()
         edge_wait, cloud_wait, cloud = self.edge_wait(now), self.cloud.wait_if_entered(), self.cloud.load
         return [self.edge_load.toll(now, edge_wait, edge_s, self.deadline_s)
                 + (cloud.toll(now, cloud_wait, cloud_s, self.deadline_s) if uplink else 0.0)

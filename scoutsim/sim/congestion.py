@@ -12,9 +12,9 @@ traffic", 1997, prices a shared resource at the marginal cost its use imposes on
 
 The toll of ``x`` seconds of work entering a FIFO server of ``k`` identical units (the edge:
 ``k = 1``; the cloud: its GPUs) now, with the server's load measured over the last
-:data:`WINDOW_S` seconds (``lam`` requests/s entering, utilisation ``rho``, capped at
-:data:`RHO_CAP` where the approximation below diverges) and ``W`` the wait a job entering now
-would have:
+:data:`WINDOW_S` seconds (over the seconds there were, in a run's first ones; ``lam``
+requests/s entering, utilisation ``rho``, capped at :data:`RHO_CAP` where the approximation
+below diverges) and ``W`` the wait a job entering now would have:
 
 * *Who is delayed.* Every request that enters while the server stays busy waits ``x / k``
   longer. Those arriving within the present backlog ``W``, and, while the job itself is served,

@@ -50,8 +50,19 @@ def test_a_cloud_of_several_gpus_and_the_window():
     # Served slacks 0.3 and 2.5 s (q 0.7, 0.9), D = 2 s: h = 1: only 0.3 -> L = 0.7/2 x 0.5 = 0.175.
     load = loaded(3, [(5.0, 100.0)] + [(21 + i, 2.5) for i in range(6)], [(4.0, 0.1, 1.0), (25, 0.3, 0.7), (26, 2.5, 0.9)])
     assert load.toll(30.0, 0.0, 1.5, 2.0) == pytest.approx(0.6 * 0.25 * 0.25 / 0.5 * 0.175)
-    # What left the window (the 100 s job at t = 5, the request served at t = 4) counts no more.
-    assert WINDOW_S == 10.0
+    # What left the window (the 100 s job at t = 5, the request served at t = 4) counts no more:
+    # with them, rho would be capped and the 0.1 s slack at risk.
+
+
+def test_the_first_seconds_and_the_edges_of_the_slack():
+    # At t = 4 s, before a whole window has passed, the load is over the 4 s there were:
+    # 2 requests of 1 s entered: lam = 0.5/s, rho = 0.5 (over 10 s it would be 0.2/s, 0.2).
+    # Served slacks exactly 0 (on time by nothing: a delay makes it late, at risk), exactly
+    # h = 2 (D = 4: not at risk) and 1.0, quality 1 each. x = 1 s, W = 0:
+    # n = 0.5 (0.5) / 0.5 = 0.5; L = (1 + 1)/3 x 1/2 = 1/3; toll = 1/6.
+    assert WINDOW_S > 4.0
+    load = loaded(1, [(1.0, 1.0), (3.0, 1.0)], [(2.0, 0.0, 1.0), (2.5, 2.0, 1.0), (3.5, 1.0, 1.0)])
+    assert load.toll(4.0, 0.0, 1.0, 4.0) == pytest.approx(0.5 * 0.5 / 0.5 * (2 / 3) * 0.5)
 
 
 def test_an_overloaded_server_is_capped_and_an_empty_one_is_free():
@@ -85,3 +96,44 @@ def test_priced_chooses_by_value_less_toll():
     # A mode that misses (predicted 6 s > 5 s, nothing on the link: chance 0) is not chosen
     # for a low toll: value 0 is no value.
     assert priced.decide(sit([0.80, 0.77], [6.0, 1.0], [0.0, 0.5])) == 1
+
+
+def test_the_agent_measures_its_edge_and_the_cloud_for_a_priced_policy_only(monkeypatch):
+    # Two groups on one cloud GPU: "a" priced, "b" static text. a's decisions get one toll per
+    # option; the cloud's load holds b's jobs too (they queue on the same GPU), each with its
+    # slack (deadline - end) and its mode's quality. Without the flag nothing is measured.
+    from scoutsim.sim.cloud import CloudQueue
+    from tests.conftest import small_scenario
+    from tests.decisions.helpers import run
+
+    clouds, situations = [], []
+    track_load, decide = CloudQueue.track_load, build_policy("expected_f1").__class__.decide
+
+    def tracked(self):
+        clouds.append(self)
+        return track_load(self)
+
+    def seen(self, situation):
+        situations.append(situation)
+        return decide(self, situation)
+
+    monkeypatch.setattr(CloudQueue, "track_load", tracked)
+    monkeypatch.setattr(build_policy("expected_f1").__class__, "decide", seen)
+    data = small_scenario(replications=1, duration_s=40)
+    # A deadline of 0.12 s against text's 0.075 s: slacks under h = 0.06 s, so a queue costs.
+    a = dict(data["agents"][0], name="a", policy="expected_f1:priced", modes=["int8", "local", "text"],
+             deadline_s=0.12)
+    b = dict(a, name="b", policy="static:text", modes=["text"], arrival={"kind": "poisson", "rate_per_s": 2.0})
+    df = run(dict(data, agents=[a, b]))
+    assert situations and all(len(s.tolls) == 3 and min(s.tolls) >= 0 for s in situations)
+    assert any(s.tolls[1] > 0 for s in situations)  # local: edge work only, so the edge's load
+    assert any(s.tolls[2] > 0 for s in situations)  # text: cloud work only, so the cloud's
+    (cloud,) = set(clouds)
+    last = df[df["mode"] == "text"].sort_values("done_s").iloc[-1]
+    t, slack, quality = cloud.load._served[-1]
+    assert t == last["done_s"] and slack == pytest.approx(last["arrival_s"] + 0.12 - last["done_s"])
+    assert quality == pytest.approx(0.803)  # text: the 14B cloud model's published F1
+
+    clouds.clear(), situations.clear()
+    run(dict(data, agents=[dict(a, policy="expected_f1:in_flight"), b]))
+    assert not clouds and situations and all(s.tolls == () for s in situations)

@@ -70,3 +70,17 @@ def test_a_package_inside_another_repository_claims_no_commit(tmp_path, monkeypa
     provenance._checkout_state.cache_clear()
     assert provenance.code_version()["commit"] is None
     provenance._checkout_state.cache_clear()
+
+
+def test_a_benchmark_report_names_its_code(monkeypatch):
+    # Report headers (bench, bench decisions) carry the phrase, so that a number printed
+    # there can be traced to the commit that made it.
+    from scoutsim.bench.suite import header
+
+    cases = {("0123456789abcdef0123", False): "commit 0123456789ab",
+             ("0123456789abcdef0123", True): "commit 0123456789ab with uncommitted changes",
+             (None, None): "commit unknown"}
+    for state, phrase in cases.items():
+        monkeypatch.setattr(provenance, "_checkout_state", lambda state=state: state)
+        assert provenance.describe() == f"scoutsim {__version__}, {phrase}"
+        assert header().endswith(f"; scoutsim {__version__}, {phrase}")

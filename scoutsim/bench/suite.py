@@ -26,8 +26,11 @@ BENCHMARKS = {
 def header() -> str:
     import os
 
+    from scoutsim.results.provenance import describe
+
     return (f"scoutsim benchmarks, {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}, {platform.node()}, "
-            f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+            f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+            f"{describe()}")
 
 
 def run(names: list[str], quick: bool = False, **options) -> dict:

@@ -109,7 +109,10 @@ def _comparisons(args) -> int:
     for folder in FOLDERS:
         if not any((root / "scenarios" / folder).glob("*.yaml")):
             raise UserError(f"bench decisions --comparisons: no comparison files in {root / 'scenarios' / folder}")
+    from scoutsim.results.provenance import describe
+
     changes = dict(options([], args.options)) if args.options else {"# recommended: line of each file": None}
+    print(f"decisions on the comparison files; {describe()}")
     for label, change in changes.items():
         rows = []
         for folder, path in comparison_files(root):
@@ -154,8 +157,10 @@ def _decisions(args) -> int:
 
     results = run_family(family, args.seed, root, args.duration, args.replications, progress, only=args.options)
     violations = bound_violations(results)
+    from scoutsim.results.provenance import describe
+
     header = (f"decisions family: {family} scenarios, seed {args.seed}, {args.replications} replications x "
-              f"{args.duration:g} s; F1 with misses scored 0; cases = scenario x group")
+              f"{args.duration:g} s; F1 with misses scored 0; cases = scenario x group; {describe()}")
     stalled = [f"{r.name} (the simulation of {r.stalled} ran past {STALL_SECONDS:g} s)" for r in results if r.stalled]
     print("\n".join(report(summary(results), violations, header, stalled, replications=args.replications)))
     return 1 if violations else 0

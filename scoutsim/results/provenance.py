@@ -45,3 +45,11 @@ def _checkout_state() -> tuple[str | None, bool | None]:
 def code_version() -> dict:
     commit, dirty = _checkout_state()
     return {"version": __version__, "commit": commit, "dirty": dirty}
+
+
+def describe() -> str:
+    """The code in one phrase, for a report's header: a number printed without it cannot be
+    traced to the code that made it."""
+    commit, dirty = _checkout_state()
+    where = "commit unknown" if commit is None else f"commit {commit[:12]}" + (" with uncommitted changes" if dirty else "")
+    return f"scoutsim {__version__}, {where}"

@@ -318,16 +318,17 @@ class ExpectedF1(Policy):
             if (log or late[i]) and transfers[i] > 0 and s <= deadline_s:  # a transfer mode predicted to fit
                 p = (sum(log) + self.WEIGHT * p) / (len(log) + late[i] + self.WEIGHT)
             chances.append(p)
-        tolls = situation.tolls or [0.0] * len(seconds)
+        tolls = situation.tolls
         best, key = -1, (-math.inf, 0.0, 0.0)
         for i, s in enumerate(seconds):
             p = chances[i]
             v = qualities[i] * p
             if transfers[i] > 0 and p < 1:
                 v += (1 - p) * max((qualities[j] * chances[j] for j in fallbacks if j != i), default=0.0)
+            net = v - tolls[i] if tolls else v
             # Equal values: the surer mode (a rescue by a fallback is itself a gamble), then the faster.
-            if v > 0 and (v - tolls[i], p, -s) > key:
-                best, key = i, (v - tolls[i], p, -s)
+            if v > 0 and (net, p, -s) > key:
+                best, key = i, (net, p, -s)
         if best >= 0:
             return best
         if self.declines and situation.floors and all(f > deadline_s for f in situation.floors):

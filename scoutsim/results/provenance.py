@@ -51,5 +51,7 @@ def describe() -> str:
     """The code in one phrase, for a report's header: a number printed without it cannot be
     traced to the code that made it."""
     commit, dirty = _checkout_state()
-    where = "commit unknown" if commit is None else f"commit {commit[:12]}" + (" with uncommitted changes" if dirty else "")
+    where = "commit unknown" if commit is None else f"commit {commit[:12]}"
+    if dirty:
+        where += " with uncommitted changes"
     return f"scoutsim {__version__}, {where}"

@@ -48,7 +48,8 @@ def test_a_cloud_of_several_gpus_and_the_window():
     # A text job of x = 1.5 s with the queue empty: it delays later jobs only when both other
     # GPUs are busy, rho**2 = 0.25, by x/k = 0.5 s: n = 0.6 (0.25 x 1.5 / 6) / 0.5 = 0.075.
     # Served slacks 0.3 and 2.5 s (q 0.7, 0.9), D = 2 s: h = 1: only 0.3 -> L = 0.7/2 x 0.5 = 0.175.
-    load = loaded(3, [(5.0, 100.0)] + [(21 + i, 2.5) for i in range(6)], [(4.0, 0.1, 1.0), (25, 0.3, 0.7), (26, 2.5, 0.9)])
+    load = loaded(3, [(5.0, 100.0)] + [(21 + i, 2.5) for i in range(6)],
+                  [(4.0, 0.1, 1.0), (25, 0.3, 0.7), (26, 2.5, 0.9)])
     assert load.toll(30.0, 0.0, 1.5, 2.0) == pytest.approx(0.6 * 0.25 * 0.25 / 0.5 * 0.175)
     # What left the window (the 100 s job at t = 5, the request served at t = 4) counts no more:
     # with them, rho would be capped and the 0.1 s slack at risk.

@@ -16,12 +16,15 @@ Calibration is what a user would do: each UE distance uploads ``CALIBRATION`` si
 a cell with the case's resource blocks and fading (RLC 16 MiB), giving its own rate and its
 fixed offset (:func:`scoutsim.bench.ltevalidation.calibrate`). The cell's reference rate is
 the 50 m UE's rate without fading (top MCS); each UE's ``link_quality`` is its own rate over
-it. Four models predict every upload's completion time from the calibration:
+it. Five models predict every upload's completion time from the calibration:
 
 * ``cell``: ``time_share`` with the case's scheduler, ``resource_blocks`` and ``fading``,
   each UE with its quality and ``offset_ms``;
 * ``cell_tb``: ``cell`` with ``transport_blocks: true`` (:mod:`scoutsim.network.tbs`): a UE on
   few blocks carries its MCS's transport block less the RLC header, not its share of the blocks;
+* ``cell_epa``: ``cell_tb`` with ``fading: epa`` in the fading cases (:mod:`scoutsim.network.epa`):
+  each UE's MCS sized for the worst of the blocks it gets, its mean SINR read off its lone
+  rate; the same as ``cell_tb`` without fading;
 * ``equal_time``: equal time shares without resource blocks (the baseline);
 * ``pf_opportunistic``: ``pf`` with the case's fading and no resource blocks, i.e. with the
   multi-user diversity gain of a time-domain PF scheduler: what ns-3 would show if its
@@ -58,7 +61,7 @@ CALIBRATION = (0.5 * MB, 2.5 * MB)
 MB_PER_RB = 0.2
 STOP_S = 150.0
 CALIBRATION_STOP_S = 60.0  # a lone UE that cannot send 2.5 MB in a minute (0.33 Mbps) has no grant to speak of
-MODELS = ("cell", "cell_tb", "equal_time", "pf_opportunistic")
+MODELS = ("cell", "cell_tb", "cell_epa", "equal_time", "pf_opportunistic")
 GROUPS = (("rr", False), ("rr", True), ("pf", False), ("pf", True))
 
 
@@ -174,11 +177,11 @@ def predict(case: FamilyCase, cal: dict[str, Lone | None], model: str) -> list[f
     if peak is None:
         raise ValueError(f"the nearest UE's lone calibration ({DISTANCES[0]} m) never completed: no reference rate")
     env = simpy.Environment()
-    scheduler = {"cell": case.scheduler, "cell_tb": case.scheduler, "equal_time": "rr", "pf_opportunistic": "pf"}[model]
-    rbs = case.resource_blocks if model in ("cell", "cell_tb") else None
-    fading = "rayleigh" if case.fading and model != "equal_time" else "none"
+    scheduler = "pf" if model == "pf_opportunistic" else "rr" if model == "equal_time" else case.scheduler
+    rbs = case.resource_blocks if model.startswith("cell") else None
+    fading = "none" if not case.fading or model == "equal_time" else "epa" if model == "cell_epa" else "rayleigh"
     cell = CellSpec("enb", "time_share", scheduler, resource_blocks=rbs, fading=fading,
-                    transport_blocks=model == "cell_tb")
+                    transport_blocks=model in ("cell_tb", "cell_epa"))
     # An offset below 0 (under fading a lone UE's longer upload can be slower per byte than
     # its shorter one) is no wait at all.
     devices = [DeviceSpec(0, quality=(o.rate / peak.rate) if o else 1e-9, offset_s=max(o.offset, 0.0) if o else 0.0)

@@ -139,7 +139,7 @@ class Uplink(Strict):
     bler: Optional[float] = Field(default=None, ge=0, lt=1, description="target block error rate of link adaptation: rates x (1 - bler), and HARQ delay harq_rtt_ms x bler / (1 - bler) on the last block")
     harq_rtt_ms: Optional[float] = Field(default=None, ge=0, description="HARQ round trip for bler's retransmissions (ms); default 8 (LTE FDD)")
     resource_blocks: Optional[int] = Field(default=None, ge=1, description="time_share in whole resource blocks as LTE's uplink MAC (ns-3 LENA) hands them out, for rr and pf alike: each of k devices with data gets max(3, floor(N / k)) blocks, at most floor(N / 3) devices per TTI, taking turns")
-    fading: Optional[Literal["none", "rayleigh"]] = Field(default=None, description="time_share only: fast fading on the devices' radio links; rayleigh lets pf ride it (multi-user diversity gain of LTE's capped MCS curve, none for devices at the top rate) where no resource_blocks are given; default none: pf = rr")
+    fading: Optional[Literal["none", "rayleigh", "epa"]] = Field(default=None, description="time_share only: fast fading on the devices' radio links; rayleigh lets pf ride it (multi-user diversity gain of LTE's capped MCS curve, none for devices at the top rate) where no resource_blocks are given; epa (needs resource_blocks and transport_blocks): frequency-selective EPA fading, each device's MCS sized for the worst of the blocks it is granted, as LTE's uplink in ns-3 (docs/models/cell.md); default none: pf = rr")
     transport_blocks: Optional[bool] = Field(default=None, description="with resource_blocks (at most 110): a device served on p of the N blocks carries a transport block of TS 36.213's size table at the MCS its lone rate on N blocks implies, less 2 bytes of RLC header per block (none in a block of 7 bytes or less, as ns-3's UE MAC), instead of p / N of its lone rate (docs/models/cell.md); default false")
 
     @field_validator("channel", mode="before")
@@ -162,6 +162,9 @@ class Uplink(Strict):
         if self.transport_blocks and not (self.resource_blocks and self.resource_blocks <= 110):
             # The size table has 1-110 blocks (20 MHz), and blocks are what it sizes.
             raise ValueError(f"transport_blocks needs resource_blocks of 1-110 (got {self.resource_blocks})")
+        if self.fading == "epa" and not self.transport_blocks:
+            # The worst block sets the MCS, and the MCS sizes the transport block.
+            raise ValueError("fading: epa needs transport_blocks: true (and resource_blocks)")
         if self.transport_blocks and (self.scheduler or "rr") not in ("rr", "pf"):
             # Only the equal-share schedulers rotate blocks among the devices (the block rule).
             raise ValueError(f"transport_blocks needs scheduler rr or pf (got {self.scheduler})")
@@ -382,6 +385,17 @@ class Scenario(Strict):
         if group.cloud is None:
             return self.clouds[0]
         return next(c for c in self.clouds if c.id == group.cloud)
+
+    @model_validator(mode="after")
+    def _epa_qualities(self) -> "Scenario":
+        # fading: epa reads each device's mean SINR off its link_quality (docs/models/cell.md).
+        epa = {u.id for u in self.uplinks if u.fading == "epa"}
+        for i, g in enumerate(self.agents):
+            if g.uplink in epa and g.channel is not None:
+                raise ValueError(f"agents[{i}]: a channel of its own cannot ride uplink {g.uplink!r}'s "
+                                 "fading: epa, which reads a device's mean SINR off its link_quality; give "
+                                 "link_quality instead")
+        return self
 
     @model_validator(mode="after")
     def _warmup(self) -> "Scenario":

@@ -56,14 +56,14 @@ from typing import Sequence
 
 import simpy
 
-from scoutsim.network import cellrank, tbs
+from scoutsim.network import cellrank, epa, tbs
 from scoutsim.network.maxmin import max_min
 from scoutsim.network.schedulers import SCHEDULERS, resource_block_share
 from scoutsim.network.link import BYTES_PER_S_PER_MBPS, PoolView
 from scoutsim.network.uplink import FluidLoop, Transfer
 
 SHARINGS = ("work_conserving", "reserved", "time_share")
-FADINGS = ("none", "rayleigh")
+FADINGS = ("none", "rayleigh", "epa")
 
 
 def rides_fading(fading: str | None, resource_blocks: int | None) -> bool:
@@ -83,7 +83,7 @@ class CellSpec:
     harq_rtt_s: float = 0.008
     resource_blocks: int | None = None
     mean_rate: float = 0.0  # long-run mean of C(t), bytes/s: for fair_share
-    fading: str = "none"  # fast fading a pf scheduler can ride: none | rayleigh
+    fading: str = "none"  # none | rayleigh (a pf scheduler rides it) | epa (worst-block MCS: network.epa)
     transport_blocks: bool = False  # with resource_blocks: rates by transport block size (network.tbs)
 
     def __post_init__(self):
@@ -97,6 +97,8 @@ class CellSpec:
             raise ValueError("resource_blocks must be >= 1")
         if self.fading not in FADINGS:
             raise ValueError(f"unknown fading {self.fading!r}; expected one of {FADINGS}")
+        if self.fading == "epa" and not (self.resource_blocks and self.transport_blocks):
+            raise ValueError("fading epa needs resource_blocks and transport_blocks")
 
     @property
     def rides_fading(self) -> bool:
@@ -327,7 +329,9 @@ class Network(FluidLoop):
         usable, n_rb = 1.0, cell.resource_blocks
         if n_rb is not None and cell.scheduler in ("rr", "pf"):
             usable = resource_block_share(n_rb, k)
-            if cell.transport_blocks:  # no fading gain here: blocks are rotated, not ridden
+            if cell.fading == "epa":  # blocks are rotated, not ridden: the worst block sets the MCS
+                gains = epa.block_gains({s: r / top if top > 0 else 1.0 for s, r in rates.items()}, n_rb, k)
+            elif cell.transport_blocks:
                 gains = tbs.block_gains(rates, n_rb, k)
         level_of = dict(zip(with_data, sched.levels([rates[s] for s in with_data]))) \
             if cell.scheduler == "max_rate" else None

@@ -24,6 +24,7 @@ import numpy as np
 
 from scoutsim.config import ResolvedScenario
 from scoutsim.decisions.bound import BoundResult, Choice, Instance, Limit, solve
+from scoutsim.network import epa
 from scoutsim.network.cell import rides_fading
 from scoutsim.network.channels import build_channel
 from scoutsim.network.schedulers import SCHEDULERS
@@ -118,7 +119,13 @@ def largest_gain(s, u, n: int) -> float:
     sum_i G(k, q_i) / k <= max_i G(k, q_i)`` over ``k <= n`` devices with data, each at its
     quality ``q`` (its own rate over the cell's; at most 1). A device with a channel of its own
     has no fixed quality: then ``G(k, q) <= k <= n`` (the scheduler's own limit: no device
-    sends faster than its own rate) is used."""
+    sends faster than its own rate) is used. Under ``fading: epa`` a device's transport-block
+    gain may exceed 1 (the worst of few blocks beats the worst of all): the largest gain of
+    the group qualities on the cell (:func:`scoutsim.network.epa.largest_gain`)."""
+    if u.fading == "epa":
+        qualities = {min(g.link_quality if g.link_quality is not None else 1.0, 1.0)
+                     for g in s.agents if g.uplink == u.id}
+        return epa.largest_gain(qualities, u.resource_blocks, n)
     if not rides_fading(u.fading, u.resource_blocks):
         return 1.0
     sched = SCHEDULERS.get(u.scheduler or "rr")()

@@ -1,0 +1,109 @@
+"""A blind check of the cell model under fast fading (``fading: epa``) against ns-3, on cases
+it was not built from (issue #20; docs/models/cell.md, Validation).
+
+    python benchmarks/lte_fading_check.py                # seed 2028 on the trace of seed 2026
+    python benchmarks/lte_fading_check.py 2029 2029      # seed 2029 on its own trace
+
+Each runs ns-3 once, then reads the stored file. The fading cases of ``family(30, SEED)``
+(seeds used for nothing else). A lone UE's faded calibration depends on the fading trace, not
+on the family's seed: on the trace of seed 2026 (``fadingtrace.trace_file(2026)``, an
+EPA-like Rayleigh channel at 5 Hz like every family trace) the cases reuse that family's
+stored faded calibrations; on another trace, and for any calibration missing, the lone
+uploads are run here, as ``ltefamily.collect`` runs them. Cases run cheapest first by the
+unfaded model's own estimate of ns-3's work (UEs x simulated seconds, never by any error)
+until ``CPU_BUDGET_S`` of ns-3 CPU time is spent; a case is run whole or not at all. The ns-3
+side is written to ``benchmarks/data/lte_blind_seed<SEED>_fading.json`` (with
+``_trace<TRACE_SEED>`` before ``.json`` when the trace is not 2026; the family record's format,
+so ``ltefamily.errors`` scores it).
+
+The rule, committed before any of these cases ran in ns-3, is in docs/verdict-rules.md,
+"Fading cells (issue 20)".
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scoutsim.bench import ltefamily  # noqa: E402
+
+SEED = 2028
+STORED_TRACE = 2026  # the stored faded calibrations were measured on this trace
+CPU_BUDGET_S = 1800.0
+
+
+def path(seed: int, trace_seed: int) -> Path:
+    tail = "" if trace_seed == STORED_TRACE else f"_trace{trace_seed}"
+    return Path(__file__).resolve().parent / "data" / f"lte_blind_seed{seed}_fading{tail}.json"
+
+
+def _work(case: ltefamily.FamilyCase, cal: dict) -> float:
+    """The unfaded ``cell`` model's estimate of ns-3's work: UEs x the last completion time."""
+    flat = replace(case, fading=False)
+    times = [t for t in ltefamily.predict(flat, cal, "cell") if math.isfinite(t)]
+    return len(case.distances) * (max(times) if times else ltefamily.STOP_S)
+
+
+def collect(seed: int, trace_seed: int) -> dict:
+    from scoutsim.bench import fadingtrace, ltesim
+
+    ltesim.load()
+    stored = ltefamily.load(ltefamily.reference_path(30, STORED_TRACE))
+    sizes = tuple(stored["calibration_sizes"])
+    # Unfaded calibrations need no trace; faded ones only on the trace they were measured on.
+    raw = {k: t for k, t in stored["calibration"].items() if k.endswith("/0") or trace_seed == STORED_TRACE}
+    trace = str(fadingtrace.trace_file(trace_seed))
+    cases = [c for c in ltefamily.family(30, seed) if c.fading]
+    cpu0 = time.process_time()
+    for key in sorted({ltefamily._cal_key(d, c.resource_blocks, True) for c in cases for d in c.distances} - set(raw)):
+        d, rbs, _ = (int(x) for x in key.split("/"))
+        raw[key] = []
+        for size in sizes:
+            fct, _wall = ltesim.run([d], [size], [0.0], resource_blocks=rbs, fading_trace=trace,
+                                    stop_s=ltefamily.CALIBRATION_STOP_S)
+            raw[key].append(None if math.isnan(fct[0]) else fct[0])
+        print(f"calibration {key}: {raw[key]}", flush=True)
+    cal = {k: ltefamily.lone(t, sizes) for k, t in raw.items()}
+    order = sorted(cases, key=lambda c: _work(c, cal))
+    done, truth = [], []
+    for c in order:
+        if time.process_time() - cpu0 > CPU_BUDGET_S:
+            break
+        awaited = [None not in raw[ltefamily._cal_key(d, c.resource_blocks, True)] for d in c.distances]
+        fct, wall = ltesim.run(c.distances, c.sizes, c.starts, scheduler=c.scheduler, seed=c.index + 1,
+                               resource_blocks=c.resource_blocks, rlc_bytes=c.rlc_bytes, fading_trace=trace,
+                               stop_s=ltefamily.STOP_S + max(c.starts), awaited=awaited if any(awaited) else None)
+        done.append(c)
+        truth.append([None if math.isnan(f) else f for f in fct])
+        print(f"case {c.index}: {len(c.distances)} UEs, {c.resource_blocks} RBs, {c.scheduler}: ns-3 {wall:.1f} s "
+              f"wall, {time.process_time() - cpu0:.0f} s CPU so far", flush=True)
+    keys = {ltefamily._cal_key(d, c.resource_blocks, True) for c in done for d in c.distances}
+    keys |= {ltefamily._cal_key(ltefamily.DISTANCES[0], c.resource_blocks, False) for c in done}
+    return {"seed": seed, "n": len(done), "calibration_sizes": list(sizes),
+            "calibration": {k: raw[k] for k in sorted(keys)}, "cases": [asdict(c) for c in done],
+            "ns3": truth, "ns3_cpu_s": time.process_time() - cpu0,
+            "note": f"fading cases of family(30, {seed}), cheapest first until the CPU budget, on the fading trace "
+                    f"of seed {trace_seed}, faded calibrations measured on it"}
+
+
+def main(argv: list[str]) -> None:
+    seed, trace_seed = (int(argv[0]), int(argv[1])) if argv else (SEED, STORED_TRACE)
+    file = path(seed, trace_seed)
+    if file.exists():
+        record = ltefamily.load(file)
+    else:
+        record = collect(seed, trace_seed)
+        ltefamily.save(record, file)
+    text, _summary = ltefamily.table(record)
+    print(f"blind fading check, seed {seed}, trace {trace_seed}: cases {[c['index'] for c in record['cases']]}, "
+          f"ns-3 {record['ns3_cpu_s']:.0f} s CPU")
+    print(text)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

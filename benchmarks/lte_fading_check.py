@@ -3,6 +3,7 @@ it was not built from (issue #20; docs/models/cell.md, Validation).
 
     python benchmarks/lte_fading_check.py                # seed 2028 on the trace of seed 2026
     python benchmarks/lte_fading_check.py 2029 2029      # seed 2029 on its own trace
+    python benchmarks/lte_fading_check.py pooled         # the rule's numbers, over every stored record
 
 Each runs ns-3 once, then reads the stored file. The fading cases of ``family(30, SEED)``
 (seeds used for nothing else). A lone UE's faded calibration depends on the fading trace, not
@@ -91,7 +92,25 @@ def collect(seed: int, trace_seed: int) -> dict:
                     f"of seed {trace_seed}, faded calibrations measured on it"}
 
 
+def pooled() -> None:
+    """Per model, over every stored blind fading record: median and p90 of |error| per
+    scheduler and over both, and the count of infinite errors (docs/verdict-rules.md)."""
+    files = sorted(Path(__file__).resolve().parent.joinpath("data").glob("lte_blind_seed*_fading*.json"))
+    results = [ltefamily.errors(ltefamily.load(f)) for f in files]
+    print(f"pooled over {', '.join(f.stem for f in files)}")
+    for m in ltefamily.MODELS:
+        parts = []
+        for label, scheds in (("rr", ("rr",)), ("pf", ("pf",)), ("both", ("rr", "pf"))):
+            err = [e for r in results for s in scheds for e in r["errors"][m][(s, True)]]
+            med, p90, _ = ltefamily.stats(err)
+            infinite = sum(1 for e in err if not math.isfinite(e))
+            parts.append(f"{label} n={len(err)} median {med:.1%} p90 {p90 if math.isfinite(p90) else math.inf:.1%} infinite {infinite}".replace("inf%", "inf"))
+        print(f"{m:16s} " + " | ".join(parts))
+
+
 def main(argv: list[str]) -> None:
+    if argv == ["pooled"]:
+        return pooled()
     seed, trace_seed = (int(argv[0]), int(argv[1])) if argv else (SEED, STORED_TRACE)
     file = path(seed, trace_seed)
     if file.exists():

@@ -30,14 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
+from scoutsim.network.epa import EPA_DELAYS_NS, EPA_POWERS_DB, RB_HZ  # the cell model's channel
+
 RB_NUM = 100
 TRACE_S = 10.0
 SAMPLES = 10000  # one per ms
 WINDOW_S = 0.5
-RB_HZ = 180e3
 SINUSOIDS = 16
-EPA_DELAYS_NS = (0, 30, 70, 90, 110, 190, 410)
-EPA_POWERS_DB = (0.0, -1.0, -2.0, -3.0, -8.0, -17.2, -20.8)
 
 
 def rayleigh_process(t: np.ndarray, doppler_hz: float, rng: np.random.Generator, m: int = SINUSOIDS) -> np.ndarray:

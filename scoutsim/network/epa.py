@@ -96,7 +96,7 @@ def mean_goodput(snr: float, n_rb: int, per: int) -> float:
     for cqi, threshold in enumerate(THRESHOLDS, start=1):
         step = tbs.goodput(tbs.MCS_TO_ITBS_UL[mcs_of_cqi(cqi)], per)
         share = 1.0 - np.searchsorted(worst, threshold / snr, side="right") / worst.size  # P(CQI >= cqi)
-        total += (step - below) * share
+        total += (step - below) * float(share)
         below = step
     return total
 
@@ -123,7 +123,7 @@ def _gain(quality: float, n_rb: int, per: int) -> float:
     full = mean_goodput(snr, n_rb, n_rb)
     if full <= 0:
         return 1.0
-    return max(mean_goodput(snr, n_rb, per) / full * n_rb / per, tbs.STALLED)
+    return float(max(mean_goodput(snr, n_rb, per) / full * n_rb / per, tbs.STALLED))
 
 
 def block_gain(quality: float, n_rb: int, per: int) -> float:

@@ -230,3 +230,36 @@ def test_transport_blocks_beat_the_linear_rule_on_the_blind_check(blind):
     tb, linear = pooled(blind, "cell_tb"), pooled(blind, "cell")
     assert np.median(tb) < 0.25 * np.median(linear)
     assert np.percentile(tb, 90, method="higher") < 0.6 * np.percentile(linear, 90, method="higher")
+
+
+# fading: epa on its blind cases (benchmarks/lte_fading_check.py): the fading cases of
+# family(30, 2028) on seed 2026's trace and of family(30, 2029) on its own, under the rule in
+# docs/verdict-rules.md ("Verdict rule for `fading: epa`"), set before they were scored.
+# Measured, pooled: cell_epa median 11.1 %, 17 infinite errors over 210 uploads; cell 104.9 %
+# and 17; cell_tb 189.1 % and 28.
+
+@pytest.fixture(scope="module")
+def faded():
+    return [ltefamily.errors(ltefamily.load(PATH.parent / name))
+            for name in ("lte_blind_seed2028_fading.json", "lte_blind_seed2029_fading_trace2029.json")]
+
+
+def faded_errors(records, model):
+    return np.abs(np.array([e for r in records for s in ("rr", "pf") for e in r["errors"][model][(s, True)]],
+                           dtype=float))
+
+
+def test_epa_meets_its_rule_on_the_blind_fading_cases(faded):
+    epa, cell, tb = (faded_errors(faded, m) for m in ("cell_epa", "cell", "cell_tb"))
+    assert len(epa) == len(cell) == len(tb) == 210
+    assert np.median(epa) <= 0.5 * min(np.median(cell), np.median(tb))
+    assert np.isinf(epa).sum() <= min(np.isinf(cell).sum(), np.isinf(tb).sum())
+
+
+@pytest.mark.xfail(strict=True, reason="fading: epa p90 70 % (rr) and 97 % (pf) on its blind cases, "
+                                        "docs/models/cell.md#validation")
+def test_epa_meets_the_acceptance_on_the_blind_fading_cases(faded):
+    for scheduler in ("rr", "pf"):
+        err = np.abs(np.array([e for r in faded for e in r["errors"]["cell_epa"][(scheduler, True)]], dtype=float))
+        assert np.median(err) <= 0.05
+        assert np.percentile(err, 90, method="higher") <= 0.10

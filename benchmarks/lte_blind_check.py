@@ -18,7 +18,6 @@ cell model with ``transport_blocks`` (``cell_tb``) has median |error| <= 5 % and
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 from pathlib import Path
@@ -47,12 +46,9 @@ def collect() -> dict:
         if time.process_time() - cpu0 > CPU_BUDGET_S:
             break
         c = cases[i]
-        awaited = [None not in cal[ltefamily._cal_key(d, c.resource_blocks, False)] for d in c.distances]
-        fct, wall = ltesim.run(c.distances, c.sizes, c.starts, scheduler=c.scheduler, seed=c.index + 1,
-                               resource_blocks=c.resource_blocks, rlc_bytes=c.rlc_bytes,
-                               stop_s=ltefamily.STOP_S + max(c.starts), awaited=awaited if any(awaited) else None)
+        times, wall = ltefamily.run_case(c, cal, None)
         done.append(c)
-        truth.append([None if math.isnan(f) else f for f in fct])
+        truth.append(times)
         print(f"case {i}: {len(c.distances)} UEs, {c.resource_blocks} RBs, {c.scheduler}: ns-3 {wall:.1f} s wall, "
               f"{time.process_time() - cpu0:.0f} s CPU so far", flush=True)
     keys = {ltefamily._cal_key(d, c.resource_blocks, False) for c in done for d in c.distances}

@@ -75,12 +75,9 @@ def collect(seed: int, trace_seed: int) -> dict:
     for c in order:
         if time.process_time() - cpu0 > CPU_BUDGET_S:
             break
-        awaited = [None not in raw[ltefamily._cal_key(d, c.resource_blocks, True)] for d in c.distances]
-        fct, wall = ltesim.run(c.distances, c.sizes, c.starts, scheduler=c.scheduler, seed=c.index + 1,
-                               resource_blocks=c.resource_blocks, rlc_bytes=c.rlc_bytes, fading_trace=trace,
-                               stop_s=ltefamily.STOP_S + max(c.starts), awaited=awaited if any(awaited) else None)
+        times, wall = ltefamily.run_case(c, raw, trace)
         done.append(c)
-        truth.append([None if math.isnan(f) else f for f in fct])
+        truth.append(times)
         print(f"case {c.index}: {len(c.distances)} UEs, {c.resource_blocks} RBs, {c.scheduler}: ns-3 {wall:.1f} s "
               f"wall, {time.process_time() - cpu0:.0f} s CPU so far", flush=True)
     keys = {ltefamily._cal_key(d, c.resource_blocks, True) for c in done for d in c.distances}

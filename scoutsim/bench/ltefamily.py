@@ -122,18 +122,28 @@ def collect(n: int, seed: int, log=print, known: dict | None = None) -> dict:
         log(f"calibration {d} m, {rbs} RBs, fading {fading}: {times}")
     truth = []
     for c in cases:
-        # UEs that never completed alone take part, but the run does not wait for them.
-        awaited = [None not in cal[_cal_key(d, c.resource_blocks, c.fading)] for d in c.distances]
-        fct, wall = ltesim.run(c.distances, c.sizes, c.starts, scheduler=c.scheduler, seed=c.index + 1,
-                               resource_blocks=c.resource_blocks, rlc_bytes=c.rlc_bytes,
-                               fading_trace=trace if c.fading else None, stop_s=STOP_S + max(c.starts),
-                               awaited=awaited if any(awaited) else None)
+        times, wall = run_case(c, cal, trace)
         walls["cases"] += wall
-        truth.append([None if math.isnan(f) else f for f in fct])
+        truth.append(times)
         log(f"case {c.index}: {len(c.distances)} UEs, {c.resource_blocks} RBs, {c.scheduler}, "
             f"fading {c.fading}: ns-3 {wall:.1f} s")
     return {"seed": seed, "n": n, "calibration_sizes": list(CALIBRATION), "calibration": cal,
             "cases": [asdict(c) for c in cases], "ns3": truth, "ns3_wall_s": walls}
+
+
+def run_case(c: FamilyCase, cal: dict, trace: str | None) -> tuple[list[float | None], float]:
+    """One case in ns-3 (``cal``: the lone calibration times by key; ``trace``: the fading
+    trace of its faded cases): each upload's completion time (None: never, within the
+    case's stop) and ns-3's wall seconds. UEs that never completed alone take part, but the
+    run does not wait for them."""
+    from scoutsim.bench import ltesim
+
+    awaited = [None not in cal[_cal_key(d, c.resource_blocks, c.fading)] for d in c.distances]
+    fct, wall = ltesim.run(c.distances, c.sizes, c.starts, scheduler=c.scheduler, seed=c.index + 1,
+                           resource_blocks=c.resource_blocks, rlc_bytes=c.rlc_bytes,
+                           fading_trace=trace if c.fading else None, stop_s=STOP_S + max(c.starts),
+                           awaited=awaited if any(awaited) else None)
+    return [None if math.isnan(f) else f for f in fct], wall
 
 
 def reference_path(n: int, seed: int) -> Path:

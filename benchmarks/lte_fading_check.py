@@ -5,7 +5,7 @@ it was not built from (issue #20; docs/models/cell.md, Validation).
     python benchmarks/lte_fading_check.py 2029 2029      # seed 2029 on its own trace
     python benchmarks/lte_fading_check.py pooled         # the rule's numbers, over every stored record
 
-Each runs ns-3 once, then reads the stored file. The fading cases of ``family(30, SEED)``
+Each runs ns-3 only when its stored file is missing, and scores the stored file. The fading cases of ``family(30, SEED)``
 (seeds used for nothing else). A lone UE's faded calibration depends on the fading trace, not
 on the family's seed: on the trace of seed 2026 (``fadingtrace.trace_file(2026)``, an
 EPA-like Rayleigh channel at 5 Hz like every family trace) the cases reuse that family's
@@ -17,8 +17,9 @@ side is written to ``benchmarks/data/lte_blind_seed<SEED>_fading.json`` (with
 ``_trace<TRACE_SEED>`` before ``.json`` when the trace is not 2026; the family record's format,
 so ``ltefamily.errors`` scores it).
 
-The rule, committed before any of these cases ran in ns-3, is in docs/verdict-rules.md,
-"Fading cells (issue 20)".
+The rule, written and committed before either record was scored (both ns-3 runs were
+started before it was written), is in docs/verdict-rules.md, "Verdict rule for `fading:
+epa`"; ``pooled`` prints its numbers.
 """
 
 from __future__ import annotations

@@ -392,8 +392,8 @@ class Scenario(Strict):
         epa = {u.id for u in self.uplinks if u.fading == "epa"}
         for i, g in enumerate(self.agents):
             if g.uplink in epa and g.channel is not None:
-                raise ValueError(f"agents[{i}]: a channel of its own cannot ride uplink {g.uplink!r}'s "
-                                 "fading: epa, which reads a device's mean SINR off its link_quality; give "
+                raise ValueError(f"agents[{i}]: a channel of its own cannot be used on uplink {g.uplink!r} "
+                                 "(fading: epa reads a device's mean SINR off its link_quality); give "
                                  "link_quality instead")
         return self
 

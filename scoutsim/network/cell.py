@@ -326,28 +326,39 @@ class Network(FluidLoop):
             k = len({flows[i].slot for i in members if ranks[i] == first and rates[flows[i].slot] > 0})
         top = self.cell_capacity[c]
         gains = {s: sched.gain(k, r / top if top > 0 else 1.0) if rides else 1.0 for s, r in rates.items()}
-        usable, n_rb = 1.0, cell.resource_blocks
+        usable, n_rb, rigid = 1.0, cell.resource_blocks, False
         if n_rb is not None and cell.scheduler in ("rr", "pf"):
             usable = resource_block_share(n_rb, k)
+            # A device's transport blocks fit its own turns on its own blocks: it cannot take
+            # the time of devices that send less (their turns and blocks are theirs), so it is
+            # capped at its turns (gains above 1 would otherwise let it pass its lone rate).
+            rigid = cell.transport_blocks
             if cell.fading == "epa":  # blocks are rotated, not ridden: the worst block sets the MCS
-                gains = epa.block_gains({s: r / top if top > 0 else 1.0 for s, r in rates.items()}, n_rb, k)
+                qualities = {s: self.devices[s].quality if self.devices[s].quality is not None
+                             else (r / top if top > 0 else 1.0) for s, r in rates.items()}
+                gains = epa.block_gains(qualities, n_rb, k)
             elif cell.transport_blocks:
                 gains = tbs.block_gains(rates, n_rb, k)
         level_of = dict(zip(with_data, sched.levels([rates[s] for s in with_data]))) \
             if cell.scheduler == "max_rate" else None
         time = []
         in_flight = self._in_flight
+        turns: dict[int, list[tuple[int, float]]] = {}
         for i in members:
             slot = flows[i].slot
             r = rates[slot] * eff * gains[slot]
             if r <= 0:
                 continue
             slopes[i] = sched.share(self.devices[slot].weight) / in_flight[slot] * r
-            bound[i] = r * usable
+            bound[i] = r * usable / (k * in_flight[slot]) if rigid else r * usable
+            if rigid:
+                turns.setdefault(slot, []).append((i, 1.0))
             if level_of is not None:
                 levels[i] = level_of[slot]
             time.append((i, 1.0 / r))
         constraints.append((usable, time))
+        for slot, mine in turns.items():  # its own turns only (rigid, above): 1 / k of the usable time
+            constraints.append((rates[slot] * eff * gains[slot] * usable / k, mine))
 
     # ---------------------------------------------------------------- physics
     def _set_rates(self) -> None:

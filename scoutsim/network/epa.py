@@ -76,7 +76,9 @@ def channel_gains(n_rb: int) -> np.ndarray:
     taps = (rng.standard_normal((SNAPSHOTS, len(powers))) + 1j * rng.standard_normal((SNAPSHOTS, len(powers))))
     taps *= np.sqrt(powers / 2)
     phases = np.exp(-2j * np.pi * np.outer(np.arange(n_rb) * RB_HZ, np.asarray(EPA_DELAYS_NS) * 1e-9))
-    return np.abs(taps @ phases.T) ** 2
+    gains = np.abs(taps @ phases.T) ** 2
+    gains.flags.writeable = False  # cached and shared
+    return gains
 
 
 @lru_cache(maxsize=64)
@@ -86,7 +88,9 @@ def worst_block(n_rb: int, per: int) -> np.ndarray:
     low = gains[:, :n_rb - per + 1].copy()
     for j in range(1, per):
         np.minimum(low, gains[:, j:n_rb - per + 1 + j], out=low)
-    return np.sort(low.ravel())
+    low = np.sort(low.ravel())
+    low.flags.writeable = False  # cached and shared
+    return low
 
 
 def mean_goodput(snr: float, n_rb: int, per: int) -> float:
@@ -123,13 +127,19 @@ def _gain(quality: float, n_rb: int, per: int) -> float:
     full = mean_goodput(snr, n_rb, n_rb)
     if full <= 0:
         return 1.0
+    # STALLED where no snapshot reached CQI 1 on these blocks (a deep fade rarer than 1 in
+    # SNAPSHOTS, or none at all): the device holds its turns and sends nothing, as at CQI 0.
     return float(max(mean_goodput(snr, n_rb, per) / full * n_rb / per, tbs.STALLED))
 
 
 def block_gain(quality: float, n_rb: int, per: int) -> float:
     """``G`` of a device of ``quality`` (own rate over the cell's top rate) served on ``per``
-    of ``n_rb`` blocks (rounded to :data:`Q_MIN` for the cache, and at least it)."""
-    return _gain(min(max(round(quality, 4), Q_MIN), 1.0), int(n_rb), int(per))
+    of ``n_rb`` blocks. The quality is rounded to three significant digits for the cache (``G``
+    grows about as ``1 / q`` for far devices, so an absolute step would be coarse there) and
+    taken as at least :data:`Q_MIN`. The quadrature's own error in ``G`` (its spread over
+    other seeds): about 0.3 % at ``q = 0.3``, 1.5 % at 0.05, 2.5 % at 0.01, 10 % at 0.001."""
+    q = min(max(float(f"{quality:.3g}"), Q_MIN), 1.0)
+    return _gain(q, int(n_rb), int(per))
 
 
 def block_gains(qualities: dict, n_rb: int, k: int) -> dict:

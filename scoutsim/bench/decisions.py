@@ -40,7 +40,8 @@ from scoutsim.bench.family import family
 from scoutsim.intervals import t_interval
 
 ADAPTIVE = ("adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallback", "expected_f1:in_flight",
-            "expected_f1:in_flight,decline", "expected_f1:in_flight,decline,priced")
+            "expected_f1:in_flight,decline", "expected_f1:in_flight,decline,priced",
+            "expected_f1:in_flight,decline,cloud_priced")
 # (label suffix, changes to every group, allocator): each adaptive policy is tried under each.
 VARIANTS: tuple[tuple[str, dict, str | None], ...] = (
     ("", {}, None), (" robust_mpc", {"estimator": "robust_mpc"}, None), (" deadline", {}, "deadline"),

@@ -94,6 +94,8 @@ class Policy:
     reads_in_flight = False  # whether decide reads Situation.in_flight (the agent keeps it only then)
     declines = False  # whether decide may return DECLINE (and reads Situation.floors)
     reads_tolls = False  # whether decide reads Situation.tolls (the agent measures the load only then)
+    tolls_on: tuple[str, ...] = ()  # the servers priced in those tolls: "edge", "cloud"
+    exact_slack = False  # a delay costs exactly the requests whose slack is below it (no spread)
 
     @classmethod
     def parse_arg(cls, arg: str | None) -> str | None:
@@ -219,6 +221,11 @@ class ExpectedF1(Policy):
     device choosing alone takes a mode that is a little better for its request and much
     heavier on a shared server (``text`` on the cloud, ``local`` on its edge) as if that load
     were free; when every device of a group does, the queue makes all of them late.
+    *Cloud-priced* (``expected_f1:cloud_priced``). As *Priced*, with the toll of the cloud's
+    work only, and a delay costing exactly the requests whose slack is below it (no spread):
+    a request delayed on the device's own edge chooses again when it arrives (often a mode
+    that still fits), while one already bound for the cloud cannot, and the slack of the
+    cloud's recent jobs is what a delay there takes (docs/models/decisions-family.md).
     """
 
     WINDOW = 10  # rate errors kept per option
@@ -229,7 +236,7 @@ class ExpectedF1(Policy):
     # capacity that others' traffic may halve or double under work-conserving sharing).
     PRIOR_SIGMA = math.log(2.0)
 
-    ARGS = ("in_flight", "decline", "priced")  # flags, given as NAME or NAME,NAME (canonical: in this order)
+    ARGS = ("in_flight", "decline", "priced", "cloud_priced")  # flags, NAME or NAME,NAME (canonical: in this order)
 
     @classmethod
     def parse_arg(cls, arg):
@@ -238,6 +245,8 @@ class ExpectedF1(Policy):
         flags = arg.split(",")
         if any(f not in cls.ARGS for f in flags) or len(set(flags)) != len(flags):
             raise ValueError(f"takes no argument or one or more of {list(cls.ARGS)} joined by ',', not {arg!r}")
+        if "priced" in flags and "cloud_priced" in flags:
+            raise ValueError("takes priced or cloud_priced, not both (two ways of pricing the same load)")
         return ",".join(f for f in cls.ARGS if f in flags)
 
     @classmethod
@@ -252,8 +261,11 @@ class ExpectedF1(Policy):
         self.reads_in_flight = "in_flight" in (arg or "").split(",")
         # expected_f1:decline: a request late whatever the link does is declined (*Declined*).
         self.declines = self.may_decline(arg)
-        # expected_f1:priced: each option's value less its toll (*Priced*).
-        self.reads_tolls = "priced" in (arg or "").split(",")
+        # expected_f1:priced and :cloud_priced: each option's value less its toll (*Priced*).
+        flags = (arg or "").split(",")
+        self.tolls_on = ("edge", "cloud") if "priced" in flags else ("cloud",) if "cloud_priced" in flags else ()
+        self.exact_slack = "cloud_priced" in flags
+        self.reads_tolls = bool(self.tolls_on)
 
     def outcome(self, option: int, on_time: bool) -> None:
         log = self.outcomes.setdefault(option, [])

@@ -35,7 +35,7 @@ from scoutsim.physics.journey import request_seconds
 from scoutsim.decisions.policy import DECLINE, Learner, Policy, Situation
 from scoutsim.sim.arrivals import OwnArrivals
 from scoutsim.sim.cloudwait import build_cloud_wait
-from scoutsim.sim.congestion import Load
+from scoutsim.sim.congestion import SLACK_SPAN, Load
 # ModeOption and option_tables live in costs.py; world.py imports them from here too.
 from scoutsim.sim.costs import DECLINED, ModeOption, first_costs, option_tables as option_tables
 from scoutsim.sim.fallback import Fallback
@@ -98,9 +98,9 @@ class Agent(OwnArrivals):
         self.in_flight: dict[int, Request] | None = {} if self.policy.reads_in_flight else None
         # Whether a request's end must be told (settled): to a learner, or to the in-flight list.
         self.settles = self.learner is not None or self.in_flight is not None
-        # expected_f1:priced: the recent load of its edge and of the cloud, for the tolls.
-        self.edge_load = Load(1) if policy.reads_tolls else None
-        if self.edge_load is not None:
+        # expected_f1:priced (edge and cloud) or :cloud_priced: the recent load, for the tolls.
+        self.edge_load = Load(1) if "edge" in policy.tolls_on else None
+        if "cloud" in policy.tolls_on:
             self.cloud.track_load()
         self._predicted = math.nan  # the last decision's predicted time, for its request
         self._seconds: list[float] = []  # the last decision's predicted time of each option
@@ -147,13 +147,16 @@ class Agent(OwnArrivals):
         return k
 
     def _tolls(self, costs, now: float) -> list[float] | tuple[()]:
-        """Per option, the F1 its edge and cloud work takes from later requests
-        (:mod:`scoutsim.sim.congestion`); empty for a policy that does not read it."""
-        if self.edge_load is None:
+        """Per option, the F1 its work on the servers the policy prices (its edge, the cloud)
+        takes from later requests (:mod:`scoutsim.sim.congestion`); empty for a policy that
+        does not read it."""
+        if not self.policy.reads_tolls:
             return ()
-        edge_wait, cloud_wait, cloud = self.edge_wait(now), self.cloud.wait_if_entered(), self.cloud.load
-        return [self.edge_load.toll(now, edge_wait, edge_s, self.deadline_s)
-                + (cloud.toll(now, cloud_wait, cloud_s, self.deadline_s) if uplink else 0.0)
+        span = 0.0 if self.policy.exact_slack else SLACK_SPAN
+        edge, cloud = self.edge_load, self.cloud.load
+        edge_wait, cloud_wait = self.edge_wait(now), self.cloud.wait_if_entered()
+        return [(edge.toll(now, edge_wait, edge_s, self.deadline_s, span) if edge is not None else 0.0)
+                + (cloud.toll(now, cloud_wait, cloud_s, self.deadline_s, span) if uplink and cloud is not None else 0.0)
                 for (_, edge_s, cloud_s), uplink in zip(costs, self._uses_uplink)]
 
     def _floors(self, costs, edge_wait: float, elapsed: float, queue: float | None) -> list[float]:

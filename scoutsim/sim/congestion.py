@@ -71,9 +71,12 @@ class Load:
             while log and log[0][0] < now - WINDOW_S:
                 log.popleft()
 
-    def toll(self, now: float, wait: float, seconds: float, deadline_s: float) -> float:
+    def toll(self, now: float, wait: float, seconds: float, deadline_s: float,
+             slack_span: float = SLACK_SPAN) -> float:
         """The F1 that ``seconds`` of work entering now is expected to take from later
-        requests (module docstring), with ``wait`` the wait of a job entering now."""
+        requests (module docstring), with ``wait`` the wait of a job entering now; ``slack_span``:
+        ``h``'s share of the deadline (0: a delay ``d`` costs exactly the requests whose slack
+        is below ``d``, ``expected_f1:cloud_priced``)."""
         if seconds <= 0:
             return 0.0
         self._forget(now)
@@ -85,6 +88,6 @@ class Load:
         rho = min(sum(x for _, x in self._entered) / (k * span), RHO_CAP)
         delayed = lam * (wait + rho ** (k - 1) * seconds / (2 * k)) / (1 - rho)
         delay = seconds / k
-        h = max(SLACK_SPAN * deadline_s, delay)
+        h = max(slack_span * deadline_s, delay)
         at_risk = sum(q for _, slack, q in self._served if 0 <= slack < h) / len(self._served)
         return delayed * at_risk * delay / h

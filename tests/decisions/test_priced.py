@@ -138,3 +138,66 @@ def test_the_agent_measures_its_edge_and_the_cloud_for_a_priced_policy_only(monk
     clouds.clear(), situations.clear()
     run(dict(data, agents=[dict(a, policy="expected_f1:in_flight"), b]))
     assert not clouds and situations and all(s.tolls == () for s in situations)
+
+
+def test_the_exact_slack_loss_of_cloud_priced_by_hand():
+    # expected_f1:cloud_priced takes h = d (slack_span 0): a delay d costs exactly the requests
+    # whose slack lies in [0, d), each its whole quality. The cloud of the test above (k = 3,
+    # lam = 0.6/s, rho = 0.5, n = 0.6 (0.25 x 1.5 / 6) / 0.5 = 0.075 for a 1.5 s text job, d =
+    # 0.5 s): of the served slacks 0.3 (q 0.7) and 2.5 (q 0.9), only 0.3 is under 0.5:
+    # L = 0.7 / 2 = 0.35 (the spread form gave 0.175 with h = 1). toll = 0.075 x 0.35.
+    load = loaded(3, [(21 + i, 2.5) for i in range(6)], [(25, 0.3, 0.7), (26, 2.5, 0.9)])
+    assert load.toll(30.0, 0.0, 1.5, 2.0, slack_span=0.0) == pytest.approx(0.075 * 0.35)
+    # A delay shorter than every slack costs nothing, however loaded the server: a 0.6 s job
+    # delays by d = 0.2 s, and no served request had a slack under 0.2 s.
+    assert load.toll(30.0, 0.0, 0.6, 2.0, slack_span=0.0) == 0.0
+    # ... where the spread form (h = max(1, 0.2) = 1) charges the 0.3 s request for a fifth of
+    # its quality: L = 0.7 / 2 x 0.2 / 1 = 0.07, n = 0.6 (0.25 x 0.6 / 6) / 0.5 = 0.03.
+    assert load.toll(30.0, 0.0, 0.6, 2.0) == pytest.approx(0.03 * 0.07)
+
+
+def test_cloud_priced_flags():
+    assert parse_policy("expected_f1:cloud_priced,in_flight,decline").arg == "in_flight,decline,cloud_priced"
+    cloud, edge_and_cloud = build_policy("expected_f1:cloud_priced"), build_policy("expected_f1:priced")
+    assert cloud.reads_tolls and cloud.tolls_on == ("cloud",) and cloud.exact_slack
+    assert edge_and_cloud.tolls_on == ("edge", "cloud") and not edge_and_cloud.exact_slack
+    with pytest.raises(ValueError, match="priced or cloud_priced, not both"):
+        parse_policy("expected_f1:priced,cloud_priced")
+
+
+def test_cloud_priced_measures_the_cloud_only(monkeypatch):
+    # As above, with expected_f1:cloud_priced: the cloud's load is kept, the edge's is not,
+    # and local (edge work only) carries no toll.
+    from scoutsim.sim.agent import Agent
+    from scoutsim.sim.cloud import CloudQueue
+    from tests.conftest import small_scenario
+    from tests.decisions.helpers import run
+
+    clouds, situations, agents = [], [], []
+    track_load, decide = CloudQueue.track_load, build_policy("expected_f1").__class__.decide
+    init = Agent.__init__
+
+    def tracked(self):
+        clouds.append(self)
+        return track_load(self)
+
+    def seen(self, situation):
+        situations.append(situation)
+        return decide(self, situation)
+
+    def built(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        agents.append(self)
+
+    monkeypatch.setattr(CloudQueue, "track_load", tracked)
+    monkeypatch.setattr(build_policy("expected_f1").__class__, "decide", seen)
+    monkeypatch.setattr(Agent, "__init__", built)
+    data = small_scenario(replications=1, duration_s=40)
+    a = dict(data["agents"][0], name="a", policy="expected_f1:cloud_priced", modes=["int8", "local", "text"],
+             deadline_s=0.12)
+    b = dict(a, name="b", policy="static:text", modes=["text"], arrival={"kind": "poisson", "rate_per_s": 2.0})
+    run(dict(data, agents=[a, b]))
+    assert clouds and situations and all(len(s.tolls) == 3 for s in situations)
+    assert all(s.tolls[1] == 0.0 for s in situations)  # local: no edge toll
+    assert any(s.tolls[2] > 0 for s in situations)  # text: the cloud's
+    assert all(ag.edge_load is None for ag in agents if ag.policy.reads_tolls)

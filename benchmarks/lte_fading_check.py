@@ -72,15 +72,8 @@ def collect(seed: int, trace_seed: int) -> dict:
         print(f"calibration {key}: {raw[key]}", flush=True)
     cal = {k: ltefamily.lone(t, sizes) for k, t in raw.items()}
     order = sorted(cases, key=lambda c: _work(c, cal))
-    done, truth = [], []
-    for c in order:
-        if time.process_time() - cpu0 > CPU_BUDGET_S:
-            break
-        times, wall = ltefamily.run_case(c, raw, trace)
-        done.append(c)
-        truth.append(times)
-        print(f"case {c.index}: {len(c.distances)} UEs, {c.resource_blocks} RBs, {c.scheduler}: ns-3 {wall:.1f} s "
-              f"wall, {time.process_time() - cpu0:.0f} s CPU so far", flush=True)
+    done, truth, _ = ltefamily.run_within(order, raw, trace, CPU_BUDGET_S - (time.process_time() - cpu0),
+                                          log=lambda line: print(line, flush=True))
     keys = {ltefamily._cal_key(d, c.resource_blocks, True) for c in done for d in c.distances}
     keys |= {ltefamily._cal_key(ltefamily.DISTANCES[0], c.resource_blocks, False) for c in done}
     return {"seed": seed, "n": len(done), "calibration_sizes": list(sizes),

@@ -146,6 +146,21 @@ def run_case(c: FamilyCase, cal: dict, trace: str | None) -> tuple[list[float | 
     return [None if math.isnan(f) else f for f in fct], wall
 
 
+def run_within(cases, cal: dict, trace: str | None, cpu_budget_s: float, log=print) -> tuple[list, list, float]:
+    """``cases`` in ns-3 in their order until ``cpu_budget_s`` of CPU is spent (a case is run
+    whole or not at all): the cases run, their times (:func:`run_case`) and the CPU seconds."""
+    done, truth, cpu0 = [], [], time.process_time()
+    for c in cases:
+        if time.process_time() - cpu0 > cpu_budget_s:
+            break
+        times, wall = run_case(c, cal, trace)
+        done.append(c)
+        truth.append(times)
+        log(f"case {c.index}: {len(c.distances)} UEs, {c.resource_blocks} RBs, {c.scheduler}: ns-3 {wall:.1f} s "
+            f"wall, {time.process_time() - cpu0:.0f} s CPU so far")
+    return done, truth, time.process_time() - cpu0
+
+
 def reference_path(n: int, seed: int) -> Path:
     return shipped.folder("benchmarks/data") / f"lte_family_seed{seed}_n{n}.json"
 

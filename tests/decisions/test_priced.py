@@ -99,16 +99,14 @@ def test_priced_chooses_by_value_less_toll():
     assert priced.decide(sit([0.80, 0.77], [6.0, 1.0], [0.0, 0.5])) == 1
 
 
-def test_the_agent_measures_its_edge_and_the_cloud_for_a_priced_policy_only(monkeypatch):
-    # Two groups on one cloud GPU: "a" priced, "b" static text. a's decisions get one toll per
-    # option; the cloud's load holds b's jobs too (they queue on the same GPU), each with its
-    # slack (deadline - end) and its mode's quality. Without the flag nothing is measured.
+def watched(monkeypatch):
+    """Lists that fill, as a run goes, with the clouds asked to keep their load, the
+    situations expected_f1 decides on, and the agents built."""
+    from scoutsim.sim.agent import Agent
     from scoutsim.sim.cloud import CloudQueue
-    from tests.conftest import small_scenario
-    from tests.decisions.helpers import run
 
-    clouds, situations = [], []
-    track_load, decide = CloudQueue.track_load, build_policy("expected_f1").__class__.decide
+    clouds, situations, agents = [], [], []
+    track_load, decide, init = CloudQueue.track_load, build_policy("expected_f1").__class__.decide, Agent.__init__
 
     def tracked(self):
         clouds.append(self)
@@ -118,8 +116,24 @@ def test_the_agent_measures_its_edge_and_the_cloud_for_a_priced_policy_only(monk
         situations.append(situation)
         return decide(self, situation)
 
+    def built(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        agents.append(self)
+
     monkeypatch.setattr(CloudQueue, "track_load", tracked)
     monkeypatch.setattr(build_policy("expected_f1").__class__, "decide", seen)
+    monkeypatch.setattr(Agent, "__init__", built)
+    return clouds, situations, agents
+
+
+def test_the_agent_measures_its_edge_and_the_cloud_for_a_priced_policy_only(monkeypatch):
+    # Two groups on one cloud GPU: "a" priced, "b" static text. a's decisions get one toll per
+    # option; the cloud's load holds b's jobs too (they queue on the same GPU), each with its
+    # slack (deadline - end) and its mode's quality. Without the flag nothing is measured.
+    from tests.conftest import small_scenario
+    from tests.decisions.helpers import run
+
+    clouds, situations, _ = watched(monkeypatch)
     data = small_scenario(replications=1, duration_s=40)
     # A deadline of 0.12 s against text's 0.075 s: slacks under h = 0.06 s, so a queue costs.
     a = dict(data["agents"][0], name="a", policy="expected_f1:priced", modes=["int8", "local", "text"],
@@ -168,30 +182,10 @@ def test_cloud_priced_flags():
 def test_cloud_priced_measures_the_cloud_only(monkeypatch):
     # As above, with expected_f1:cloud_priced: the cloud's load is kept, the edge's is not,
     # and local (edge work only) carries no toll.
-    from scoutsim.sim.agent import Agent
-    from scoutsim.sim.cloud import CloudQueue
     from tests.conftest import small_scenario
     from tests.decisions.helpers import run
 
-    clouds, situations, agents = [], [], []
-    track_load, decide = CloudQueue.track_load, build_policy("expected_f1").__class__.decide
-    init = Agent.__init__
-
-    def tracked(self):
-        clouds.append(self)
-        return track_load(self)
-
-    def seen(self, situation):
-        situations.append(situation)
-        return decide(self, situation)
-
-    def built(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        agents.append(self)
-
-    monkeypatch.setattr(CloudQueue, "track_load", tracked)
-    monkeypatch.setattr(build_policy("expected_f1").__class__, "decide", seen)
-    monkeypatch.setattr(Agent, "__init__", built)
+    clouds, situations, agents = watched(monkeypatch)
     data = small_scenario(replications=1, duration_s=40)
     a = dict(data["agents"][0], name="a", policy="expected_f1:cloud_priced", modes=["int8", "local", "text"],
              deadline_s=0.12)

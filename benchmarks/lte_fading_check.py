@@ -5,8 +5,8 @@ it was not built from (issue #20; docs/models/cell.md, Validation).
     python benchmarks/lte_fading_check.py 2029 2029      # seed 2029 on its own trace
     python benchmarks/lte_fading_check.py pooled         # the rule's numbers, over every stored record
 
-Each runs ns-3 only when its stored file is missing, and scores the stored file. The fading cases of ``family(30, SEED)``
-(seeds used for nothing else). A lone UE's faded calibration depends on the fading trace, not
+Each runs ns-3 only when its stored file is missing, and scores the stored file. The fading
+cases of ``family(30, SEED)`` (seeds used for nothing else). A lone UE's faded calibration depends on the fading trace, not
 on the family's seed: on the trace of seed 2026 (``fadingtrace.trace_file(2026)``, an
 EPA-like Rayleigh channel at 5 Hz like every family trace) the cases reuse that family's
 stored faded calibrations; on another trace, and for any calibration missing, the lone
@@ -95,7 +95,8 @@ def pooled() -> None:
             err = [e for r in results for s in scheds for e in r["errors"][m][(s, True)]]
             med, p90, _ = ltefamily.stats(err)
             infinite = sum(1 for e in err if not math.isfinite(e))
-            parts.append(f"{label} n={len(err)} median {med:.1%} p90 {p90 if math.isfinite(p90) else math.inf:.1%} infinite {infinite}".replace("inf%", "inf"))
+            p90_text = f"{p90:.1%}" if math.isfinite(p90) else "inf"
+            parts.append(f"{label} n={len(err)} median {med:.1%} p90 {p90_text} infinite {infinite}")
         print(f"{m:16s} " + " | ".join(parts))
 
 

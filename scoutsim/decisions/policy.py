@@ -93,8 +93,8 @@ class Policy:
     uses_modes = True  # chooses among the agent group's ``modes`` list, which must not be empty
     reads_in_flight = False  # whether decide reads Situation.in_flight (the agent keeps it only then)
     declines = False  # whether decide may return DECLINE (and reads Situation.floors)
-    reads_tolls = False  # whether decide reads Situation.tolls (the agent measures the load only then)
-    tolls_on: tuple[str, ...] = ()  # the servers priced in those tolls: "edge", "cloud"
+    reads_tolls = False  # whether decide reads Situation.tolls (the agent measures loads only then)
+    tolls_on: tuple[str, ...] = ()  # servers priced in the tolls, "edge" and/or "cloud" (none named: both)
     exact_slack = False  # a delay costs exactly the requests whose slack is below it (no spread)
 
     @classmethod
@@ -221,11 +221,8 @@ class ExpectedF1(Policy):
     device choosing alone takes a mode that is a little better for its request and much
     heavier on a shared server (``text`` on the cloud, ``local`` on its edge) as if that load
     were free; when every device of a group does, the queue makes all of them late.
-    *Cloud-priced* (``expected_f1:cloud_priced``). As *Priced*, with the toll of the cloud's
-    work only, and a delay costing exactly the requests whose slack is below it (no spread):
-    a request delayed on the device's own edge chooses again when it arrives (often a mode
-    that still fits), while one already bound for the cloud cannot, and the slack of the
-    cloud's recent jobs is what a delay there takes (docs/models/decisions-family.md).
+    *Cloud-priced* (``expected_f1:cloud_priced``): the cloud's toll only, a delay costing
+    exactly the requests whose slack is below it (docs/models/policies.md says why).
     """
 
     WINDOW = 10  # rate errors kept per option

@@ -98,9 +98,10 @@ class Agent(OwnArrivals):
         self.in_flight: dict[int, Request] | None = {} if self.policy.reads_in_flight else None
         # Whether a request's end must be told (settled): to a learner, or to the in-flight list.
         self.settles = self.learner is not None or self.in_flight is not None
-        # expected_f1:priced (edge and cloud) or :cloud_priced: the recent load, for the tolls.
-        self.edge_load = Load(1) if "edge" in policy.tolls_on else None
-        if "cloud" in policy.tolls_on:
+        # The servers priced (:priced both, :cloud_priced the cloud; a policy naming none: both).
+        self._tolls_on = policy.tolls_on or (("edge", "cloud") if policy.reads_tolls else ())
+        self.edge_load = Load(1) if "edge" in self._tolls_on else None
+        if "cloud" in self._tolls_on:
             self.cloud.track_load()
         self._predicted = math.nan  # the last decision's predicted time, for its request
         self._seconds: list[float] = []  # the last decision's predicted time of each option
@@ -147,16 +148,14 @@ class Agent(OwnArrivals):
         return k
 
     def _tolls(self, costs, now: float) -> list[float] | tuple[()]:
-        """Per option, the F1 its work on the servers the policy prices (its edge, the cloud)
-        takes from later requests (:mod:`scoutsim.sim.congestion`); empty for a policy that
-        does not read it."""
-        if not self.policy.reads_tolls:
+        """Per option, the F1 its work on the priced servers takes from later requests."""
+        if not self._tolls_on:
             return ()
         span = 0.0 if self.policy.exact_slack else SLACK_SPAN
-        edge, cloud = self.edge_load, self.cloud.load
-        edge_wait, cloud_wait = self.edge_wait(now), self.cloud.wait_if_entered()
-        return [(edge.toll(now, edge_wait, edge_s, self.deadline_s, span) if edge is not None else 0.0)
-                + (cloud.toll(now, cloud_wait, cloud_s, self.deadline_s, span) if uplink and cloud is not None else 0.0)
+        edge, cloud = self.edge_load, self.cloud.load if "cloud" in self._tolls_on else None
+        waits = self.edge_wait(now), self.cloud.wait_if_entered()
+        return [(edge.toll(now, waits[0], edge_s, self.deadline_s, span) if edge is not None else 0.0)
+                + (cloud.toll(now, waits[1], cloud_s, self.deadline_s, span) if uplink and cloud is not None else 0.0)
                 for (_, edge_s, cloud_s), uplink in zip(costs, self._uses_uplink)]
 
     def _floors(self, costs, edge_wait: float, elapsed: float, queue: float | None) -> list[float]:

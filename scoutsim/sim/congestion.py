@@ -31,6 +31,9 @@ below diverges) and ``W`` the wait a job entering now would have:
   nothing more.
 * The toll is ``n L(x / k)``.
 
+``expected_f1:cloud_priced`` takes the cloud's toll only and ``h = d`` (``slack_span`` 0): a
+delay costs exactly the served requests whose slack is below it, each its whole quality.
+
 The cloud's numbers (its load, its wait and the slack of the jobs it served) are read at the
 decision instant, as if it published them continuously; a real cloud would send them with the
 answer to a status request (``cloud_aware: probe``), a latency old. The edge is the device's

@@ -170,6 +170,31 @@ def test_the_exact_slack_loss_of_cloud_priced_by_hand():
     assert load.toll(30.0, 0.0, 0.6, 2.0) == pytest.approx(0.03 * 0.07)
 
 
+def test_a_plugin_that_reads_tolls_without_naming_servers_prices_both(monkeypatch):
+    # A policy from before tolls_on (reads_tolls only) keeps what it got then: the edge's and
+    # the cloud's tolls.
+    from scoutsim.sim.agent import Agent
+    from tests.conftest import small_scenario
+    from tests.decisions.helpers import run
+
+    _, situations, agents = watched(monkeypatch)
+    cls = build_policy("expected_f1").__class__
+    init = cls.__init__
+
+    def old_style(self, arg=None):
+        init(self, arg)
+        self.reads_tolls, self.tolls_on = True, ()
+
+    monkeypatch.setattr(cls, "__init__", old_style)
+    data = small_scenario(replications=1, duration_s=40)
+    a = dict(data["agents"][0], name="a", policy="expected_f1", modes=["int8", "local", "text"], deadline_s=0.12)
+    b = dict(a, name="b", policy="static:text", modes=["text"], arrival={"kind": "poisson", "rate_per_s": 2.0})
+    run(dict(data, agents=[a, b]))
+    mine = [ag for ag in agents if isinstance(ag.policy, cls)]
+    assert mine and all(isinstance(ag, Agent) and ag.edge_load is not None for ag in mine)
+    assert any(s.tolls and s.tolls[1] > 0 for s in situations)  # local: the edge's toll
+
+
 def test_cloud_priced_flags():
     assert parse_policy("expected_f1:cloud_priced,in_flight,decline").arg == "in_flight,decline,cloud_priced"
     cloud, edge_and_cloud = build_policy("expected_f1:cloud_priced"), build_policy("expected_f1:priced")
@@ -185,7 +210,16 @@ def test_cloud_priced_measures_the_cloud_only(monkeypatch):
     from tests.conftest import small_scenario
     from tests.decisions.helpers import run
 
+    from scoutsim.sim.congestion import Load
+
     clouds, situations, agents = watched(monkeypatch)
+    spans, toll = [], Load.toll
+
+    def spanned(self, now, wait, seconds, deadline_s, slack_span=0.5):
+        spans.append(slack_span)
+        return toll(self, now, wait, seconds, deadline_s, slack_span)
+
+    monkeypatch.setattr(Load, "toll", spanned)
     data = small_scenario(replications=1, duration_s=40)
     a = dict(data["agents"][0], name="a", policy="expected_f1:cloud_priced", modes=["int8", "local", "text"],
              deadline_s=0.12)
@@ -194,4 +228,10 @@ def test_cloud_priced_measures_the_cloud_only(monkeypatch):
     assert clouds and situations and all(len(s.tolls) == 3 for s in situations)
     assert all(s.tolls[1] == 0.0 for s in situations)  # local: no edge toll
     assert any(s.tolls[2] > 0 for s in situations)  # text: the cloud's
-    assert all(ag.edge_load is None for ag in agents if ag.policy.reads_tolls)
+    priced = [ag for ag in agents if ag.policy.reads_tolls]
+    assert priced and all(ag.edge_load is None for ag in priced)
+    assert spans and set(spans) == {0.0}  # h = d: the exact slack
+    # ... where expected_f1:priced passes the spread, half the deadline
+    spans.clear()
+    run(dict(data, agents=[dict(a, policy="expected_f1:priced"), b]))
+    assert spans and set(spans) == {0.5}

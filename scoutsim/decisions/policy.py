@@ -214,15 +214,12 @@ class ExpectedF1(Policy):
     known, so a mode whose time is mostly the cloud's (``text``) looks sure until its answers
     come back late; devices that start together each send it several times before the first
     answer returns, and the queue they make is what makes it late.
-    *Priced* (``expected_f1:priced``). Each option also has a toll, ``Situation.tolls``: the F1
-    its edge and cloud work is expected to take from the requests that queue behind it
-    (:mod:`scoutsim.sim.congestion`). Among the options of positive value the choice is the
-    highest value less toll (ties as above); a sure miss is handled as without it. Why: a
-    device choosing alone takes a mode that is a little better for its request and much
-    heavier on a shared server (``text`` on the cloud, ``local`` on its edge) as if that load
-    were free; when every device of a group does, the queue makes all of them late.
-    *Cloud-priced* (``expected_f1:cloud_priced``): the cloud's toll only, a delay costing
-    exactly the requests whose slack is below it (docs/models/policies.md says why).
+    *Priced* (``expected_f1:priced``; ``:cloud_priced``, the cloud's toll alone). Each option
+    also has a toll, ``Situation.tolls``: the F1 its work is expected to take from the requests
+    that queue behind it (:mod:`scoutsim.sim.congestion`). Among the options of positive value
+    the choice is the highest value less toll (ties as above); a sure miss is handled as
+    without it. Why: a device choosing alone takes a mode a little better for its request and
+    much heavier on a shared server as if that load were free (docs/models/policies.md).
     """
 
     WINDOW = 10  # rate errors kept per option

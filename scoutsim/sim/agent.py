@@ -35,7 +35,7 @@ from scoutsim.physics.journey import request_seconds
 from scoutsim.decisions.policy import DECLINE, Learner, Policy, Situation
 from scoutsim.sim.arrivals import OwnArrivals
 from scoutsim.sim.cloudwait import build_cloud_wait
-from scoutsim.sim.congestion import SLACK_SPAN, Load
+from scoutsim.sim.congestion import SLACK_SPAN, Load, tolls
 # ModeOption and option_tables live in costs.py; world.py imports them from here too.
 from scoutsim.sim.costs import DECLINED, ModeOption, first_costs, option_tables as option_tables
 from scoutsim.sim.fallback import Fallback
@@ -151,12 +151,9 @@ class Agent(OwnArrivals):
         """Per option, the F1 its work on the priced servers takes from later requests."""
         if not self._tolls_on:
             return ()
-        span = 0.0 if self.policy.exact_slack else SLACK_SPAN
-        edge, cloud = self.edge_load, self.cloud.load if "cloud" in self._tolls_on else None
-        waits = self.edge_wait(now), self.cloud.wait_if_entered()
-        return [(edge.toll(now, waits[0], edge_s, self.deadline_s, span) if edge is not None else 0.0)
-                + (cloud.toll(now, waits[1], cloud_s, self.deadline_s, span) if uplink and cloud is not None else 0.0)
-                for (_, edge_s, cloud_s), uplink in zip(costs, self._uses_uplink)]
+        return tolls(costs, self._uses_uplink, now, self.deadline_s, self.edge_load, self.edge_wait(now),
+                     self.cloud.load if "cloud" in self._tolls_on else None, self.cloud.wait_if_entered(),
+                     0.0 if self.policy.exact_slack else SLACK_SPAN)
 
     def _floors(self, costs, edge_wait: float, elapsed: float, queue: float | None) -> list[float]:
         """Per option, a lower bound of its arrival-to-done time whatever the link does

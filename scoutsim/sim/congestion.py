@@ -94,3 +94,13 @@ class Load:
         h = max(slack_span * deadline_s, delay)
         at_risk = sum(q for _, slack, q in self._served if 0 <= slack < h) / len(self._served)
         return delayed * at_risk * delay / h
+
+
+def tolls(costs, uses_uplink, now: float, deadline_s: float, edge: Load | None, edge_wait: float,
+          cloud: Load | None, cloud_wait: float, slack_span: float) -> list[float]:
+    """Per option (``costs``: (bytes, edge seconds, cloud seconds) each), the toll of its work on
+    the servers whose ``Load`` is given (None: not priced); cloud work only for an option that
+    sends (``uses_uplink``)."""
+    return [(edge.toll(now, edge_wait, edge_s, deadline_s, slack_span) if edge is not None else 0.0)
+            + (cloud.toll(now, cloud_wait, cloud_s, deadline_s, slack_span) if sends and cloud is not None else 0.0)
+            for (_, edge_s, cloud_s), sends in zip(costs, uses_uplink)]

@@ -42,7 +42,7 @@ def collect() -> dict:
     assert all(not cases[i].fading for i in ORDER)
     cal = stored["calibration"]
     cpu0 = time.process_time()
-    done, truth, _ = ltefamily.run_within([cases[i] for i in ORDER], cal, None, CPU_BUDGET_S,
+    done, truth = ltefamily.run_within([cases[i] for i in ORDER], cal, None, CPU_BUDGET_S,
                                           log=lambda line: print(line, flush=True))
     keys = {ltefamily._cal_key(d, c.resource_blocks, False) for c in done for d in c.distances}
     keys |= {ltefamily._cal_key(ltefamily.DISTANCES[0], c.resource_blocks, False) for c in done}

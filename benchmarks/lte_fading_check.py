@@ -64,15 +64,11 @@ def collect(seed: int, trace_seed: int) -> dict:
     cpu0 = time.process_time()
     for key in sorted({ltefamily._cal_key(d, c.resource_blocks, True) for c in cases for d in c.distances} - set(raw)):
         d, rbs, _ = (int(x) for x in key.split("/"))
-        raw[key] = []
-        for size in sizes:
-            fct, _wall = ltesim.run([d], [size], [0.0], resource_blocks=rbs, fading_trace=trace,
-                                    stop_s=ltefamily.CALIBRATION_STOP_S)
-            raw[key].append(None if math.isnan(fct[0]) else fct[0])
+        raw[key], _wall = ltefamily.run_lone(d, rbs, trace, sizes)
         print(f"calibration {key}: {raw[key]}", flush=True)
     cal = {k: ltefamily.lone(t, sizes) for k, t in raw.items()}
     order = sorted(cases, key=lambda c: _work(c, cal))
-    done, truth, _ = ltefamily.run_within(order, raw, trace, CPU_BUDGET_S - (time.process_time() - cpu0),
+    done, truth = ltefamily.run_within(order, raw, trace, CPU_BUDGET_S - (time.process_time() - cpu0),
                                           log=lambda line: print(line, flush=True))
     keys = {ltefamily._cal_key(d, c.resource_blocks, True) for c in done for d in c.distances}
     keys |= {ltefamily._cal_key(ltefamily.DISTANCES[0], c.resource_blocks, False) for c in done}

@@ -112,12 +112,8 @@ def collect(n: int, seed: int, log=print, known: dict | None = None) -> dict:
     for d, rbs, fading in need:
         if _cal_key(d, rbs, fading) in cal:
             continue
-        times = []
-        for size in CALIBRATION:
-            fct, wall = ltesim.run([d], [size], [0.0], resource_blocks=rbs,
-                                   fading_trace=trace if fading else None, stop_s=CALIBRATION_STOP_S)
-            walls["calibration"] += wall
-            times.append(None if math.isnan(fct[0]) else fct[0])
+        times, wall = run_lone(d, rbs, trace if fading else None)
+        walls["calibration"] += wall
         cal[_cal_key(d, rbs, fading)] = times
         log(f"calibration {d} m, {rbs} RBs, fading {fading}: {times}")
     truth = []
@@ -129,6 +125,21 @@ def collect(n: int, seed: int, log=print, known: dict | None = None) -> dict:
             f"fading {c.fading}: ns-3 {wall:.1f} s")
     return {"seed": seed, "n": n, "calibration_sizes": list(CALIBRATION), "calibration": cal,
             "cases": [asdict(c) for c in cases], "ns3": truth, "ns3_wall_s": walls}
+
+
+def run_lone(distance: int, resource_blocks: int, trace: str | None,
+             sizes=CALIBRATION) -> tuple[list[float | None], float]:
+    """A UE's lone calibration in ns-3: the completion time of each upload of ``sizes`` alone
+    in the cell (None: not within :data:`CALIBRATION_STOP_S`) and ns-3's wall seconds."""
+    from scoutsim.bench import ltesim
+
+    times, walls = [], 0.0
+    for size in sizes:
+        fct, wall = ltesim.run([distance], [size], [0.0], resource_blocks=resource_blocks, fading_trace=trace,
+                               stop_s=CALIBRATION_STOP_S)
+        walls += wall
+        times.append(None if math.isnan(fct[0]) else fct[0])
+    return times, walls
 
 
 def run_case(c: FamilyCase, cal: dict, trace: str | None) -> tuple[list[float | None], float]:
@@ -146,9 +157,9 @@ def run_case(c: FamilyCase, cal: dict, trace: str | None) -> tuple[list[float | 
     return [None if math.isnan(f) else f for f in fct], wall
 
 
-def run_within(cases, cal: dict, trace: str | None, cpu_budget_s: float, log=print) -> tuple[list, list, float]:
+def run_within(cases, cal: dict, trace: str | None, cpu_budget_s: float, log=print) -> tuple[list, list]:
     """``cases`` in ns-3 in their order until ``cpu_budget_s`` of CPU is spent (a case is run
-    whole or not at all): the cases run, their times (:func:`run_case`) and the CPU seconds."""
+    whole or not at all): the cases run and their times (:func:`run_case`)."""
     done, truth, cpu0 = [], [], time.process_time()
     for c in cases:
         if time.process_time() - cpu0 > cpu_budget_s:
@@ -158,7 +169,7 @@ def run_within(cases, cal: dict, trace: str | None, cpu_budget_s: float, log=pri
         truth.append(times)
         log(f"case {c.index}: {len(c.distances)} UEs, {c.resource_blocks} RBs, {c.scheduler}: ns-3 {wall:.1f} s "
             f"wall, {time.process_time() - cpu0:.0f} s CPU so far")
-    return done, truth, time.process_time() - cpu0
+    return done, truth
 
 
 def reference_path(n: int, seed: int) -> Path:

@@ -251,12 +251,12 @@ class ExpectedF1(Policy):
         # Per option, oldest first: ln(actual / estimate) of its transfers, and its outcomes.
         self.errors: dict[int, list[float]] = {}
         self.outcomes: dict[int, list[bool]] = {}
-        # expected_f1:in_flight: the agent hands decide its requests still in flight.
-        self.reads_in_flight = "in_flight" in (arg or "").split(",")
-        # expected_f1:decline: a request late whatever the link does is declined (*Declined*).
-        self.declines = self.may_decline(arg)
-        # expected_f1:priced and :cloud_priced: each option's value less its toll (*Priced*).
         flags = (arg or "").split(",")
+        # expected_f1:in_flight: the agent hands decide its requests still in flight.
+        self.reads_in_flight = "in_flight" in flags
+        # expected_f1:decline: a request late whatever the link does is declined (*Declined*).
+        self.declines = "decline" in flags
+        # expected_f1:priced and :cloud_priced: each option's value less its toll (*Priced*).
         self.tolls_on = ("edge", "cloud") if "priced" in flags else ("cloud",) if "cloud_priced" in flags else ()
         self.exact_slack = "cloud_priced" in flags
         self.reads_tolls = bool(self.tolls_on)

@@ -343,22 +343,22 @@ class Network(FluidLoop):
             if cell.scheduler == "max_rate" else None
         time = []
         in_flight = self._in_flight
-        turns: dict[int, list[tuple[int, float]]] = {}
+        turns: dict[int, tuple[float, list[tuple[int, float]]]] = {}  # rigid: slot -> (its cap, its flows)
         for i in members:
             slot = flows[i].slot
             r = rates[slot] * eff * gains[slot]
             if r <= 0:
                 continue
             slopes[i] = sched.share(self.devices[slot].weight) / in_flight[slot] * r
-            bound[i] = r * usable / (k * in_flight[slot]) if rigid else r * usable
-            if rigid:
-                turns.setdefault(slot, []).append((i, 1.0))
+            bound[i] = r * usable
+            if rigid:  # its own turns only (above): 1 / k of the usable time
+                turns.setdefault(slot, (r * usable / k, []))[1].append((i, 1.0))
+                bound[i] /= k * in_flight[slot]
             if level_of is not None:
                 levels[i] = level_of[slot]
             time.append((i, 1.0 / r))
         constraints.append((usable, time))
-        for slot, mine in turns.items():  # its own turns only (rigid, above): 1 / k of the usable time
-            constraints.append((rates[slot] * eff * gains[slot] * usable / k, mine))
+        constraints += list(turns.values())
 
     # ---------------------------------------------------------------- physics
     def _set_rates(self) -> None:

@@ -122,20 +122,15 @@ def largest_gain(s, u, n: int) -> float:
     sends faster than its own rate) is used. Under ``fading: epa`` a device's transport-block
     gain may exceed 1 (the worst of few blocks beats the worst of all): the largest gain of
     the group qualities on the cell (:func:`scoutsim.network.epa.largest_gain`)."""
-    if u.fading == "epa":
-        qualities = {min(g.link_quality if g.link_quality is not None else 1.0, 1.0)
-                     for g in s.agents if g.uplink == u.id}
-        return epa.largest_gain(qualities, u.resource_blocks, n)
-    if not rides_fading(u.fading, u.resource_blocks):
+    if u.fading != "epa" and not rides_fading(u.fading, u.resource_blocks):
         return 1.0
+    groups = [g for g in s.agents if g.uplink == u.id]
+    qualities = {min(g.link_quality if g.link_quality is not None else 1.0, 1.0) for g in groups}
+    if u.fading == "epa":  # (no group there has a channel of its own: the schema refuses it)
+        return epa.largest_gain(qualities, u.resource_blocks, n)
+    if any(g.channel is not None for g in groups):
+        return float(max(n, 1))
     sched = SCHEDULERS.get(u.scheduler or "rr")()
-    qualities = set()
-    for g in s.agents:
-        if g.uplink != u.id:
-            continue
-        if g.channel is not None:
-            return float(max(n, 1))
-        qualities.add(min(g.link_quality if g.link_quality is not None else 1.0, 1.0))
     return max([1.0] + [sched.gain(k, q) for k in range(1, n + 1) for q in qualities])
 
 

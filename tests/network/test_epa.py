@@ -14,10 +14,10 @@ import math
 
 import numpy as np
 import pytest
-import simpy
 
 from scoutsim.network import epa, tbs
-from scoutsim.network.cell import CellSpec, DeviceSpec, Network
+from scoutsim.network.cell import CellSpec, DeviceSpec
+from tests.network.uploads import finish_times
 
 
 @pytest.mark.parametrize("cqi, mcs", [(0, 0), (1, 0), (2, 2), (7, 12), (9, 16), (10, 18), (15, 28)])
@@ -115,18 +115,8 @@ def test_two_devices_in_an_epa_cell_finish_at_their_twelve_block_goodput():
     # lone rate r times g(12) / g(25), the mean goodputs of its worst block on 12 and 25 blocks
     # (the module's, checked above); what this checks is that the cell applies them.
     cell = CellSpec("c", "time_share", "rr", resource_blocks=25, transport_blocks=True, fading="epa")
-    env = simpy.Environment()
-    net = Network(env, [cell], [DeviceSpec(0, quality=0.3) for _ in range(2)])
-    net.set_capacity(18.0, cell=0)  # the reference rate: 18 Mbps = 2.25e6 bytes/s
-    done = []
-
-    def one(i):
-        yield net.send(i, 100_000)
-        done.append(env.now)
-
-    for i in range(2):
-        env.process(one(i))
-    env.run(until=100)
+    # the reference rate: 18 Mbps = 2.25e6 bytes/s
+    done = finish_times(cell, [DeviceSpec(0, quality=0.3) for _ in range(2)], [100_000] * 2, 18.0, until=100)
     r = 0.3 * 2.25e6
     snr = epa.snr_for(0.3, 25)
     rate = r * epa.mean_goodput(snr, 25, 12) / epa.mean_goodput(snr, 25, 25)
@@ -197,20 +187,9 @@ def test_a_device_keeps_to_its_own_turns_when_the_others_send_less():
     # them, r G 3 / 50 (ns-3's rule: the others hold data, so their blocks are theirs), never
     # the others' unused time at that gain, which would put it above its lone rate r.
     cell = CellSpec("c", "time_share", "rr", resource_blocks=50, transport_blocks=True, fading="epa")
-    env = simpy.Environment()
     devices = [DeviceSpec(0, quality=0.05)] + [DeviceSpec(0, quality=0.05, links=("slow",)) for _ in range(15)]
-    net = Network(env, [cell], devices, links={"slow": 1000.0})
-    net.set_capacity(80.0, cell=0)  # reference 1e7 bytes/s: a lone rate of 5e5 bytes/s
-    done = {}
-
-    def one(i, size):
-        yield net.send(i, size)
-        done[i] = env.now
-
-    env.process(one(0, 1_000_000))
-    for i in range(1, 16):
-        env.process(one(i, 10_000_000))
-    env.run(until=60)
+    # reference 80 Mbps = 1e7 bytes/s: a lone rate of 5e5 bytes/s
+    done = finish_times(cell, devices, [1_000_000] + [10_000_000] * 15, 80.0, links={"slow": 1000.0}, until=60)
     r, gain = 5e5, epa.block_gain(0.05, 50, 3)
     assert done[0] == pytest.approx(1_000_000 / (r * gain * 3 / 50), rel=1e-9)
     assert done[0] > 1_000_000 / r  # slower than alone: 3 blocks of 50, even at G = 2.4

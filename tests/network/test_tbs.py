@@ -9,11 +9,11 @@ TTI is 1 ms.
 from __future__ import annotations
 
 import pytest
-import simpy
 
 from scoutsim.bench import ltefamily
 from scoutsim.network import tbs
-from scoutsim.network.cell import CellSpec, DeviceSpec, Network
+from scoutsim.network.cell import CellSpec, DeviceSpec
+from tests.network.uploads import finish_times
 
 
 @pytest.mark.parametrize("i_tbs, n_prb, bits", [
@@ -89,19 +89,7 @@ def test_edge_ue_on_three_blocks_by_hand():
 
 def _finish(cell, k, size, quality=1.0, mbps=0.63744):
     """k UEs of own rate quality x mbps each send size bytes at 0; their finish times."""
-    env = simpy.Environment()
-    net = Network(env, [cell], [DeviceSpec(0, quality=quality) for _ in range(k)])
-    net.set_capacity(mbps, cell=0)
-    done = [None] * k
-
-    def one(i):
-        yield net.send(i, size)
-        done[i] = env.now
-
-    for i in range(k):
-        env.process(one(i))
-    env.run(until=1e4)
-    return done
+    return finish_times(cell, [DeviceSpec(0, quality=quality) for _ in range(k)], [size] * k, mbps)
 
 
 def test_nine_edge_ues_share_25_blocks_by_hand():
@@ -122,20 +110,9 @@ def test_stalled_edge_ues_wait_for_four_blocks_by_hand():
     # 277 bytes, 275 after the header): 275,000 bytes take 2290 / 2200 = 1.040909 s. The six
     # send nothing (7-byte grants) until then; six left get 4 blocks each (11-byte blocks, 9
     # after the header), 0.96 x 9,000 = 8,640 bytes/s: 8,640 bytes take 1 s more.
-    env = simpy.Environment()
     cell = CellSpec("c", "time_share", "rr", resource_blocks=25, transport_blocks=True)
-    net = Network(env, [cell], [DeviceSpec(0, quality=1.0)] + [DeviceSpec(0, quality=79_680 / 2.2e6)] * 6)
-    net.set_capacity(17.6, cell=0)
-    done = [None] * 7
-
-    def one(i, size):
-        yield net.send(i, size)
-        done[i] = env.now
-
-    env.process(one(0, 275_000))
-    for i in range(1, 7):
-        env.process(one(i, 8_640))
-    env.run(until=100)
+    done = finish_times(cell, [DeviceSpec(0, quality=1.0)] + [DeviceSpec(0, quality=79_680 / 2.2e6)] * 6,
+                        [275_000] + [8_640] * 6, 17.6, until=100)
     assert done[0] == pytest.approx(2290 / 2200, abs=1e-9)
     assert done[1:] == pytest.approx([2290 / 2200 + 1] * 6, abs=1e-6)  # stalled: 1e-9 of a rate
 

@@ -27,7 +27,7 @@ import yaml
 from scoutsim.bench.scenarios import ROOT, identity_cases, resolve
 from scoutsim.config import load_scenario
 from scoutsim.errors import UserError
-from scoutsim.sim.agent import Request
+from scoutsim.sim.request import Request
 from scoutsim.sim.world import World, build_pools
 
 SHIPPED = sorted((ROOT / "scenarios").rglob("*.yaml"))

@@ -16,8 +16,8 @@ the deadline is dropped before anything else at that instant, so a round that st
 the last one's deadline ends finds the link free of it; a request past the link (or not yet
 on it) gets the records' rounding slack (``DEADLINE_SLACK_S``, 1 ns) to finish first.
 
-A request is a chain of callbacks on SimPy events, not a SimPy process: each step
-schedules the one event the next step waits for. A process per request would add its
+A request (scoutsim/sim/request.py) is a chain of callbacks on SimPy events, not a SimPy
+process: each step schedules the one event the next step waits for. A process per request would add its
 start and end events and a generator resume to every step, for nothing a request needs
 (see benchmarks/README.md). Steps run in the order, and create their events in the order,
 a process would; arrivals are one chain per agent, started by a process so that they
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import simpy
 
 from scoutsim.physics.journey import request_seconds
@@ -36,11 +35,11 @@ from scoutsim.decisions.policy import DECLINE, Learner, Policy, Situation
 from scoutsim.sim.arrivals import OwnArrivals
 from scoutsim.sim.cloudwait import build_cloud_wait
 from scoutsim.sim.congestion import SLACK_SPAN, Load, tolls
-# ModeOption and option_tables live in costs.py; world.py imports them from here too.
-from scoutsim.sim.costs import DECLINED, ModeOption, first_costs, option_tables as option_tables
+from scoutsim.sim.costs import DECLINED, first_costs
 from scoutsim.sim.fallback import Fallback
 from scoutsim.sim.questions import Question
 from scoutsim.sim.records import DEADLINE_SLACK_S
+from scoutsim.sim.request import Request, urgent_timeout
 
 class Agent(OwnArrivals):
     def __init__(self, *, kit, seat, index: int, group: int, policy, estimator, streams: tuple, world):
@@ -254,152 +253,10 @@ class Agent(OwnArrivals):
         else:
             env.timeout(wait + edge_s).callbacks.append(r.finish)
         if self.spec.abandon_at_deadline:  # the deadline is from arrival
-            _urgent_timeout(env, max(self.deadline_s - elapsed, 0.0)).callbacks.append(r.expire)
+            urgent_timeout(env, max(self.deadline_s - elapsed, 0.0)).callbacks.append(r.expire)
 
     def _decline(self, r: "Request") -> None:
         """The policy sends nothing: ``r`` ends now as a miss in the mode ``declined``."""
         r.option = DECLINED
         self.world.pending[(self.index, r.number)] = r  # finish takes it from the pending (a probe put it there)
         self.world.finish(r)
-
-
-def _urgent_timeout(env: simpy.Environment, delay: float) -> simpy.Event:
-    """A timeout that runs before the ordinary events of its instant (SimPy's URGENT
-    priority, as ``Timeout`` schedules NORMAL ones): a deadline ends before the next round
-    that starts at the same instant."""
-    ev = simpy.Event(env)
-    ev._ok, ev._value = True, None  # what Timeout.__init__ sets
-    env.schedule(ev, simpy.core.URGENT, delay)
-    return ev
-
-
-class Request:
-    """One request's facts as they become known; becomes a record when it ends. Its
-    methods are the steps of its journey, each a callback on the event it waited for."""
-
-    __slots__ = ("agent", "number", "question", "arrival", "est_rate", "option", "payload",
-                 "tx_start", "tx_end", "done", "size", "cloud_s", "on_link", "dropped", "grace",
-                 "fallback", "wasted", "at_cloud_s", "informed", "upgraded", "predicted")
-
-    def __init__(self, agent: Agent, number: int, question: Question, arrival: float):
-        self.agent = agent
-        self.number = number
-        self.question = question
-        self.arrival = arrival
-        self.est_rate = np.nan
-        self.option: ModeOption | None = None
-        self.payload = 0.0
-        self.tx_start = np.nan
-        self.tx_end = np.nan
-        self.done = np.nan
-        self.size = 0.0  # what it will send, once its edge compute is over
-        self.cloud_s = 0.0
-        self.on_link: simpy.Event | None = None  # the transfer's completion, once it started
-        self.dropped = False
-        self.grace = False
-        self.fallback: ModeOption | None = None  # the mode fallen back to (+fallback)
-        self.wasted = 0.0  # bytes of a transfer stopped in flight
-        self.at_cloud_s = 0.0
-        self.informed = False  # chosen with an estimate that had seen a transfer (Agent.observe)
-        self.upgraded = False  # sent in a KV mode by adaptive+fallback's upgrade (Fallback.upgrade)
-        self.predicted = math.nan  # its mode's predicted arrival-to-done time (expected_f1:in_flight)
-
-    def send(self, event) -> None:
-        if self.dropped:
-            return
-        a = self.agent
-        self.payload = self.size
-        now = event.env.now
-        self.tx_start = now
-        self.on_link = a.link.send(a.slot, self.payload, self.last_byte_due())
-        self.on_link.callbacks.append(self.sent)
-        if a.fallback is not None:
-            a.fallback.watch(self, self.on_link, now)
-
-    def resend(self, event) -> None:
-        """A fallback's own transfer, after its transfer in the first mode was stopped."""
-        if self.dropped:
-            return
-        a = self.agent
-        start = event.env.now
-        self.payload += self.size
-
-        def sent(ev):
-            self.tx_end = ev.env.now
-            a.estimator.observe(self.size, self.tx_end - start)
-            self.to_cloud(ev)
-
-        self.on_link = a.link.send(a.slot, self.size, self.last_byte_due())
-        self.on_link.callbacks.append(sent)
-
-    def last_byte_due(self) -> float:
-        """When the last byte must be sent for the deadline to hold; online allocators read it."""
-        a = self.agent
-        return self.arrival + a.deadline_s - a.latency_s - self.cloud_s
-
-    def sent(self, event) -> None:
-        self.tx_end = event.env.now
-        self.agent.observe(self, self.payload, self.tx_end - self.tx_start)
-        self.to_cloud(event)
-
-    def to_cloud(self, event) -> None:
-        """The last byte is sent: the one-way latency, then the cloud's queue."""
-        if self.agent.latency_s > 0:
-            event.env.timeout(self.agent.latency_s).callbacks.append(self.at_cloud)
-        else:
-            self.at_cloud(event)
-
-    def at_cloud(self, event) -> None:
-        if self.dropped:
-            return
-        if self.agent.cloud_wait is not None:
-            self.at_cloud_s = event.env.now
-        self.agent.cloud.enter(self.cloud_s, self.cloud_done)
-
-    def cloud_done(self, event) -> None:
-        self.agent.cloud.leave()  # the next job starts before this one is recorded, as it did
-        if self.agent.cloud_wait is not None:
-            self.agent.cloud_wait.observe(event.env.now - self.at_cloud_s - self.cloud_s)
-        if self.agent.cloud.load is not None:
-            self.agent.cloud.load.served(event.env.now, *self._slack_and_quality(event.env.now))
-        self.finish(event)
-
-    def finish(self, event) -> None:
-        if self.dropped:
-            return
-        self.done = event.env.now
-        if self.agent.edge_load is not None:
-            self.agent.edge_load.served(self.done, *self._slack_and_quality(self.done))
-        if self.agent.settles:
-            self.agent.settled(self)
-        self.agent.world.finish(self)
-
-    def _slack_and_quality(self, now: float) -> tuple[float, float]:
-        """Ending at ``now``: (deadline - now, the expected quality of the mode that answers)."""
-        a = self.agent
-        return self.arrival + a.deadline_s - now, a._qualities[a.options.index(self.fallback or self.option)]
-
-    def expire(self, event) -> None:
-        """The deadline has come (abandon_at_deadline): drop the request if unfinished."""
-        if not math.isnan(self.done):  # finished in time
-            return
-        a = self.agent
-        on_link = self.on_link is not None and not self.on_link.triggered
-        if not on_link and not self.grace:
-            # Off the link, a request may end within rounding of its deadline: wait that long.
-            self.grace = True
-            event.env.timeout(DEADLINE_SLACK_S).callbacks.append(self.expire)
-            return
-        self.dropped = True
-        if on_link:
-            sent = a.link.cancel(self.on_link)
-            self.payload = self.wasted + sent  # with +fallback, the stopped first transfer's bytes too
-            elapsed = event.env.now - self.tx_start
-            a.observe(self, sent, elapsed)  # what the device saw acknowledged
-        try:
-            a.cloud.waiting.remove((self.cloud_s, self.cloud_done))
-        except ValueError:
-            pass  # not waiting for a GPU
-        if a.settles:
-            a.settled(self)
-        a.world.finish(self)

@@ -15,7 +15,9 @@ import math
 import simpy
 
 from scoutsim.sim import streams
-from scoutsim.sim.agent import Agent, ModeOption, Request, option_tables
+from scoutsim.sim.agent import Agent
+from scoutsim.sim.costs import ModeOption, option_tables
+from scoutsim.sim.request import Request
 from scoutsim.sim.arrivals import superposed as arrival_calendar
 from scoutsim.decisions.allocators import Demand, Option, build_allocator
 from scoutsim.network.channels import build_channel

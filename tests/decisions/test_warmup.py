@@ -80,7 +80,7 @@ def test_a_policy_is_told_no_errors_of_an_estimate_held_at_the_prior(monkeypatch
     # the first transfer: requests 0-13 (the 145-byte payloads of requests 0-12 add up to
     # 1,885 < 2,000 bytes when request 13 is decided); from request 14 on, the measured 8 Mbps
     # is the estimate and each transfer gets it exactly (ratio 1).
-    from scoutsim.decisions.policy import ExpectedF1
+    from scoutsim.decisions.expected_f1 import ExpectedF1
 
     told = []
     monkeypatch.setattr(ExpectedF1, "record", lambda self, option, ratio: told.append(ratio))

@@ -1,0 +1,191 @@
+"""``expected_f1``: the mode of highest expected F1 with misses scored 0 (docs/models/policies.md).
+
+Its own module because it is the one policy that learns (:class:`scoutsim.decisions.policy.Learner`)
+and prices; the interface it implements is :mod:`scoutsim.decisions.policy`'s, like any plug-in.
+"""
+
+from __future__ import annotations
+
+import math
+
+from scoutsim.decisions.policy import DECLINE, POLICIES, Policy
+
+
+@POLICIES.register("expected_f1")
+class ExpectedF1(Policy):
+    """The mode of highest expected F1 with misses scored 0: each mode's quality times its
+    chance of being on time, worked out from what the device has seen of its own transfers.
+
+    *Model.* The rate a transfer will get is ``estimate x exp(mu + sigma Z)``, Z standard
+    normal, with ``mu`` and ``sigma`` the mean and standard deviation of ``ln(actual /
+    estimate)`` over the option's own last :attr:`WINDOW` transfers (a bf16 transfer lasts
+    twice an int8 one and meets more of the others' traffic); the estimate a request was
+    chosen with is the one
+    compared, and not the prior's (nothing seen yet: that is no prediction error). A mode
+    predicted to need ``fixed`` seconds off the link and ``t`` on it is then on time with
+    probability ``Phi((ln((D - fixed) / t) + mu) / sigma)`` (0 if ``fixed >= D``; by the point
+    prediction if ``sigma`` is 0). With fewer than two errors ``sigma`` is
+    :attr:`PRIOR_SIGMA`. ``local`` sends nothing: its chance is 1 or 0.
+    *Record.* A transfer mode predicted to fit also has its on-time record: of the last
+    :attr:`RECORD` requests sent in it, how many were on time without falling back. The chance
+    is that record shrunk towards the model's chance, which counts as :attr:`WEIGHT`
+    requests: ``(on time + WEIGHT x model) / (sent + WEIGHT)``. Rate errors alone misjudge
+    links whose rate is not the device's to predict (a deadline-first allocator slows a
+    transfer exactly when it has slack; work-conserving sharing never gives less than the
+    weighted share), and the record is what corrects them.
+    *Value.* Quality x chance; with ``+fallback`` a transfer that goes badly is stopped and
+    answered in a fallback mode, so a transfer mode also scores (1 - chance) x the best
+    fallback's own quality x chance. Equal values go to the surer mode (a rescue by a
+    fallback is itself a gamble), then to the faster. A request that no mode can make is a
+    sure miss whatever is sent. *Declined* (``expected_f1:decline``; with ``in_flight`` and
+    ``cloud_aware: probe`` the recommendation, docs/models/decisions-family.md): when every mode
+    misses the deadline even with its transfer taken as instant (``Situation.floors``: the
+    edge, the latency and the cloud's wait as a status request reported it already make it
+    late, not the link), the request is not sent (:data:`DECLINE`); sending it would only load
+    the edge or the cloud queue that makes it late, for requests that could still be on time
+    behind it. Otherwise
+    (and always without ``decline``) it sends the smallest payload there is (least time on the
+    link, then least edge compute; ``local`` only when nothing is sent), so that it holds the
+    edge for a prefill, not for a slow local decode that would make the next request late too
+    (``adaptive`` takes the fastest mode, often ``local``), and its transfer shows the device
+    the rate it gets (a device left the floor weight otherwise never learns that others leave
+    it capacity under work-conserving sharing).
+    *In flight* (``expected_f1:in_flight``). An outcome reaches the record only when its
+    answer comes back, often seconds after the deadline; meanwhile the device goes on
+    choosing with a record that does not know. With ``in_flight`` the record also counts, as
+    misses for as long as they stay in flight, what the device already knows of its requests
+    still in flight: one past its predicted time (the prediction has failed for it) or past
+    its deadline (a miss whatever comes), and every one sent in a mode that has no settled
+    outcome yet (a mode is trusted with one request at a time until it proves itself). A
+    transfer mode predicted to fit then has the chance ``(on time + WEIGHT x model) / (sent +
+    counted + WEIGHT)``; a request's true outcome replaces it when it ends. Why: the model sees
+    only the link's uncertainty and takes the rest (edge queue, cloud queue, cloud compute) as
+    known, so a mode whose time is mostly the cloud's (``text``) looks sure until its answers
+    come back late; devices that start together each send it several times before the first
+    answer returns, and the queue they make is what makes it late.
+    *Priced* (``expected_f1:priced``; ``:cloud_priced``, the cloud's toll alone). Each option
+    also has a toll, ``Situation.tolls``: the F1 its work is expected to take from the requests
+    that queue behind it (:mod:`scoutsim.sim.congestion`). Among the options of positive value
+    the choice is the highest value less toll (ties as above); a sure miss is handled as
+    without it. Why: a device choosing alone takes a mode a little better for its request and
+    much heavier on a shared server as if that load were free (docs/models/policies.md).
+    """
+
+    WINDOW = 10  # rate errors kept per option
+    RECORD = 20  # on-time outcomes kept per option
+    WEIGHT = 2.0  # how many requests the model's chance counts as against the record
+    # Before two errors are known: the realised rate is within a factor of two of the
+    # estimate about two times in three (the estimate is then the prior, a share of the mean
+    # capacity that others' traffic may halve or double under work-conserving sharing).
+    PRIOR_SIGMA = math.log(2.0)
+
+    ARGS = ("in_flight", "decline", "priced", "cloud_priced")  # flags, NAME or NAME,NAME (canonical: in this order)
+
+    @classmethod
+    def parse_arg(cls, arg):
+        if arg is None:
+            return None
+        flags = arg.split(",")
+        if any(f not in cls.ARGS for f in flags) or len(set(flags)) != len(flags):
+            raise ValueError(f"takes no argument or one or more of {list(cls.ARGS)} joined by ',', not {arg!r}")
+        if "priced" in flags and "cloud_priced" in flags:
+            raise ValueError("takes priced or cloud_priced, not both (two ways of pricing the same load)")
+        return ",".join(f for f in cls.ARGS if f in flags)
+
+    @classmethod
+    def may_decline(cls, arg):
+        return "decline" in (arg or "").split(",")
+
+    def __init__(self, arg: str | None = None):
+        # Per option, oldest first: ln(actual / estimate) of its transfers, and its outcomes.
+        self.errors: dict[int, list[float]] = {}
+        self.outcomes: dict[int, list[bool]] = {}
+        flags = (arg or "").split(",")
+        # expected_f1:in_flight: the agent hands decide its requests still in flight.
+        self.reads_in_flight = "in_flight" in flags
+        # expected_f1:decline: a request late whatever the link does is declined (*Declined*).
+        self.declines = "decline" in flags
+        # expected_f1:priced and :cloud_priced: each option's value less its toll (*Priced*).
+        self.tolls_on = ("edge", "cloud") if "priced" in flags else ("cloud",) if "cloud_priced" in flags else ()
+        self.exact_slack = "cloud_priced" in flags
+        self.reads_tolls = bool(self.tolls_on)
+
+    def outcome(self, option: int, on_time: bool) -> None:
+        log = self.outcomes.setdefault(option, [])
+        if len(log) == self.RECORD:
+            del log[0]
+        log.append(on_time)
+
+    def record(self, option: int, ratio: float) -> None:
+        e = math.log(ratio)
+        log = self.errors.setdefault(option, [])
+        if len(log) == self.WINDOW:
+            del log[0]
+        log.append(e)
+
+    @classmethod
+    def spread(cls, errors) -> tuple[float, float]:
+        """Mean and standard deviation of ``ln(actual / estimate)``: of ``errors`` when there
+        are two or more, else 0 and :attr:`PRIOR_SIGMA`."""
+        n = len(errors)
+        if n < 2:
+            return 0.0, cls.PRIOR_SIGMA
+        mu = sum(errors) / n
+        return mu, math.sqrt(sum((e - mu) ** 2 for e in errors) / (n - 1))
+
+    @staticmethod
+    def chance(seconds: float, transfer: float, deadline_s: float, mu: float, sigma: float) -> float:
+        """P(on time) of a mode predicted to take ``seconds``, ``transfer`` of them on the link
+        at the estimate: the realised transfer takes ``transfer / exp(mu + sigma Z)``."""
+        slack = deadline_s - (seconds - transfer)
+        if slack <= 0:
+            return 0.0
+        if transfer <= 0 or math.isinf(transfer):
+            return 1.0 if transfer <= 0 else 0.0
+        z = math.log(slack / transfer) + mu
+        if sigma == 0:
+            return 1.0 if z >= 0 else 0.0
+        return 0.5 * math.erfc(-z / (sigma * math.sqrt(2)))
+
+    def counted(self, in_flight, deadline_s: float, n: int) -> list[int]:
+        """Per option, how many of the requests ``in_flight`` ((option, seconds since arrival,
+        predicted seconds) each) count as misses (*In flight* above); all 0 without
+        ``in_flight``."""
+        out = [0] * n
+        if not self.reads_in_flight:
+            return out
+        for i, elapsed, predicted in in_flight:
+            if elapsed > min(predicted, deadline_s) or not self.outcomes.get(i):
+                out[i] += 1
+        return out
+
+    def decide(self, situation):
+        """Each option's chance of being on time (the model, shrunk towards its record), then the
+        option of highest value (the class's docstring)."""
+        seconds, transfers, qualities = situation.seconds, situation.transfers, situation.qualities
+        deadline_s, fallbacks = situation.deadline_s, situation.fallbacks
+        chances = []
+        late = self.counted(situation.in_flight, deadline_s, len(seconds))
+        for i, s in enumerate(seconds):
+            mu, sigma = self.spread(self.errors.get(i, ()))
+            p = self.chance(s, transfers[i], deadline_s, mu, sigma)
+            log = self.outcomes.get(i, ())
+            if (log or late[i]) and transfers[i] > 0 and s <= deadline_s:  # a transfer mode predicted to fit
+                p = (sum(log) + self.WEIGHT * p) / (len(log) + late[i] + self.WEIGHT)
+            chances.append(p)
+        tolls = situation.tolls
+        best, key = -1, (-math.inf, 0.0, 0.0)
+        for i, s in enumerate(seconds):
+            p = chances[i]
+            v = qualities[i] * p
+            if transfers[i] > 0 and p < 1:
+                v += (1 - p) * max((qualities[j] * chances[j] for j in fallbacks if j != i), default=0.0)
+            net = v - tolls[i] if tolls else v
+            # Equal values: the surer mode (a rescue by a fallback is itself a gamble), then the faster.
+            if v > 0 and (net, p, -s) > key:
+                best, key = i, (net, p, -s)
+        if best >= 0:
+            return best
+        if self.declines and situation.floors and all(f > deadline_s for f in situation.floors):
+            return DECLINE
+        return min(range(len(seconds)), key=lambda i: (transfers[i] <= 0, transfers[i], situation.edge[i]))

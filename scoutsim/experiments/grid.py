@@ -124,7 +124,12 @@ class Point:
         return f"p{self.index:04d}"
 
     def label(self) -> str:
-        return ", ".join(f"{k}={v}" for k, v in self.values)
+        return ", ".join(_shown(f"{k}={v}") for k, v in self.values)
+
+
+def _shown(text: str) -> str:
+    """``text`` as typed, or escaped where it holds a character a one-line message cannot show."""
+    return text if text.isprintable() else repr(text)
 
 
 def points(axes: list[Axis]) -> list[Point]:
@@ -138,7 +143,7 @@ def apply(raw: dict, point: Point) -> dict:
         try:
             set_path(data, key, value)
         except UserError as exc:
-            raise UserError(f"--grid {key}: {exc}") from None
+            raise UserError(f"--grid {_shown(key)}: {exc}") from None
     return data
 
 

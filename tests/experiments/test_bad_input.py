@@ -18,6 +18,8 @@ from tests.experiments.conftest import cli
     ("uplinks.0.colour=1", ["uplinks[0].colour", "unknown key"]),
     ("agents.0.policy=static:int9", ["agents.0.policy", "int9"]),
     ("uplinks.0.allocator", ["expected KEY=V1,V2"]),
+    # A key holding a newline (found by `bench fuzz --n 200`): still one line, the key escaped.
+    ("\x7f\nkey=1,2", ["'\\x7f\\nkey=1'", "unknown key"]),
 ])
 def test_bad_grid_exits_2_with_one_message_and_writes_nothing(small_scenario, tmp_path, grid, words):
     out = tmp_path / "never"

@@ -78,6 +78,11 @@ CASES = [
      "payload_bytes.int8: expected a number of bytes, got True"),
     ("import hint half given", mutate(("uplinks", 0, "channel"), {"kind": "trace", "path": "x.csv", "format": "umn"}),
      "give 'format' and 'source' together"),
+    # Two groups of one name shared one summary row, and one group's numbers were lost.
+    ("group name twice", {**small_scenario(), "agents": [dict(small_scenario()["agents"][0], name="edge"),
+                                                         dict(small_scenario()["agents"][0], name="edge")]},
+     "agents[1].name: group name 'edge' is also agents[0]'s"),
+    ("group named all", mutate(("agents", 0, "name"), "all"), "agents[0].name: group name 'all' is the summary's"),
 ]
 
 

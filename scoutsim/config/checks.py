@@ -31,6 +31,13 @@ def check_scenario(s: Scenario, oracle: OracleCache, models: ModelBook, source: 
             except UserError as exc:
                 fail(f"uplinks[{i}].channel", str(exc))
 
+    # Summaries are keyed by group name, with "all" for the whole run: two groups of one name
+    # would share one row, and one group's numbers would be lost.
+    names = [g.name or f"g{i}:{g.edge_model}:{g.policy}" for i, g in enumerate(s.agents)]  # config.scope_names
+    for i, name in enumerate(names):
+        if name == "all" or names.index(name) != i:
+            fail(f"agents[{i}].name", f"group name {name!r} is " + ("the summary's name for the whole run" if name == "all"
+                 else f"also agents[{names.index(name)}]'s") + "; group names must be unique and not 'all'")
     for i, g in enumerate(s.agents):
         at = f"agents[{i}]"
         if g.uplink not in ids:

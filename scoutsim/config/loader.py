@@ -118,7 +118,8 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
 
 
 def scope_names(scenario) -> list[str]:
-    """One name per agent group: its `name`, else `g<index>:<edge model>:<policy>`."""
+    """One name per agent group: its `name`, else `g<index>:<edge model>:<policy>` (unique, and
+    never `all`: config/checks.py refuses a scenario where they are not)."""
     names = []
     for g, spec in enumerate(scenario.agents):
         names.append(spec.name or f"g{g}:{spec.edge_model}:{spec.policy}")

@@ -12,6 +12,9 @@ mean of a bounded quantity (per-sample F1)      :func:`bootstrap_interval` (BCa 
 a proportion from counts (EM, on-time share)    :func:`wilson_interval` (Wilson score)
 mean of per-replication proportions             :func:`replication_proportion_interval`
                                                 (t interval intersected with [0, 1])
+any t interval of a quantity with a known range  :func:`within` (the interval intersected
+                                                with the range: counts, seconds and bytes
+                                                at 0; a difference of shares in [-1, 1])
 =============================================  =====================================
 
 Every function returns an :class:`Interval` (estimate, low, high, method, n). Bounded
@@ -162,3 +165,15 @@ def replication_proportion_interval(proportions, level: float = LEVEL) -> Interv
     if math.isnan(t.low):
         return Interval(t.estimate, t.low, t.high, "t over replications, within [0, 1]", t.n)
     return Interval(t.estimate, max(0.0, t.low), min(1.0, t.high), "t over replications, within [0, 1]", t.n)
+
+
+def within(interval: Interval, low: float, high: float = math.inf) -> Interval:
+    """``interval`` intersected with the range ``[low, high]`` its quantity cannot leave (a
+    mean of counts, seconds or bytes is at least 0; a paired difference of shares lies in
+    [-1, 1]). As for :func:`replication_proportion_interval`, only impossible values are
+    removed, so coverage is unchanged; an undefined interval stays undefined."""
+    if math.isnan(interval.low):
+        return interval
+    return Interval(interval.estimate, max(low, interval.low), min(high, interval.high),
+                    f"{interval.method}, within [{low:g}, {high:g}]", interval.n)
+

@@ -103,3 +103,29 @@ def test_proportion_interval_counts_flags():
     assert intervals.proportion_interval([1, 0, 1, 1]) == intervals.wilson_interval(3, 4)
     with pytest.raises(ValueError):
         intervals.proportion_interval([0.5])
+
+
+def test_within_cuts_only_what_the_range_forbids():
+    from scoutsim.intervals import Interval, within
+    # A paired difference of two shares, 0.1 +- 1.2: [-1.1, 1.3] holds impossible values on both sides.
+    cut = within(Interval(0.1, -1.1, 1.3, "t", 3), -1.0, 1.0)
+    assert (cut.estimate, cut.low, cut.high, cut.n) == (0.1, -1.0, 1.0, 3)
+    # A mean of seconds, 1.6 [-16.2, 19.4]: only the part below 0 goes.
+    cut = within(Interval(1.6, -16.2, 19.4, "t", 2), 0.0)
+    assert (cut.low, cut.high) == (0.0, 19.4)
+    # An interval inside its range, and an undefined one (one replication), are unchanged.
+    inside = Interval(0.5, 0.4, 0.6, "t", 5)
+    assert (within(inside, 0.0, 1.0).low, within(inside, 0.0, 1.0).high) == (0.4, 0.6)
+    undefined = Interval(0.5, math.nan, math.nan, "t", 1)
+    assert within(undefined, 0.0) is undefined
+
+
+def test_a_sweep_prints_a_cut_interval_as_its_ends():
+    import pandas as pd
+
+    from scoutsim.experiments.sweep import _cell
+    # deadline_compliance 0.795 with the t half-width 0.5 cut at 1: printed with its ends, not 0.795±0.500.
+    row = pd.DataFrame([{"mean": 0.795, "ci95_low": 0.295, "ci95_high": 1.0, "ci95_half": 0.3525}])
+    assert _cell(row) == "0.795[0.295,1.000]"
+    row = pd.DataFrame([{"mean": 0.5, "ci95_low": 0.4, "ci95_high": 0.6, "ci95_half": 0.1}])
+    assert _cell(row) == "0.500±0.100"

@@ -47,3 +47,17 @@ def test_no_bounded_interval_leaves_zero_one_even_at_the_edges():
     zero = summary_from_replications([_rep(0.0, 1.0)] * 3)
     row = zero[zero["metric"] == "deadline_compliance"].iloc[0]
     assert (row["ci95_low"], row["ci95_high"]) == (0.0, 0.0)
+
+
+def test_counts_seconds_and_bytes_are_cut_at_zero():
+    # p95 latencies 0.2 and 3.0 over two replications: mean 1.6, sd 1.979899, se 1.4;
+    # t(0.975, 1) = 12.706205, so the t interval is 1.6 +- 17.788687 = [-16.188687, 19.388687].
+    # A latency cannot be negative: the summary reports [0, 19.388687] and prints it cut.
+    summary = summary_from_replications([_rep(1.0, 0.2), _rep(1.0, 3.0)])
+    lat = summary[summary["metric"] == "latency_p95_s"].iloc[0]
+    assert lat["ci95_low"] == 0.0
+    assert lat["ci95_high"] == pytest.approx(1.6 + 12.706205 * 1.4, abs=1e-5)
+    assert "1.60[0.00,19.39]" in format_table(summary)
+    for _, row in summary.iterrows():
+        if not math.isnan(row["ci95_low"]):
+            assert row["ci95_low"] >= 0.0, row.to_dict()

@@ -64,6 +64,7 @@ def main(args) -> int:
     print(f"sweep of {args.scenario}: {result.ran} points run, {result.resumed} already finished; "
           f"{len(result.summary)} summary rows")
     print(format_sweep(result))
-    print("values: mean ± 95 % CI half-width across replications")
+    print("values: mean ± 95 % CI half-width across replications (mean[low,high] where the interval is "
+          "cut at the metric's range)")
     print(f"results in {result.out}/ (summary.parquet, paired.parquet, points/)")
     return 0

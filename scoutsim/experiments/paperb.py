@@ -41,7 +41,7 @@ from scoutsim.experiments.paperb_profile import (CAPACITY_JITTER, INFERRED_CHAIN
 from scoutsim.experiments.sweep import read_raw, run_sweep
 from scoutsim.experiments.tables import finished_points
 from scoutsim.experiments.verdicts import Interval, share_interval
-from scoutsim.intervals import t_interval
+from scoutsim.intervals import t_interval, within
 
 SCENARIO_DIR = shipped.folder("scenarios") / "paper_b"
 MODE_ARMS = ("adaptive", "static:bf16", "static:int8", "static:mixed_int4", "static:int4",
@@ -148,7 +148,7 @@ class Results:
         f = self._frame(exp, variant, arm, metric).dropna(subset=["value"])
         if metric in SHARES:
             return share_interval(f["value"].to_numpy())
-        t = t_interval(f["value"].to_numpy())
+        t = within(t_interval(f["value"].to_numpy()), 0.0)  # qualities in % of full KV: never below 0
         return Interval(t.estimate, t.low, t.high, len(f))
 
     def diff(self, exp: str, variant: str, arm: str, base: str, metric: str) -> Interval:
@@ -156,13 +156,15 @@ class Results:
         d = (self._frame(exp, variant, arm, metric)["value"]
              - self._frame(exp, variant, base, metric)["value"]).dropna()
         t = t_interval(d.to_numpy())
+        if metric in SHARES:  # a difference of two shares lies in [-1, 1]
+            t = within(t, -1.0, 1.0)
         return Interval(t.estimate, t.low, t.high, len(d))
 
     def table(self) -> pd.DataFrame:
         rows = []
         for key in self._index:
             ci = self.ci(*key)
-            method = "student-t, replications, within [0, 1]" if key[3] in SHARES else "student-t, replications"
+            method = "student-t, replications, within [0, 1]" if key[3] in SHARES else "student-t, replications, within [0, inf)"
             rows.append((*key, ci.mean, ci.low, ci.high, (ci.high - ci.low) / 2, ci.n, method))
         return pd.DataFrame(rows, columns=self.KEYS + ["mean", "ci95_low", "ci95_high", "ci95_half",
                                                        "replications", "interval"])

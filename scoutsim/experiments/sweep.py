@@ -32,6 +32,7 @@ from scoutsim.experiments.executors import check as check_executor, execute
 from scoutsim.experiments.point import is_finished, store_point
 from scoutsim.commands.progress import progress_bar
 from scoutsim.results.outdir import claim, clear
+from scoutsim.results.summary import interval_text
 from scoutsim.experiments.tables import (compared_keys, finished_points, paired_table, summary_table,
                                          write_atomic)
 
@@ -150,7 +151,8 @@ def run_sweep(scenario: str | Path, grid: list[str], out: str | Path, *, executo
 
 
 def format_sweep(result: SweepResult, metrics=("deadline_compliance", "f1_misses_zero"), scope="all") -> str:
-    """Per point, the chosen metrics of one scope as mean ± 95 % half-width; then pairs."""
+    """Per point, the chosen metrics of one scope as mean ± 95 % half-width (mean[low,high] where
+    the interval is cut at the metric's range); then pairs."""
     s = result.summary
     lines = []
     rows = s[(s["scope"] == scope) & s["metric"].isin(metrics)]
@@ -175,5 +177,5 @@ def format_sweep(result: SweepResult, metrics=("deadline_compliance", "f1_misses
 def _cell(row: pd.DataFrame) -> str:
     if row.empty:
         return "-"
-    mean, half = float(row["mean"].iloc[0]), float(row["ci95_half"].iloc[0])
-    return f"{mean:.3f}" if half != half else f"{mean:.3f}±{half:.3f}"
+    mean, low, high, half = (float(row[c].iloc[0]) for c in ("mean", "ci95_low", "ci95_high", "ci95_half"))
+    return interval_text(mean, low, high, half)

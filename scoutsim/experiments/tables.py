@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from scoutsim.experiments.point import POINT_FILE, REPLICATIONS_FILE, SUMMARY_FILE, is_finished
-from scoutsim.intervals import t_interval
-from scoutsim.results.summary import SUMMARY_COLUMNS
+from scoutsim.intervals import t_interval, within
+from scoutsim.results.summary import SUMMARY_COLUMNS, is_bounded
 
 COMPARED_LEAVES = ("allocator", "policy", "sharing", "estimator")
 PAIRED_COLUMNS = ["key", "value", "baseline", "scope", "group", "metric", "mean", "ci95_low", "ci95_high",
@@ -104,14 +104,16 @@ def paired_table(done: list[dict], keys: list[str], compare: list[str]) -> pd.Da
                 other = reps[pid].set_index(["group", "metric", "replication"])["value"]
                 diff = (other - base).dropna()  # aligned on (group, metric, replication)
                 for (g, metric), d in diff.groupby(level=["group", "metric"], sort=False):
-                    # Paired differences range over [-1, 1] even for shares: the plain t interval.
+                    # A difference of two shares lies in [-1, 1]; of counts, seconds, bytes anywhere.
                     t = t_interval(d.to_numpy())
+                    if is_bounded(metric):
+                        t = within(t, -1.0, 1.0)
                     mean, half = t.estimate, t.half_width
                     std = float(d.std(ddof=1)) if len(d) > 1 else math.nan
                     context = dict(zip(others, json.loads(ctx)))
                     rows.append({**context, "key": key, "value": v, "baseline": order[0],
                                  "scope": base_names.get(g, str(g)), "group": int(g), "metric": metric,
-                                 "mean": mean, "ci95_low": mean - half, "ci95_high": mean + half,
+                                 "mean": mean, "ci95_low": t.low, "ci95_high": t.high,
                                  "ci95_half": half, "std": std, "replications": int(len(d))})
     if not rows:
         return pd.DataFrame(columns=PAIRED_COLUMNS)

@@ -4,9 +4,9 @@ Each metric is computed once per replication, per agent group and over all agent
 summary reports the mean of those per-replication values and a 95 % interval across
 replications (docs/models/statistics.md: intervals over per-replication means, not pooled requests), from
 :mod:`scoutsim.intervals`: for metrics bounded by [0, 1] (shares and F1 means) the Student-t
-interval intersected with [0, 1], so no interval leaves the metric's range; for the others
-(counts, latencies, bytes) the Student-t interval. With one replication the interval is
-undefined and reported as NaN.
+interval intersected with [0, 1]; for the others (counts, latencies, bytes) the Student-t
+interval intersected with [0, inf): no interval leaves its metric's range. With one
+replication the interval is undefined and reported as NaN.
 
 The interval measures the variation between replications: arrivals, channel, questions and
 the modes chosen. With a cache of published means (no per-sample values) a mode's F1 is
@@ -49,10 +49,11 @@ def is_bounded(metric: str) -> bool:
 
 
 def metric_interval(metric: str, values) -> Interval:
-    """The 95 % interval of a metric's mean across replications, within its range."""
+    """The 95 % interval of a metric's mean across replications, within its range: [0, 1]
+    for shares and F1 means, [0, inf) for the rest (counts, seconds, bytes)."""
     if is_bounded(metric):
         return intervals.replication_proportion_interval(values)
-    return intervals.t_interval(values)
+    return intervals.within(intervals.t_interval(values), 0.0)
 
 
 def replication_metrics(df: pd.DataFrame, modes: list[str]) -> dict[str, float]:

@@ -73,6 +73,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         module = _available(name)
         if module is not None:
             module.register(sub)
+    parser.set_defaults(_commands=sub.choices)
     return parser
 
 
@@ -88,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     chosen = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(only=chosen if chosen in COMMANDS else None)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # told by the command's own parser, whose usage shows the flags it takes
+        args._commands.get(args.command, parser).error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2 if args.command else 0

@@ -51,9 +51,11 @@ def resolve_cache_dir(name_or_path: str, base: Path | None = None) -> Path:
     for c in candidates:
         if (c / "meta.json").is_file():
             return c.resolve()
+    folders = dict.fromkeys(c.parent for c in candidates[1:] if c.parent.name == "oracle_cache" and c.parent.is_dir())
+    known = sorted({d.name for f in folders for d in f.iterdir() if (d / "meta.json").is_file()})
     raise CacheError(
         f"no oracle cache named {name_or_path!r} (looked for meta.json in "
-        + ", ".join(str(c) for c in dict.fromkeys(candidates)) + ")"
+        + ", ".join(str(c) for c in dict.fromkeys(candidates)) + f"); caches found there: {known or 'none'}"
     )
 
 

@@ -83,6 +83,9 @@ CASES = [
                                                          dict(small_scenario()["agents"][0], name="edge")]},
      "agents[1].name: group name 'edge' is also agents[0]'s"),
     ("group named all", mutate(("agents", 0, "name"), "all"), "agents[0].name: group name 'all' is the summary's"),
+    ("cloud_aware of neither kind", mutate(("agents", 0, "cloud_aware"), "maybe"),
+     "agents[0].cloud_aware: expected true, false, 'exact' or 'probe' (got 'maybe')"),
+    ("unknown oracle lists the caches there are", mutate(("oracle",), "no-such-cache"), "published-squad-v2"),
 ]
 
 
@@ -123,3 +126,13 @@ def test_override_validated_like_the_file(write_scenario, capsys):
 def test_valid_scenario_passes(write_scenario, tmp_path):
     data = copy.deepcopy(small_scenario(duration_s=5, replications=1))
     assert main(["run", str(write_scenario(data)), "--out", str(tmp_path / "ok"), "--no-plots"]) == 0
+
+
+def test_an_unknown_flag_is_told_by_the_command_that_was_given(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "x.yaml", "--replicatons", "2"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert "scoutsim run: error: unrecognized arguments: --replicatons 2" in err
+    assert "usage: scoutsim run" in err  # the usage that lists --replications
+

@@ -36,7 +36,8 @@ def header() -> str:
 def run(names: list[str], quick: bool = False, **options) -> dict:
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
-        raise UserError(f"unknown benchmark {unknown[0]!r}; expected one of {sorted(BENCHMARKS)}")
+        raise UserError(f"unknown benchmark {unknown[0]!r}; expected one of {sorted(BENCHMARKS)}, "
+                        "or 'fuzz' or 'decisions' alone")
     print(header())
     out = {}
     for name in names:

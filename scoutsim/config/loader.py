@@ -10,7 +10,8 @@ from pydantic import ValidationError
 
 from scoutsim import plugins
 from scoutsim.config.checks import check_scenario
-from scoutsim.config.schema import Scenario, describe_errors
+from scoutsim.config.messages import describe_errors
+from scoutsim.config.schema import Scenario
 from scoutsim.errors import UserError
 from scoutsim.physics.models import ModelBook
 from scoutsim.oraclecache import OracleCache, load_cache, resolve_cache_dir

@@ -7,42 +7,13 @@ channel brings its own keys without changes here.
 
 from __future__ import annotations
 
-from typing import Any, Literal, Mapping, Optional, Sequence, Union
+from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator, model_validator
 
+from scoutsim.config.messages import describe_errors
 from scoutsim.network.channels.base import ChannelConfig
 from scoutsim.modes import ModeError, parse_mode
-
-
-def key_path(loc: tuple, prefix: str = "") -> str:
-    """('agents', 0, 'arrival', 'poisson', 'rate_per_s') -> 'agents[0].arrival.rate_per_s'."""
-    out = prefix
-    for i, part in enumerate(loc):
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif i > 0 and loc[i - 1] == "arrival" and part in ("poisson", "periodic"):
-            continue  # the discriminator's tag is not a key the user wrote
-        else:
-            # A key with control characters (a newline, say) would split the one-line message.
-            text = str(part) if str(part).isprintable() else repr(part)
-            out += f".{text}" if out else text
-    return out
-
-
-def describe_errors(errors: Sequence[Mapping[str, Any]], prefix: str) -> str:
-    lines = []
-    for err in errors:
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        got = err.get("input")
-        shown = "" if err["type"] in ("missing", "extra_forbidden") or isinstance(got, (dict, list)) else f" (got {got!r})"
-        where = key_path(tuple(err["loc"]), prefix)
-        lines.append(f"{where}: {msg}{shown}" if where else f"{msg}{shown}")
-    return "; ".join(lines)
 
 
 MAX_AGENTS = 10**6
@@ -246,6 +217,14 @@ class AgentGroup(Strict):
     cloud_aware: Union[bool, Literal["exact", "probe"]] = Field(default=False, description="the mode prediction adds the cloud's waiting time: true = mean of the device's last five observed waits; exact = the queue's true wait (a bound); probe = the wait the cloud reports to a status request sent before each decision (one round trip)")
     # A study's published sizes, to rerun it as stated; physics stays the default (docs/models/payload.md).
     payload_bytes: Optional[dict[str, int]] = Field(default=None, description="stated payload per mode (bytes per request, whatever its context length), replacing the payload physics for the modes listed: to rerun a study with the sizes it published")
+
+    @field_validator("cloud_aware", mode="before")
+    @classmethod
+    def _cloud_aware(cls, value: Any) -> Any:
+        # One message, not one per member of the union.
+        if isinstance(value, bool) or value in ("exact", "probe"):
+            return value
+        raise ValueError("expected true, false, 'exact' or 'probe'")
 
     @field_validator("modes")
     @classmethod

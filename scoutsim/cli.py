@@ -73,8 +73,18 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         module = _available(name)
         if module is not None:
             module.register(sub)
-    parser.set_defaults(_commands=sub.choices)
+    _name_parsers(parser)
     return parser
+
+
+def _name_parsers(parser: argparse.ArgumentParser) -> None:
+    """Let every (sub)command's parser put itself in the namespace, the deepest last, so that
+    an unknown argument is told with the usage of the command that was given."""
+    parser.set_defaults(_parser=parser)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                _name_parsers(child)
 
 
 class Terminated(KeyboardInterrupt):
@@ -91,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(only=chosen if chosen in COMMANDS else None)
     args, extra = parser.parse_known_args(argv)
     if extra:  # told by the command's own parser, whose usage shows the flags it takes
-        args._commands.get(args.command, parser).error(f"unrecognized arguments: {' '.join(extra)}")
+        args._parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2 if args.command else 0

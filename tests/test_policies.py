@@ -132,3 +132,17 @@ def test_a_policy_not_ported_from_choose_is_refused_when_the_scenario_is_read(mo
     monkeypatch.setitem(POLICIES._items, "old", Old)
     with pytest.raises(ValueError, match="'old' .* has no decide\\(situation\\).* must be ported"):
         parse_policy("old")
+
+
+def test_the_import_paths_of_0_2_still_work():
+    # ExpectedF1 left decisions/policy.py, Request and the option tables sim/agent.py: a plug-in
+    # written against 0.2 still imports them (ExpectedF1 with a warning naming its new home).
+    from scoutsim.decisions.expected_f1 import ExpectedF1
+    from scoutsim.sim.agent import ModeOption, Request, option_tables  # noqa: F401
+    from scoutsim.sim.costs import ModeOption as Costs
+    assert ModeOption is Costs
+    with pytest.warns(DeprecationWarning, match="scoutsim.decisions.expected_f1"):
+        from scoutsim.decisions.policy import ExpectedF1 as Old
+    assert Old is ExpectedF1
+    with pytest.raises(ImportError):
+        from scoutsim.decisions.policy import NoSuchPolicy  # noqa: F401

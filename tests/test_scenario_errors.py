@@ -136,3 +136,11 @@ def test_an_unknown_flag_is_told_by_the_command_that_was_given(capsys):
     assert "scoutsim run: error: unrecognized arguments: --replicatons 2" in err
     assert "usage: scoutsim run" in err  # the usage that lists --replications
 
+
+
+def test_cloud_aware_takes_what_any_boolean_key_takes():
+    # Before its one-line message, cloud_aware took 0/1 and yes/no as every boolean key does; it still does.
+    from scoutsim.config.schema import AgentGroup
+    group = small_scenario()["agents"][0]
+    for given, read in ((1, True), (0, False), ("yes", True), ("off", False), ("probe", "probe"), ("exact", "exact")):
+        assert AgentGroup(**{**group, "cloud_aware": given}).cloud_aware == read

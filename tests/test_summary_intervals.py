@@ -61,3 +61,13 @@ def test_counts_seconds_and_bytes_are_cut_at_zero():
     for _, row in summary.iterrows():
         if not math.isnan(row["ci95_low"]):
             assert row["ci95_low"] >= 0.0, row.to_dict()
+
+
+def test_error_bars_reach_the_ends_of_a_cut_interval():
+    from scoutsim.results.summary import error_bars
+    # On time 0.795 [0.295, 1] (cut at 1), in %: 50 below the mean and 20.5 above, not 35.25 both ways
+    # (which would draw the bar to 115 %); an undefined interval (one replication) draws none.
+    bars = error_bars([0.795, 0.5], [0.295, math.nan], [1.0, math.nan], 100.0)
+    assert bars.shape == (2, 2)
+    assert bars[:, 0] == pytest.approx([50.0, 20.5])
+    assert list(bars[:, 1]) == [0.0, 0.0]

@@ -17,6 +17,8 @@ from scoutsim.modes import ModeError, parse_mode
 
 
 MAX_AGENTS = 10**6
+# The strings pydantic reads as a boolean (its lax mode).
+_BOOL_WORDS = frozenset({"0", "off", "f", "false", "n", "no", "1", "on", "t", "true", "y", "yes"})
 MAX_REQUESTS = 10**8
 
 
@@ -221,8 +223,10 @@ class AgentGroup(Strict):
     @field_validator("cloud_aware", mode="before")
     @classmethod
     def _cloud_aware(cls, value: Any) -> Any:
-        # One message, not one per member of the union.
-        if isinstance(value, bool) or value in ("exact", "probe"):
+        # One message, not one per member of the union; what a boolean key takes (0, 1, "yes",
+        # "off", ...) still passes on to pydantic, as before.
+        if value in ("exact", "probe") or isinstance(value, (bool, int, float)) and value in (0, 1) \
+                or isinstance(value, str) and value.lower() in _BOOL_WORDS:
             return value
         raise ValueError("expected true, false, 'exact' or 'probe'")
 

@@ -220,3 +220,17 @@ def build_policy(spec: str) -> Policy:
     (it watches transfers in flight, :mod:`scoutsim.sim.fallback`), not the choice's."""
     parsed = parse_policy(spec)
     return parsed.cls(parsed.arg) if parsed.arg is not None else parsed.cls()
+
+
+def __getattr__(name: str):
+    # 0.2 had ExpectedF1 here; it lives in scoutsim.decisions.expected_f1 (which imports this
+    # module, hence the lazy lookup). Kept for one release, as scoutsim._moved keeps old modules.
+    if name == "ExpectedF1":
+        import importlib
+        import warnings
+
+        warnings.warn("scoutsim.decisions.policy.ExpectedF1 moved to scoutsim.decisions.expected_f1",
+                      DeprecationWarning, stacklevel=2)
+        return importlib.import_module("scoutsim.decisions.expected_f1").ExpectedF1
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+

@@ -12,30 +12,31 @@ import numpy as np
 
 from scoutsim.figures.axes import METRIC_LABELS, axis_label, curve_label, leaf, numeric_keys, x_value
 from scoutsim.figures.style import line_style, plt, save
+from scoutsim.results.summary import error_bars
 
 
 def metric_vs_axis(sweep, metric: str, key: str, scope: str, out_dir: Path) -> list[Path]:
     s = sweep.summary
     rows = s[(s["metric"] == metric) & (s["scope"] == scope)].set_index("point")
     others = [k for k in sweep.keys if k != key]
-    curves: dict[str, list[tuple[float, float, float]]] = {}
+    curves: dict[str, list[tuple[float, float, float, float]]] = {}
     for pid in sweep.points:
         if pid not in rows.index:
             continue
         r = rows.loc[pid]
         curves.setdefault(curve_label(sweep, pid, others), []).append(
-            (x_value(sweep, pid, key), float(r["mean"]), float(r["ci95_half"])))
+            (x_value(sweep, pid, key), float(r["mean"]), float(r["ci95_low"]), float(r["ci95_high"])))
     ylabel, scale = METRIC_LABELS[metric]
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     xs = sorted({p[0] for pts in curves.values() for p in pts})
     log_x = leaf(key) in ("mbps", "scale") and len(xs) > 1 and xs[-1] / max(xs[0], 1e-9) > 20
     for i, (label, pts) in enumerate(sorted(curves.items())):
         pts.sort()
-        x, y, h = (np.array(v) for v in zip(*pts))
+        x, y, lo, hi = (np.array(v) for v in zip(*pts))
         # Dodge the curves sideways a little so that overlapping error bars stay apart.
         shift = (i - (len(curves) - 1) / 2) * 0.012
         x = x * (1 + shift) if log_x else x + shift * (xs[-1] - xs[0] if len(xs) > 1 else 1.0)
-        ax.errorbar(x, y * scale, yerr=np.nan_to_num(h) * scale, capsize=3, label=label,
+        ax.errorbar(x, y * scale, yerr=error_bars(y, lo, hi, scale), capsize=3, label=label,
                     **line_style(i, len(curves)))
     ax.set_xlabel(axis_label(key, sweep))
     ax.set_ylabel(ylabel)
@@ -78,15 +79,16 @@ def metric_bars(sweep, metric: str, scope: str, out_dir: Path) -> list[Path]:
     width = 0.8 / len(series)
     fig, ax = plt.subplots(figsize=(max(5.0, 1.4 * len(groups) * max(1, len(series) / 2) + 2), 4.2))
     for j, label in enumerate(series):
-        xs, ys, hs = [], [], []
+        xs, ys, lows, highs = [], [], [], []
         for i, g in enumerate(groups):
             pid = next((p for p in sweep.points if sweep.values[p][key] == g
                         and curve_label(sweep, p, others) == label and p in rows.index), None)
             if pid is not None:
                 xs.append(i - 0.4 + width * (j + 0.5))
-                ys.append(float(rows.loc[pid, "mean"]) * scale)
-                hs.append(float(np.nan_to_num(rows.loc[pid, "ci95_half"])) * scale)
-        ax.bar(xs, ys, width=width, yerr=hs, capsize=3, color=fill(j, len(series)), edgecolor="black",
+                ys.append(float(rows.loc[pid, "mean"]))
+                lows.append(float(rows.loc[pid, "ci95_low"]))
+                highs.append(float(rows.loc[pid, "ci95_high"]))
+        ax.bar(xs, np.asarray(ys) * scale, width=width, yerr=error_bars(ys, lows, highs, scale), capsize=3, color=fill(j, len(series)), edgecolor="black",
                hatch=HATCHES[j % len(HATCHES)], label=label)
     ax.set_xticks(range(len(groups)), [str(g) for g in groups], fontsize=8)
     ax.set_xlabel(key)
@@ -108,7 +110,7 @@ def group_bars(summary, out_dir: Path) -> list[Path]:
         ylabel, scale = METRIC_LABELS[metric]
         fig, ax = plt.subplots(figsize=(max(4.0, 1.1 * len(rows) + 2), 3.8))
         x = np.arange(len(rows))
-        bars = ax.bar(x, rows["mean"] * scale, yerr=np.nan_to_num(rows["ci95_half"].to_numpy()) * scale,
+        bars = ax.bar(x, rows["mean"] * scale, yerr=error_bars(rows["mean"], rows["ci95_low"], rows["ci95_high"], scale),
                       capsize=4, color="0.8", edgecolor="black")
         for bar, hatch in zip(bars, ["", "//", "..", "xx", "\\\\", "--"] * 4):
             bar.set_hatch(hatch)

@@ -24,6 +24,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from scoutsim.config import scope_names  # noqa: E402
+from scoutsim.results.summary import error_bars  # noqa: E402
 
 HATCHES = ["", "//", "..", "xx", "\\\\", "--", "++", "oo"]
 STYLES = ["-", "--", ":", "-."]
@@ -33,7 +34,7 @@ def compliance(summary: pd.DataFrame, path: Path) -> None:
     rows = summary[summary["metric"] == "deadline_compliance"]
     fig, ax = plt.subplots(figsize=(max(4, 1.2 * len(rows) + 2), 3.5))
     x = np.arange(len(rows))
-    err = np.nan_to_num(rows["ci95_half"].to_numpy() * 100)
+    err = error_bars(rows["mean"], rows["ci95_low"], rows["ci95_high"], 100.0)
     bars = ax.bar(x, rows["mean"] * 100, yerr=err, capsize=4, color="0.75", edgecolor="black")
     for bar, hatch in zip(bars, HATCHES * 4):
         bar.set_hatch(hatch)

@@ -145,6 +145,13 @@ def interval_text(mean: float, low: float, high: float, half: float, digits: int
     return f"{mean:.{digits}f}±{half:.{digits}f}"
 
 
+def error_bars(mean, low, high, scale: float = 1.0) -> np.ndarray:
+    """Matplotlib's ``yerr`` for intervals that may be cut at their metric's range: the
+    distances from each mean down to its low end and up to its high end (0 where undefined)."""
+    mean, low, high = (np.asarray(v, dtype=float) * scale for v in (mean, low, high))
+    return np.nan_to_num(np.vstack([mean - low, high - mean]))
+
+
 def format_table(summary: pd.DataFrame) -> str:
     """The summary a person reads: one line per scope, value ± 95 % half-width, or
     value[low,high] where the interval is cut at the metric's range."""

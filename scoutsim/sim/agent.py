@@ -36,6 +36,7 @@ from scoutsim.sim.arrivals import OwnArrivals
 from scoutsim.sim.cloudwait import build_cloud_wait
 from scoutsim.sim.congestion import SLACK_SPAN, Load, tolls
 from scoutsim.sim.costs import DECLINED, first_costs
+from scoutsim.sim.costs import ModeOption, option_tables  # noqa: F401  (0.2 imported them from here)
 from scoutsim.sim.fallback import Fallback
 from scoutsim.sim.questions import Question
 from scoutsim.sim.records import DEADLINE_SLACK_S

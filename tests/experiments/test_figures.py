@@ -73,15 +73,19 @@ def test_sweep_curves_draw_the_summary(small_scenario, tmp_path, captured):
         rows = summary[(summary["metric"] == metric) & (summary["scope"] == "all")]
         for label, (x, y, lo, hi) in curves.items():
             alloc = label.split("=")[1]
-            want = sorted((points[p]["uplinks.0.channel.mbps"], r["mean"] * scale, r["ci95_half"] * scale)
+            want = sorted((points[p]["uplinks.0.channel.mbps"], r["mean"] * scale, r["ci95_low"] * scale,
+                           r["ci95_high"] * scale)
                           for p, r in rows.set_index("point").iterrows()
                           if points[p]["uplinks.0.allocator"] == alloc)
-            wx, wy, wh = (np.array(v, float) for v in zip(*want))
+            wx, wy, wlo, whi = (np.array(v, float) for v in zip(*want))
             # Curves are dodged sideways by at most 1.2 % of the x range so bars do not overlap.
             assert np.allclose(x, wx, atol=0.02 * (wx.max() - wx.min()))
             assert np.allclose(y, wy)
-            assert np.allclose(lo, wy - wh) and np.allclose(hi, wy + wh)
-            assert (wh > 0).all()  # 3 replications of a random process: real intervals
+            # The bars span the interval itself, cut at the metric's range where it was.
+            assert np.allclose(lo, wlo) and np.allclose(hi, whi)
+            assert (whi > wlo).all()  # 3 replications of a random process: real intervals
+            if metric == "deadline_compliance":
+                assert lo.min() >= 0 and hi.max() <= 100 + 1e-9
     # Latency CDFs: one line per swept bandwidth value, x in seconds, y a CDF.
     cdf_ax = figs["latency_cdf_by_mbps"].axes[0]
     assert "(s)" in cdf_ax.get_xlabel()

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from scoutsim.intervals import t_interval
+from scoutsim.intervals import t_interval, within
 
 # folder: (replications, duration_s) of the comparison. The allocator files need their own
 # 600 s: the recommended expected_f1 learns each mode's errors and record in the first tens
@@ -67,8 +67,8 @@ class GroupComparison:
     @property
     def diff(self) -> tuple[float, float, float]:
         """Mean of mine - best with its 95 % Student-t interval (low, high)."""
-        ci = t_interval(self.mine - self.best)
-        return ci.estimate, ci.estimate - ci.half_width, ci.estimate + ci.half_width
+        ci = within(t_interval(self.mine - self.best), -1.0, 1.0)  # a difference of F1s
+        return ci.estimate, ci.low, ci.high
 
     @property
     def short(self) -> bool:

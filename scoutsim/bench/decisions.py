@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from scoutsim.bench.family import family
-from scoutsim.intervals import t_interval
+from scoutsim.intervals import t_interval, within
 
 ADAPTIVE = ("adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallback", "expected_f1:in_flight",
             "expected_f1:in_flight,decline", "expected_f1:in_flight,decline,priced",
@@ -180,9 +180,8 @@ def cases(results: list[ScenarioResult], option: str) -> list[Case]:
             d = d[~np.isnan(d)]
             if len(d) < 2:
                 continue
-            ci = t_interval(d)
-            out.append(Case(res.name, name, best, ci.estimate, ci.estimate - ci.half_width,
-                            ci.estimate + ci.half_width))
+            ci = within(t_interval(d), -1.0, 1.0)  # a difference of F1s
+            out.append(Case(res.name, name, best, ci.estimate, ci.low, ci.high))
     return out
 
 

@@ -100,7 +100,9 @@ def test_long_cases_span_what_they_claim():
             "arrivals": set(), "channel": set()}
     levels, durations = [], []
 
-    @settings(max_examples=300, database=None, deadline=None, phases=[Phase.generate],
+    # Derandomized: what 300 draws cover is a claim about the generator, not a lottery (a random
+    # seed once drew no adaptive+fallback in 300 cases and failed a full run).
+    @settings(max_examples=300, database=None, deadline=None, phases=[Phase.generate], derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(long_case())
     def draw(case):

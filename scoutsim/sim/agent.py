@@ -27,6 +27,8 @@ begin after the channels have set their first capacities.
 from __future__ import annotations
 
 import math
+import sys
+from numbers import Integral
 
 import simpy
 
@@ -39,6 +41,7 @@ from scoutsim.sim.costs import DECLINED, first_costs
 from scoutsim.sim.costs import ModeOption, option_tables  # noqa: F401  (0.2 imported them from here)
 from scoutsim.sim.fallback import Fallback
 from scoutsim.sim.questions import Question
+from scoutsim.errors import UserError
 from scoutsim.sim.records import DEADLINE_SLACK_S
 from scoutsim.sim.request import Request, urgent_timeout
 
@@ -55,6 +58,7 @@ class Agent(OwnArrivals):
         self.pool = kit.pool
         self.compute = kit.compute
         self.policy: Policy = policy
+        self._builtin_policy = type(policy).__module__.startswith("scoutsim.")  # a plug-in's choice is checked
         self.estimator = estimator
         self.link = seat.link
         self.slot = seat.slot
@@ -141,10 +145,25 @@ class Agent(OwnArrivals):
         in_flight = () if self.in_flight is None else \
             [(self.options.index(r.option), now - r.arrival, r.predicted) for r in self.in_flight.values()]
         floors = () if not self.policy.declines else self._floors(costs, edge_wait, elapsed, queue)
-        k = self.policy.decide(Situation(self._names, seconds, transfers, [c[1] for c in costs], self._qualities,
-                                         self.deadline_s, self.fallback.indices if self.fallback is not None else (),
-                                         in_flight, floors, self._tolls(costs, now)))
+        situation = Situation(self._names, seconds, transfers, [c[1] for c in costs], self._qualities,
+                              self.deadline_s, self.fallback.indices if self.fallback is not None else (),
+                              in_flight, floors, self._tolls(costs, now))
+        k = self.policy.decide(situation) if self._builtin_policy else self._plugin_decide(situation)
         self._predicted = seconds[k] if k != DECLINE else math.nan
+        return k
+
+    def _plugin_decide(self, situation: Situation) -> int:
+        """A plug-in policy's choice, checked: its failure is the plug-in's, told as such."""
+        cls = type(self.policy)
+        file = getattr(sys.modules.get(cls.__module__), "__file__", None) or cls.__module__
+        where = f"policy {self.spec.policy!r} ({cls.__qualname__}.decide in {file})"
+        try:
+            k = self.policy.decide(situation)
+        except Exception as exc:  # noqa: BLE001 - any failure of the plug-in's own code
+            raise UserError(f"{where} raised {type(exc).__name__}: {exc}; the error is in the plug-in") from None
+        if not (isinstance(k, Integral) and (0 <= k < len(self.options) or k == DECLINE and self.policy.declines)):
+            allowed = f"0..{len(self.options) - 1}" + (f" or DECLINE ({DECLINE})" if self.policy.declines else "")
+            raise UserError(f"{where} returned {k!r}; expected an option index {allowed}")
         return k
 
     def _tolls(self, costs, now: float) -> list[float] | tuple[()]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import yaml
+
 from tests.plugins.conftest import EXAMPLE_SCENARIO, MAIN_SCENARIO, REPO, cli
 
 
@@ -64,3 +66,27 @@ def test_plugin_names_unknown_without_the_plugin(tmp_path):
     for name in ("square_wave_absent", "by_deadline_absent", "good_enough_absent", "median_absent"):
         assert name in line
     assert not (tmp_path / "r").exists()
+
+
+def test_a_policy_that_fails_while_running_is_the_plugins_error(tmp_path):
+    # It used to be reported as an internal error of scoutsim (exit 1, "please report it").
+    code = ("from scoutsim.decisions.policy import POLICIES, Policy\n"
+            "@POLICIES.register('kaboom_t')\nclass Kaboom(Policy):\n"
+            "    def decide(self, situation):\n        raise RuntimeError('kaboom')\n"
+            "@POLICIES.register('ninety_nine_t')\nclass NinetyNine(Policy):\n"
+            "    def decide(self, situation):\n        return 99\n")
+    plugin = tmp_path / "my_policies.py"
+    plugin.write_text(code)
+    scenario = yaml.safe_load(MAIN_SCENARIO.read_text())
+    n_modes = len(scenario["agents"][0]["modes"])
+    for name, words in (("kaboom_t", ["Kaboom.decide in", "my_policies.py", "raised RuntimeError: kaboom"]),
+                        ("ninety_nine_t", ["returned 99", f"expected an option index 0..{n_modes - 1}"])):
+        scenario["agents"][0]["policy"] = name
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(dict(scenario, replications=2, duration_s=10)))
+        for workers in ("1", "2"):  # raised in a worker process too
+            p = cli("run", str(path), "--plugin", str(plugin), "--workers", workers, "--out", str(tmp_path / "r"))
+            assert p.returncode == 2, p.stderr
+            line = _one_line(p)
+            assert all(w in line for w in words), line
+            assert not (tmp_path / "r").exists()

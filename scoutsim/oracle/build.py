@@ -127,7 +127,30 @@ def _protected(spec: BuildSpec, loaded: modelio.LoadedModel, calib: list[data.Sa
     return found
 
 
+def claim(out: Path) -> None:
+    """Refuse an output folder a build must not write into, before anything is loaded: a file,
+    the current folder or one above it, a git checkout's root, or a folder holding files that
+    are not this kind of build's (a build writes ``.gitignore``, ``meta.json`` and ``README.md``
+    of its own there, replacing any). A folder with a build's ``.partial/`` is resumed."""
+    flag = f"--out {out}"
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{flag} is a file, not a folder")
+    here, target = Path.cwd().resolve(), out.resolve()
+    if target == here or target in here.parents:
+        raise UserError(f"{flag} is the current folder or one above it; name a new folder (default: oracle_cache/NAME)")
+    if (target / ".git").exists():
+        raise UserError(f"{flag} is the root of a git checkout; name a new folder (default: oracle_cache/NAME)")
+    # A build's own first writes (before its config.json) stay claimable: a first attempt that
+    # failed on a model path can be rerun into the same folder.
+    first = {".gitignore", ".partial"}
+    if out.is_dir() and not (out / ".partial" / "config.json").is_file() \
+            and not {p.name for p in out.iterdir()} <= first:
+        raise UserError(f"{flag} holds files that no oracle build of scoutsim wrote there (a build's folder has "
+                        ".partial/config.json); name a new or empty folder")
+
+
 def build(spec: BuildSpec, log=print, executor: distributed.Executor | None = None) -> Path:
+    claim(spec.out)
     executor = executor or distributed.Executor()
     executor.check()  # a missing Ray is reported before any model is loaded
     modes, cloud_modes = spec.validated_modes()

@@ -168,6 +168,32 @@ def test_bad_inputs_are_one_clear_message(tiny_pair_dir, tmp_path):
     assert res.returncode == 2 and "only 8 eligible" in res.stderr
 
 
+def test_build_never_writes_over_what_is_not_its_own(tiny_pair_dir, tmp_path):
+    # A build writes .gitignore, meta.json and README.md into its folder: it once replaced a
+    # repository's own files there and exited 0.
+    own = tmp_path / "theirs"
+    own.mkdir()
+    (own / "meta.json").write_text('{"mine": true}')
+    (own / ".gitignore").write_text("*.log\n")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    for out, words in ((own, "holds files that no oracle build"), (repo, "root of a git checkout"),
+                       (afile, "is a file, not a folder")):
+        res = _run(_cmd(tiny_pair_dir, out))
+        assert res.returncode == 2 and words in res.stderr and "Traceback" not in res.stderr, res.stderr
+    assert (own / "meta.json").read_text() == '{"mine": true}' and (own / ".gitignore").read_text() == "*.log\n"
+    assert not (repo / "meta.json").exists() and afile.read_text() == "x"
+    # A first attempt that failed on its model path leaves only the build's first writes: a rerun may use the folder.
+    retry = tmp_path / "retry"
+    cmd = _cmd(tiny_pair_dir, retry)
+    cmd[cmd.index("--edge") + 1] = "tiny-edge=/no/such/model"
+    assert _run(cmd).returncode == 2
+    from scoutsim.oracle.build import claim
+    claim(retry)  # no error
+
+
 def test_help_explains_every_flag():
     res = _run([sys.executable, "-m", "scoutsim", "oracle", "build", "--help"])
     assert res.returncode == 0

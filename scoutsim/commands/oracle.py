@@ -92,8 +92,8 @@ def register(subparsers) -> None:
     b.set_defaults(func=_build)
 
     r = sub.add_parser("report", help="mean F1 with 95%% CIs, %% of a reference, paired tests vs a baseline",
-                       description="Summarise an oracle cache: per (edge, cloud, mode) mean F1 with a 95%% CI, "
-                       "F1 as %% of a reference mode, and paired t-tests against a baseline with "
+                       description="Summarise an oracle cache: per (edge, cloud, mode) mean F1 with a 95% CI, "
+                       "F1 as % of a reference mode, and paired t-tests against a baseline with "
                        "Bonferroni-adjusted p-values.")
     r.add_argument("name", help="a name under oracle_cache/ or a path to a cache directory")
     r.add_argument("--reference", default="bf16",

@@ -69,9 +69,12 @@ class BuildSpec:
     def validated_modes(self) -> tuple[list[str], list[str]]:
         try:
             modes = list(dict.fromkeys(canonical(m) for m in self.modes))
-            cloud = list(dict.fromkeys(canonical(m) for m in self.cloud_modes))
         except ModeError as exc:
             raise UserError(f"--modes: {exc}") from None
+        try:
+            cloud = list(dict.fromkeys(canonical(m) for m in self.cloud_modes))
+        except ModeError as exc:
+            raise UserError(f"--cloud-modes: {exc}") from None
         bad = [m for m in cloud if parse_mode(m).kind != "kv"]
         if bad:
             raise UserError(f"--cloud-modes {bad}: only KV modes run with the cloud as its own edge")

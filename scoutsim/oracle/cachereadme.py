@@ -47,7 +47,7 @@ def _measured(name: str, meta: dict) -> str:
         "<!-- generated from meta.json by scoutsim.oracle.cachereadme; do not edit by hand -->",
         "",
         f"Built by scoutsim's oracle builder (`python -m scoutsim oracle build`; settings in `meta.json` `spec`) on a "
-        f"{machine_class(meta).upper()} from the real model pair of docs/oracle.md ('A real model pair'). "
+        f"{machine_class(meta).upper()} from the models named below (what they are: 'Weights'). "
         f"Questions: {d['n']} {'answerable ' if d.get('answerable_only') else ''}questions of `{d['path']}` "
         f"(sha256 `{d['content_hash'][:12]}…`), drawn by seed {d['seed']}; context tokens: mean "
         f"{_n(d['mean_context_tokens'], 1)}"

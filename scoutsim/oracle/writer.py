@@ -28,6 +28,12 @@ QUALITY_KEY = ["edge_model", "cloud_model", "mode", "sample_id"]
 TIMING_KEY = ["model", "op", "context_tokens"]
 
 
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}.")
@@ -36,6 +42,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600; a cache is as readable as any file written
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

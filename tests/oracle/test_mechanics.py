@@ -153,3 +153,17 @@ def test_rows_stop_at_their_own_eos():
     # declare the third generated token an EOS: decoding must stop right after it
     stopped = generate.greedy(model, kvcache.clone(model, cache), ids[:, -1:], max_new_tokens=6, eos={free[2]})
     assert stopped == free[:free.index(free[2]) + 1]
+
+
+def test_cache_files_get_the_permissions_the_umask_gives(tmp_path):
+    # mkstemp's 0600 once made a cache unreadable to the others who share it.
+    import os
+    import stat
+
+    from scoutsim.oracle.writer import atomic_write_bytes
+    old = os.umask(0o022)
+    try:
+        atomic_write_bytes(tmp_path / "meta.json", b"{}")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "meta.json").stat().st_mode) == 0o644

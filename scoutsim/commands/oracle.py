@@ -1,4 +1,4 @@
-"""``python -m scoutsim oracle build | report | fetch-pair | bottleneck``.
+"""``python -m scoutsim oracle build | report | fetch-pair | tiny-pair | bottleneck``.
 
 Only this command imports the oracle package, and the oracle package imports torch and
 transformers only inside it, so the simulator runs without the ``oracle`` extra.
@@ -110,6 +110,18 @@ def register(subparsers) -> None:
                        "$SCOUTSIM_CACHE) and print NAME=PATH for --edge/--cloud. Cached: later calls are instant.")
     f.set_defaults(func=_fetch)
 
+    t = sub.add_parser("tiny-pair", help="write a tiny random-weight model pair, offline, to build a cache from",
+                       description="Write two tiny random-weight decoders (tiny-edge: 2 layers, tiny-cloud: 3) "
+                       "sharing a word-level tokenizer of --dataset's words, without any download, and print "
+                       "NAME=PATH for --edge/--cloud. Their answers are noise: a cache built from them checks the "
+                       "oracle's mechanics and feeds the simulator, not any claim about a real model "
+                       "(docs/oracle.md, 'Without a model hub').")
+    t.add_argument("--out", required=True, type=Path, help="a new or empty folder for the two models")
+    t.add_argument("--dataset", required=True, type=Path, help="the data set the cache will be built on")
+    t.add_argument("--shape", default="qwen2", choices=("qwen2", "llama", "mistral"),
+                   help="architecture of both models (default qwen2)")
+    t.set_defaults(func=_tiny_pair)
+
     d = sub.add_parser("bottleneck", help="find the layers whose INT4 quantization hurts most",
                        description="Quantize one layer at a time to INTk and print the mean KL divergence of "
                        "the next-token distribution, worst first.")
@@ -186,6 +198,19 @@ def _fetch(args) -> int:
     from scoutsim.oracle import fetch
 
     for name, path in fetch.fetch_pair().items():
+        print(f"{name}={path}")
+    return 0
+
+
+def _tiny_pair(args) -> int:
+    require_oracle_extra("tiny-pair")
+    from scoutsim.oracle import tinypair
+
+    if not args.dataset.is_file():
+        raise UserError(f"--dataset {args.dataset}: no such file")
+    if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
+        raise UserError(f"--out {args.out}: not a new or empty folder; name another")
+    for name, path in tinypair.write_pair(args.out, args.dataset, args.shape).items():
         print(f"{name}={path}")
     return 0
 

@@ -233,3 +233,21 @@ def test_bottleneck_command_ranks_every_layer(tiny_pair_dir):
     assert sorted(int(r[0]) for r in rows) == [0, 1, 2]  # the tiny cloud model has 3 layers
     kls = [float(r[1]) for r in rows]
     assert kls == sorted(kls, reverse=True) and all(k >= 0 for k in kls)
+
+
+def test_tiny_pair_is_the_offline_way_to_a_cache(tmp_path):
+    # What a user without a model hub runs (docs/oracle.md): the pair the tests build, saved.
+    import transformers
+
+    out = tmp_path / "models"
+    res = _run([sys.executable, "-m", "scoutsim", "oracle", "tiny-pair", "--out", str(out),
+                "--dataset", str(REPO / "tests" / "fixtures" / "fictional_qa.jsonl")])
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == [f"tiny-edge={out / 'tiny-edge'}", f"tiny-cloud={out / 'tiny-cloud'}"]
+    layers = [transformers.AutoConfig.from_pretrained(out / n).num_hidden_layers for n in ("tiny-edge", "tiny-cloud")]
+    assert layers == [2, 3]
+    edge_tok, cloud_tok = (transformers.AutoTokenizer.from_pretrained(out / n) for n in ("tiny-edge", "tiny-cloud"))
+    assert edge_tok.get_vocab() == cloud_tok.get_vocab()  # scout needs one tokenizer
+    again = _run([sys.executable, "-m", "scoutsim", "oracle", "tiny-pair", "--out", str(out),
+                  "--dataset", str(REPO / "tests" / "fixtures" / "fictional_qa.jsonl")])
+    assert again.returncode == 2 and "not a new or empty folder" in again.stderr

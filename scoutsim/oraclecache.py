@@ -51,8 +51,18 @@ def resolve_cache_dir(name_or_path: str, base: Path | None = None) -> Path:
     for c in candidates:
         if (c / "meta.json").is_file():
             return c.resolve()
-    folders = dict.fromkeys(c.parent for c in candidates[1:] if c.parent.name == "oracle_cache" and c.parent.is_dir())
-    known = sorted({d.name for f in folders for d in f.iterdir() if (d / "meta.json").is_file()})
+    unfinished = [c for c in candidates if (c / ".partial" / "config.json").is_file()]
+    if unfinished:
+        raise CacheError(f"{unfinished[0]} holds an oracle build that has not finished (.partial/ but no "
+                         "meta.json); rerun its 'oracle build' command to finish it")
+    given = Path(name_or_path).parent
+    folders = dict.fromkeys([c.parent for c in candidates[1:] if c.parent.name == "oracle_cache" and c.parent.is_dir()]
+                            + ([given] if given != Path(".") and given.is_dir() else []))
+    try:
+        known = sorted({str(d) if f == given else d.name for f in folders for d in f.iterdir()
+                        if (d / "meta.json").is_file()})
+    except OSError:  # a folder it may not read: name none rather than fail
+        known = []
     raise CacheError(
         f"no oracle cache named {name_or_path!r} (looked for meta.json in "
         + ", ".join(str(c) for c in dict.fromkeys(candidates)) + f"); caches found there: {known or 'none'}"

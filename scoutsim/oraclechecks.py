@@ -91,7 +91,7 @@ def _numbers(df: pd.DataFrame, name: str, col: str, fail: Fail, *, lo: float, hi
     if bad.any():
         i = int(np.argmax(bad))
         rng = f"{'(' if lo_open else '['}{lo:g}, {hi:g}]"
-        fail(f"{name} column {col!r} row {i}: {x[i]!r}; expected a finite {'integer' if integer else 'number'} "
+        fail(f"{name} column {col!r} row {i}: {float(x[i])!r}; expected a finite {'integer' if integer else 'number'} "
              f"in {rng}")
 
 

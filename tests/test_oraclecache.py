@@ -107,3 +107,18 @@ def test_published_cache_builds_from_a_squad_fixture(tmp_path):
     # Quality and timings are the study's published figures, independent of the data file.
     for name in ("quality.parquet", "timings.parquet"):
         assert file_sha256(out / name) == file_sha256(PUBLISHED / name)
+
+
+def test_a_missing_cache_names_its_neighbours_and_an_unfinished_build_says_so(tmp_path):
+    import shutil
+
+    from scoutsim.errors import CacheError
+    from scoutsim.oraclecache import resolve_cache_dir
+    from scoutsim.shipped import folder
+    shutil.copytree(folder("oracle_cache") / "published-squad-v2", tmp_path / "mine")
+    with pytest.raises(CacheError, match=r"caches found there: \[.*mine'\]"):
+        resolve_cache_dir(str(tmp_path / "nope"))
+    (tmp_path / "half" / ".partial").mkdir(parents=True)
+    (tmp_path / "half" / ".partial" / "config.json").write_text("{}")
+    with pytest.raises(CacheError, match="has not finished .*rerun its 'oracle build' command"):
+        resolve_cache_dir(str(tmp_path / "half"))

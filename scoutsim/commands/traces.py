@@ -179,8 +179,11 @@ def _atomic_text(path: Path, text: str) -> None:
 
 def cmd_fit(args) -> int:
     trace = load_trace(args.trace)
-    result = fitting.fit_markov(trace.times, trace.mbps, args.states, native_step=trace.step_s,
-                                step_s=args.step_s, method=args.method)
+    try:
+        result = fitting.fit_markov(trace.times, trace.mbps, args.states, native_step=trace.step_s,
+                                    step_s=args.step_s, method=args.method)
+    except UserError as exc:
+        raise UserError(f"{args.trace}: {exc}") from None
     report = fitting.compare(result)
     block = fitting.channel_block(result)
     text = yaml.safe_dump({"channel": block}, default_flow_style=None, sort_keys=False, width=200)
@@ -229,8 +232,11 @@ def cmd_synth(args) -> int:
             raise UserError("synth markov needs --channel BLOCK.yaml (e.g. from traces fit-markov)")
         block = _read_markov_block(args.channel)
         step = args.step_s or float(block.get("step_s", 1.0))
-        trace = synth.markov_trace(block["states_mbps"], block["transition"], step,
-                                   args.duration_s, args.seed)
+        try:
+            trace = synth.markov_trace(block["states_mbps"], block["transition"], step,
+                                       args.duration_s, args.seed)
+        except UserError as exc:
+            raise UserError(f"{args.channel}: channel: {exc}") from None
         params = {"states_mbps": block["states_mbps"], "transition": block["transition"],
                   "channel_file": str(args.channel)}
     else:

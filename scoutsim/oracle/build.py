@@ -158,7 +158,10 @@ def build(spec: BuildSpec, log=print, executor: distributed.Executor | None = No
     executor.check()  # a missing Ray is reported before any model is loaded
     modes, cloud_modes = spec.validated_modes()
     all_samples = data.read_dataset(spec.dataset, spec.dataset_format)
-    drawn = data.draw(all_samples, spec.samples, spec.seed, spec.answerable_only)
+    try:
+        drawn = data.draw(all_samples, spec.samples, spec.seed, spec.answerable_only)
+    except UserError as exc:
+        raise UserError(f"{spec.dataset}: {exc}") from None
     dataset_hash = data.content_hash(spec.dataset)
     out, partial = spec.out, spec.out / ".partial"
     partial.mkdir(parents=True, exist_ok=True)

@@ -79,9 +79,14 @@ def _hotpot(doc: list, path: Path) -> list[Sample]:
             paras = [f"{title}: " + " ".join(s.strip() for s in sents) for title, sents in rec["context"]]
             out.append(Sample(len(out), str(rec["_id"]), "\n\n".join(paras), rec["question"], (rec["answer"],)))
         except (KeyError, TypeError, ValueError) as exc:
-            raise UserError(f"record {i} is not HotpotQA-shaped ({exc!r}); expected _id, question, answer, "
+            raise UserError(f"record {i} is not HotpotQA-shaped ({_why(exc)}); expected _id, question, answer, "
                             "context=[[title,[sentences]]]", source=str(path)) from None
     return out
+
+
+def _why(exc: Exception) -> str:
+    """What is wrong with a record, as a person says it (a missing key, not ``KeyError('answers')``)."""
+    return f"no key {exc.args[0]!r}" if isinstance(exc, KeyError) and exc.args else str(exc)
 
 
 def _jsonl(path: Path) -> list[Sample]:
@@ -96,7 +101,7 @@ def _jsonl(path: Path) -> list[Sample]:
                 answers = [answers]
             out.append(Sample(len(out), str(rec["id"]), rec["context"], rec["question"], tuple(answers)))
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise UserError(f"not a {{id, context, question, answers}} record ({exc!r})",
+            raise UserError(f"not a {{id, context, question, answers}} record ({_why(exc)})",
                             source=str(path), where=f"line {lineno}") from None
     return out
 

@@ -104,7 +104,7 @@ PRESETS = {
 
 def _steps(duration_s: float, step_s: float) -> int:
     if not (step_s > 0) or not (duration_s > 0):
-        raise UserError("duration and step must be positive")
+        raise UserError(f"duration ({duration_s:g} s, --duration-s) and step ({step_s:g} s, --step-s) must be positive")
     n = int(round(duration_s / step_s))
     if n < 2:
         raise UserError(f"duration {duration_s:g} s gives fewer than two steps of {step_s:g} s")

@@ -177,9 +177,9 @@ def markdown() -> str:
         "Registered names (plug-ins may add more): " + "; ".join(
             f"{name}s: {', '.join(f'`{n}`' for n in names)}" for name, names in regs.items()) + ".",
         "",
-        "Modes: `bf16 | int8 | int4 | int<k> (k = 2..8) | mixed_int4 | <sel>@<r>+<precision> |",
-        "scout@<r> | text | local`, with `<sel>` in `q2c, snapkv, h2o, random` and `0 < r <= 1`",
-        "(e.g. `int8`, `q2c@0.75+int8`, `scout@0.5`).",
+        "Modes: `bf16 | int8 | int4 | int<k> (k = 2..8) | int<k>c (keys per channel) | mixed_int4 |",
+        "<sel>@<r>+<precision> | scout@<r> | text | local`, with `<sel>` in `q2c, snapkv, h2o, random`",
+        "and `0 < r <= 1` (e.g. `int8`, `int4c`, `q2c@0.75+int8`, `scout@0.5`).",
         "",
     ]
     for name, where in SECTIONS:

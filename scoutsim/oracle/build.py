@@ -169,6 +169,10 @@ def build(spec: BuildSpec, log=print, executor: distributed.Executor | None = No
     files = {n: modelio.model_files(p) for n, p in (spec.edge, spec.cloud)}
     _check_resume(partial, _identity(spec, modes, cloud_modes, files, dataset_hash))
 
+    if not spec.progress:  # --no-progress: transformers' own loading bars too
+        import transformers
+
+        transformers.utils.logging.disable_progress_bar()
     log(f"loading {spec.edge[0]} and {spec.cloud[0]} ({spec.dtype}, {spec.device})")
     edge, cloud = load_pair(spec, spec.device)
     same = edge is cloud

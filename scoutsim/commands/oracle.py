@@ -14,13 +14,14 @@ from scoutsim.errors import UserError
 BUILD_EPILOG = """\
 example (the real CPU pair, 50 SQuAD v2 questions):
   python -m scoutsim oracle fetch-pair
-  python -m scoutsim oracle build --name qwen2.5-coder-0.5b-1.5b-squad-v2 \\
+  python -m scoutsim oracle build --name my-coder-squad-v2 \\
       --edge qwen2.5-coder-0.5b=~/.cache/scoutsim/models/qwen2.5-coder-0.5b \\
       --cloud qwen2.5-coder-1.5b=~/.cache/scoutsim/models/qwen2.5-coder-1.5b \\
       --dataset data/dev-v2.0.json --samples 50 --seed 0
 
 Interrupted builds resume: run the same command again. Raising --samples extends a
-finished cache with more questions of the same seeded order. Add --executor ray to spread
+finished cache with more questions of the same seeded order (while its .partial/ folder,
+the build's record, is kept; a cache without it, shipped or copied, is not built into). Add --executor ray to spread
 the samples over a local Ray instance or, with --ray-address HOST:PORT, a cluster (whose
 nodes must see the models, data set and --out at the same paths); the cache is the same.
 """
@@ -151,7 +152,7 @@ def require_oracle_extra(action: str) -> None:
             missing.append(module)
             break  # transformers without torch only prints its own warning; torch is the news
     if missing:
-        raise UserError(f"'oracle {action}' runs real models and needs {' and '.join(missing)}, which "
+        raise UserError(f"'oracle {action}' needs {' and '.join(missing)}, which "
                         f"{'is' if len(missing) == 1 else 'are'} not installed; install the oracle extra: "
                         'pip install "scoutsim[oracle]" (on CPU-only machines pin the CPU build first: '
                         "pip install torch==2.13.0)")

@@ -136,6 +136,8 @@ def claim(out: Path) -> None:
     are not this kind of build's (a build writes ``.gitignore``, ``meta.json`` and ``README.md``
     of its own there, replacing any). A folder with a build's ``.partial/`` is resumed."""
     flag = f"--out {out}"
+    if out.is_symlink() and not out.exists():
+        raise UserError(f"{flag} is a link to nothing; name a folder")
     if out.exists() and not out.is_dir():
         raise UserError(f"{flag} is a file, not a folder")
     here, target = Path.cwd().resolve(), out.resolve()
@@ -143,11 +145,17 @@ def claim(out: Path) -> None:
         raise UserError(f"{flag} is the current folder or one above it; name a new folder (default: oracle_cache/NAME)")
     if (target / ".git").exists():
         raise UserError(f"{flag} is the root of a git checkout; name a new folder (default: oracle_cache/NAME)")
+    if not out.is_dir() or (out / ".partial" / "config.json").is_file():
+        return  # new, or a build's own folder (resumed or extended)
+    names = {p.name for p in out.iterdir()}
+    if (out / "meta.json").is_file() and "quality.parquet" in names:
+        raise UserError(f"{flag} is a finished oracle cache without its build record (.partial/: a shipped or "
+                        "copied cache); a build cannot tell what it was built with. Name a new folder")
     # A build's own first writes (before its config.json) stay claimable: a first attempt that
-    # failed on a model path can be rerun into the same folder.
-    first = {".gitignore", ".partial"}
-    if out.is_dir() and not (out / ".partial" / "config.json").is_file() \
-            and not {p.name for p in out.iterdir()} <= first:
+    # failed before it began can be rerun into the same folder.
+    ours = names <= {".gitignore", ".partial"} and (
+        ".gitignore" not in names or (out / ".gitignore").read_text(errors="replace") == ".partial/\n")
+    if not ours:
         raise UserError(f"{flag} holds files that no oracle build of scoutsim wrote there (a build's folder has "
                         ".partial/config.json); name a new or empty folder")
 

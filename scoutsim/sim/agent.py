@@ -154,17 +154,20 @@ class Agent(OwnArrivals):
 
     def _plugin_decide(self, situation: Situation) -> int:
         """A plug-in policy's choice, checked: its failure is the plug-in's, told as such."""
-        cls = type(self.policy)
-        file = getattr(sys.modules.get(cls.__module__), "__file__", None) or cls.__module__
-        where = f"policy {self.spec.policy!r} ({cls.__qualname__}.decide in {file})"
         try:
             k = self.policy.decide(situation)
         except Exception as exc:  # noqa: BLE001 - any failure of the plug-in's own code
-            raise UserError(f"{where} raised {type(exc).__name__}: {exc}; the error is in the plug-in") from None
-        if not (isinstance(k, Integral) and (0 <= k < len(self.options) or k == DECLINE and self.policy.declines)):
+            raise UserError(f"{self._where()} raised {type(exc).__name__}: {exc}; the error is in the plug-in") from None
+        if isinstance(k, bool) or not (isinstance(k, Integral) and (
+                0 <= k < len(self.options) or k == DECLINE and self.policy.declines)):
             allowed = f"0..{len(self.options) - 1}" + (f" or DECLINE ({DECLINE})" if self.policy.declines else "")
-            raise UserError(f"{where} returned {k!r}; expected an option index {allowed}")
+            raise UserError(f"{self._where()} returned {k!r}; expected an option index {allowed}")
         return k
+
+    def _where(self) -> str:
+        cls = type(self.policy)
+        file = getattr(sys.modules.get(cls.__module__), "__file__", None) or cls.__module__
+        return f"policy {self.spec.policy!r} ({cls.__qualname__}.decide in {file})"
 
     def _tolls(self, costs, now: float) -> list[float] | tuple[()]:
         """Per option, the F1 its work on the priced servers takes from later requests."""

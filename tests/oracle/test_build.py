@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -185,13 +186,24 @@ def test_build_never_writes_over_what_is_not_its_own(tiny_pair_dir, tmp_path):
         assert res.returncode == 2 and words in res.stderr and "Traceback" not in res.stderr, res.stderr
     assert (own / "meta.json").read_text() == '{"mine": true}' and (own / ".gitignore").read_text() == "*.log\n"
     assert not (repo / "meta.json").exists() and afile.read_text() == "x"
-    # A first attempt that failed on its model path leaves only the build's first writes: a rerun may use the folder.
-    retry = tmp_path / "retry"
-    cmd = _cmd(tiny_pair_dir, retry)
-    cmd[cmd.index("--edge") + 1] = "tiny-edge=/no/such/model"
-    assert _run(cmd).returncode == 2
     from scoutsim.oracle.build import claim
-    claim(retry)  # no error
+    # A build's own first writes (its .gitignore, an empty .partial/) stay claimable; a user's own .gitignore does not.
+    first = tmp_path / "first"
+    (first / ".partial").mkdir(parents=True)
+    (first / ".gitignore").write_text(".partial/\n")
+    claim(first)
+    (first / ".gitignore").write_text("mine\n")
+    with pytest.raises(UserError, match="holds files that no oracle build"):
+        claim(first)
+    # A finished cache without its build record (shipped, copied) is not built into, and says why.
+    copied = tmp_path / "copied"
+    shutil.copytree(REPO / "oracle_cache" / "published-squad-v2", copied)
+    with pytest.raises(UserError, match="finished oracle cache without its build record"):
+        claim(copied)
+    # A link to nothing is no folder.
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(UserError, match="link to nothing"):
+        claim(tmp_path / "dangling")
 
 
 def test_help_explains_every_flag():

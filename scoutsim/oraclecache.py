@@ -27,6 +27,7 @@ import pandas as pd
 from scoutsim import shipped
 from scoutsim.digest import file_sha256  # noqa: F401  (the builder's door to it)
 from scoutsim.errors import CacheError
+from scoutsim.folders import PACKAGE_ROOT as PACKAGE_ROOT  # the checkout or the installed package's parent
 from scoutsim.modes import ModeError, canonical
 
 SCHEMA_VERSION = 1
@@ -37,7 +38,6 @@ TIMING_COLUMNS = ("model", "op", "context_tokens", "seconds")
 REQUIRED_OPS = ("prefill", "quantize", "select", "decode_token")
 META_KEYS = ("schema_version", "kind", "models", "dataset", "device", "files")
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 
 def resolve_cache_dir(name_or_path: str, base: Path | None = None) -> Path:

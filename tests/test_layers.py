@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "scoutsim"
 LAYERS: list[tuple[str, list[str]]] = [
     ("foundation", ["scoutsim", "scoutsim._moved", "scoutsim.errors", "scoutsim.registry",
                     "scoutsim.digest", "scoutsim.intervals", "scoutsim.plugins", "scoutsim.raystart", "scoutsim.modes",
-                    "scoutsim.shipped",
+                    "scoutsim.shipped", "scoutsim.folders",
                     "scoutsim.__main__"]),
     ("oracle door", ["scoutsim.oraclecache", "scoutsim.oraclechecks"]),
     ("physics", ["scoutsim.physics"]),

@@ -69,6 +69,15 @@ def test_a_file_is_refused(tmp_path, capsys, monkeypatch, mine, out, message):
     assert listing(tmp_path) == {mine: b"keep me\n"}
 
 
+def test_a_link_to_nothing_is_refused(tmp_path, capsys, monkeypatch):
+    # It was an internal error when the finished run was swapped in (NotADirectoryError).
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "r").symlink_to(tmp_path / "nowhere")
+    assert run(tmp_path / "r") == 2
+    assert "is a link to nothing" in one_error(capsys)
+    assert not (tmp_path / "nowhere").exists() and (tmp_path / "r").is_symlink()
+
+
 @pytest.mark.parametrize("name", [".", "..", "here"])
 def test_the_current_folder_and_those_above_it_are_refused(tmp_path, capsys, monkeypatch, name):
     here = tmp_path / "here"

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from scoutsim.errors import UserError
+from scoutsim.folders import never_output
 from scoutsim.modes import ModeError, canonical, parse_mode
 from scoutsim.oracle import cachereadme, data, distributed, hardware, kvcache, modelio, prompts, quant, timing, writer
 from scoutsim.oracle.generate import prefill
@@ -131,20 +132,14 @@ def _protected(spec: BuildSpec, loaded: modelio.LoadedModel, calib: list[data.Sa
 
 
 def claim(out: Path) -> None:
-    """Refuse an output folder a build must not write into, before anything is loaded: a file,
-    the current folder or one above it, a git checkout's root, or a folder holding files that
+    """Refuse an output folder a build must not write into, before anything is loaded: one no
+    command may write (:func:`scoutsim.folders.never_output`), or a folder holding files that
     are not this kind of build's (a build writes ``.gitignore``, ``meta.json`` and ``README.md``
     of its own there, replacing any). A folder with a build's ``.partial/`` is resumed."""
     flag = f"--out {out}"
-    if out.is_symlink() and not out.exists():
-        raise UserError(f"{flag} is a link to nothing; name a folder")
-    if out.exists() and not out.is_dir():
-        raise UserError(f"{flag} is a file, not a folder")
-    here, target = Path.cwd().resolve(), out.resolve()
-    if target == here or target in here.parents:
-        raise UserError(f"{flag} is the current folder or one above it; name a new folder (default: oracle_cache/NAME)")
-    if (target / ".git").exists():
-        raise UserError(f"{flag} is the root of a git checkout; name a new folder (default: oracle_cache/NAME)")
+    why = never_output(out)
+    if why:
+        raise UserError(f"{flag} {why} (default: oracle_cache/NAME)")
     if not out.is_dir() or (out / ".partial" / "config.json").is_file():
         return  # new, or a build's own folder (resumed or extended)
     names = {p.name for p in out.iterdir()}

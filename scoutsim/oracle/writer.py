@@ -22,16 +22,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from scoutsim.folders import umask
+
 from scoutsim.oraclecache import DATA_FILES, KINDS, QUALITY_COLUMNS, SCHEMA_VERSION, TIMING_COLUMNS, file_sha256
 
 QUALITY_KEY = ["edge_model", "cloud_model", "mode", "sample_id"]
 TIMING_KEY = ["model", "op", "context_tokens"]
-
-
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -42,7 +38,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600; a cache is as readable as any file written
+        os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes it 0600; a cache is as readable as any file written
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

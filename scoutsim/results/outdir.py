@@ -21,14 +21,13 @@ which would hide results from colleagues on a shared file system): :func:`make_t
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterable
 
 from scoutsim.errors import UserError
-from scoutsim.oraclecache import PACKAGE_ROOT
+from scoutsim.folders import never_output, umask, within
 from scoutsim.results.layouts import META as META  # the name draw and reproduce import from here
 from scoutsim.results.layouts import SIGNED, kind, strangers
 
@@ -62,23 +61,15 @@ def check_old_copy(out: Path, flag: str) -> None:
                         "replaces it) and holds something scoutsim did not write; move it away")
 
 
-def _within(inner: Path, outer: Path) -> bool:
-    return inner == outer or outer in inner.parents
-
-
 def _refusal(out: Path, inputs: Iterable[Path]) -> str | None:
-    """Why ``out`` may never be an output folder, or None."""
-    if out.exists() and not out.is_dir():
-        return "is a file, not a folder"
+    """Why ``out`` may never be an output folder (:func:`scoutsim.folders.never_output`, or it
+    holds this command's input), or None."""
+    why = never_output(out)
+    if why:
+        return why
     target = out.resolve()
-    if _within(Path.cwd().resolve(), target):
-        return "is the current folder or one above it; name a new folder"
-    if _within(PACKAGE_ROOT.resolve(), target):
-        return "is the scoutsim checkout (or a folder above it); name a new folder"
-    if (target / ".git").exists():
-        return "is the root of a git checkout; name a new folder"
     for given in inputs:
-        if _within(Path(given).resolve(), target):
+        if within(Path(given).resolve(), target):
             return f"holds this command's input {given}; name another folder"
     return None
 
@@ -118,12 +109,6 @@ def clear(out: Path) -> None:
             shutil.rmtree(p)
         else:
             p.unlink()
-
-
-def umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
 
 
 def make_temp_dir(parent: Path, prefix: str) -> Path:

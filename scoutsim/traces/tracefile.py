@@ -22,6 +22,7 @@ import numpy as np
 from scoutsim import __version__
 from scoutsim.traces.csvformat import read_trace_csv
 from scoutsim.errors import UserError
+from scoutsim.folders import umask
 from scoutsim.traces.series import Trace
 
 SIDECAR_SCHEMA = 1
@@ -69,9 +70,7 @@ def csv_text(times: np.ndarray, mbps: np.ndarray) -> str:
 
 def default_mode() -> int:
     """Permissions a plain ``open()`` would give (mkstemp's 0600 would hide shared traces)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    return 0o666 & ~umask()
 
 
 def _write_temp(folder: Path, suffix: str, text: str) -> Path:

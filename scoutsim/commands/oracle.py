@@ -21,9 +21,10 @@ example (the real CPU pair, 50 SQuAD v2 questions):
 
 Interrupted builds resume: run the same command again. Raising --samples extends a
 finished cache with more questions of the same seeded order (while its .partial/ folder,
-the build's record, is kept; a cache without it, shipped or copied, is not built into). Add --executor ray to spread
-the samples over a local Ray instance or, with --ray-address HOST:PORT, a cluster (whose
-nodes must see the models, data set and --out at the same paths); the cache is the same.
+the build's record, is kept; a cache without it, shipped or copied, is not built into).
+Add --executor ray to spread the samples over a local Ray instance or, with --ray-address
+HOST:PORT, a cluster (whose nodes must see the models, data set and --out at the same
+paths); the cache is the same.
 """
 
 

@@ -27,4 +27,4 @@ imports only the foundation modules in :data:`ALLOWED_IMPORTS` (a test checks it
 """
 
 ALLOWED_IMPORTS = ("scoutsim.errors", "scoutsim.modes", "scoutsim.digest", "scoutsim.registry",
-                   "scoutsim.intervals", "scoutsim.oraclecache", "scoutsim.raystart")
+                   "scoutsim.intervals", "scoutsim.oraclecache", "scoutsim.raystart", "scoutsim.folders")

@@ -3,8 +3,8 @@
 For each scenario of :func:`scoutsim.bench.family.family` and each option (every static mode of
 its mode list, ``adaptive``, ``adaptive+fallback``, ``expected_f1``, ``expected_f1+fallback``,
 ``expected_f1:in_flight``, ``expected_f1:in_flight,decline``,
-``expected_f1:in_flight,decline,priced``, ``expected_f1:in_flight,decline,cloud_priced``, and
-each of those eight with the ``robust_mpc``
+``expected_f1:in_flight,decline,priced``, ``expected_f1:in_flight,decline,cloud_priced``,
+``expected_f1:in_flight,decline,predictive``, and each of those nine with the ``robust_mpc``
 estimator, with the online allocators ``deadline`` and ``joint``, and with
 ``cloud_aware: true`` and ``probe``; or the adaptive options named by ``--options``), the
 scenario is simulated with the option given to every group.
@@ -42,7 +42,7 @@ from scoutsim.intervals import t_interval, within
 
 ADAPTIVE = ("adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallback", "expected_f1:in_flight",
             "expected_f1:in_flight,decline", "expected_f1:in_flight,decline,priced",
-            "expected_f1:in_flight,decline,cloud_priced")
+            "expected_f1:in_flight,decline,cloud_priced", "expected_f1:in_flight,decline,predictive")
 # (label suffix, changes to every group, allocator): each adaptive policy is tried under each.
 VARIANTS: tuple[tuple[str, dict, str | None], ...] = (
     ("", {}, None), (" robust_mpc", {"estimator": "robust_mpc"}, None), (" deadline", {}, "deadline"),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from scipy.special import stdtr
+
 from scoutsim.decisions.policy import DECLINE, POLICIES, Policy
 
 
@@ -69,6 +71,16 @@ class ExpectedF1(Policy):
     the choice is the highest value less toll (ties as above); a sure miss is handled as
     without it. Why: a device choosing alone takes a mode a little better for its request and
     much heavier on a shared server as if that load were free (docs/models/policies.md).
+    *Predictive* (``expected_f1:predictive``). With ``n >= 2`` errors seen, ``mu`` and
+    ``sigma`` are estimates from ``n`` draws, not the law's parameters, and the next error's
+    distribution is wider: ``mu + sigma sqrt(1 + 1/n) T``, T a Student t with ``n - 1``
+    degrees of freedom (the normal model's predictive distribution under the usual
+    noninformative prior: Gelman et al., *Bayesian Data Analysis*, 3rd ed., sec. 3.2; the
+    frequentist prediction interval is the same). Why: a device that has seen three steady
+    transfers of a mode reads ``sigma`` as small and the mode as nearly sure; the t's tails
+    keep what three draws cannot rule out (docs/models/decisions-family.md, seed 1202's
+    family_029: a constant link shared by six devices, whose bf16 transfers met the others'
+    traffic one time in five).
     """
 
     WINDOW = 10  # rate errors kept per option
@@ -79,7 +91,7 @@ class ExpectedF1(Policy):
     # capacity that others' traffic may halve or double under work-conserving sharing).
     PRIOR_SIGMA = math.log(2.0)
 
-    ARGS = ("in_flight", "decline", "priced", "cloud_priced")  # flags, NAME or NAME,NAME (canonical: in this order)
+    ARGS = ("in_flight", "decline", "priced", "cloud_priced", "predictive")  # flags, NAME or NAME,NAME (canonical: in this order)
 
     @classmethod
     def parse_arg(cls, arg):
@@ -109,6 +121,8 @@ class ExpectedF1(Policy):
         self.tolls_on = ("edge", "cloud") if "priced" in flags else ("cloud",) if "cloud_priced" in flags else ()
         self.exact_slack = "cloud_priced" in flags
         self.reads_tolls = bool(self.tolls_on)
+        # expected_f1:predictive: the next error's predictive distribution (*Predictive*).
+        self.predictive = "predictive" in flags
 
     def outcome(self, option: int, on_time: bool) -> None:
         log = self.outcomes.setdefault(option, [])
@@ -134,9 +148,13 @@ class ExpectedF1(Policy):
         return mu, math.sqrt(sum((e - mu) ** 2 for e in errors) / (n - 1))
 
     @staticmethod
-    def chance(seconds: float, transfer: float, deadline_s: float, mu: float, sigma: float) -> float:
+    def chance(seconds: float, transfer: float, deadline_s: float, mu: float, sigma: float,
+               seen: int = 0) -> float:
         """P(on time) of a mode predicted to take ``seconds``, ``transfer`` of them on the link
-        at the estimate: the realised transfer takes ``transfer / exp(mu + sigma Z)``."""
+        at the estimate: the realised transfer takes ``transfer / exp(mu + sigma Z)``, Z
+        standard normal; or, with ``seen`` (two or more) the number of errors ``mu`` and
+        ``sigma`` were measured from, Z is ``sqrt(1 + 1 / seen)`` times a Student t with
+        ``seen - 1`` degrees of freedom (*Predictive* in the class's docstring)."""
         slack = deadline_s - (seconds - transfer)
         if slack <= 0:
             return 0.0
@@ -145,6 +163,8 @@ class ExpectedF1(Policy):
         z = math.log(slack / transfer) + mu
         if sigma == 0:
             return 1.0 if z >= 0 else 0.0
+        if seen >= 2:
+            return float(stdtr(seen - 1, z / (sigma * math.sqrt(1 + 1 / seen))))
         return 0.5 * math.erfc(-z / (sigma * math.sqrt(2)))
 
     def counted(self, in_flight, deadline_s: float, n: int) -> list[int]:
@@ -167,8 +187,9 @@ class ExpectedF1(Policy):
         chances = []
         late = self.counted(situation.in_flight, deadline_s, len(seconds))
         for i, s in enumerate(seconds):
-            mu, sigma = self.spread(self.errors.get(i, ()))
-            p = self.chance(s, transfers[i], deadline_s, mu, sigma)
+            errors = self.errors.get(i, ())
+            mu, sigma = self.spread(errors)
+            p = self.chance(s, transfers[i], deadline_s, mu, sigma, len(errors) if self.predictive else 0)
             log = self.outcomes.get(i, ())
             if (log or late[i]) and transfers[i] > 0 and s <= deadline_s:  # a transfer mode predicted to fit
                 p = (sum(log) + self.WEIGHT * p) / (len(log) + late[i] + self.WEIGHT)

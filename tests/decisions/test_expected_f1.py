@@ -189,3 +189,43 @@ def test_the_agent_keeps_its_requests_in_flight_until_they_end():
     fake.in_flight[8] = late
     Agent.settled(fake, late)
     assert fake.in_flight == {} and policy.outcomes == {1: [True], 0: [False]}
+
+
+def test_predictive_reads_the_next_error_from_a_student_t():
+    # Two errors, +0.1 and -0.1: mean 0, s = sqrt(0.02) = 0.14142. The next
+    # error is s sqrt(1 + 1/2) = 0.17321 times a t with 1 degree of freedom (a Cauchy, CDF
+    # 1/2 + atan(x) / pi). Predicted 3 s, 1 s of it on the link: slack 3 s, z = ln 3 = 1.0986,
+    # x = 6.3427, P = 1/2 + atan(6.3427) / pi = 0.95023. The fitted normal says
+    # Phi(1.0986 / 0.14142) = Phi(7.77), 1 to nine places.
+    p = build_policy("expected_f1:predictive")
+    p.record(0, math.exp(0.1))
+    p.record(0, math.exp(-0.1))
+    x = math.log(3) / (math.sqrt(0.02) * math.sqrt(1.5))
+    assert p.chance(3.0, 1.0, D, *p.spread(p.errors[0]), 2) == pytest.approx(0.5 + math.atan(x) / math.pi)
+    assert p.chance(3.0, 1.0, D, *p.spread(p.errors[0]), 2) == pytest.approx(0.95023, abs=1e-5)
+    assert p.chance(3.0, 1.0, D, *p.spread(p.errors[0])) > 1 - 1e-9
+    # Fewer than two errors: the prior's normal, as without the flag.
+    assert p.chance(3.0, 1.0, D, *p.spread([]), 1) == pytest.approx(norm.cdf(math.log(3) / math.log(2)))
+
+
+def test_three_steady_transfers_do_not_make_a_mode_sure():
+    # A: quality 0.80, 2.8 s off the link and 2 s on it (4.8 s, D = 5): slack 2.2 s for 2 s,
+    # z = ln 1.1 = 0.09531. Three transfers of A seen at exp(0.05), exp(-0.05), exp(0): mean 0,
+    # s = 0.05. Fitted normal: Phi(0.09531 / 0.05) = Phi(1.906) = 0.9717, value 0.7774.
+    # Predictive: x = 0.09531 / (0.05 sqrt(4/3)) = 1.6508 on a t with 2 degrees of freedom
+    # (CDF 1/2 + x / (2 sqrt(2 + x^2))): 0.8797, value 0.7038. B, local, quality 0.74, sure.
+    seconds, transfers, edge, q = [4.8, 2.0], [2.0, 0.0], [0.2, 2.0], [0.80, 0.74]
+    x = math.log(1.1) / (0.05 * math.sqrt(4 / 3))
+    assert 0.80 * norm.cdf(math.log(1.1) / 0.05) > 0.74 > 0.80 * (0.5 + x / (2 * math.sqrt(2 + x * x)))
+    for flags, choice in (("", 0), (":predictive", 1), (":in_flight,decline", 0), (":in_flight,decline,predictive", 1)):
+        p = build_policy("expected_f1" + flags)
+        for e in (0.05, -0.05, 0.0):
+            p.record(0, math.exp(e))
+        assert p.decide(sit(seconds, transfers, edge, q, D)) == choice, flags
+    # Ten steady transfers (s = 0.05 again): t with 9 degrees of freedom, close to the normal,
+    # x = 0.09531 / (0.05 sqrt(1.1)) = 1.8175, P = 0.9487 (scipy's t), value 0.759 > 0.74: A.
+    p = build_policy("expected_f1:predictive")
+    for e in (0.05, -0.05) * 5:
+        p.record(0, math.exp(e * math.sqrt(9 / 10)))
+    assert p.spread(p.errors[0])[1] == pytest.approx(0.05)
+    assert p.decide(sit(seconds, transfers, edge, q, D)) == 0

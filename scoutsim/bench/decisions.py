@@ -62,14 +62,38 @@ MIN_REPLICATIONS = 4
 RECOMMENDED = "expected_f1:in_flight,decline cloud_aware probe"
 
 
+def option(label: str) -> dict | None:
+    """The changes to every group that ``label`` names: ``POLICY`` or ``POLICY VARIANT`` (a
+    suffix of :data:`VARIANTS`), with ``POLICY`` any policy the registry parses, not only those
+    of :data:`ADAPTIVE` (``static:`` modes are the baselines, not options); None if it names none."""
+    from scoutsim.decisions.policy import parse_policy
+
+    for suffix, changes, allocator in sorted(VARIANTS, key=lambda v: -len(v[0])):  # longest first
+        if suffix and not label.endswith(suffix):
+            continue
+        policy = label[:len(label) - len(suffix)] if suffix else label
+        try:
+            spec = parse_policy(policy)
+        except ValueError:
+            return None
+        if spec.name == "static" or str(spec) != policy:
+            return None
+        change = {"policy": policy, **changes}
+        if allocator:
+            change["allocator"] = allocator
+        return change
+    return None
+
+
 def options(modes: list[str], only: Sequence[str] | None = None) -> list[tuple[str, dict]]:
     """(label, changes to every group) for every option on a scenario with ``modes``: every
-    static mode, then the adaptive options (those named in ``only``, when given)."""
+    static mode, then the adaptive options (those named in ``only``, in its order, when given;
+    see :func:`option`)."""
     out = [(f"static:{m}", {"policy": f"static:{m}"}) for m in modes]
+    if only is not None:
+        return out + [(label, option(label)) for label in only]
     for suffix, changes, allocator in VARIANTS:
         for policy in ADAPTIVE:
-            if only is not None and policy + suffix not in only:
-                continue
             change = {"policy": policy, **changes}
             if allocator:
                 change["allocator"] = allocator
@@ -201,7 +225,7 @@ def summary(results: list[ScenarioResult]) -> list[dict]:
     deficit, the mean paired difference, the mean gap to the bound, and the case of largest
     mean deficit whether or not it is beyond the CI (``deepest``; None when no case is below
     its best static in the mean): a loss whose interval is too wide to count still shows."""
-    labels = [label for label in adaptive_labels() if any(label in r.f1 for r in results)]
+    labels = list(dict.fromkeys(label for r in results for label in r.f1 if not label.startswith("static:")))
     rows = []
     for label in labels:
         cs = cases(results, label)

@@ -48,8 +48,10 @@ def register(sub) -> None:
                    "scoutsim/bench/ltefamily.py), each model calibrated from lone-UE ns-3 runs; ns-3's results "
                    "are kept in benchmarks/data/ and reused")
     p.add_argument("--options", nargs="+", metavar="OPTION",
-                   help="decisions: only these adaptive options beside the static modes, e.g. 'expected_f1' "
-                   "'expected_f1 cloud_aware' (default: every one; a wrong name lists them)")
+                   help="decisions: only these adaptive options beside the static modes: 'POLICY' or 'POLICY "
+                   "VARIANT', any adaptive policy with any variant, e.g. 'expected_f1' 'expected_f1:in_flight,"
+                   "decline,cloud_priced,predictive cloud_aware probe' (default: a set of 63; a wrong one is told "
+                   "the variants and that set)")
     p.add_argument("--comparisons", action="store_true",
                    help="decisions: instead of a family, the shipped comparison files (scenarios/compare_policies/, "
                    "compare_allocators/), each group's option against its best static mode as "
@@ -124,12 +126,17 @@ def _comparisons(args) -> int:
 
 def _decisions(args) -> int:
 
-    from scoutsim.bench.decisions import STALL_SECONDS, adaptive_labels, bound_violations, report, run_family, summary
+    from scoutsim.bench.decisions import (ADAPTIVE, STALL_SECONDS, VARIANTS, bound_violations, option, report,
+                                          run_family, summary)
 
-    unknown = sorted(set(args.options or ()) - set(adaptive_labels()))
+    unknown = [label for label in dict.fromkeys(args.options or ()) if option(label) is None]
     if unknown:
-        raise UserError(f"--options: no option {', '.join(map(repr, unknown))}; expected some of: "
-                        + ", ".join(map(repr, adaptive_labels())))
+        raise UserError(f"--options: no option {', '.join(map(repr, unknown))}; expected POLICY or 'POLICY VARIANT', "
+                        "POLICY an adaptive policy in its canonical spelling (flags in their listed order, e.g. "
+                        "'expected_f1:in_flight,decline'; no static: mode, those are the baselines) and VARIANT one of "
+                        f"{[v[0].strip() for v in VARIANTS if v[0]]}; run by default: {', '.join(ADAPTIVE)}, "
+                        "each alone and with every VARIANT")
+    args.options = list(dict.fromkeys(args.options)) if args.options else args.options
     if args.comparisons:
         if args.family is not None:
             raise UserError("bench decisions: --comparisons runs the shipped comparison files, not a family; "

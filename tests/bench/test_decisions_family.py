@@ -204,3 +204,23 @@ def test_comparisons_leave_the_warm_up_out_only_under_a_granting_allocator():
     # An allocator the registry does not know is left for the scenario loader to report.
     data["uplinks"][0]["allocator"] = "no_such_allocator"
     assert option_scenario(data, {"estimator_warmup": {}})[1] == set()
+
+
+def test_any_adaptive_policy_can_be_named_with_a_variant():
+    from scoutsim.bench.decisions import option
+
+    # Beyond the default set: flags combined, a plug-in-free policy string in canonical form.
+    assert option("expected_f1:in_flight,decline,cloud_priced,predictive cloud_aware probe") == {
+        "policy": "expected_f1:in_flight,decline,cloud_priced,predictive", "cloud_aware": "probe"}
+    # "cloud_aware probe warmup" is one variant, not "cloud_aware" with a policy ending in "probe".
+    assert option("adaptive cloud_aware probe warmup") == {
+        "policy": "adaptive", "cloud_aware": "probe", "estimator_warmup": {}}
+    assert option("expected_f1+fallback joint") == {"policy": "expected_f1+fallback", "allocator": "joint"}
+    assert option("expected_f1") == {"policy": "expected_f1"}
+    # Refused: a static mode (a baseline), a non-canonical spelling, an unknown variant or policy.
+    for bad in ("static:int8", "expected_f1:decline,in_flight", "expected_f1 fast", "expected_f2"):
+        assert option(bad) is None, bad
+    # The labels keep their given order after the static modes; the default set is unchanged.
+    labels = [label for label, _ in options(["int8"], ["expected_f1 joint", "adaptive"])]
+    assert labels == ["static:int8", "expected_f1 joint", "adaptive"]
+    assert len(options(["int8"])) == 1 + 9 * 7

@@ -81,6 +81,15 @@ class ExpectedF1(Policy):
     keep what three draws cannot rule out (docs/models/decisions-family.md, seed 1202's
     family_029: a constant link shared by six devices, whose bf16 transfers met the others'
     traffic one time in five).
+    *Live* (``expected_f1:live``). The rate estimate the chances start from is capped by the
+    rate the device's own transfers still on the link get now (the fastest of them; the
+    agent does it, :meth:`scoutsim.sim.agent.Agent.live_rate`). An estimator learns from
+    transfers that have ended; a device whose transfers are stuck (the channel fell to a low
+    state, or many devices joined the cell) sees no ending and goes on sending at a rate it
+    no longer gets, each new transfer behind the others. A sender knows the rate its
+    transfers get now from their acknowledgements, as BBR samples the delivery rate (N.
+    Cardwell et al., "BBR: congestion-based congestion control", ACM Queue 14(5), 2016); a
+    new transfer of the same device would get no more.
     """
 
     WINDOW = 10  # rate errors kept per option
@@ -91,7 +100,7 @@ class ExpectedF1(Policy):
     # capacity that others' traffic may halve or double under work-conserving sharing).
     PRIOR_SIGMA = math.log(2.0)
 
-    ARGS = ("in_flight", "decline", "priced", "cloud_priced", "predictive")  # flags, NAME or NAME,NAME (canonical: in this order)
+    ARGS = ("in_flight", "decline", "priced", "cloud_priced", "predictive", "live")  # flags, NAME or NAME,NAME (canonical: in this order)
 
     @classmethod
     def parse_arg(cls, arg):
@@ -123,6 +132,8 @@ class ExpectedF1(Policy):
         self.reads_tolls = bool(self.tolls_on)
         # expected_f1:predictive: the next error's predictive distribution (*Predictive*).
         self.predictive = "predictive" in flags
+        # expected_f1:live: the agent caps the rate estimate by its transfers' rate now (*Live*).
+        self.live_rate = "live" in flags
 
     def outcome(self, option: int, on_time: bool) -> None:
         log = self.outcomes.setdefault(option, [])

@@ -95,6 +95,7 @@ class Policy:
     reads_tolls = False  # whether decide reads Situation.tolls (the agent measures loads only then)
     tolls_on: tuple[str, ...] = ()  # servers priced in the tolls, "edge" and/or "cloud" (none named: both)
     exact_slack = False  # a delay costs exactly the requests whose slack is below it (no spread)
+    live_rate = False  # the agent caps its rate estimate by its own transfers' rate now (expected_f1:live)
 
     @classmethod
     def parse_arg(cls, arg: str | None) -> str | None:

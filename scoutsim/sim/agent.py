@@ -99,7 +99,9 @@ class Agent(OwnArrivals):
         # A policy with the learning protocol (expected_f1) is told of rates and outcomes.
         self.learner: Learner | None = self.policy if isinstance(self.policy, Learner) else None
         # A policy that reads them: this device's requests not yet ended, by number (None: not kept).
-        self.in_flight: dict[int, Request] | None = {} if self.policy.reads_in_flight else None
+        # Requests not yet ended: for a policy that reads them, or whose rate is capped by theirs.
+        reads = self.policy.reads_in_flight
+        self.in_flight: dict[int, Request] | None = {} if reads or self.policy.live_rate else None
         # Whether a request's end must be told (settled): to a learner, or to the in-flight list.
         self.settles = self.learner is not None or self.in_flight is not None
         # The servers priced (:priced both, :cloud_priced the cloud; a policy naming none: both).
@@ -142,7 +144,7 @@ class Agent(OwnArrivals):
         transfers = [(size / rate if rate > 0 else math.inf) if uplink else 0.0
                      for (size, _, _), uplink in zip(costs, self._uses_uplink)]
         self._seconds = seconds = self.predicted_seconds(q, rate, edge_wait, elapsed, queue)
-        in_flight = () if self.in_flight is None else \
+        in_flight = () if not self.policy.reads_in_flight else \
             [(self.options.index(r.option), now - r.arrival, r.predicted) for r in self.in_flight.values()]
         floors = () if not self.policy.declines else self._floors(costs, edge_wait, elapsed, queue)
         situation = Situation(self._names, seconds, transfers, [c[1] for c in costs], self._qualities,
@@ -185,6 +187,17 @@ class Agent(OwnArrivals):
         free = 0.0 if queue is not None or self.cloud_wait is None else self.cloud_wait.free_in()
         return [elapsed + (max(edge_wait + edge_s + self.latency_s, free) + cloud_s if uplink else edge_wait + edge_s)
                 for (_, edge_s, cloud_s), uplink in zip(costs, self._uses_uplink)]
+
+    def live_rate(self) -> float:
+        """The rate the fastest of this device's transfers on the link gets now (inf with none
+        there): what their acknowledgements show it (``expected_f1:live``)."""
+        best = math.inf
+        for r in self.in_flight.values():
+            if r.on_link is not None and not r.on_link.triggered:
+                now = self.link.remaining(r.on_link)
+                if now is not None:
+                    best = now[1] if math.isinf(best) else max(best, now[1])
+        return best
 
     def edge_wait(self, now: float) -> float:
         """How long edge work queued at ``now`` waits behind what the edge (a FIFO single
@@ -245,6 +258,8 @@ class Agent(OwnArrivals):
     def _choose(self, r: "Request", now: float, elapsed: float, queue: float | None = None) -> int:
         q, wait = r.question, self.edge_wait(now)
         r.est_rate = self.estimator.estimate_after(elapsed)
+        if self.policy.live_rate:
+            r.est_rate = min(r.est_rate, self.live_rate())
         r.informed = self.observed and getattr(self.estimator, "warm", True)  # a plug-in may not derive from Estimator
         return self.decide(q, r.est_rate, wait, now, elapsed, queue)
 

@@ -39,8 +39,9 @@ class ExpectedF1(Policy):
     answered in a fallback mode, so a transfer mode also scores (1 - chance) x the best
     fallback's own quality x chance. Equal values go to the surer mode (a rescue by a
     fallback is itself a gamble), then to the faster. A request that no mode can make is a
-    sure miss whatever is sent. *Declined* (``expected_f1:decline``; with ``in_flight`` and
-    ``cloud_aware: probe`` the recommendation, docs/models/decisions-family.md): when every mode
+    sure miss whatever is sent. *Declined* (``expected_f1:decline``; the recommendation,
+    ``expected_f1:in_flight,decline,cloud_priced,predictive,live`` with ``cloud_aware: probe``,
+    has it: docs/models/decisions-family.md): when every mode
     misses the deadline even with its transfer taken as instant (``Situation.floors``: the
     edge, the latency and the cloud's wait as a status request reported it already make it
     late, not the link), the request is not sent (:data:`DECLINE`); sending it would only load

@@ -223,4 +223,4 @@ def test_any_adaptive_policy_can_be_named_with_a_variant():
     # The labels keep their given order after the static modes; the default set is unchanged.
     labels = [label for label, _ in options(["int8"], ["expected_f1 joint", "adaptive"])]
     assert labels == ["static:int8", "expected_f1 joint", "adaptive"]
-    assert len(options(["int8"])) == 1 + 9 * 7
+    assert len(options(["int8"])) == 1 + 10 * 7

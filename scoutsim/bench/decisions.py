@@ -91,9 +91,14 @@ def options(modes: list[str], only: Sequence[str] | None = None) -> list[tuple[s
     """(label, changes to every group) for every option on a scenario with ``modes``: every
     static mode, then the adaptive options (those named in ``only``, in its order, when given;
     see :func:`option`)."""
-    out = [(f"static:{m}", {"policy": f"static:{m}"}) for m in modes]
+    out: list[tuple[str, dict]] = [(f"static:{m}", {"policy": f"static:{m}"}) for m in modes]
     if only is not None:
-        return out + [(label, option(label)) for label in only]
+        for label in only:
+            change = option(label)
+            if change is None:
+                raise ValueError(f"no option {label!r} (scoutsim.bench.decisions.option)")
+            out.append((label, change))
+        return out
     for suffix, changes, allocator in VARIANTS:
         for policy in ADAPTIVE:
             change = {"policy": policy, **changes}

@@ -144,7 +144,7 @@ class Agent(OwnArrivals):
         transfers = [(size / rate if rate > 0 else math.inf) if uplink else 0.0
                      for (size, _, _), uplink in zip(costs, self._uses_uplink)]
         self._seconds = seconds = self.predicted_seconds(q, rate, edge_wait, elapsed, queue)
-        in_flight = () if not self.policy.reads_in_flight else \
+        in_flight = () if self.in_flight is None or not self.policy.reads_in_flight else \
             [(self.options.index(r.option), now - r.arrival, r.predicted) for r in self.in_flight.values()]
         floors = () if not self.policy.declines else self._floors(costs, edge_wait, elapsed, queue)
         situation = Situation(self._names, seconds, transfers, [c[1] for c in costs], self._qualities,
@@ -192,7 +192,7 @@ class Agent(OwnArrivals):
         """The rate the fastest of this device's transfers on the link gets now (inf with none
         there): what their acknowledgements show it (``expected_f1:live``)."""
         best = math.inf
-        for r in self.in_flight.values():
+        for r in (self.in_flight or {}).values():
             if r.on_link is not None and not r.on_link.triggered:
                 now = self.link.remaining(r.on_link)
                 if now is not None:

@@ -67,7 +67,8 @@ RECOMMENDED = "expected_f1:in_flight,decline,cloud_priced,predictive,live cloud_
 def option(label: str) -> dict | None:
     """The changes to every group that ``label`` names: ``POLICY`` or ``POLICY VARIANT`` (a
     suffix of :data:`VARIANTS`), with ``POLICY`` any policy the registry parses, not only those
-    of :data:`ADAPTIVE` (``static:`` modes are the baselines, not options); None if it names none."""
+    of :data:`ADAPTIVE` (``static:`` modes, ``+fallback`` or not, are not: every label that
+    starts so is counted as a baseline); None if it names none."""
     from scoutsim.decisions.policy import parse_policy
 
     for suffix, changes, allocator in sorted(VARIANTS, key=lambda v: -len(v[0])):  # longest first
@@ -78,7 +79,7 @@ def option(label: str) -> dict | None:
             spec = parse_policy(policy)
         except ValueError:
             return None
-        if spec.name == "static" or str(spec) != policy:
+        if spec.name == "static" or str(spec) != policy:  # labels "static:..." are the baselines
             return None
         change = {"policy": policy, **changes}
         if allocator:

@@ -124,6 +124,22 @@ def _comparisons(args) -> int:
     return 0
 
 
+def _canonical_hint(labels) -> str:
+    """' (canonical: ...)' for labels whose policy parses but is spelled otherwise."""
+    from scoutsim.decisions.policy import parse_policy
+
+    hints = []
+    for label in labels:
+        policy, _, variant = label.partition(" ")
+        try:
+            canonical = str(parse_policy(policy))
+        except ValueError:
+            continue
+        if canonical != policy:
+            hints.append(repr(" ".join(filter(None, (canonical, variant)))))
+    return f" (canonical spelling: {', '.join(hints)})" if hints else ""
+
+
 def _decisions(args) -> int:
 
     from scoutsim.bench.decisions import (ADAPTIVE, STALL_SECONDS, VARIANTS, bound_violations, option, report,
@@ -131,11 +147,11 @@ def _decisions(args) -> int:
 
     unknown = [label for label in dict.fromkeys(args.options or ()) if option(label) is None]
     if unknown:
-        raise UserError(f"--options: no option {', '.join(map(repr, unknown))}; expected POLICY or 'POLICY VARIANT', "
-                        "POLICY an adaptive policy in its canonical spelling (flags in their listed order, e.g. "
-                        "'expected_f1:in_flight,decline'; no static: mode, those are the baselines) and VARIANT one of "
-                        f"{[v[0].strip() for v in VARIANTS if v[0]]}; run by default: {', '.join(ADAPTIVE)}, "
-                        "each alone and with every VARIANT")
+        raise UserError(f"--options: no option {', '.join(map(repr, unknown))}{_canonical_hint(unknown)}; expected "
+                        "POLICY or 'POLICY VARIANT', POLICY an adaptive policy in its canonical spelling (flags in "
+                        "their listed order, e.g. 'expected_f1:in_flight,decline'; not a static: mode: "
+                        f"the plain ones are the baselines, run always) and VARIANT one of: {', '.join(v[0].strip() for v in VARIANTS if v[0])}; "
+                        f"run by default: {', '.join(ADAPTIVE)}, each alone and with every VARIANT")
     args.options = list(dict.fromkeys(args.options)) if args.options else args.options
     if args.comparisons:
         if args.family is not None:

@@ -189,14 +189,20 @@ class Agent(OwnArrivals):
                 for (_, edge_s, cloud_s), uplink in zip(costs, self._uses_uplink)]
 
     def live_rate(self) -> float:
-        """The rate the fastest of this device's transfers on the link gets now (inf with none
-        there): what their acknowledgements show it (``expected_f1:live``)."""
-        best = math.inf
+        """The rate the fastest of this device's transfers on the link gets now, as their
+        acknowledgements show it (``expected_f1:live``); inf with none sending. A transfer
+        whose last byte is sent (a cell's HARQ tail) shows nothing. Under an online allocator
+        a transfer may be held at 0 while a new one would be served (its rule orders them by
+        due time), so the cap is then at least what a new transfer would get now."""
+        rates = []
         for r in (self.in_flight or {}).values():
             if r.on_link is not None and not r.on_link.triggered:
                 now = self.link.remaining(r.on_link)
-                if now is not None:
-                    best = now[1] if math.isinf(best) else max(best, now[1])
+                if now is not None and now[0] > 0 and math.isfinite(now[1]):
+                    rates.append(now[1])
+        best = max(rates, default=math.inf)
+        if rates and getattr(self.link, "online", None) is not None:
+            best = max(best, self.link.rate_if_joined(self.slot))
         return best
 
     def edge_wait(self, now: float) -> float:

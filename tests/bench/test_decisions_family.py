@@ -224,3 +224,13 @@ def test_any_adaptive_policy_can_be_named_with_a_variant():
     labels = [label for label, _ in options(["int8"], ["expected_f1 joint", "adaptive"])]
     assert labels == ["static:int8", "expected_f1 joint", "adaptive"]
     assert len(options(["int8"])) == 1 + 10 * 7
+
+
+def test_a_misspelt_option_is_told_its_canonical_spelling(capsys):
+    from scoutsim.cli import main as cli_main
+
+    assert cli_main(["bench", "decisions", "--family", "1", "--options", "expected_f1:live,in_flight cloud_aware probe",
+                     "static:int8"]) == 2
+    err = capsys.readouterr().err
+    assert "no option 'expected_f1:live,in_flight cloud_aware probe', 'static:int8'" in err
+    assert "(canonical spelling: 'expected_f1:in_flight,live cloud_aware probe')" in err

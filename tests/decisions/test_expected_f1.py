@@ -195,7 +195,7 @@ def test_predictive_reads_the_next_error_from_a_student_t():
     # Two errors, +0.1 and -0.1: mean 0, s = sqrt(0.02) = 0.14142. The next
     # error is s sqrt(1 + 1/2) = 0.17321 times a t with 1 degree of freedom (a Cauchy, CDF
     # 1/2 + atan(x) / pi). Predicted 3 s, 1 s of it on the link: slack 3 s, z = ln 3 = 1.0986,
-    # x = 6.3427, P = 1/2 + atan(6.3427) / pi = 0.95023. The fitted normal says
+    # x = 6.3428, P = 1/2 + atan(6.3428) / pi = 0.95023. The fitted normal says
     # Phi(1.0986 / 0.14142) = Phi(7.77), 1 to nine places.
     p = build_policy("expected_f1:predictive")
     p.record(0, math.exp(0.1))

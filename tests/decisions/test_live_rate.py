@@ -21,23 +21,33 @@ def test_live_is_a_flag_of_expected_f1():
 
 
 def test_the_fastest_transfer_on_the_link_sets_the_cap():
-    # Four requests in flight: two on the link at 2e5 and 3e5 B/s, one whose transfer ended,
+    # Six requests in flight: two on the link at 2e5 and 3e5 B/s, one whose transfer ended,
     # one still on the edge (no transfer yet), one the link does not hold (not on the fluid
-    # link yet): the cap is the faster of the two on it. None on the link: no cap (inf).
+    # link yet), one in a cell's HARQ tail (its last byte sent: 0 left, rate inf, which shows
+    # nothing of the link): the cap is the faster of the two sending, whatever their order.
+    # None sending: no cap (inf).
     on = {}
 
-    def transfer(rate, triggered=False):
+    def transfer(got, triggered=False):
         ev = SimpleNamespace(triggered=triggered)
-        on[id(ev)] = None if rate is None else (1e6, rate)
+        on[id(ev)] = got
         return ev
 
-    reqs = {1: SimpleNamespace(on_link=transfer(2e5)), 2: SimpleNamespace(on_link=transfer(3e5)),
-            3: SimpleNamespace(on_link=transfer(9e5, triggered=True)), 4: SimpleNamespace(on_link=None),
-            5: SimpleNamespace(on_link=transfer(None))}
-    fake = SimpleNamespace(in_flight=reqs, link=SimpleNamespace(remaining=lambda ev: on[id(ev)]))
+    reqs = {1: SimpleNamespace(on_link=transfer((1e6, 2e5))), 2: SimpleNamespace(on_link=transfer((1e6, 3e5))),
+            3: SimpleNamespace(on_link=transfer((1e6, 9e5), triggered=True)), 4: SimpleNamespace(on_link=None),
+            5: SimpleNamespace(on_link=transfer(None)), 6: SimpleNamespace(on_link=transfer((0.0, math.inf)))}
+    fake = SimpleNamespace(in_flight=reqs, link=SimpleNamespace(remaining=lambda ev: on[id(ev)]), slot=0)
     assert Agent.live_rate(fake) == 3e5
-    fake.in_flight = {k: reqs[k] for k in (3, 4, 5)}
+    fake.in_flight = dict(reversed(list(reqs.items())))
+    assert Agent.live_rate(fake) == 3e5
+    fake.in_flight = {k: reqs[k] for k in (3, 4, 5, 6)}
     assert math.isinf(Agent.live_rate(fake))
+    # Under an online allocator (deadline, joint) a transfer may be held at 0 while a new one
+    # would be served at once: the cap is then at least a new transfer's rate now, 5e4 B/s.
+    held = {1: SimpleNamespace(on_link=transfer((1e6, 0.0)))}
+    online = SimpleNamespace(remaining=lambda ev: on[id(ev)], online=object(), rate_if_joined=lambda slot: 5e4)
+    assert Agent.live_rate(SimpleNamespace(in_flight=held, link=online, slot=0)) == 5e4
+    assert Agent.live_rate(SimpleNamespace(in_flight=held, link=fake.link, slot=0)) == 0.0
 
 
 def test_a_device_whose_transfer_is_stuck_does_not_send_at_the_old_rate(tmp_path):

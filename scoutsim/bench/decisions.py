@@ -109,10 +109,6 @@ def options(modes: list[str], only: Sequence[str] | None = None) -> list[tuple[s
     return out
 
 
-def adaptive_labels() -> list[str]:
-    return [label for label, _ in options([])]
-
-
 def apply(data: dict, change: dict) -> dict:
     data = copy.deepcopy(data)
     for g in data["agents"]:

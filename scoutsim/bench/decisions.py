@@ -64,6 +64,14 @@ MIN_REPLICATIONS = 4
 RECOMMENDED = "expected_f1:in_flight,decline,cloud_priced,predictive,live cloud_aware probe"
 
 
+def _change(policy: str, changes: dict, allocator: str | None) -> dict:
+    """The changes to every group that give them ``policy`` under one of :data:`VARIANTS`."""
+    change = {"policy": policy, **changes}
+    if allocator:
+        change["allocator"] = allocator
+    return change
+
+
 def option(label: str) -> dict | None:
     """The changes to every group that ``label`` names: ``POLICY`` or ``POLICY VARIANT`` (a
     suffix of :data:`VARIANTS`), with ``POLICY`` any policy the registry parses, not only those
@@ -71,21 +79,16 @@ def option(label: str) -> dict | None:
     starts so is counted as a baseline); None if it names none."""
     from scoutsim.decisions.policy import parse_policy
 
-    for suffix, changes, allocator in sorted(VARIANTS, key=lambda v: -len(v[0])):  # longest first
-        if suffix and not label.endswith(suffix):
-            continue
-        policy = label[:len(label) - len(suffix)] if suffix else label
-        try:
-            spec = parse_policy(policy)
-        except ValueError:
-            return None
-        if spec.name == "static" or str(spec) != policy:  # labels "static:..." are the baselines
-            return None
-        change = {"policy": policy, **changes}
-        if allocator:
-            change["allocator"] = allocator
-        return change
-    return None
+    # The longest variant the label ends with (the plain one, "", always matches).
+    suffix, changes, allocator = max((v for v in VARIANTS if label.endswith(v[0])), key=lambda v: len(v[0]))
+    policy = label[:len(label) - len(suffix)]
+    try:
+        spec = parse_policy(policy)
+    except ValueError:
+        return None
+    if spec.name == "static" or str(spec) != policy:  # labels "static:..." are the baselines
+        return None
+    return _change(policy, changes, allocator)
 
 
 def options(modes: list[str], only: Sequence[str] | None = None) -> list[tuple[str, dict]]:
@@ -100,13 +103,8 @@ def options(modes: list[str], only: Sequence[str] | None = None) -> list[tuple[s
                 raise ValueError(f"no option {label!r} (scoutsim.bench.decisions.option)")
             out.append((label, change))
         return out
-    for suffix, changes, allocator in VARIANTS:
-        for policy in ADAPTIVE:
-            change = {"policy": policy, **changes}
-            if allocator:
-                change["allocator"] = allocator
-            out.append((policy + suffix, change))
-    return out
+    return out + [(policy + suffix, _change(policy, changes, allocator))
+                  for suffix, changes, allocator in VARIANTS for policy in ADAPTIVE]
 
 
 def apply(data: dict, change: dict) -> dict:

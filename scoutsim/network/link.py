@@ -52,6 +52,9 @@ class Link:
     def __init__(self, env: simpy.Environment):
         self.env = env
         self.tcp: Any = None  # the TCP corrections it adds (scoutsim.network.tcp.TcpModel), or None
+        # An online allocator's rule (scoutsim/decisions/online.py; set_online), or None: the
+        # fixed weights decide alone, by the code path they always took.
+        self.online: Any = None
         self.bytes_sent = 0.0  # bytes delivered, and those cancelled transfers had sent
         self.busy_time = 0.0  # seconds during which some transfer moved
         self._version = 0

@@ -23,7 +23,7 @@ Units: capacity in bytes per second (1 Mbps = 125,000 bytes/s), sizes in bytes.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import simpy
 
@@ -192,9 +192,6 @@ class SharedUplink(FluidLoop, Uplink):
         self._ramping_weight = 0.0
         self._ramp_waiting: list[simpy.Event] = []  # completion events of transfers in their ramp
         self._ramp_cancelled: set[int] = set()
-        # An online allocator's rule (scoutsim/decisions/online.py), or None: the fixed
-        # weights above decide alone, by the code path they always took.
-        self.online: Any = None
 
     def _start(self, slot: int, nbytes: float, done: simpy.Event, due: float) -> None:
         if self.tcp is not None:

@@ -24,7 +24,7 @@ rate caps make the sharing max-min. :mod:`scoutsim.network.choose` picks the mod
 from __future__ import annotations
 
 import heapq
-from typing import Any, Sequence
+from typing import Sequence
 
 import simpy
 
@@ -74,7 +74,6 @@ class VirtualTimeUplink(Uplink):
         self._heap: list = []  # (tag, seq, job) or (U due, version, slot)
         self._slices: dict[int, _Slice] = {}
         self._entries = 0  # heap entries pushed for slices: each one's version
-        self.online: Any = None  # an online allocator's rule (set_online), or None
         # Under work_conserving with a rule: the rule's weight in flight, which drives the
         # clock in place of the slots' (_active_weight stays theirs, for rate_if_joined).
         self._moving = 0.0

@@ -98,10 +98,10 @@ class Agent(OwnArrivals):
             self.upgrades = spec.base_policy == "adaptive"
         # A policy with the learning protocol (expected_f1) is told of rates and outcomes.
         self.learner: Learner | None = self.policy if isinstance(self.policy, Learner) else None
-        # A policy that reads them: this device's requests not yet ended, by number (None: not kept).
-        # Requests not yet ended: for a policy that reads them, or whose rate is capped by theirs.
-        reads = self.policy.reads_in_flight
-        self.in_flight: dict[int, Request] | None = {} if reads or self.policy.live_rate else None
+        # This device's requests not yet ended, by number, kept for a policy that reads them or
+        # whose rate is capped by theirs (None: not kept).
+        kept = self.policy.reads_in_flight or self.policy.live_rate
+        self.in_flight: dict[int, Request] | None = {} if kept else None
         # Whether a request's end must be told (settled): to a learner, or to the in-flight list.
         self.settles = self.learner is not None or self.in_flight is not None
         # The servers priced (:priced both, :cloud_priced the cloud; a policy naming none: both).
@@ -201,7 +201,7 @@ class Agent(OwnArrivals):
                 if now is not None and now[0] > 0 and math.isfinite(now[1]):
                     rates.append(now[1])
         best = max(rates, default=math.inf)
-        if rates and getattr(self.link, "online", None) is not None:
+        if rates and self.link.online is not None:
             best = max(best, self.link.rate_if_joined(self.slot))
         return best
 

@@ -36,7 +36,7 @@ def test_the_fastest_transfer_on_the_link_sets_the_cap():
     reqs = {1: SimpleNamespace(on_link=transfer((1e6, 2e5))), 2: SimpleNamespace(on_link=transfer((1e6, 3e5))),
             3: SimpleNamespace(on_link=transfer((1e6, 9e5), triggered=True)), 4: SimpleNamespace(on_link=None),
             5: SimpleNamespace(on_link=transfer(None)), 6: SimpleNamespace(on_link=transfer((0.0, math.inf)))}
-    fake = SimpleNamespace(in_flight=reqs, link=SimpleNamespace(remaining=lambda ev: on[id(ev)]), slot=0)
+    fake = SimpleNamespace(in_flight=reqs, link=SimpleNamespace(remaining=lambda ev: on[id(ev)], online=None), slot=0)
     assert Agent.live_rate(fake) == 3e5
     fake.in_flight = dict(reversed(list(reqs.items())))
     assert Agent.live_rate(fake) == 3e5

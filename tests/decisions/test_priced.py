@@ -1,9 +1,11 @@
 """expected_f1:priced: the toll of a mode's work on a shared FIFO server, worked by hand.
 
 The toll (scoutsim/sim/congestion.py) of ``x`` seconds entering a server of ``k`` units is
-``n L(x / k)``: ``n = lam (W + rho**(k-1) x / (2k)) / (1 - rho)`` requests delayed, each losing
-``L(d) = mean(q 1{0 <= slack < h}) d / h``, ``h = max(0.5 D, d)``. Every number below is worked
-from that statement, not read off the code.
+``min(n L(x / k), (x / xbar) qbar)``: ``n = lam (W + rho**(k-1) x / (2k)) / (1 - rho)``
+requests delayed, each losing ``L(d) = mean(q 1{0 <= slack < h}) d / h``, ``h = max(0.5 D,
+d)``; but no more than the ``x / xbar`` requests its work displaces (``xbar``: the mean work
+of a job that entered), each of the mean quality of a request served, ``qbar``. Every number
+below is worked from that statement, not read off the code.
 """
 
 from __future__ import annotations
@@ -67,14 +69,31 @@ def test_the_first_seconds_and_the_edges_of_the_slack():
 
 
 def test_an_overloaded_server_is_capped_and_an_empty_one_is_free():
-    # 30 s of work in 10 s on one server: rho capped at RHO_CAP, so n stays finite.
+    # 30 s of work in 10 s on one server: rho capped at RHO_CAP, so n stays finite. A job of
+    # x = 1 s: n = 1.0 (0 + 1/2) / (1 - 0.95) = 10 delayed, each losing L = 1 x 1/2 (d = 1,
+    # h = 2): 5.0 by the delay count.
     load = loaded(1, [(10 + i, 3.0) for i in range(10)], [(19.5, 0.1, 1.0)])
-    lam = 1.0
-    expected = lam * (0.0 + 1.0 / 2) / (1 - RHO_CAP) * 1.0 * 1.0 / 2.0  # d = 1, h = 2, L = 1 x 1/2
-    assert load.toll(20.0, 0.0, 1.0, 4.0) == pytest.approx(expected)
+    assert 1.0 * (0.0 + 1.0 / 2) / (1 - RHO_CAP) * 1.0 * 1.0 / 2.0 == pytest.approx(5.0)
+    # But the job takes 1 s of a server whose jobs take xbar = 3 s: it displaces a third of
+    # one, of quality qbar = 1.0 (the one served): the toll is the smaller, 1/3.
+    assert load.toll(20.0, 0.0, 1.0, 4.0) == pytest.approx(1 / 3)
+    # Behind a 2.5 s backlog the delay count is 1.0 (2.5 + 0.5) / 0.05 x 0.5 = 30 F1 for one
+    # job; what it displaces is the same third.
+    assert load.toll(20.0, 2.5, 1.0, 4.0) == pytest.approx(1 / 3)
+    # A short job on the same server: n = 1.0 (0.005) / 0.05 = 0.1, L = 1 x 0.01/2: 0.0005 by
+    # the delay count, under the 0.01/3 it displaces.
+    assert load.toll(20.0, 0.0, 0.01, 4.0) == pytest.approx(0.1 * 0.005)
     # Nothing served yet (no slack seen), or nothing entered: no evidence of a queue, no toll.
     assert loaded(1, [(19, 1.0)], []).toll(20.0, 0.0, 2.0, 4.0) == 0.0
     assert loaded(1, [], [(19, 0.1, 1.0)]).toll(20.0, 0.0, 2.0, 4.0) == 0.0
+
+
+def test_jobs_of_no_work_leave_the_delay_count_alone():
+    # Two jobs entered with 0 s of work (rho = 0, lam = 0.2/s), a 1 s backlog reported: nothing
+    # measured to displace, so the delay count stands: n = 0.2 (1 + 0.5) / 1 = 0.3, d = 1,
+    # h = 2, slack 0.5 at risk (q 0.6, one of two served): L = 0.3 x 1/2 = 0.15; toll 0.045.
+    load = loaded(1, [(12, 0.0), (15, 0.0)], [(13, 0.5, 0.6), (16, 3.0, 0.6)])
+    assert load.toll(20.0, 1.0, 1.0, 4.0) == pytest.approx(0.3 * 0.15)
 
 
 def sit(qualities, seconds, tolls, deadline_s=5.0):

@@ -91,6 +91,19 @@ class ExpectedF1(Policy):
     transfers get now from their acknowledgements, as BBR samples the delivery rate (N.
     Cardwell et al., "BBR: congestion-based congestion control", ACM Queue 14(5), 2016); a
     new transfer of the same device would get no more.
+    *Own edge* (``expected_f1:own_edge``). Each option also pays for the time it holds the
+    device's own edge: a request of the device's that arrives ``u`` seconds into the option's
+    ``e`` seconds of edge work waits ``w = e - u`` longer, and loses ``V(0) - V(w)``, ``V(w)``
+    the best quality x chance of the present request held ``w`` seconds longer (standing in for
+    the next one's: the same options, the same link); summed over the requests expected to
+    arrive then, read off the device's own last arrivals (:meth:`followers`, the empirical
+    renewal measure, so a periodic device whose next request comes after the job pays nothing,
+    and a Poisson one pays for ``lam e``). It is added to the option's toll. Why: a slow
+    ``local`` decode is on time itself and makes the next requests late on the edge (three
+    devices whose ``local`` answers, each on time, left a third of the next requests
+    declined: docs/models/decisions-family.md); a delayed request loses only what its best
+    option loses, not its quality, as ``priced``'s edge toll counted it. Requests after the
+    next one, and the delay they pass on, are left out.
     """
 
     WINDOW = 10  # rate errors kept per option
@@ -101,7 +114,7 @@ class ExpectedF1(Policy):
     # capacity that others' traffic may halve or double under work-conserving sharing).
     PRIOR_SIGMA = math.log(2.0)
 
-    ARGS = ("in_flight", "decline", "priced", "cloud_priced", "predictive", "live")  # flags, NAME or NAME,NAME (canonical: in this order)
+    ARGS = ("in_flight", "decline", "priced", "cloud_priced", "own_edge", "predictive", "live")  # flags, NAME or NAME,NAME (canonical: in this order)
 
     @classmethod
     def parse_arg(cls, arg):
@@ -112,6 +125,8 @@ class ExpectedF1(Policy):
             raise ValueError(f"takes no argument or one or more of {list(cls.ARGS)} joined by ',', not {arg!r}")
         if "priced" in flags and "cloud_priced" in flags:
             raise ValueError("takes priced or cloud_priced, not both (two ways of pricing the same load)")
+        if "priced" in flags and "own_edge" in flags:
+            raise ValueError("takes priced or own_edge, not both (two ways of pricing the edge)")
         return ",".join(f for f in cls.ARGS if f in flags)
 
     @classmethod
@@ -135,6 +150,8 @@ class ExpectedF1(Policy):
         self.predictive = "predictive" in flags
         # expected_f1:live: the agent caps the rate estimate by its transfers' rate now (*Live*).
         self.live_rate = "live" in flags
+        # expected_f1:own_edge: edge work priced by what it takes from the device's next requests.
+        self.own_edge = self.reads_arrivals = "own_edge" in flags
 
     def outcome(self, option: int, on_time: bool) -> None:
         log = self.outcomes.setdefault(option, [])
@@ -191,22 +208,75 @@ class ExpectedF1(Policy):
                 out[i] += 1
         return out
 
-    def decide(self, situation):
-        """Each option's chance of being on time (the model, shrunk towards its record), then the
-        option of highest value (the class's docstring)."""
-        seconds, transfers, qualities = situation.seconds, situation.transfers, situation.qualities
-        deadline_s, fallbacks = situation.deadline_s, situation.fallbacks
-        chances = []
-        late = self.counted(situation.in_flight, deadline_s, len(seconds))
-        for i, s in enumerate(seconds):
+    def chances(self, situation, late, delay: float = 0.0) -> list[float]:
+        """Each option's chance of being on time (the model, shrunk towards its record), for the
+        request as it is or, with ``delay``, held that much longer on the edge first."""
+        transfers, deadline_s = situation.transfers, situation.deadline_s
+        out = []
+        for i, s in enumerate(situation.seconds):
+            s += delay
             errors = self.errors.get(i, ())
             mu, sigma = self.spread(errors)
             p = self.chance(s, transfers[i], deadline_s, mu, sigma, len(errors) if self.predictive else 0)
             log = self.outcomes.get(i, ())
             if (log or late[i]) and transfers[i] > 0 and s <= deadline_s:  # a transfer mode predicted to fit
                 p = (sum(log) + self.WEIGHT * p) / (len(log) + late[i] + self.WEIGHT)
-            chances.append(p)
+            out.append(p)
+        return out
+
+    EDGE_BINS = 4  # the own-edge toll groups the next requests' delays into this many bins
+
+    @classmethod
+    def followers(cls, ago, e: float) -> list[tuple[float, float]]:
+        """(seconds after one of the device's requests, expected number) of the requests that
+        follow it within ``e`` seconds, from its own arrivals ``ago`` (seconds before now, oldest
+        first): over each arrival at least ``e`` ago, every later one within ``e`` of it, each
+        counting ``1 / (such arrivals)`` (the empirical renewal measure: a periodic device has
+        none within its period, a Poisson one ``lam e`` spread evenly). With no arrival that
+        old, the rate over the span seen, ``lam e``, at the middles of :attr:`EDGE_BINS` bins;
+        with fewer than two arrivals, none."""
+        origins = [i for i, a in enumerate(ago) if a >= e]
+        if origins:
+            weight = 1.0 / len(origins)
+            return [(ago[i] - b, weight) for i in origins for b in ago[i + 1:] if ago[i] - b <= e]
+        if len(ago) < 2 or ago[0] <= 0:
+            return []
+        per_bin = (len(ago) - 1) / ago[0] * e / cls.EDGE_BINS
+        return [((k + 0.5) * e / cls.EDGE_BINS, per_bin) for k in range(cls.EDGE_BINS)]
+
+    def edge_tolls(self, situation, late, chances) -> list[float]:
+        """Per option, the F1 its edge work takes from the device's own next requests
+        (*Own edge* in the class's docstring): a request arriving ``u`` seconds into its ``e``
+        seconds waits ``w = e - u`` more and loses ``V(0) - V(w)``; summed over
+        :meth:`followers`, grouped into :attr:`EDGE_BINS` bins of ``u``, each at its mean."""
+        ago, qualities = situation.arrivals, situation.qualities
+        best_now = max(q * p for q, p in zip(qualities, chances))
+        out = []
+        for e in situation.edge:
+            bins = [[0.0, 0.0] for _ in range(self.EDGE_BINS)]  # expected count, sum of count x u
+            for u, n in (self.followers(ago, e) if e > 0 else ()):
+                b = bins[min(int(u / e * self.EDGE_BINS), self.EDGE_BINS - 1)]
+                b[0] += n
+                b[1] += n * u
+            toll = 0.0
+            for n, nu in bins:
+                if n > 0:
+                    w = e - nu / n
+                    toll += n * (best_now - max(q * p for q, p in zip(qualities, self.chances(situation, late, w))))
+            out.append(toll)
+        return out
+
+    def decide(self, situation):
+        """Each option's chance of being on time (the model, shrunk towards its record), then the
+        option of highest value (the class's docstring)."""
+        seconds, transfers, qualities = situation.seconds, situation.transfers, situation.qualities
+        deadline_s, fallbacks = situation.deadline_s, situation.fallbacks
+        late = self.counted(situation.in_flight, deadline_s, len(seconds))
+        chances = self.chances(situation, late)
         tolls = situation.tolls
+        if self.own_edge:
+            edge = self.edge_tolls(situation, late, chances)
+            tolls = [a + b for a, b in zip(tolls, edge)] if tolls else edge
         best, key = -1, (-math.inf, 0.0, 0.0)
         for i, s in enumerate(seconds):
             p = chances[i]

@@ -44,6 +44,9 @@ SUFFIXES.register("fallback")("stop a transfer that can no longer meet its deadl
                               "to a cheaper mode")
 
 
+ARRIVALS_KEPT = 20  # a device's own last arrivals a policy with reads_arrivals is shown
+
+
 @dataclass(frozen=True, slots=True)
 class Situation:
     """What a device knows when a request arrives. Per option, in the group's option order
@@ -59,7 +62,10 @@ class Situation:
     edge queue + edge compute, and for a mode that sends, + the later of the one-way latency and
     the cloud's wait as a status request reported it (0 where none did: a predicted wait is no
     bound), + cloud compute (the FIFO queue drains while the request is on the edge and the
-    link, so the two overlap)."""
+    link, so the two overlap); ``tolls``, per option, the F1 its work is expected to take
+    from later requests on the servers a policy with ``reads_tolls`` prices; ``arrivals``, how
+    long ago each of the device's own last :data:`ARRIVALS_KEPT` requests arrived, the deciding
+    one included, oldest first, given only to a policy whose ``reads_arrivals`` is true."""
 
     modes: Sequence[str]
     seconds: Sequence[float]
@@ -71,6 +77,7 @@ class Situation:
     in_flight: Sequence[tuple[int, float, float]] = ()
     floors: Sequence[float] = ()
     tolls: Sequence[float] = ()
+    arrivals: Sequence[float] = ()
 
 
 @runtime_checkable
@@ -96,6 +103,7 @@ class Policy:
     tolls_on: tuple[str, ...] = ()  # servers priced in the tolls, "edge" and/or "cloud" (none named: both)
     exact_slack = False  # a delay costs exactly the requests whose slack is below it (no spread)
     live_rate = False  # the agent caps its rate estimate by its own transfers' rate now (expected_f1:live)
+    reads_arrivals = False  # whether decide reads Situation.arrivals (the agent keeps them only then)
 
     @classmethod
     def parse_arg(cls, arg: str | None) -> str | None:

@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import math
 import sys
+from collections import deque
 from numbers import Integral
 
 import simpy
 
 from scoutsim.physics.journey import request_seconds
-from scoutsim.decisions.policy import DECLINE, Learner, Policy, Situation
+from scoutsim.decisions.policy import ARRIVALS_KEPT, DECLINE, Learner, Policy, Situation
 from scoutsim.sim.arrivals import OwnArrivals
 from scoutsim.sim.cloudwait import build_cloud_wait
 from scoutsim.sim.congestion import SLACK_SPAN, Load, tolls
@@ -109,6 +110,8 @@ class Agent(OwnArrivals):
         self.edge_load = Load(1) if "edge" in self._tolls_on else None
         if "cloud" in self._tolls_on:
             self.cloud.track_load()
+        # This device's last arrival times, for a policy that reads them.
+        self._arrivals: deque[float] | None = deque(maxlen=ARRIVALS_KEPT) if policy.reads_arrivals else None
         self._predicted = math.nan  # the last decision's predicted time, for its request
         self._seconds: list[float] = []  # the last decision's predicted time of each option
         self.observed = False  # whether any transfer has been observed (estimates beyond the prior)
@@ -149,7 +152,8 @@ class Agent(OwnArrivals):
         floors = () if not self.policy.declines else self._floors(costs, edge_wait, elapsed, queue)
         situation = Situation(self._names, seconds, transfers, [c[1] for c in costs], self._qualities,
                               self.deadline_s, self.fallback.indices if self.fallback is not None else (),
-                              in_flight, floors, self._tolls(costs, now))
+                              in_flight, floors, self._tolls(costs, now),
+                              () if self._arrivals is None else [now - t for t in self._arrivals])
         k = self.policy.decide(situation) if self._builtin_policy else self._plugin_decide(situation)
         self._predicted = seconds[k] if k != DECLINE else math.nan
         return k
@@ -246,6 +250,8 @@ class Agent(OwnArrivals):
             self.world.arrival_log.append((self.index, number, self, q, env.now))
             return
         r = Request(self, number, q, env.now)
+        if self._arrivals is not None:
+            self._arrivals.append(env.now)
         if not self.probes:
             self._decide(env, r)
             return

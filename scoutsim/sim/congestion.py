@@ -33,14 +33,15 @@ below diverges) and ``W`` the wait a job entering now would have:
   another mode, when it would make them late keep a saturated server's queue near the wait
   at which they turn away: the job's ``x`` seconds are then not a delay passed down a busy
   period that never ends, but capacity taken from the requests that turn away, ``x / xbar``
-  of them (``xbar``: the mean work of a job that entered in the window), each losing at most
-  its quality (``qbar``: the mean over the served requests). This is Naor's observation for a
-  queue whose arrivals balk ("The regulation of queue size by levying tolls",
-  *Econometrica* 37(1), 1969): a joining customer's cost to the others is bounded by what it
-  displaces. The delay count holds on a server that is seldom busy, the displacement bound on
-  one that is saturated, where ``n`` (grown ``1 / (1 - rho)``-fold at the cap) counts hundreds
-  of requests delayed by a job that displaces about one.
-* The toll is ``min(n L(x / k), (x / xbar) qbar)``.
+  of them (``xbar``: the mean work of the jobs with work that entered in the window), each
+  losing at most its quality (``qbar``: the mean over the served requests). The argument is
+  the project's, after Naor's model of a queue whose arrivals see it and may balk ("The
+  regulation of queue size by levying tolls", *Econometrica* 37(1), 1969). The delay count
+  holds on a server that is seldom busy, the displacement bound on one that is saturated,
+  where ``n`` (grown ``1 / (1 - rho)``-fold at the cap) counted 100-200 requests delayed by
+  one job that displaces about one (seed 9431, docs/models/decisions-family.md).
+* The toll is ``min(n L(x / k), (x / xbar) qbar)``; ``n L(x / k)`` alone where no job in the
+  window had work (nothing measured to displace).
 
 ``expected_f1:cloud_priced`` takes the cloud's toll only and ``h = d`` (``slack_span`` 0): a
 delay costs exactly the served requests whose slack is below it, each its whole quality.
@@ -53,8 +54,9 @@ own and known exactly.
 Known to be too coarse (docs/models/decisions-family.md, where it was measured and not
 adopted): a delayed request is counted as losing its whole quality, though it chooses again
 on arrival and often still fits in a faster mode (the displacement bound caps the sum, not
-each request's loss); and the shared link carries no toll, so load priced off the edge and
-the cloud moves onto it.
+each request's loss); the bound is applied whether or not the devices see the wait (without
+``cloud_aware``, and on the edge under ``expected_f1:priced``), where its argument is weaker;
+and the shared link carries no toll, so load priced off the edge and the cloud moves onto it.
 """
 
 from __future__ import annotations
@@ -106,11 +108,11 @@ class Load:
         h = max(slack_span * deadline_s, delay)
         at_risk = sum(q for _, slack, q in self._served if 0 <= slack < h) / len(self._served)
         toll = delayed * at_risk * delay / h
-        work = sum(x for _, x in self._entered)
-        if work <= 0:  # nothing measured to displace: the delay count alone
+        jobs = [x for _, x in self._entered if x > 0]  # a text request enters the edge with no work
+        if not jobs:  # nothing measured to displace: the delay count alone
             return toll
         served_quality = sum(q for _, _, q in self._served) / len(self._served)
-        return min(toll, seconds * len(self._entered) / work * served_quality)
+        return min(toll, seconds * len(jobs) / sum(jobs) * served_quality)
 
 
 def tolls(costs, uses_uplink, now: float, deadline_s: float, edge: Load | None, edge_wait: float,

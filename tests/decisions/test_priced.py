@@ -72,8 +72,8 @@ def test_an_overloaded_server_is_capped_and_an_empty_one_is_free():
     # 30 s of work in 10 s on one server: rho capped at RHO_CAP, so n stays finite. A job of
     # x = 1 s: n = 1.0 (0 + 1/2) / (1 - 0.95) = 10 delayed, each losing L = 1 x 1/2 (d = 1,
     # h = 2): 5.0 by the delay count.
+    assert RHO_CAP == 0.95  # the numbers here and below are worked with it
     load = loaded(1, [(10 + i, 3.0) for i in range(10)], [(19.5, 0.1, 1.0)])
-    assert 1.0 * (0.0 + 1.0 / 2) / (1 - RHO_CAP) * 1.0 * 1.0 / 2.0 == pytest.approx(5.0)
     # But the job takes 1 s of a server whose jobs take xbar = 3 s: it displaces a third of
     # one, of quality qbar = 1.0 (the one served): the toll is the smaller, 1/3.
     assert load.toll(20.0, 0.0, 1.0, 4.0) == pytest.approx(1 / 3)
@@ -86,6 +86,29 @@ def test_an_overloaded_server_is_capped_and_an_empty_one_is_free():
     # Nothing served yet (no slack seen), or nothing entered: no evidence of a queue, no toll.
     assert loaded(1, [(19, 1.0)], []).toll(20.0, 0.0, 2.0, 4.0) == 0.0
     assert loaded(1, [], [(19, 0.1, 1.0)]).toll(20.0, 0.0, 2.0, 4.0) == 0.0
+
+
+def test_the_bound_on_several_gpus_with_mixed_quality():
+    # k = 3, at t = 30: six jobs of 6 s entered at 21..26: lam = 0.6/s, rho = 36/30 capped at
+    # 0.95. Served: slack 0.3 (q 0.5) and 2.5 (q 0.9). A job of x = 3 s behind W = 1 s, D = 2:
+    # n = 0.6 (1 + 0.95^2 x 3/6) / 0.05 = 17.415; d = 1, h = max(1, 1) = 1: L = 0.5/2 = 0.25;
+    # the delay count 4.354. It displaces x / xbar = 3/6 of a job of qbar = (0.5 + 0.9)/2 = 0.7:
+    # 0.35 (not divided by k: a job holds one GPU, and xbar is work on one GPU too).
+    load = loaded(3, [(21 + i, 6.0) for i in range(6)], [(25, 0.3, 0.5), (26, 2.5, 0.9)])
+    assert load.toll(30.0, 1.0, 3.0, 2.0) == pytest.approx(0.35)
+    # On one GPU, the same: a server's units do not enter the bound.
+    assert loaded(1, [(21 + i, 6.0) for i in range(6)], [(25, 0.3, 0.5), (26, 2.5, 0.9)]).toll(
+        30.0, 1.0, 3.0, 2.0) == pytest.approx(0.35)
+
+
+def test_jobs_without_work_do_not_enter_the_mean_job():
+    # The edge: two text requests (no edge work) and two local decodes of 2 s entered in the
+    # window: lam = 0.4/s, rho = 4/10 = 0.4. xbar is the mean over the jobs with work, 2 s (not
+    # 1 s over all four): a 2 s decode displaces one request of quality 0.8 (not two).
+    # The delay count behind W = 8 s: n = 0.4 (8 + 1) / 0.6 = 6, slack 0.5 at risk (d = 2,
+    # h = 2): L = 0.8/2 = 0.4; 2.4 by the delay count: the bound, 0.8, is the toll.
+    load = loaded(1, [(11, 0.0), (12, 2.0), (15, 0.0), (16, 2.0)], [(13, 0.5, 0.8), (17, 3.0, 0.8)])
+    assert load.toll(20.0, 8.0, 2.0, 4.0) == pytest.approx(0.8)
 
 
 def test_jobs_of_no_work_leave_the_delay_count_alone():

@@ -4,8 +4,8 @@ For each scenario of :func:`scoutsim.bench.family.family` and each option (every
 its mode list, ``adaptive``, ``adaptive+fallback``, ``expected_f1``, ``expected_f1+fallback``,
 ``expected_f1:in_flight``, ``expected_f1:in_flight,decline``,
 ``expected_f1:in_flight,decline,priced``, ``expected_f1:in_flight,decline,cloud_priced``,
-``expected_f1:in_flight,decline,predictive``, ``expected_f1:in_flight,decline,cloud_priced,predictive,live``
-(the recommendation), and each of those ten with the ``robust_mpc``
+``expected_f1:in_flight,decline,predictive``,
+``expected_f1:in_flight,decline,cloud_priced,own_edge,predictive,live`` (the recommendation), and each of those ten with the ``robust_mpc``
 estimator, with the online allocators ``deadline`` and ``joint``, and with
 ``cloud_aware: true`` and ``probe``; or the adaptive options named by ``--options``), the
 scenario is simulated with the option given to every group.
@@ -44,7 +44,7 @@ from scoutsim.intervals import t_interval, within
 ADAPTIVE = ("adaptive", "adaptive+fallback", "expected_f1", "expected_f1+fallback", "expected_f1:in_flight",
             "expected_f1:in_flight,decline", "expected_f1:in_flight,decline,priced",
             "expected_f1:in_flight,decline,cloud_priced", "expected_f1:in_flight,decline,predictive",
-            "expected_f1:in_flight,decline,cloud_priced,predictive,live")
+            "expected_f1:in_flight,decline,cloud_priced,own_edge,predictive,live")
 # (label suffix, changes to every group, allocator): each adaptive policy is tried under each.
 VARIANTS: tuple[tuple[str, dict, str | None], ...] = (
     ("", {}, None), (" robust_mpc", {"estimator": "robust_mpc"}, None), (" deadline", {}, "deadline"),
@@ -61,7 +61,7 @@ MAX_SHARE, MAX_DEFICIT = 0.05, 0.03  # the acceptance: at most 5 % of cases, nev
 MIN_REPLICATIONS = 4
 # The options the project recommends (README), measured on this family: see docs/models/fallback.md
 # and docs/models/decisions-family.md.
-RECOMMENDED = "expected_f1:in_flight,decline,cloud_priced,predictive,live cloud_aware probe"
+RECOMMENDED = "expected_f1:in_flight,decline,cloud_priced,own_edge,predictive,live cloud_aware probe"
 
 
 def _change(policy: str, changes: dict, allocator: str | None) -> dict:

@@ -100,10 +100,13 @@ class ExpectedF1(Policy):
     renewal measure, so a periodic device whose next request comes after the job pays nothing,
     and a Poisson one pays for ``lam e``). It is added to the option's toll. Why: a slow
     ``local`` decode is on time itself and makes the next requests late on the edge (three
-    devices whose ``local`` answers, each on time, left a third of the next requests
+    devices whose 181 ``local`` answers, each on time, left 45 of the requests behind them
     declined: docs/models/decisions-family.md); a delayed request loses only what its best
-    option loses, not its quality, as ``priced``'s edge toll counted it. Requests after the
-    next one, and the delay they pass on, are left out.
+    option loses, not its quality, as ``priced``'s edge toll counted it. Left out: requests
+    after the next one and the delay they pass on; a queue already on the edge (a request
+    arriving while it drains waits the whole ``e`` more, not ``e - u``); and, after a
+    ``cloud_aware: probe`` round trip, that the job starts ``elapsed`` after the arrivals are
+    counted from. A wait is never counted as a gain.
     """
 
     WINDOW = 10  # rate errors kept per option
@@ -233,15 +236,16 @@ class ExpectedF1(Policy):
         first): over each arrival at least ``e`` ago, every later one within ``e`` of it, each
         counting ``1 / (such arrivals)`` (the empirical renewal measure: a periodic device has
         none within its period, a Poisson one ``lam e`` spread evenly). With no arrival that
-        old, the rate over the span seen, ``lam e``, at the middles of :attr:`EDGE_BINS` bins;
-        with fewer than two arrivals, none."""
+        old, the rate over the span seen or ``e`` if longer (two arrivals a few ms apart at a
+        run's start are no rate), times ``e``, at the middles of :attr:`EDGE_BINS` bins; with
+        fewer than two arrivals, none."""
         origins = [i for i, a in enumerate(ago) if a >= e]
         if origins:
             weight = 1.0 / len(origins)
             return [(ago[i] - b, weight) for i in origins for b in ago[i + 1:] if ago[i] - b <= e]
-        if len(ago) < 2 or ago[0] <= 0:
+        if len(ago) < 2:
             return []
-        per_bin = (len(ago) - 1) / ago[0] * e / cls.EDGE_BINS
+        per_bin = (len(ago) - 1) / max(ago[0], e) * e / cls.EDGE_BINS
         return [((k + 0.5) * e / cls.EDGE_BINS, per_bin) for k in range(cls.EDGE_BINS)]
 
     def edge_tolls(self, situation, late, chances) -> list[float]:
@@ -262,7 +266,9 @@ class ExpectedF1(Policy):
             for n, nu in bins:
                 if n > 0:
                     w = e - nu / n
-                    toll += n * (best_now - max(q * p for q, p in zip(qualities, self.chances(situation, late, w))))
+                    # A wait never gains: past the deadline a mode's record no longer applies, and
+                    # its bare chance may exceed the one its misses had shrunk.
+                    toll += n * max(0.0, best_now - max(q * p for q, p in zip(qualities, self.chances(situation, late, w))))
             out.append(toll)
         return out
 

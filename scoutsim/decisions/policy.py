@@ -65,7 +65,9 @@ class Situation:
     link, so the two overlap); ``tolls``, per option, the F1 its work is expected to take
     from later requests on the servers a policy with ``reads_tolls`` prices; ``arrivals``, how
     long ago each of the device's own last :data:`ARRIVALS_KEPT` requests arrived, the deciding
-    one included, oldest first, given only to a policy whose ``reads_arrivals`` is true."""
+    one included, in arrival order, given only to a policy whose ``reads_arrivals`` is true
+    (after a ``cloud_aware: probe`` round trip the deciding one is at the trip's length, and
+    any that arrived during it come after it)."""
 
     modes: Sequence[str]
     seconds: Sequence[float]

@@ -55,16 +55,20 @@ def test_the_followers_of_a_request_by_hand():
     # Irregular (9, 8.5, 4, 1, 0 s ago), within 2 s: the origins 9, 8.5 and 4; only 9 has a
     # follower (8.5, at u = 0.5): 1/3 of a request, at 0.5 s.
     assert ExpectedF1.followers([9.0, 8.5, 4.0, 1.0, 0.0], 2.0) == [(0.5, pytest.approx(1 / 3))]
-    # No arrival 2 s old (1, 0.5, 0 s ago): the rate over the 1 s seen, 2/s, for 2 s: 4
-    # requests, one per bin at 0.25, 0.75, 1.25, 1.75 s. Fewer than two arrivals: none.
-    assert ExpectedF1.followers([1.0, 0.5, 0.0], 2.0) == [(0.25, 1.0), (0.75, 1.0), (1.25, 1.0), (1.75, 1.0)]
+    # No arrival 2 s old (1, 0.5, 0 s ago): 2 requests over the span seen (1 s) or e (2 s),
+    # the longer: 1/s, for 2 s: 2 requests, half a one per bin at 0.25, 0.75, 1.25, 1.75 s.
+    # Over 4 s seen (4, 2, 0 s ago; e = 5): 2 requests over 5 s (the longer), 0.4/s x 5 s = 2,
+    # 0.5 per bin. Fewer than two arrivals: none.
+    assert ExpectedF1.followers([1.0, 0.5, 0.0], 2.0) == [(0.25, 0.5), (0.75, 0.5), (1.25, 0.5), (1.75, 0.5)]
+    assert ExpectedF1.followers([4.0, 2.0, 0.0], 5.0) == [(u, 0.5) for u in (0.625, 1.875, 3.125, 4.375)]
     assert ExpectedF1.followers([0.0], 2.0) == []
 
 
 def test_the_toll_by_hand():
     # Every 0.5 s: during local's 2 s, one request at u = 0.5, 1.0, 1.5 and 2.0 s (origins 4,
-    # 3.5, 3, 2.5 and 2 s ago, each followed at all four). They wait w = 1.5, 1.0, 0.5, 0 s:
-    # V(1.5) = 0.7 (text), V(1.0) = 0.7 (local's 2 + 1 is not under 3), V(0.5) = V(0) = 0.8.
+    # 3.5, 3, 2.5 and 2 s ago, each followed at all four). By bins of 0.5 s in u (from 0, 0.5,
+    # 1.0, 1.5; u = 2.0 in the last): {0.5} waits w = 1.5, V = 0.7 (text); {1.0} waits 1.0,
+    # V = 0.7 (local's 2 + 1 is not under 3); {1.5, 2.0} waits 2 - 1.75 = 0.25, V = 0.8.
     # V(0) = 0.8: the toll is 0.1 + 0.1 = 0.2. text holds the edge 0.2 s: its followers
     # (u <= 0.2) are none.
     p = policy()
@@ -90,6 +94,40 @@ def test_the_toll_turns_a_request_from_a_long_local_decode():
     assert policy().decide(situation(dense)) == TEXT
     assert policy("cloud_priced").decide(situation(dense)) == LOCAL
     assert policy().decide(situation([8.0, 6.0, 4.0, 2.0, 0.0])) == LOCAL
+
+
+def test_a_wait_is_never_a_gain():
+    # text (quality 0.8, 2.9 s, 0.5 s of it on the link) has missed its last 10 requests, and
+    # two rate errors 0 and ln 1.3 (mu = 0.1312, sigma = 0.1855); deadline 3 s. Its model
+    # chance held w longer is P(w) = Phi((ln((0.6 - w) / 0.5) + mu) / sigma). Predicted to fit
+    # (w <= 0.1) it is shrunk by that record, 2 P(w) / 12 (0.159 at w = 0); held longer it is
+    # predicted late and the record no longer applies: P(0.15) = 0.555, above 0.159, which is
+    # no gain of the wait. local (0.3, 3.5 s: late anyway) holds the edge 0.35 s; a request
+    # every 0.1 s arrives at u = 0.1, 0.2, 0.3 (bins at w = 0.25, 0.15, 0.05). Losses:
+    # w = 0.25: 0.8 (2 P(0) / 12 - P(0.25)), P(0.25) = 0.112; w = 0.15: none (it would be
+    # -0.317); w = 0.05: 0.8 (2 P(0) - 2 P(0.05)) / 12. Counted with its sign the toll would
+    # be -0.27.
+    import math
+
+    p = build_policy("expected_f1:own_edge")
+    p.record(TEXT, 1.0)
+    p.record(TEXT, 1.3)
+    for _ in range(10):
+        p.outcome(TEXT, False)
+    mu, sigma = math.log(1.3) / 2, math.log(1.3) / math.sqrt(2)
+
+    def phi(x):
+        return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+
+    def bare(w):
+        return phi((math.log((0.6 - w) / 0.5) + mu) / sigma)
+
+    s = Situation(modes=["local", "text"], seconds=[3.5, 2.9], transfers=[0.0, 0.5], edge=[0.35, 0.0],
+                  qualities=[0.3, 0.8], deadline_s=3.0, arrivals=[2.0 - 0.1 * k for k in range(21)])
+    late = [0, 0]
+    toll = p.edge_tolls(s, late, p.chances(s, late))[LOCAL]
+    assert bare(0.15) > 2 * bare(0.0) / 12  # the case this test is about
+    assert toll == pytest.approx(0.8 * (2 * bare(0.0) / 12 - bare(0.25)) + 0.8 * 2 * (bare(0.0) - bare(0.05)) / 12)
 
 
 def test_a_run_gives_the_arrivals_to_the_policy_that_reads_them(monkeypatch):

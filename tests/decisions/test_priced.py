@@ -4,7 +4,7 @@ The toll (scoutsim/sim/congestion.py) of ``x`` seconds entering a server of ``k`
 ``min(n L(x / k), (x / xbar) qbar)``: ``n = lam (W + rho**(k-1) x / (2k)) / (1 - rho)``
 requests delayed, each losing ``L(d) = mean(q 1{0 <= slack < h}) d / h``, ``h = max(0.5 D,
 d)``; but no more than the ``x / xbar`` requests its work displaces (``xbar``: the mean work
-of a job that entered), each of the mean quality of a request served, ``qbar``. Every number
+of the jobs with work that entered), each of the mean quality of a request served, ``qbar``. Every number
 below is worked from that statement, not read off the code.
 """
 

@@ -211,21 +211,32 @@ class ExpectedF1(Policy):
                 out[i] += 1
         return out
 
-    def chances(self, situation, late, delay: float = 0.0) -> list[float]:
-        """Each option's chance of being on time (the model, shrunk towards its record), for the
-        request as it is or, with ``delay``, held that much longer on the edge first."""
-        transfers, deadline_s = situation.transfers, situation.deadline_s
-        out = []
-        for i, s in enumerate(situation.seconds):
-            s += delay
+    def chances_by_delay(self, situation, late):
+        """A function of ``delay`` giving each option's chance of being on time (the model, shrunk
+        towards its record) for the request held that much longer on the edge first (0: as it
+        is); what each chance is worked from (its errors' spread, its record) is taken once, as
+        the own-edge toll asks at several delays per decision."""
+        deadline_s, predictive = situation.deadline_s, self.predictive
+        parts = []
+        for i, (s, transfer) in enumerate(zip(situation.seconds, situation.transfers)):
             errors = self.errors.get(i, ())
             mu, sigma = self.spread(errors)
-            p = self.chance(s, transfers[i], deadline_s, mu, sigma, len(errors) if self.predictive else 0)
             log = self.outcomes.get(i, ())
-            if (log or late[i]) and transfers[i] > 0 and s <= deadline_s:  # a transfer mode predicted to fit
-                p = (sum(log) + self.WEIGHT * p) / (len(log) + late[i] + self.WEIGHT)
-            out.append(p)
-        return out
+            # A transfer mode's record, (on time, sent + counted), applied while it is predicted to fit.
+            record = (sum(log), len(log) + late[i]) if (log or late[i]) and transfer > 0 else None
+            parts.append((s, transfer, mu, sigma, len(errors) if predictive else 0, record))
+
+        def at(delay: float) -> list[float]:
+            out = []
+            for s, transfer, mu, sigma, seen, record in parts:
+                s += delay
+                p = self.chance(s, transfer, deadline_s, mu, sigma, seen)
+                if record is not None and s <= deadline_s:
+                    p = (record[0] + self.WEIGHT * p) / (record[1] + self.WEIGHT)
+                out.append(p)
+            return out
+
+        return at
 
     EDGE_BINS = 4  # the own-edge toll groups the next requests' delays into this many bins
 
@@ -239,26 +250,38 @@ class ExpectedF1(Policy):
         old, the rate over the span seen or ``e`` if longer (two arrivals a few ms apart at a
         run's start are no rate), times ``e``, at the middles of :attr:`EDGE_BINS` bins; with
         fewer than two arrivals, none."""
-        origins = [i for i, a in enumerate(ago) if a >= e]
+        offsets, origins = [], 0
+        for i, a in enumerate(ago):  # oldest first: the origins are a prefix, and so are followers
+            if a < e:
+                break
+            origins += 1
+            for j in range(i + 1, len(ago)):
+                if a - ago[j] > e:
+                    break
+                offsets.append(a - ago[j])
         if origins:
-            weight = 1.0 / len(origins)
-            return [(ago[i] - b, weight) for i in origins for b in ago[i + 1:] if ago[i] - b <= e]
+            weight = 1.0 / origins
+            return [(u, weight) for u in offsets]
         if len(ago) < 2:
             return []
         per_bin = (len(ago) - 1) / max(ago[0], e) * e / cls.EDGE_BINS
         return [((k + 0.5) * e / cls.EDGE_BINS, per_bin) for k in range(cls.EDGE_BINS)]
 
-    def edge_tolls(self, situation, late, chances) -> list[float]:
+    def edge_tolls(self, situation, chances_at) -> list[float]:
         """Per option, the F1 its edge work takes from the device's own next requests
         (*Own edge* in the class's docstring): a request arriving ``u`` seconds into its ``e``
         seconds waits ``w = e - u`` more and loses ``V(0) - V(w)``; summed over
-        :meth:`followers`, grouped into :attr:`EDGE_BINS` bins of ``u``, each at its mean."""
+        :meth:`followers`, grouped into :attr:`EDGE_BINS` bins of ``u``, each at its mean;
+        ``chances_at``: :meth:`chances_by_delay` of the decision."""
         ago, qualities = situation.arrivals, situation.qualities
-        best_now = max(q * p for q, p in zip(qualities, chances))
+        best_now = max(q * p for q, p in zip(qualities, chances_at(0.0)))
+        followers: dict[float, list[tuple[float, float]]] = {}  # by edge time: options often share one
         out = []
         for e in situation.edge:
             bins = [[0.0, 0.0] for _ in range(self.EDGE_BINS)]  # expected count, sum of count x u
-            for u, n in (self.followers(ago, e) if e > 0 else ()):
+            if e > 0 and e not in followers:
+                followers[e] = self.followers(ago, e)
+            for u, n in (followers[e] if e > 0 else ()):
                 b = bins[min(int(u / e * self.EDGE_BINS), self.EDGE_BINS - 1)]
                 b[0] += n
                 b[1] += n * u
@@ -268,7 +291,7 @@ class ExpectedF1(Policy):
                     w = e - nu / n
                     # A wait never gains: past the deadline a mode's record no longer applies, and
                     # its bare chance may exceed the one its misses had shrunk.
-                    toll += n * max(0.0, best_now - max(q * p for q, p in zip(qualities, self.chances(situation, late, w))))
+                    toll += n * max(0.0, best_now - max(q * p for q, p in zip(qualities, chances_at(w))))
             out.append(toll)
         return out
 
@@ -278,10 +301,11 @@ class ExpectedF1(Policy):
         seconds, transfers, qualities = situation.seconds, situation.transfers, situation.qualities
         deadline_s, fallbacks = situation.deadline_s, situation.fallbacks
         late = self.counted(situation.in_flight, deadline_s, len(seconds))
-        chances = self.chances(situation, late)
+        chances_at = self.chances_by_delay(situation, late)
+        chances = chances_at(0.0)
         tolls = situation.tolls
         if self.own_edge:
-            edge = self.edge_tolls(situation, late, chances)
+            edge = self.edge_tolls(situation, chances_at)
             tolls = [a + b for a, b in zip(tolls, edge)] if tolls else edge
         best, key = -1, (-math.inf, 0.0, 0.0)
         for i, s in enumerate(seconds):

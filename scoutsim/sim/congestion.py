@@ -102,17 +102,18 @@ class Load:
         span = min(WINDOW_S, now) or WINDOW_S
         k = self.units
         lam = len(self._entered) / span
-        rho = min(sum(x for _, x in self._entered) / (k * span), RHO_CAP)
+        work = sum(x for _, x in self._entered)
+        rho = min(work / (k * span), RHO_CAP)
         delayed = lam * (wait + rho ** (k - 1) * seconds / (2 * k)) / (1 - rho)
         delay = seconds / k
         h = max(slack_span * deadline_s, delay)
         at_risk = sum(q for _, slack, q in self._served if 0 <= slack < h) / len(self._served)
         toll = delayed * at_risk * delay / h
-        jobs = [x for _, x in self._entered if x > 0]  # a text request enters the edge with no work
-        if not jobs:  # nothing measured to displace: the delay count alone
+        if work <= 0:  # nothing measured to displace: the delay count alone
             return toll
+        jobs = sum(1 for _, x in self._entered if x > 0)  # a text request enters the edge with no work
         served_quality = sum(q for _, _, q in self._served) / len(self._served)
-        return min(toll, seconds * len(jobs) / sum(jobs) * served_quality)
+        return min(toll, seconds * jobs / work * served_quality)
 
 
 def tolls(costs, uses_uplink, now: float, deadline_s: float, edge: Load | None, edge_wait: float,

@@ -74,10 +74,10 @@ def test_the_toll_by_hand():
     p = policy()
     s = situation(EVERY_HALF_SECOND, text_edge=0.2)
     late = [0, 0]
-    assert p.edge_tolls(s, late, p.chances(s, late)) == pytest.approx([0.2, 0.0])
+    assert p.edge_tolls(s, p.chances_by_delay(s, late)) == pytest.approx([0.2, 0.0])
     # Every 2 s (8, 6, 4, 2, 0 s ago): the next request comes at u = 2.0, when local is done: 0.
     s = situation([8.0, 6.0, 4.0, 2.0, 0.0])
-    assert p.edge_tolls(s, late, p.chances(s, late)) == pytest.approx([0.0, 0.0])
+    assert p.edge_tolls(s, p.chances_by_delay(s, late)) == pytest.approx([0.0, 0.0])
 
 
 def test_the_toll_turns_a_request_from_a_long_local_decode():
@@ -90,7 +90,7 @@ def test_the_toll_turns_a_request_from_a_long_local_decode():
     # after the job, local (0.8).
     dense = [4.0 - 0.25 * k for k in range(17)]
     p = policy()
-    assert p.edge_tolls(situation(dense), [0, 0], p.chances(situation(dense), [0, 0]))[LOCAL] == pytest.approx(1.0)
+    assert p.edge_tolls(situation(dense), p.chances_by_delay(situation(dense), [0, 0]))[LOCAL] == pytest.approx(1.0)
     assert policy().decide(situation(dense)) == TEXT
     assert policy("cloud_priced").decide(situation(dense)) == LOCAL
     assert policy().decide(situation([8.0, 6.0, 4.0, 2.0, 0.0])) == LOCAL
@@ -125,7 +125,7 @@ def test_a_wait_is_never_a_gain():
     s = Situation(modes=["local", "text"], seconds=[3.5, 2.9], transfers=[0.0, 0.5], edge=[0.35, 0.0],
                   qualities=[0.3, 0.8], deadline_s=3.0, arrivals=[2.0 - 0.1 * k for k in range(21)])
     late = [0, 0]
-    toll = p.edge_tolls(s, late, p.chances(s, late))[LOCAL]
+    toll = p.edge_tolls(s, p.chances_by_delay(s, late))[LOCAL]
     assert bare(0.15) > 2 * bare(0.0) / 12  # the case this test is about
     assert toll == pytest.approx(0.8 * (2 * bare(0.0) / 12 - bare(0.25)) + 0.8 * 2 * (bare(0.0) - bare(0.05)) / 12)
 

@@ -41,7 +41,15 @@ below diverges) and ``W`` the wait a job entering now would have:
   where ``n`` (grown ``1 / (1 - rho)``-fold at the cap) counted 100-200 requests delayed by
   one job that displaces about one (seed 9431, docs/models/decisions-family.md).
 * The toll is ``min(n L(x / k), (x / xbar) qbar)``; ``n L(x / k)`` alone where no job in the
-  window had work (nothing measured to displace).
+  window had work (nothing measured to displace), and ``(x / xbar) qbar`` alone where the
+  server is saturated (the work that entered in the window would keep it busy
+  :data:`RHO_CAP` of the time or more). There the delay count has nothing to stand on: ``n``
+  is the cap's, not the queue's, and the requests it served, whose slack ``L`` reads, were
+  mostly late already (slack below 0, at no risk), so it says a job costs nothing, though
+  every second of its work is a second some later request must give up. On seed 8821's
+  family_009 (docs/models/decisions-family.md) the delay count priced ``text`` at 0 on a
+  cloud at the cap, its devices took it for 0.02 F1 more than ``int8``, and the ``int8``
+  requests behind it were late or declined.
 
 ``expected_f1:cloud_priced`` takes the cloud's toll only and ``h = d`` (``slack_span`` 0): a
 delay costs exactly the served requests whose slack is below it, each its whole quality.
@@ -103,6 +111,7 @@ class Load:
         k = self.units
         lam = len(self._entered) / span
         work = sum(x for _, x in self._entered)
+        saturated = work / (k * span) >= RHO_CAP
         rho = min(work / (k * span), RHO_CAP)
         delayed = lam * (wait + rho ** (k - 1) * seconds / (2 * k)) / (1 - rho)
         delay = seconds / k
@@ -113,7 +122,8 @@ class Load:
             return toll
         jobs = sum(1 for _, x in self._entered if x > 0)  # a text request enters the edge with no work
         served_quality = sum(q for _, _, q in self._served) / len(self._served)
-        return min(toll, seconds * jobs / work * served_quality)
+        displaced = seconds * jobs / work * served_quality
+        return displaced if saturated else min(toll, displaced)
 
 
 def tolls(costs, uses_uplink, now: float, deadline_s: float, edge: Load | None, edge_wait: float,

@@ -4,7 +4,8 @@ The toll (scoutsim/sim/congestion.py) of ``x`` seconds entering a server of ``k`
 ``min(n L(x / k), (x / xbar) qbar)``: ``n = lam (W + rho**(k-1) x / (2k)) / (1 - rho)``
 requests delayed, each losing ``L(d) = mean(q 1{0 <= slack < h}) d / h``, ``h = max(0.5 D,
 d)``; but no more than the ``x / xbar`` requests its work displaces (``xbar``: the mean work
-of the jobs with work that entered), each of the mean quality of a request served, ``qbar``. Every number
+of the jobs with work that entered), each of the mean quality of a request served, ``qbar``;
+and, on a saturated server (``rho`` measured at ``RHO_CAP`` or above), that alone. Every number
 below is worked from that statement, not read off the code.
 """
 
@@ -81,11 +82,29 @@ def test_an_overloaded_server_is_capped_and_an_empty_one_is_free():
     # job; what it displaces is the same third.
     assert load.toll(20.0, 2.5, 1.0, 4.0) == pytest.approx(1 / 3)
     # A short job on the same server: n = 1.0 (0.005) / 0.05 = 0.1, L = 1 x 0.01/2: 0.0005 by
-    # the delay count, under the 0.01/3 it displaces.
-    assert load.toll(20.0, 0.0, 0.01, 4.0) == pytest.approx(0.1 * 0.005)
+    # the delay count; but the server is saturated (30 s of work in 10 s, past RHO_CAP), where
+    # the toll is what the job displaces, 0.01/3, larger or not.
+    assert load.toll(20.0, 0.0, 0.01, 4.0) == pytest.approx(0.01 / 3)
+    # Just under the cap (ten jobs of 0.94 s in 10 s: lam = 1/s, rho = 0.94) the smaller of the
+    # two stands: n = 1.0 (0 + 0.005) / 0.06, L = 1 x 0.01/2 (slack 0.1 in [0, 2)): 0.000417,
+    # against the 0.01 / 0.94 it displaces.
+    under = loaded(1, [(10 + i, 0.94) for i in range(10)], [(19.5, 0.1, 1.0)])
+    assert under.toll(20.0, 0.0, 0.01, 4.0) == pytest.approx(0.005 / 0.06 * 0.005)
     # Nothing served yet (no slack seen), or nothing entered: no evidence of a queue, no toll.
     assert loaded(1, [(19, 1.0)], []).toll(20.0, 0.0, 2.0, 4.0) == 0.0
     assert loaded(1, [], [(19, 0.1, 1.0)]).toll(20.0, 0.0, 2.0, 4.0) == 0.0
+
+
+def test_a_saturated_server_whose_requests_are_late_still_charges_what_a_job_displaces():
+    # Two GPUs, at t = 30: eight jobs of 2.5 s entered at 21..28: 20 s of work in 10 s on two
+    # GPUs, rho = 1.0: saturated. Every request served in the window was late (slack -0.4 and
+    # -1.2, q 0.8 and 0.6): the delay count finds none at risk and would say 0. A text job of
+    # x = 2 s displaces x / xbar = 2 / 2.5 of a request of qbar = 0.7: 0.56.
+    load = loaded(2, [(21 + i, 2.5) for i in range(8)], [(25, -0.4, 0.8), (27, -1.2, 0.6)])
+    assert load.toll(30.0, 1.5, 2.0, 4.0) == pytest.approx(0.8 * 0.7)
+    # The same load at half the work (rho = 0.5, not saturated): no request at risk, no toll.
+    half = loaded(2, [(21 + i, 1.25) for i in range(8)], [(25, -0.4, 0.8), (27, -1.2, 0.6)])
+    assert half.toll(30.0, 1.5, 2.0, 4.0) == 0.0
 
 
 def test_the_bound_on_several_gpus_with_mixed_quality():

@@ -90,6 +90,10 @@ class ComputeModel:
             t += self._answer_tail(self.edge, self.edge_model, answer_tokens)
         return t
 
+    def edge_prefill_seconds(self, tokens: int) -> float:
+        """The edge prefill every mode but ``text`` starts with (:meth:`edge_seconds`)."""
+        return self._prefill(self.edge, self.edge_model, tokens)
+
     def cloud_seconds(self, mode: Mode, tokens: int, answer_tokens: int) -> float:
         if mode.kind == "local":
             return 0.0

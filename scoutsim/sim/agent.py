@@ -1,7 +1,7 @@
 """An edge device: its arrivals, its edge processor, and each request's journey.
 
 One request: arrival -> (with ``cloud_aware: probe``, a status request's round trip to the
-cloud: scoutsim/sim/cloudwait.py) -> choose a mode -> wait for the edge (a FIFO single server whose
+cloud, the edge prefill run meanwhile: scoutsim/sim/cloudwait.py) -> choose a mode -> wait for the edge (a FIFO single server whose
 service times are known, so the wait is computed, not simulated) -> edge compute ->
 uplink transfer (shared with everything else in flight) -> one-way latency -> the cloud's
 GPU queue -> cloud compute -> done. ``local`` stops after the edge. Each finished or
@@ -125,31 +125,48 @@ class Agent(OwnArrivals):
         return hit
 
     def predicted_seconds(self, q: Question, rate: float, edge_wait: float, elapsed: float = 0.0,
-                          queue: float | None = None) -> list[float]:
+                          queue: float | None = None, prefill: tuple[float, float] | None = None) -> list[float]:
         """Each option's predicted arrival-to-done time: (the time already spent since arrival,
         ``elapsed``: a ``cloud_aware: probe`` round trip) + edge queue + edge compute + payload
         / estimated rate + one-way latency (+ the cloud's predicted wait, with ``cloud_aware``,
-        or ``queue`` where given) + cloud compute (docs/models/compute.md)."""
+        or ``queue`` where given) + cloud compute (docs/models/compute.md); with ``prefill``
+        under way, its part of the edge (:meth:`_edge_plan`)."""
         latency = self.latency_s
         if queue is not None:
             latency += queue
         elif self.cloud_wait is not None:
             latency += self.cloud_wait.predict()
-        return [request_seconds(elapsed + edge_wait + edge_s, size, rate, latency, cloud_s, sends=uplink)
-                for (size, edge_s, cloud_s), uplink in zip(self._all_costs(q), self._uses_uplink)]
+        costs, waits = self._edge_plan(q, edge_wait, prefill)
+        return [request_seconds(elapsed + wait + edge_s, size, rate, latency, cloud_s, sends=uplink)
+                for (size, edge_s, cloud_s), wait, uplink in zip(costs, waits, self._uses_uplink)]
+
+    def _edge_plan(self, q: Question, edge_wait: float, prefill: tuple[float, float] | None):
+        """Per option, (bytes, edge seconds still to run, cloud seconds) and its wait for the
+        edge. Without ``prefill``: the whole edge work, behind ``edge_wait``. With ``prefill``
+        = (seconds, wait before it started), the prefill a ``cloud_aware: probe`` started at
+        arrival: every mode but ``text`` has that much less to run, after the edge is free
+        (``edge_wait`` now includes the prefill); ``text``, which needs none, is sent as the
+        prefill would have started, the prefill left unused."""
+        costs = self._all_costs(q)
+        if prefill is None:
+            return costs, [edge_wait] * len(costs)
+        seconds, before = prefill
+        return ([(size, max(edge_s - seconds, 0.0), cloud_s) for size, edge_s, cloud_s in costs],
+                [edge_wait if edge_s > 0 else before for _, edge_s, _ in costs])
 
     def decide(self, q: Question, rate: float, edge_wait: float, now: float, elapsed: float = 0.0,
-               queue: float | None = None) -> int:
+               queue: float | None = None, prefill: tuple[float, float] | None = None) -> int:
         """The policy's choice for question ``q`` at the estimated ``rate``, the edge free in
         ``edge_wait`` seconds, ``elapsed`` seconds after arrival, with the cloud's ``queue``
-        where it was reported (:class:`scoutsim.decisions.policy.Situation`)."""
-        costs = self._all_costs(q)
+        where it was reported and the edge ``prefill`` under way where one is
+        (:class:`scoutsim.decisions.policy.Situation`, :meth:`_edge_plan`)."""
+        costs, waits = self._edge_plan(q, edge_wait, prefill)
         transfers = [(size / rate if rate > 0 else math.inf) if uplink else 0.0
                      for (size, _, _), uplink in zip(costs, self._uses_uplink)]
-        self._seconds = seconds = self.predicted_seconds(q, rate, edge_wait, elapsed, queue)
+        self._seconds = seconds = self.predicted_seconds(q, rate, edge_wait, elapsed, queue, prefill)
         in_flight = () if self.in_flight is None or not self.policy.reads_in_flight else \
             [(self.options.index(r.option), now - r.arrival, r.predicted) for r in self.in_flight.values()]
-        floors = () if not self.policy.declines else self._floors(costs, edge_wait, elapsed, queue)
+        floors = () if not self.policy.declines else self._floors(costs, waits, elapsed, queue)
         situation = Situation(self._names, seconds, transfers, [c[1] for c in costs], self._qualities,
                               self.deadline_s, self.fallback.indices if self.fallback is not None else (),
                               in_flight, floors, self._tolls(costs, now),
@@ -183,14 +200,15 @@ class Agent(OwnArrivals):
                      self.cloud.load if "cloud" in self._tolls_on else None, self.cloud.wait_if_entered(),
                      0.0 if self.policy.exact_slack else SLACK_SPAN)
 
-    def _floors(self, costs, edge_wait: float, elapsed: float, queue: float | None) -> list[float]:
+    def _floors(self, costs, waits, elapsed: float, queue: float | None) -> list[float]:
         """Per option, a lower bound of its arrival-to-done time whatever the link does
         (:class:`scoutsim.decisions.policy.Situation`): an instant transfer reaches a FIFO
-        cloud after the edge and the latency, and starts no earlier than the GPU is known to
-        be free (``queue``, where given, is a wait assumed, not known: 0)."""
+        cloud after the edge (``waits``: each option's wait for it) and the latency, and
+        starts no earlier than the GPU is known to be free (``queue``, where given, is a wait
+        assumed, not known: 0)."""
         free = 0.0 if queue is not None or self.cloud_wait is None else self.cloud_wait.free_in()
-        return [elapsed + (max(edge_wait + edge_s + self.latency_s, free) + cloud_s if uplink else edge_wait + edge_s)
-                for (_, edge_s, cloud_s), uplink in zip(costs, self._uses_uplink)]
+        return [elapsed + (max(wait + edge_s + self.latency_s, free) + cloud_s if uplink else wait + edge_s)
+                for (_, edge_s, cloud_s), wait, uplink in zip(costs, waits, self._uses_uplink)]
 
     def live_rate(self) -> float:
         """The rate the fastest of this device's transfers on the link gets now, as their
@@ -214,11 +232,13 @@ class Agent(OwnArrivals):
         server whose service times are known) already holds."""
         return max(0.0, self.edge_free_at - now)
 
-    def queue_edge_work(self, now: float, seconds: float) -> float:
-        """Queue ``seconds`` of edge compute at ``now``; returns the wait before it starts."""
+    def queue_edge_work(self, now: float, seconds: float, job: float | None = None) -> float:
+        """Queue ``seconds`` of edge compute at ``now``; returns the wait before it starts.
+        ``job``: the whole job's edge seconds where this is its last part (0: a first part), as
+        the edge's load counts jobs (default ``seconds``)."""
         wait = self.edge_wait(now)
-        if self.edge_load is not None:
-            self.edge_load.entered(now, seconds)
+        if self.edge_load is not None and (job is None or job > 0):
+            self.edge_load.entered(now, seconds if job is None else job)
         self.edge_free_at = now + wait + seconds
         return wait
 
@@ -263,17 +283,24 @@ class Agent(OwnArrivals):
         elif self.cloud_wait.worth_asking(self._uses_uplink[k], self._seconds[k], self.deadline_s):
             r.option = self.options[k]  # a run ended before the answer records it so, unsent
             self.world.pending[(self.index, number)] = r
+            if self._all_costs(q)[k][1] > 0:
+                # The choice so far starts with the edge prefill (every mode but text does): the
+                # device runs it while the status request is out, whatever the answer changes.
+                start = r.arrival + self.edge_wait(r.arrival)
+                r.prefill = (self.compute.edge_prefill_seconds(q.tokens), start)
+                self.queue_edge_work(r.arrival, r.prefill[0], job=0.0)
             self.cloud_wait.ask(env, lambda: self._decide(env, r))
         else:
             self._decide(env, r, k)
 
     def _choose(self, r: "Request", now: float, elapsed: float, queue: float | None = None) -> int:
         q, wait = r.question, self.edge_wait(now)
+        prefill = None if r.prefill is None else (r.prefill[0], max(r.prefill[1] - now, 0.0))
         r.est_rate = self.estimator.estimate_after(elapsed)
         if self.policy.live_rate:
             r.est_rate = min(r.est_rate, self.live_rate())
         r.informed = self.observed and getattr(self.estimator, "warm", True)  # a plug-in may not derive from Estimator
-        return self.decide(q, r.est_rate, wait, now, elapsed, queue)
+        return self.decide(q, r.est_rate, wait, now, elapsed, queue, prefill)
 
     def _decide(self, env: simpy.Environment, r: "Request", k: int | None = None) -> None:
         """Choose ``r``'s mode (unless chosen, ``k``) and start it."""
@@ -295,7 +322,14 @@ class Agent(OwnArrivals):
         r.size = size
         r.cloud_s = cloud_s
         self.world.pending[(self.index, r.number)] = r
-        wait = self.queue_edge_work(now, edge_s)
+        if r.prefill is None:
+            wait = self.queue_edge_work(now, edge_s)
+        elif edge_s > 0:  # the rest of its edge work, after the prefill run during the probe
+            wait, edge_s = self.queue_edge_work(now, edge_s - r.prefill[0], job=edge_s), edge_s - r.prefill[0]
+        else:  # text: sent as the prefill, left unused, would have started
+            wait = max(r.prefill[1] - now, 0.0)
+            if self.edge_load is not None:
+                self.edge_load.entered(now, r.prefill[0])  # the edge did that work for it
         if self.fallback is not None and edge_s > 0:
             self.fallback.replan(env.now)  # a fallback needing the edge now waits behind this request
         if self._uses_uplink[k]:

@@ -16,7 +16,13 @@
   uplink's one-way latency; the cloud answers with the exact FIFO wait of a job entering at
   that instant (:meth:`CloudQueue.wait_if_entered`); the answer is back after the latency
   again. The decision waits for it (the request's clock runs: its deadline is from its
-  arrival) and adds the reported wait to every mode that uses the cloud. The status request's
+  arrival) and adds the reported wait to every mode that uses the cloud. Meanwhile the
+  device does not sit idle: where the choice made as if the queue were empty has edge work,
+  it starts the edge prefill at once (every mode but ``text`` begins with it), and the mode
+  chosen with the answer runs only the rest of its edge work; the round trip costs a KV
+  mode only what it lasts beyond the prefill. ``text`` chosen after a prefill leaves it
+  unused (the edge was busy with it all the same) and is sent as the prefill would have
+  started (:meth:`scoutsim.sim.agent.Agent._edge_plan`). The status request's
   bytes are not put on the link (a few hundred bytes, against kilobytes to megabytes of
   payload); with a latency of 0 the answer is immediate and the decision is made at arrival.
   A request still waiting for the answer when the run's drain limit ends it is recorded as a

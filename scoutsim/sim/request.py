@@ -37,7 +37,7 @@ class Request:
 
     __slots__ = ("agent", "number", "question", "arrival", "est_rate", "option", "payload",
                  "tx_start", "tx_end", "done", "size", "cloud_s", "on_link", "dropped", "grace",
-                 "fallback", "wasted", "at_cloud_s", "informed", "upgraded", "predicted")
+                 "fallback", "wasted", "at_cloud_s", "informed", "upgraded", "predicted", "prefill")
 
     def __init__(self, agent: Any, number: int, question: Question, arrival: float):
         # agent: the scoutsim.sim.agent.Agent that made it (not imported: agent.py imports this)
@@ -62,6 +62,8 @@ class Request:
         self.informed = False  # chosen with an estimate that had seen a transfer (Agent.observe)
         self.upgraded = False  # sent in a KV mode by adaptive+fallback's upgrade (Fallback.upgrade)
         self.predicted = math.nan  # its mode's predicted arrival-to-done time (expected_f1:in_flight)
+        # (seconds, start) of the edge prefill run while a cloud_aware: probe is out (Agent._start)
+        self.prefill: tuple[float, float] | None = None
 
     def send(self, event) -> None:
         if self.dropped:

@@ -220,3 +220,58 @@ def test_a_wait_predicted_from_past_answers_never_declines():
     _, plain = a_behind_b(dict(keys, policy="expected_f1"), 400, 100, 10)
     assert "declined" not in set(a["mode"])
     assert a["met_deadline"].iloc[1:].all() and (a["mode"].to_numpy() == plain["mode"].to_numpy()).all()
+
+
+def alone(latency_ms: float, aware, modes=("int4", "bf16"), policy="expected_f1"):
+    """Device a alone (20 Mbps link, 170-token context), asked once at 0.5 s; its request and
+    its agent's edge prefill of the question (the world's own timing table)."""
+    from scoutsim.config.loader import scenario_from_dict
+    from scoutsim.sim.world import World
+
+    data = small_scenario(duration_s=1.5, replications=1, deadline_on="answer",
+                          uplinks=[{"id": "cell", "channel": {"kind": "constant", "mbps": 20},
+                                    "allocator": "equal", "latency_ms": latency_ms}])
+    data["agents"][0].update(count=1, arrival={"kind": "periodic", "period_s": 10, "offset_s": 0.5},
+                             context_tokens=170, answer_tokens=21, policy=policy, modes=list(modes),
+                             cloud_aware=aware)
+    compute = World(scenario_from_dict(data, source="<test>", base_dir=ROOT), 0).agents[0].compute
+    return run(data).iloc[0], compute.edge_prefill_seconds(170)
+
+
+def test_the_prefill_runs_while_the_status_request_is_out():
+    # Told nothing, a sends int4 at once: its transfer starts when its edge work (prefill +
+    # quantisation, e seconds) is done, at 0.5 + e. Probing with a 20 ms latency, the answer is
+    # back at 0.54 s, within the prefill (P > 0.04 s), which ran from 0.5 s: the transfer
+    # starts at the same instant, the round trip hidden.
+    blind, prefill = alone(20, False)
+    probing, _ = alone(20, "probe")
+    assert prefill > 0.04
+    assert blind["mode"] == probing["mode"] == "int4"
+    assert probing["tx_start_s"] == pytest.approx(blind["tx_start_s"], abs=1e-12)
+    assert probing["done_s"] == pytest.approx(blind["done_s"], abs=1e-12)
+    # With a 200 ms latency the answer comes at 0.9 s, after the prefill (0.5 + P): the rest of
+    # int4's edge work, e - P, runs from 0.9 s: the transfer starts at 0.9 + e - P, the round
+    # trip's part beyond the prefill lost, no more.
+    blind, _ = alone(200, False)
+    probing, _ = alone(200, "probe")
+    assert prefill < 0.4 and probing["mode"] == "int4"
+    edge = blind["tx_start_s"] - 0.5
+    assert probing["tx_start_s"] == pytest.approx(0.9 + edge - prefill, abs=1e-12)
+
+
+def test_text_chosen_after_the_prefill_is_sent_as_the_prefill_would_have_started(monkeypatch):
+    # The choice made as if the queue were empty is int4 (so the prefill starts at 0.5 s);
+    # the choice after the answer (0.54 s) is text, which needs no edge work: it is sent at
+    # once, not behind the prefill it leaves unused.
+    from scoutsim.decisions.expected_f1 import ExpectedF1
+
+    calls = []
+
+    def first_int4_then_text(self, situation):
+        calls.append(list(situation.modes))
+        return situation.modes.index("int4" if len(calls) == 1 else "text")
+
+    monkeypatch.setattr(ExpectedF1, "decide", first_int4_then_text)
+    row, prefill = alone(20, "probe", modes=("int4", "text"))
+    assert len(calls) == 2 and row["mode"] == "text"
+    assert row["tx_start_s"] == pytest.approx(0.54, abs=1e-12)

@@ -52,7 +52,8 @@ class Situation:
     """What a device knows when a request arrives. Per option, in the group's option order
     (parallel sequences): ``modes``, the mode's name; ``seconds``, its predicted arrival-to-done
     time (:func:`scoutsim.physics.journey.request_seconds`); ``transfers``, the part of it on the
-    link at the estimated rate (0 for a mode that sends nothing); ``edge``, its edge compute;
+    link at the estimated rate (0 for a mode that sends nothing); ``edge``, its edge compute
+    still to run (after a ``cloud_aware: probe`` round trip, less the prefill run meanwhile);
     ``qualities``, its expected F1 (the oracle's mean). Then the request's ``deadline_s``;
     ``fallbacks``, the options a transfer stopped in flight falls back to (``+fallback``); and
     ``in_flight``, (option, seconds since arrival, predicted seconds) of each of the device's

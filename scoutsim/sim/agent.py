@@ -283,12 +283,15 @@ class Agent(OwnArrivals):
         elif self.cloud_wait.worth_asking(self._uses_uplink[k], self._seconds[k], self.deadline_s):
             r.option = self.options[k]  # a run ended before the answer records it so, unsent
             self.world.pending[(self.index, number)] = r
-            if self._all_costs(q)[k][1] > 0:
+            if self.latency_s > 0 and self._all_costs(q)[k][1] > 0:
                 # The choice so far starts with the edge prefill (every mode but text does): the
                 # device runs it while the status request is out, whatever the answer changes.
+                seconds = self._prefill_seconds(q)
                 start = r.arrival + self.edge_wait(r.arrival)
-                r.prefill = (self.compute.edge_prefill_seconds(q.tokens), start)
-                self.queue_edge_work(r.arrival, r.prefill[0], job=0.0)
+                self.queue_edge_work(r.arrival, seconds, job=0.0)
+                r.prefill = (seconds, start, self.edge_free_at)
+                if self.fallback is not None:
+                    self.fallback.replan(env.now)  # a fallback needing the edge now waits behind it
             self.cloud_wait.ask(env, lambda: self._decide(env, r))
         else:
             self._decide(env, r, k)
@@ -312,7 +315,9 @@ class Agent(OwnArrivals):
             self._decline(r)
             return
         if self.fallback is not None and self.upgrades:
-            chosen, k = k, self.fallback.upgrade(q, k, r.arrival, self.edge_wait(now) + elapsed)
+            # The edge wait before a KV mode's whole edge work (upgrade adds it): less the prefill run.
+            edge_wait = self.edge_wait(now) + elapsed - (r.prefill[0] if r.prefill is not None else 0.0)
+            chosen, k = k, self.fallback.upgrade(q, k, r.arrival, edge_wait)
             r.upgraded = k != chosen
         r.option = self.options[k]
         if self.in_flight is not None:
@@ -327,9 +332,8 @@ class Agent(OwnArrivals):
         elif edge_s > 0:  # the rest of its edge work, after the prefill run during the probe
             wait, edge_s = self.queue_edge_work(now, edge_s - r.prefill[0], job=edge_s), edge_s - r.prefill[0]
         else:  # text: sent as the prefill, left unused, would have started
+            self._drop_prefill(r, now)
             wait = max(r.prefill[1] - now, 0.0)
-            if self.edge_load is not None:
-                self.edge_load.entered(now, r.prefill[0])  # the edge did that work for it
         if self.fallback is not None and edge_s > 0:
             self.fallback.replan(env.now)  # a fallback needing the edge now waits behind this request
         if self._uses_uplink[k]:
@@ -339,8 +343,33 @@ class Agent(OwnArrivals):
         if self.spec.abandon_at_deadline:  # the deadline is from arrival
             urgent_timeout(env, max(self.deadline_s - elapsed, 0.0)).callbacks.append(r.expire)
 
+    def _prefill_seconds(self, q: Question) -> float:
+        """The edge prefill of ``q``; a look-up outside the oracle's measured range was counted
+        once already, with the costs of ``q``'s modes (``_all_costs``), and is not counted again."""
+        oracle = self.compute.oracle
+        counted = oracle.extrapolated
+        seconds = self.compute.edge_prefill_seconds(q.tokens)
+        oracle.extrapolated = counted
+        return seconds
+
+    def _drop_prefill(self, r: "Request", now: float) -> None:
+        """The prefill run for ``r`` during its probe is not used (``text``, or nothing sent):
+        where no work was queued behind it, the edge stops it now, or never starts it; the
+        edge's load counts what it ran."""
+        seconds, start, end = r.prefill
+        ran = seconds
+        if self.edge_free_at == end:
+            self.edge_free_at = max(start, min(now, end))
+            ran = self.edge_free_at - start
+            if self.fallback is not None:
+                self.fallback.replan(now)
+        if self.edge_load is not None:
+            self.edge_load.entered(now, ran)
+
     def _decline(self, r: "Request") -> None:
         """The policy sends nothing: ``r`` ends now as a miss in the mode ``declined``."""
+        if r.prefill is not None:
+            self._drop_prefill(r, self.link.env.now)
         r.option = DECLINED
         self.world.pending[(self.index, r.number)] = r  # finish takes it from the pending (a probe put it there)
         self.world.finish(r)

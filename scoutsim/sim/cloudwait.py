@@ -18,11 +18,14 @@
   again. The decision waits for it (the request's clock runs: its deadline is from its
   arrival) and adds the reported wait to every mode that uses the cloud. Meanwhile the
   device does not sit idle: where the choice made as if the queue were empty has edge work,
-  it starts the edge prefill at once (every mode but ``text`` begins with it), and the mode
-  chosen with the answer runs only the rest of its edge work; the round trip costs a KV
-  mode only what it lasts beyond the prefill. ``text`` chosen after a prefill leaves it
-  unused (the edge was busy with it all the same) and is sent as the prefill would have
-  started (:meth:`scoutsim.sim.agent.Agent._edge_plan`). The status request's
+  it queues the edge prefill at arrival (every mode but ``text`` begins with it), and the
+  mode chosen with the answer runs only the rest of its edge work; the round trip costs a KV
+  mode only what it lasts beyond the prefill. ``text`` chosen after a prefill, or nothing
+  sent, leaves it unused: the edge stops it (or never starts it) where nothing was queued
+  behind it, and ``text`` is sent as the prefill would have started
+  (:meth:`scoutsim.sim.agent.Agent._edge_plan`). Left out: a request of the same device that
+  arrives during the round trip and is decided at once queues its edge work before the rest
+  of the first one's (FIFO by decision, as without the prefill). The status request's
   bytes are not put on the link (a few hundred bytes, against kilobytes to megabytes of
   payload); with a latency of 0 the answer is immediate and the decision is made at arrival.
   A request still waiting for the answer when the run's drain limit ends it is recorded as a

@@ -64,7 +64,9 @@ adopted): a delayed request is counted as losing its whole quality, though it ch
 on arrival and often still fits in a faster mode (the displacement bound caps the sum, not
 each request's loss); the bound is applied whether or not the devices see the wait (without
 ``cloud_aware``, and on the edge under ``expected_f1:priced``), where its argument is weaker;
-and the shared link carries no toll, so load priced off the edge and the cloud moves onto it.
+the shared link carries no toll, so load priced off the edge and the cloud moves onto it; and
+the switch to the displacement alone at :data:`RHO_CAP` is sharp (a short job's toll may
+jump several-fold across it), where a blend would be smoother but would need a rule of its own.
 """
 
 from __future__ import annotations

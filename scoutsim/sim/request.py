@@ -62,8 +62,8 @@ class Request:
         self.informed = False  # chosen with an estimate that had seen a transfer (Agent.observe)
         self.upgraded = False  # sent in a KV mode by adaptive+fallback's upgrade (Fallback.upgrade)
         self.predicted = math.nan  # its mode's predicted arrival-to-done time (expected_f1:in_flight)
-        # (seconds, start) of the edge prefill run while a cloud_aware: probe is out (Agent._start)
-        self.prefill: tuple[float, float] | None = None
+        # (seconds, start, end) of the edge prefill run while a cloud_aware: probe is out (Agent._start)
+        self.prefill: tuple[float, float, float] | None = None
 
     def send(self, event) -> None:
         if self.dropped:

@@ -259,19 +259,75 @@ def test_the_prefill_runs_while_the_status_request_is_out():
     assert probing["tx_start_s"] == pytest.approx(0.9 + edge - prefill, abs=1e-12)
 
 
+def scripted(monkeypatch, answers):
+    """expected_f1 whose decide returns, call after call, the mode named in ``answers`` (or DECLINE)."""
+    from scoutsim.decisions.expected_f1 import ExpectedF1
+    from scoutsim.decisions.policy import DECLINE
+
+    calls = iter(answers)
+
+    def decide(self, situation):
+        name = next(calls)
+        return DECLINE if name == "declined" else situation.modes.index(name)
+
+    monkeypatch.setattr(ExpectedF1, "decide", decide)
+
+
 def test_text_chosen_after_the_prefill_is_sent_as_the_prefill_would_have_started(monkeypatch):
     # The choice made as if the queue were empty is int4 (so the prefill starts at 0.5 s);
     # the choice after the answer (0.54 s) is text, which needs no edge work: it is sent at
     # once, not behind the prefill it leaves unused.
-    from scoutsim.decisions.expected_f1 import ExpectedF1
+    scripted(monkeypatch, ["int4", "text"])
+    row, prefill = alone(20, "probe", modes=("int4", "text"))
+    assert row["mode"] == "text"
+    assert row["tx_start_s"] == pytest.approx(0.54, abs=1e-12)
+
+
+@pytest.mark.parametrize("answer", ["text", "declined"])
+def test_a_prefill_left_unused_behind_other_work_never_holds_the_edge(monkeypatch, answer):
+    # One device, requests at 0.5, 0.6 and 0.7 s (20 ms latency). The first is answered
+    # locally at once (a local choice is never asked about): the edge is busy until
+    # 0.5 + E, E its local answer's edge time. The second's first choice is int4: it asks, and
+    # its prefill is queued behind the local answer, to start at 0.5 + E. The answer, back at
+    # 0.64 s, is text (or nothing sent): the prefill, not yet started and last on the edge,
+    # never runs. Text is sent when the prefill would have started, 0.5 + E; the third
+    # request's local answer starts there too and ends at 0.5 + 2E, as if the second had never
+    # touched the edge.
+    scripted(monkeypatch, ["local", "int4", answer, "local"])
+    data = small_scenario(duration_s=0.75, replications=1, deadline_on="answer",
+                          uplinks=[{"id": "cell", "channel": {"kind": "constant", "mbps": 20},
+                                    "allocator": "equal", "latency_ms": 20}])
+    data["agents"][0].update(count=1, arrival={"kind": "periodic", "period_s": 0.1, "offset_s": 0.5},
+                             context_tokens=170, answer_tokens=21, policy="expected_f1:decline",
+                             modes=["int4", "text", "local"], cloud_aware="probe")
+    first, second, third = (row for _, row in run(data).sort_values("arrival_s").iterrows())
+    edge = first["done_s"] - 0.5
+    assert first["mode"] == third["mode"] == "local" and second["mode"] == answer and edge > 0.14
+    if answer == "text":
+        assert second["tx_start_s"] == pytest.approx(0.5 + edge, abs=1e-12)
+    assert third["done_s"] == pytest.approx(0.5 + 2 * edge, abs=1e-12)
+
+
+def test_an_upgrade_after_the_prefill_plans_the_start_its_transfer_gets(monkeypatch):
+    # adaptive+fallback whose choice after the answer is a fallback mode (scout@0.5) tries a
+    # KV mode (int8) in its place, planning its transfer to start after the edge wait and
+    # int8's edge work. The prefill ran during the round trip, so the plan is the instant the
+    # transfer then starts, not a prefill later.
+    from scoutsim.decisions.policy import Adaptive
+    from scoutsim.sim.fallback import Fallback
 
     calls = []
+    monkeypatch.setattr(Adaptive, "decide", lambda self, s: calls.append(1) or s.modes.index(
+        "int8" if len(calls) == 1 else "scout@0.5"))
+    planned = []
+    upgrade = Fallback.upgrade
 
-    def first_int4_then_text(self, situation):
-        calls.append(list(situation.modes))
-        return situation.modes.index("int4" if len(calls) == 1 else "text")
+    def watched(self, q, k, arrival, edge_wait):
+        int8 = [o.name for o in self.agent.options].index("int8")
+        planned.append(arrival + edge_wait + self.agent._all_costs(q)[int8][1])
+        return upgrade(self, q, k, arrival, edge_wait)
 
-    monkeypatch.setattr(ExpectedF1, "decide", first_int4_then_text)
-    row, prefill = alone(20, "probe", modes=("int4", "text"))
-    assert len(calls) == 2 and row["mode"] == "text"
-    assert row["tx_start_s"] == pytest.approx(0.54, abs=1e-12)
+    monkeypatch.setattr(Fallback, "upgrade", watched)
+    row, prefill = alone(20, "probe", modes=("int8", "scout@0.5"), policy="adaptive+fallback")
+    assert row["mode"] == "int8" and prefill > 0.04
+    assert planned == [pytest.approx(row["tx_start_s"], abs=1e-12)]

@@ -332,7 +332,7 @@ class Agent(OwnArrivals):
         elif edge_s > 0:  # the rest of its edge work, after the prefill run during the probe
             wait, edge_s = self.queue_edge_work(now, edge_s - r.prefill[0], job=edge_s), edge_s - r.prefill[0]
         else:  # text: sent as the prefill, left unused, would have started
-            self._drop_prefill(r, now)
+            self._drop_prefill(r.prefill, now)
             wait = max(r.prefill[1] - now, 0.0)
         if self.fallback is not None and edge_s > 0:
             self.fallback.replan(env.now)  # a fallback needing the edge now waits behind this request
@@ -352,11 +352,11 @@ class Agent(OwnArrivals):
         oracle.extrapolated = counted
         return seconds
 
-    def _drop_prefill(self, r: "Request", now: float) -> None:
-        """The prefill run for ``r`` during its probe is not used (``text``, or nothing sent):
-        where no work was queued behind it, the edge stops it now, or never starts it; the
-        edge's load counts what it ran."""
-        seconds, start, end = r.prefill
+    def _drop_prefill(self, prefill: tuple[float, float, float], now: float) -> None:
+        """The ``prefill`` (seconds, start, end) run during a probe is not used (``text``, or
+        nothing sent): where no work was queued behind it, the edge stops it now, or never
+        starts it; the edge's load counts what it ran."""
+        seconds, start, end = prefill
         ran = seconds
         if self.edge_free_at == end:
             self.edge_free_at = max(start, min(now, end))
@@ -369,7 +369,7 @@ class Agent(OwnArrivals):
     def _decline(self, r: "Request") -> None:
         """The policy sends nothing: ``r`` ends now as a miss in the mode ``declined``."""
         if r.prefill is not None:
-            self._drop_prefill(r, self.link.env.now)
+            self._drop_prefill(r.prefill, self.link.env.now)
         r.option = DECLINED
         self.world.pending[(self.index, r.number)] = r  # finish takes it from the pending (a probe put it there)
         self.world.finish(r)

@@ -131,12 +131,16 @@ class Agent(OwnArrivals):
         / estimated rate + one-way latency (+ the cloud's predicted wait, with ``cloud_aware``,
         or ``queue`` where given) + cloud compute (docs/models/compute.md); with ``prefill``
         under way, its part of the edge (:meth:`_edge_plan`)."""
+        costs, waits = self._edge_plan(q, edge_wait, prefill)
+        return self._planned_seconds(costs, waits, rate, elapsed, queue)
+
+    def _planned_seconds(self, costs, waits, rate: float, elapsed: float, queue: float | None) -> list[float]:
+        """:meth:`predicted_seconds` of an edge plan already made (:meth:`_edge_plan`)."""
         latency = self.latency_s
         if queue is not None:
             latency += queue
         elif self.cloud_wait is not None:
             latency += self.cloud_wait.predict()
-        costs, waits = self._edge_plan(q, edge_wait, prefill)
         return [request_seconds(elapsed + wait + edge_s, size, rate, latency, cloud_s, sends=uplink)
                 for (size, edge_s, cloud_s), wait, uplink in zip(costs, waits, self._uses_uplink)]
 
@@ -163,7 +167,7 @@ class Agent(OwnArrivals):
         costs, waits = self._edge_plan(q, edge_wait, prefill)
         transfers = [(size / rate if rate > 0 else math.inf) if uplink else 0.0
                      for (size, _, _), uplink in zip(costs, self._uses_uplink)]
-        self._seconds = seconds = self.predicted_seconds(q, rate, edge_wait, elapsed, queue, prefill)
+        self._seconds = seconds = self._planned_seconds(costs, waits, rate, elapsed, queue)
         in_flight = () if self.in_flight is None or not self.policy.reads_in_flight else \
             [(self.options.index(r.option), now - r.arrival, r.predicted) for r in self.in_flight.values()]
         floors = () if not self.policy.declines else self._floors(costs, waits, elapsed, queue)

@@ -114,7 +114,7 @@ class Load:
         lam = len(self._entered) / span
         work = sum(x for _, x in self._entered)
         saturated = work / (k * span) >= RHO_CAP
-        rho = min(work / (k * span), RHO_CAP)
+        rho = RHO_CAP if saturated else work / (k * span)
         delayed = lam * (wait + rho ** (k - 1) * seconds / (2 * k)) / (1 - rho)
         delay = seconds / k
         h = max(slack_span * deadline_s, delay)

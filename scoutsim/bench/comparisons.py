@@ -11,8 +11,8 @@ by replication (the files' own seeds), at :data:`FOLDERS`' replications and dura
 
 A candidate recommendation is held to the same files with ``--options`` (the family's option
 labels, :func:`scoutsim.bench.decisions.options`); without it, each file's own line is run.
-An option's ``estimator_warmup`` is left out for devices under a granting allocator (``joint``),
-which are told their rate and would refuse it.
+An option's ``estimator_warmup`` and ``estimator_prior`` are left out for devices under a granting
+allocator (``joint``), which are told their rate and would refuse them.
 This module is the test's comparison, so that what the test checks can be run for any option.
 """
 
@@ -81,10 +81,14 @@ class GroupComparison:
         return not (high - low) / 2 <= RESOLUTION_F1
 
 
+# Keys about a device's own rate estimate: one told its granted rate has none.
+_REFUSED_WHEN_GRANTED = ("estimator_warmup", "estimator_prior")
+
+
 def option_scenario(data: dict, change: dict) -> tuple[dict, set[str]]:
     """``data`` with ``change`` given to every group (:func:`scoutsim.bench.decisions.apply`),
     and the uplinks whose allocator grants a rate: their devices are told it, so an option's
-    ``estimator_warmup``, which such a device refuses, is left out for them."""
+    ``estimator_warmup`` and ``estimator_prior``, which such a device refuses, are left out for them."""
     from scoutsim.bench.decisions import apply
     from scoutsim.decisions.allocators import grants_rate
 
@@ -92,7 +96,7 @@ def option_scenario(data: dict, change: dict) -> tuple[dict, set[str]]:
     granting = {u["id"] for u in out["uplinks"] if grants_rate(u.get("allocator", "equal"))}
     dropped = set()
     for g in out["agents"]:
-        if g["uplink"] in granting and g.pop("estimator_warmup", None) is not None:
+        if g["uplink"] in granting and any([g.pop(k, None) is not None for k in _REFUSED_WHEN_GRANTED]):
             dropped.add(g["uplink"])
     return out, dropped
 
@@ -123,7 +127,7 @@ def compare(path: Path, change: dict | None, root: Path, replications: int,
             static["agents"][g]["policy"] = f"static:{mode}"
             statics[mode] = f0_by_group(static).get(g, np.empty(0))
         best_mode = max(statics, key=lambda m: statics[m].mean())  # the first of equal means
-        note = "run without estimator_warmup (its allocator grants the rate)" if spec["uplink"] in dropped else ""
+        note = "run without estimator_warmup or estimator_prior (its allocator grants the rate)" if spec["uplink"] in dropped else ""
         out.append(GroupComparison(path.name, str(spec.get("name", g)), mine.get(g, np.empty(0)), best_mode,
                                    statics[best_mode], note))
     return out

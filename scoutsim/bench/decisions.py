@@ -7,7 +7,7 @@ its mode list, ``adaptive``, ``adaptive+fallback``, ``expected_f1``, ``expected_
 ``expected_f1:in_flight,decline,predictive``,
 ``expected_f1:in_flight,decline,cloud_priced,own_edge,predictive,live`` (the recommendation), and each of those ten with the ``robust_mpc``
 estimator, with the online allocators ``deadline`` and ``joint``, and with
-``cloud_aware: true`` and ``probe``; or the adaptive options named by ``--options``), the
+``cloud_aware: true`` and ``probe`` (alone, with ``estimator_warmup: {}`` or with ``estimator_prior: offer``); or the adaptive options named by ``--options``), the
 scenario is simulated with the option given to every group.
 The replications of one scenario use the same seed whatever the option, so each sees the same
 arrivals, questions and channel path (common random numbers) and differences are paired by
@@ -50,7 +50,8 @@ VARIANTS: tuple[tuple[str, dict, str | None], ...] = (
     ("", {}, None), (" robust_mpc", {"estimator": "robust_mpc"}, None), (" deadline", {}, "deadline"),
     (" joint", {}, "joint"), (" cloud_aware", {"cloud_aware": True}, None),
     (" cloud_aware probe", {"cloud_aware": "probe"}, None),
-    (" cloud_aware probe warmup", {"cloud_aware": "probe", "estimator_warmup": {}}, None))
+    (" cloud_aware probe warmup", {"cloud_aware": "probe", "estimator_warmup": {}}, None),
+    (" cloud_aware probe offer", {"cloud_aware": "probe", "estimator_prior": "offer"}, None))
 BOUND_MAX_REQUESTS = 80.0  # expected requests per replication, all groups
 BOUND_SECONDS = 20.0  # HiGHS time limit per replication (past it: its proven dual bound)
 TOLERANCE = 1e-9

@@ -50,7 +50,7 @@ def register(sub) -> None:
     p.add_argument("--options", nargs="+", metavar="OPTION",
                    help="decisions: only these adaptive options beside the static modes: 'POLICY' or 'POLICY "
                    "VARIANT', any adaptive policy with any variant, e.g. 'expected_f1' 'expected_f1:in_flight,"
-                   "decline,cloud_priced,predictive cloud_aware probe' (default: a set of 70; a wrong one is told "
+                   "decline,cloud_priced,predictive cloud_aware probe' (default: a set of 80; a wrong one is told "
                    "the variants and that set)")
     p.add_argument("--comparisons", action="store_true",
                    help="decisions: instead of a family, the shipped comparison files (scenarios/compare_policies/, "

@@ -55,6 +55,9 @@ def check_network(s: Scenario, source: str, base: Path) -> None:
         if g.estimator_warmup is not None and grants_rate(allocators.get(g.uplink, "equal")):
             fail(f"{at}.estimator_warmup", f"uplink {g.uplink!r}'s allocator {allocators[g.uplink]!r} tells the "
                  "device the rate it grants, which is its estimate: there is nothing to warm up (drop the key)")
+        if g.estimator_prior == "offer" and grants_rate(allocators.get(g.uplink, "equal")):
+            fail(f"{at}.estimator_prior", f"uplink {g.uplink!r}'s allocator {allocators[g.uplink]!r} tells the "
+                 "device the rate it grants, which is its estimate from the first request: there is no prior (drop the key)")
         if g.cloud is not None and s.clouds is None:
             fail(f"{at}.cloud", "names a cloud site, but the scenario has no `clouds:` list")
         if g.cloud is not None and g.cloud not in sites:

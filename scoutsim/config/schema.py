@@ -201,6 +201,7 @@ class AgentGroup(Strict):
     modes: list[str] = Field(default_factory=list, description="modes adaptive may pick, in the grammar bf16 | int<k> | mixed_int4 | <sel>@<r>+<precision> | scout@<r> | text | local")
     estimator: str = Field(default="harmonic", description="how the agent estimates its rate; a registered estimator")
     estimator_warmup: Optional[EstimatorWarmup] = Field(default=None, description="keep the rate estimate at the prior (the device's share of the mean capacity) until the device's transfers add up to `bytes` or `seconds` ({} = 512 KiB or 2 s, ExoPlayer's); a learned estimator only, not oracle or a granting allocator's rate; not the scenario's warmup_s. Default: the first transfer informs it")
+    estimator_prior: Literal["share", "offer"] = Field(default="share", description="the rate estimate before the device's first transfer (and while estimator_warmup holds it): share = the device's weighted share of the channel's mean capacity; offer = the rate a transfer joining the link now would get, as a cell's radio network information service lets a device work out (ETSI GS MEC 012); a learned estimator only")
     # Answer length for deadline_on: answer when the oracle gives none per sample.
     answer_tokens: Optional[int] = Field(default=None, ge=1, description="answer length (tokens) for deadline_on: answer when the oracle gives none per sample")
     # The cell model: this device's own rate (link_quality x the cell's reference rate, or
@@ -304,6 +305,12 @@ class AgentGroup(Strict):
             if not getattr(ESTIMATORS.get(self.estimator), "LEARNS", True):
                 raise ValueError(f"estimator_warmup holds back a learned estimate; estimator {self.estimator!r} "
                                  "learns nothing from transfers (drop one or the other)")
+        if self.estimator_prior == "offer":
+            from scoutsim.decisions.estimators import ESTIMATORS
+
+            if not getattr(ESTIMATORS.get(self.estimator), "LEARNS", True):
+                raise ValueError(f"estimator_prior: offer is a learned estimate's prior; estimator {self.estimator!r} "
+                                 "learns nothing from transfers and has no prior (drop estimator_prior)")
         return self
 
     @property

@@ -3,7 +3,8 @@
 Each agent owns one estimator. After every transfer it observes the realised throughput
 (payload bytes / time on the link); before choosing a mode it asks :meth:`estimate`. Until
 the first observation an estimator answers with its prior: the agent's weighted share of
-the channel's mean capacity, ``mean C x w_i / sum(w)``. Units: bytes per second.
+the channel's mean capacity, ``mean C x w_i / sum(w)``, or with ``estimator_prior: offer``
+the rate a transfer joining the link now would get (:class:`Offered`). Units: bytes per second.
 
 ``oracle`` is the upper bound: it knows exactly the rate the transfer would get if it joined
 the uplink now and nothing changed until it finished.
@@ -197,11 +198,49 @@ class WarmUp(Estimator):
         return self.inner.estimate_after(elapsed) if self.warm else self.prior
 
 
+class Offered(Estimator):
+    """A learned estimator whose prior is the rate on offer: until its first observation (and
+    while a warm-up holds it back) the estimate is the rate a transfer joining the link now
+    would get (``probe``, what ``oracle`` reads), not the device's share of the mean capacity
+    (the group's ``estimator_prior: offer``).
+
+    Why: the share assumes every other device is sending, so on a cell that is mostly idle
+    a device's first requests avoid the modes a lone transfer carries easily. What stands in
+    for the probe in a real network: a cell's radio network information service reports the
+    uplink's active devices and resource-block usage (ETSI GS MEC 012, the layer-2
+    measurements ``number_of_active_ue_ul_nongbr_cell`` and ``ul_total_prb_usage_cell`` of
+    ETSI TS 136 314), from which, with the device's own channel quality, its share follows.
+    The simulator reads it exactly and at once; a real report is averaged over its period.
+    The estimate made so is not the learned estimator's: its error is not counted."""
+
+    def __init__(self, inner: Estimator):
+        super().__init__(inner.prior, inner.probe)
+        self.inner = inner
+        self.seen = False
+
+    @property
+    def warm(self) -> bool:  # type: ignore[override]
+        return self.seen and self.inner.warm
+
+    def observe(self, nbytes, seconds):
+        self.inner.observe(nbytes, seconds)
+        self.seen = self.seen or (nbytes > 0 and seconds > 0)
+
+    def estimate(self):
+        return self.inner.estimate() if self.warm else self.probe()
+
+    def estimate_after(self, elapsed):
+        return self.inner.estimate_after(elapsed) if self.warm else self.probe()
+
+
 def build_estimator(name: str, prior: float, probe: Callable[[], float],
-                    warmup: tuple[float, float] | None = None) -> Estimator:
+                    warmup: tuple[float, float] | None = None, offered: bool = False) -> Estimator:
     """The estimator registered as ``name``; with ``warmup`` (bytes, seconds) a learned one
-    keeps to its prior until that much is observed (:class:`WarmUp`)."""
+    keeps to its prior until that much is observed (:class:`WarmUp`); with ``offered`` a
+    learned one's prior is the rate on offer (:class:`Offered`)."""
     estimator = ESTIMATORS.get(name)(prior, probe)
-    if warmup is not None and getattr(estimator, "LEARNS", True):
-        return WarmUp(estimator, *warmup)
-    return estimator
+    if not getattr(estimator, "LEARNS", True):
+        return estimator
+    if warmup is not None:
+        estimator = WarmUp(estimator, *warmup)
+    return Offered(estimator) if offered else estimator

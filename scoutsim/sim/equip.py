@@ -71,6 +71,7 @@ def build_agent(world, kit: Kit, seat: Seat, index: int, group: int) -> Agent:
     else:
         warmup = spec.estimator_warmup
         estimator = build_estimator(spec.estimator, seat.prior, functools.partial(link.rate_if_joined, slot),
-                                    None if warmup is None else (warmup.bytes, warmup.seconds))
+                                    None if warmup is None else (warmup.bytes, warmup.seconds),
+                                    offered=spec.estimator_prior == "offer")
     return Agent(kit=kit, seat=seat, index=index, group=group, policy=build_policy(spec.policy),
                  estimator=estimator, streams=rngs, world=world)

@@ -286,7 +286,8 @@ def build_pools(resolved: ResolvedScenario) -> dict[int, QuestionPool]:
 
 # Group keys that do not change what a question costs (payload, edge and cloud seconds) or
 # which modes it may take (the policy does: static:<mode> has one candidate).
-_NOT_COSTS = frozenset({"name", "count", "uplink", "arrival", "estimator", "estimator_warmup", "deadline_s"})
+_NOT_COSTS = frozenset({"name", "count", "uplink", "arrival", "estimator", "estimator_warmup", "estimator_prior",
+                        "deadline_s"})
 
 
 def cost_key(spec) -> str:

@@ -204,6 +204,10 @@ def test_comparisons_leave_the_warm_up_out_only_under_a_granting_allocator():
     # An allocator the registry does not know is left for the scenario loader to report.
     data["uplinks"][0]["allocator"] = "no_such_allocator"
     assert option_scenario(data, {"estimator_warmup": {}})[1] == set()
+    data["uplinks"][0]["allocator"] = "joint"
+    out, dropped = option_scenario(data, {"estimator_prior": "offer"})
+    assert dropped == {"a"} and "estimator_prior" not in out["agents"][0]
+    assert out["agents"][1]["estimator_prior"] == "offer"
 
 
 def test_any_adaptive_policy_can_be_named_with_a_variant():
@@ -215,15 +219,18 @@ def test_any_adaptive_policy_can_be_named_with_a_variant():
     # "cloud_aware probe warmup" is one variant, not "cloud_aware" with a policy ending in "probe".
     assert option("adaptive cloud_aware probe warmup") == {
         "policy": "adaptive", "cloud_aware": "probe", "estimator_warmup": {}}
+    assert option("expected_f1 cloud_aware probe offer") == {
+        "policy": "expected_f1", "cloud_aware": "probe", "estimator_prior": "offer"}
     assert option("expected_f1+fallback joint") == {"policy": "expected_f1+fallback", "allocator": "joint"}
     assert option("expected_f1") == {"policy": "expected_f1"}
     # Refused: a static mode (a baseline), a non-canonical spelling, an unknown variant or policy.
     for bad in ("static:int8", "expected_f1:decline,in_flight", "expected_f1 fast", "expected_f2"):
         assert option(bad) is None, bad
-    # The labels keep their given order after the static modes; the default set is unchanged.
+    # The labels keep their given order after the static modes; the default set: ten policies
+    # under each of the eight variants.
     labels = [label for label, _ in options(["int8"], ["expected_f1 joint", "adaptive"])]
     assert labels == ["static:int8", "expected_f1 joint", "adaptive"]
-    assert len(options(["int8"])) == 1 + 10 * 7
+    assert len(options(["int8"])) == 1 + 10 * 8
 
 
 def test_a_misspelt_option_is_told_its_canonical_spelling(capsys):

@@ -11,7 +11,7 @@ by replication (the files' own seeds), at :data:`FOLDERS`' replications and dura
 
 A candidate recommendation is held to the same files with ``--options`` (the family's option
 labels, :func:`scoutsim.bench.decisions.options`); without it, each file's own line is run.
-An option's ``estimator_warmup`` and ``estimator_prior`` are left out for devices under a granting
+An option's ``estimator_warmup`` and ``estimator_prior: offer`` are left out for devices under a granting
 allocator (``joint``), which are told their rate and would refuse them.
 This module is the test's comparison, so that what the test checks can be run for any option.
 """
@@ -82,13 +82,14 @@ class GroupComparison:
 
 
 # Keys about a device's own rate estimate: one told its granted rate has none.
-_REFUSED_WHEN_GRANTED = ("estimator_warmup", "estimator_prior")
+_REFUSED_WHEN_GRANTED = {"estimator_warmup": lambda v: v is not None, "estimator_prior": lambda v: v == "offer"}
 
 
 def option_scenario(data: dict, change: dict) -> tuple[dict, set[str]]:
     """``data`` with ``change`` given to every group (:func:`scoutsim.bench.decisions.apply`),
     and the uplinks whose allocator grants a rate: their devices are told it, so an option's
-    ``estimator_warmup`` and ``estimator_prior``, which such a device refuses, are left out for them."""
+    ``estimator_warmup`` and ``estimator_prior: offer``, which such a device refuses, are left out
+    for them."""
     from scoutsim.bench.decisions import apply
     from scoutsim.decisions.allocators import grants_rate
 
@@ -96,7 +97,10 @@ def option_scenario(data: dict, change: dict) -> tuple[dict, set[str]]:
     granting = {u["id"] for u in out["uplinks"] if grants_rate(u.get("allocator", "equal"))}
     dropped = set()
     for g in out["agents"]:
-        if g["uplink"] in granting and any([g.pop(k, None) is not None for k in _REFUSED_WHEN_GRANTED]):
+        refused = [k for k, refuses in _REFUSED_WHEN_GRANTED.items() if k in g and refuses(g[k])]
+        if g["uplink"] in granting and refused:
+            for k in refused:
+                del g[k]
             dropped.add(g["uplink"])
     return out, dropped
 

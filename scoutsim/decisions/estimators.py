@@ -43,6 +43,11 @@ class Estimator:
         ``cloud_aware: probe`` round trip): a rate estimate does not depend on it."""
         return self.estimate()
 
+    def reprior(self, rate: float) -> None:
+        """Take ``rate`` as the prior from now on (:class:`Offered`: the rate on offer it answered
+        with); an estimator whose learning starts from its prior starts from this one."""
+        self.prior = rate
+
 
 @ESTIMATORS.register("oracle")
 class Oracle(Estimator):
@@ -124,6 +129,11 @@ class RobustMpc(Estimator):
     def estimate(self):
         return self.value
 
+    def reprior(self, rate):
+        super().reprior(rate)
+        if not self.samples:  # the first transfer's error is against the estimate it was decided with
+            self.mean = self.value = rate
+
 
 class Granted(Estimator):
     """Not chosen by name: under the ``joint`` allocator the device is told the rate it will
@@ -197,6 +207,10 @@ class WarmUp(Estimator):
     def estimate_after(self, elapsed):
         return self.inner.estimate_after(elapsed) if self.warm else self.prior
 
+    def reprior(self, rate):
+        super().reprior(rate)
+        self.inner.reprior(rate)
+
 
 class Offered(Estimator):
     """A learned estimator whose prior is the rate on offer: until its first observation (and
@@ -210,27 +224,41 @@ class Offered(Estimator):
     uplink's active devices and resource-block usage (ETSI GS MEC 012, the layer-2
     measurements ``number_of_active_ue_ul_nongbr_cell`` and ``ul_total_prb_usage_cell`` of
     ETSI TS 136 314), from which, with the device's own channel quality, its share follows.
-    The simulator reads it exactly and at once; a real report is averaged over its period.
-    The estimate made so is not the learned estimator's: its error is not counted."""
+    The simulator reads it exactly; a real report is averaged over its period.
+
+    The offer is read at each decision (``+fallback`` plans with the one its request was
+    decided with: read later, it would count the request's own transfer as a competitor of its
+    fallback). An offer of 0 (a ``max_rate`` cell serving a better device, a trace at 0) says
+    nothing of when the link frees: the share prior is answered instead. The wrapped estimator
+    takes each offer answered as its prior (:meth:`Estimator.reprior`), so that ``robust_mpc``
+    judges its first transfer against the estimate it was decided with. The estimate made so
+    is not the learned estimator's: its error is not counted."""
 
     def __init__(self, inner: Estimator):
         super().__init__(inner.prior, inner.probe)
         self.inner = inner
+        self.share = inner.prior
         self.seen = False
 
     @property
     def warm(self) -> bool:  # type: ignore[override]
-        return self.seen and self.inner.warm
+        return self.seen and getattr(self.inner, "warm", True)
 
     def observe(self, nbytes, seconds):
         self.inner.observe(nbytes, seconds)
         self.seen = self.seen or (nbytes > 0 and seconds > 0)
 
+    def _offered(self) -> float:
+        offer = self.probe()
+        rate = offer if offer > 0 else self.share
+        self.inner.reprior(rate)
+        return rate
+
     def estimate(self):
-        return self.inner.estimate() if self.warm else self.probe()
+        return self.inner.estimate() if self.warm else self._offered()
 
     def estimate_after(self, elapsed):
-        return self.inner.estimate_after(elapsed) if self.warm else self.probe()
+        return self.inner.estimate_after(elapsed) if self.warm else self._offered()
 
 
 def build_estimator(name: str, prior: float, probe: Callable[[], float],

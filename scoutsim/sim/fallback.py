@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from scoutsim.decisions.estimators import Offered
 from scoutsim.modes import parse_mode
 from scoutsim.physics.journey import request_seconds
 
@@ -105,7 +106,13 @@ class Fallback:
         """T_k of option ``k`` for request ``r`` without the edge wait, at the conservative
         rate ``rho_p x rate`` (default: the agent's current rate estimate)."""
         q = r.question
-        rate = self.agent.estimator.estimate() if rate is None else rate
+        if rate is None:
+            estimator = self.agent.estimator
+            # An offered estimate read now, after the request's own transfer joined the link,
+            # would count that transfer as a competitor of its own fallback: the plan keeps the
+            # offer the request was decided with.
+            cold = isinstance(estimator, Offered) and not estimator.warm
+            rate = r.est_rate if cold else estimator.estimate()
         return self._extra_edge(q, k) + self._after_edge(q, k, rate * self.factor())
 
     def _edge_ready(self, q, k: int, at: float) -> bool:

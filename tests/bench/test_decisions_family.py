@@ -208,6 +208,9 @@ def test_comparisons_leave_the_warm_up_out_only_under_a_granting_allocator():
     out, dropped = option_scenario(data, {"estimator_prior": "offer"})
     assert dropped == {"a"} and "estimator_prior" not in out["agents"][0]
     assert out["agents"][1]["estimator_prior"] == "offer"
+    # The share prior, what a granted device has anyway, is not refused and stays.
+    out, dropped = option_scenario(data, {"estimator_prior": "share"})
+    assert dropped == set() and out["agents"][0]["estimator_prior"] == "share"
 
 
 def test_any_adaptive_policy_can_be_named_with_a_variant():

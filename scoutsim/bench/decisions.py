@@ -62,7 +62,7 @@ MAX_SHARE, MAX_DEFICIT = 0.05, 0.03  # the acceptance: at most 5 % of cases, nev
 MIN_REPLICATIONS = 4
 # The options the project recommends (README), measured on this family: see docs/models/fallback.md
 # and docs/models/decisions-family.md.
-RECOMMENDED = "expected_f1:in_flight,decline,cloud_priced,own_edge,predictive,live cloud_aware probe"
+RECOMMENDED = "expected_f1:in_flight,decline,cloud_priced,own_edge,predictive,live cloud_aware probe offer"
 
 
 def _change(policy: str, changes: dict, allocator: str | None) -> dict:

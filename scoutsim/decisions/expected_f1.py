@@ -40,7 +40,8 @@ class ExpectedF1(Policy):
     fallback's own quality x chance. Equal values go to the surer mode (a rescue by a
     fallback is itself a gamble), then to the faster. A request that no mode can make is a
     sure miss whatever is sent. *Declined* (``expected_f1:decline``; the recommendation,
-    ``expected_f1:in_flight,decline,cloud_priced,own_edge,predictive,live`` with ``cloud_aware: probe``,
+    ``expected_f1:in_flight,decline,cloud_priced,own_edge,predictive,live`` with ``cloud_aware: probe``
+    and ``estimator_prior: offer``,
     has it: docs/models/decisions-family.md): when every mode
     misses the deadline even with its transfer taken as instant (``Situation.floors``: the
     edge, the latency and the cloud's wait as a status request reported it already make it

@@ -244,3 +244,19 @@ def test_a_misspelt_option_is_told_its_canonical_spelling(capsys):
     err = capsys.readouterr().err
     assert "no option 'expected_f1:live,in_flight cloud_aware probe', 'static:int8'" in err
     assert "(canonical spelling: 'expected_f1:in_flight,live cloud_aware probe')" in err
+
+
+def test_the_comparison_files_carry_the_recommendation():
+    # The files' '# recommended:' lines are what the comparison test holds the project's
+    # recommendation to: they must name the option the family judged (RECOMMENDED).
+    from scoutsim.bench.comparisons import recommended
+    from scoutsim.bench.decisions import option
+    from tests.conftest import ROOT
+
+    want = option(RECOMMENDED)
+    paths = sorted((ROOT / "scenarios").glob("compare_*/*.yaml"))
+    assert len(paths) > 10
+    for path in paths:
+        line = recommended(path)
+        assert line.pop("estimator") == "harmonic", path.name  # the default, written out
+        assert line == want, path.name

@@ -81,26 +81,23 @@ class GroupComparison:
         return not (high - low) / 2 <= RESOLUTION_F1
 
 
-# Keys about a device's own rate estimate: one told its granted rate has none.
-_REFUSED_WHEN_GRANTED = {"estimator_warmup": lambda v: v is not None, "estimator_prior": lambda v: v == "offer"}
-
-
 def option_scenario(data: dict, change: dict) -> tuple[dict, set[str]]:
     """``data`` with ``change`` given to every group (:func:`scoutsim.bench.decisions.apply`),
     and the uplinks whose allocator grants a rate: their devices are told it, so an option's
     ``estimator_warmup`` and ``estimator_prior: offer``, which such a device refuses, are left out
     for them."""
     from scoutsim.bench.decisions import apply
+    from scoutsim.config.netchecks import refused_when_granted
     from scoutsim.decisions.allocators import grants_rate
 
     out = apply(data, change)
     granting = {u["id"] for u in out["uplinks"] if grants_rate(u.get("allocator", "equal"))}
     dropped = set()
     for g in out["agents"]:
-        refused = [k for k, refuses in _REFUSED_WHEN_GRANTED.items() if k in g and refuses(g[k])]
-        if g["uplink"] in granting and refused:
-            for k in refused:
-                del g[k]
+        refused = refused_when_granted(g) if g["uplink"] in granting else []
+        for k in refused:
+            del g[k]
+        if refused:
             dropped.add(g["uplink"])
     return out, dropped
 

@@ -24,6 +24,18 @@ def wired_links(s: Scenario) -> list[WiredLink]:
             for lk in s.topology.links] if s.topology is not None else []
 
 
+# Group keys about a device's own rate estimate, with when a value is set and why a device
+# told its granted rate (a granting allocator, joint) refuses it: it has no estimate of its own.
+OWN_ESTIMATE = {"estimator_warmup": (lambda v: v is not None, "there is nothing to warm up"),
+                "estimator_prior": (lambda v: v == "offer", "there is no prior")}
+
+
+def refused_when_granted(group: dict) -> list[str]:
+    """The keys of ``group`` (a scenario's agent group, as a mapping) that a device told its
+    granted rate refuses (:data:`OWN_ESTIMATE`)."""
+    return [k for k, (is_set, _) in OWN_ESTIMATE.items() if k in group and is_set(group[k])]
+
+
 def check_network(s: Scenario, source: str, base: Path) -> None:
     def fail(where: str, message: str) -> None:
         raise UserError(message, source=source, where=where)
@@ -52,12 +64,10 @@ def check_network(s: Scenario, source: str, base: Path) -> None:
     allocators = {u.id: u.allocator for u in s.uplinks}
     for i, g in enumerate(s.agents):
         at = f"agents[{i}]"
-        if g.estimator_warmup is not None and grants_rate(allocators.get(g.uplink, "equal")):
-            fail(f"{at}.estimator_warmup", f"uplink {g.uplink!r}'s allocator {allocators[g.uplink]!r} tells the "
-                 "device the rate it grants, which is its estimate: there is nothing to warm up (drop the key)")
-        if g.estimator_prior == "offer" and grants_rate(allocators.get(g.uplink, "equal")):
-            fail(f"{at}.estimator_prior", f"uplink {g.uplink!r}'s allocator {allocators[g.uplink]!r} tells the "
-                 "device the rate it grants, which is its estimate from the first request: there is no prior (drop the key)")
+        if grants_rate(allocators.get(g.uplink, "equal")):
+            for key in refused_when_granted(g.model_dump()):
+                fail(f"{at}.{key}", f"uplink {g.uplink!r}'s allocator {allocators[g.uplink]!r} tells the device the "
+                     f"rate it grants, which is its estimate from the first request: {OWN_ESTIMATE[key][1]} (drop the key)")
         if g.cloud is not None and s.clouds is None:
             fail(f"{at}.cloud", "names a cloud site, but the scenario has no `clouds:` list")
         if g.cloud is not None and g.cloud not in sites:

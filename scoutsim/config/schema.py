@@ -299,16 +299,14 @@ class AgentGroup(Strict):
                              f"{', '.join(FALLBACK_KINDS)} in 'modes'")
         if self.link_quality is not None and self.channel is not None:
             raise ValueError("give link_quality or channel, not both: a device's own channel is its rate")
-        if self.estimator_warmup is not None:
+        if self.estimator_warmup is not None or self.estimator_prior == "offer":
             from scoutsim.decisions.estimators import ESTIMATORS
 
-            if not getattr(ESTIMATORS.get(self.estimator), "LEARNS", True):
+            learns = getattr(ESTIMATORS.get(self.estimator), "LEARNS", True)
+            if not learns and self.estimator_warmup is not None:
                 raise ValueError(f"estimator_warmup holds back a learned estimate; estimator {self.estimator!r} "
                                  "learns nothing from transfers (drop one or the other)")
-        if self.estimator_prior == "offer":
-            from scoutsim.decisions.estimators import ESTIMATORS
-
-            if not getattr(ESTIMATORS.get(self.estimator), "LEARNS", True):
+            if not learns:
                 raise ValueError(f"estimator_prior: offer is a learned estimate's prior; estimator {self.estimator!r} "
                                  "learns nothing from transfers and has no prior (drop estimator_prior)")
         return self

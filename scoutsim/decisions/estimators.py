@@ -237,7 +237,6 @@ class Offered(Estimator):
     def __init__(self, inner: Estimator):
         super().__init__(inner.prior, inner.probe)
         self.inner = inner
-        self.share = inner.prior
         self.seen = False
 
     @property
@@ -250,7 +249,7 @@ class Offered(Estimator):
 
     def _offered(self) -> float:
         offer = self.probe()
-        rate = offer if offer > 0 else self.share
+        rate = offer if offer > 0 else self.prior  # the share: Offered's own prior is never replaced
         self.inner.reprior(rate)
         return rate
 
